@@ -1,0 +1,6 @@
+"""REST endpoints of the automation app, mounted under /api/."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+urlpatterns = router.urls

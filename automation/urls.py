@@ -1,0 +1,4 @@
+"""Browser pages of the automation app."""
+
+app_name = "automation"
+urlpatterns: list = []

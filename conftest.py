@@ -1,0 +1,116 @@
+"""Fixtures shared by every app's tests: one user per role, API clients, Chromium."""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from crm.models import Role
+from crm.tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the
+# test body are still synchronous and safe, so allow them (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role=Role.REP, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def rep(make_user):
+    return make_user(Role.REP, username="rep1")
+
+
+@pytest.fixture
+def other_rep(make_user):
+    return make_user(Role.REP, username="rep2")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.MANAGER, username="manager")
+
+
+@pytest.fixture
+def marketer(make_user):
+    return make_user(Role.MARKETING, username="marketing")
+
+
+@pytest.fixture
+def support_agent(make_user):
+    return make_user(Role.SUPPORT, username="support")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, username="admin")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """`api_as(user)` returns an API client authenticated as that user."""
+
+    def login(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return login
+
+
+# --- Browser tests (pytest-playwright with Debian's Chromium) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def browser_login(live_server, context):
+    """`browser_login(user)` gives a Playwright page already signed in as `user`."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def login(user):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    return login

@@ -1,0 +1,6 @@
+"""Core CRM endpoints, mounted under /api/ (filled by the API layer)."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+urlpatterns = router.urls

@@ -1,0 +1,274 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStampedModel
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+
+class Company(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(_("domain"), max_length=200, blank=True, db_index=True)
+    industry = models.CharField(_("industry"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="companies",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self):
+        return self.name
+
+
+class Lifecycle(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    CHURNED = "churned", _("Churned")
+
+
+class Source(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    REFERRAL = "referral", _("Referral")
+    EVENT = "event", _("Event")
+    ADVERTISING = "advertising", _("Advertising")
+    EMAIL = "email", _("Email")
+    SOCIAL = "social", _("Social media")
+    COLD_OUTREACH = "cold_outreach", _("Cold outreach")
+    PARTNER = "partner", _("Partner")
+    IMPORT = "import", _("Import")
+    OTHER = "other", _("Other")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class IncomeBand(models.TextChoices):
+    LOW = "low", _("Low")
+    MIDDLE = "middle", _("Middle")
+    UPPER_MIDDLE = "upper_middle", _("Upper middle")
+    HIGH = "high", _("High")
+
+
+class Education(models.TextChoices):
+    SECONDARY = "secondary", _("Secondary school")
+    VOCATIONAL = "vocational", _("Vocational")
+    BACHELOR = "bachelor", _("Bachelor's degree")
+    MASTER = "master", _("Master's degree")
+    DOCTORATE = "doctorate", _("Doctorate")
+
+
+class ContactQuerySet(models.QuerySet):
+    def customers_at(self, moment):
+        """Contacts who were customers at `moment` (became one before it, not yet churned)."""
+        return self.filter(customer_since__lt=moment).exclude(churned_at__lt=moment)
+
+
+class Contact(TimeStampedModel):
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.LEAD
+    )
+    customer_since = models.DateTimeField(_("customer since"), null=True, blank=True)
+    churned_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred_contacts",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
+    opted_out = models.BooleanField(
+        _("opted out of email"),
+        default=False,
+        help_text=_("Every email send honours this flag."),
+    )
+    # Demographics used by lead scoring; all optional.
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=120, blank=True)
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
+    marital_status = models.CharField(
+        _("marital status"), max_length=20, choices=MaritalStatus.choices, blank=True
+    )
+    income_band = models.CharField(
+        _("income band"), max_length=20, choices=IncomeBand.choices, blank=True
+    )
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["lifecycle"]),
+            models.Index(fields=["customer_since"]),
+            models.Index(fields=["churned_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(churned_at__isnull=True)
+                | Q(customer_since__isnull=True)
+                | Q(churned_at__gte=F("customer_since")),
+                name="contact_churned_after_customer_since",
+            ),
+            models.CheckConstraint(
+                condition=~Q(referred_by=F("id")), name="contact_not_referred_by_self"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class InteractionKind(models.TextChoices):
+    WEBSITE_VISIT = "website_visit", _("Website visit")
+    FORM_SUBMISSION = "form_submission", _("Form submission")
+    CONTENT_DOWNLOAD = "content_download", _("Content download")
+    EMAIL_OPENED = "email_opened", _("Email opened")
+    EMAIL_REPLIED = "email_replied", _("Email replied")
+    PURCHASE = "purchase", _("Purchase")
+
+
+class Interaction(models.Model):
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=InteractionKind.choices)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.contact}"
+
+
+class Referral(models.Model):
+    referrer = models.ForeignKey(
+        Contact, verbose_name=_("referrer"), on_delete=models.CASCADE, related_name="referrals_made"
+    )
+    referred = models.ForeignKey(
+        Contact,
+        verbose_name=_("referred contact"),
+        on_delete=models.CASCADE,
+        related_name="referrals_received",
+    )
+    referred_on = models.DateField(_("date"), db_index=True)
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(fields=["referrer", "referred"], name="referral_unique_pair"),
+            models.CheckConstraint(condition=~Q(referrer=F("referred")), name="referral_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.referrer} → {self.referred}"
+
+
+class Campaign(TimeStampedModel):
+    """A marketing campaign: what leads, purchases and spend are attributed to.
+
+    It lives in the core domain because attribution is CRM data; the automation app adds
+    the nurture steps and enrollments that run a campaign.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    channel = models.CharField(_("channel"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="campaign_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainEventKind(models.TextChoices):
+    DEAL_CREATED = "deal.created", _("Deal created")
+    DEAL_VALUE_CHANGED = "deal.value_changed", _("Deal value changed")
+    DEAL_STAGE_CHANGED = "deal.stage_changed", _("Deal stage changed")
+    DEAL_WON = "deal.won", _("Deal won")
+    DEAL_LOST = "deal.lost", _("Deal lost")
+    LEAD_CREATED = "lead.created", _("Lead created")
+    LEAD_SCORE_CHANGED = "lead.score_changed", _("Lead score changed")
+    CONTACT_CREATED = "contact.created", _("Contact created")
+    CONTACT_TAGGED = "contact.tagged", _("Contact tagged")
+    PURCHASE_RECORDED = "purchase.recorded", _("Purchase recorded")
+    TICKET_RESOLVED = "ticket.resolved", _("Ticket resolved")
+    INTERACTION_RECORDED = "interaction.recorded", _("Interaction recorded")
+    RENEWAL_DUE = "subscription.renewal_due", _("Renewal due")
+    CUSTOMER_ANNIVERSARY = "contact.anniversary", _("Customer anniversary")
+
+
+class DomainEvent(models.Model):
+    """Outbox row written in the same transaction as the change it describes.
+
+    Its id is handed to the configured Celery tasks after commit; a periodic sweep hands
+    over again whatever is still unprocessed, so a broker outage at commit loses nothing.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40, choices=DomainEventKind.choices)
+    # The model and primary key the event is about, e.g. ("deal", 42).
+    subject_type = models.CharField(_("subject type"), max_length=40)
+    subject_id = models.BigIntegerField(_("subject id"))
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True, db_index=True)
+    # Imports can record events for history without running automation on them.
+    automate = models.BooleanField(_("run automation"), default=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self):
+        return f"{self.kind} #{self.subject_id}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (goal off track, automation 'notify user', …)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    message = models.CharField(_("message"), max_length=500)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.message

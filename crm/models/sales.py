@@ -1,0 +1,349 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStampedModel
+from .contacts import Campaign, Company, Contact, Source
+
+
+class OwnedQuerySet(models.QuerySet):
+    owner_field = "owner"
+
+    def visible_to(self, user):
+        """Managers and admins see all rows; everybody else only the rows they own."""
+        if user.sees_all_sales:
+            return self
+        return self.filter(**{self.owner_field: user})
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    WORKING = "working", _("Working")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    CONVERTED = "converted", _("Converted")
+
+
+class LeadQuerySet(OwnedQuerySet):
+    def visible_to(self, user):
+        # Marketing qualifies leads before handing them to sales, so it reads them all.
+        if user.has_role("marketing"):
+            return self
+        return super().visible_to(user)
+
+
+class Lead(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="leads"
+    )
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices, blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    score = models.IntegerField(_("score"), default=0)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    handed_off_at = models.DateTimeField(_("handed to sales at"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    deal = models.ForeignKey(
+        "crm.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["-score"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="converted", converted_at__isnull=False)
+                | (~Q(status="converted") & Q(converted_at__isnull=True)),
+                name="lead_converted_at_iff_converted",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.contact)
+
+
+class Pipeline(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_pipeline"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    win_probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    rotting_days = models.PositiveIntegerField(
+        _("rotting after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Deals idle in this stage for longer are highlighted as stale."),
+    )
+
+    class Meta:
+        ordering = ["pipeline", "position", "id"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_unique_name"),
+            models.CheckConstraint(
+                condition=Q(win_probability__lte=100), name="stage_win_probability_max_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pipeline} · {self.name}"
+
+
+class DealStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class DealKind(models.TextChoices):
+    NEW = "new", _("New business")
+    UPSELL = "upsell", _("Upsell")
+    CROSS_SELL = "cross_sell", _("Cross-sell")
+    RENEWAL = "renewal", _("Renewal")
+
+
+class DealQuerySet(OwnedQuerySet):
+    def open(self):
+        return self.filter(status=DealStatus.OPEN)
+
+    def won(self):
+        return self.filter(status=DealStatus.WON)
+
+
+class Deal(TimeStampedModel):
+    title = models.CharField(_("title"), max_length=200)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deals",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN
+    )
+    lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=DealKind.choices, default=DealKind.NEW
+    )
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    # Denormalised from the open StageChange so the board shows "days in stage" and finds
+    # stale deals without a join per card.
+    stage_entered_at = models.DateTimeField(_("in stage since"), null=True, blank=True)
+    # Order of the card within its board column.
+    position = models.IntegerField(_("position"), default=0)
+
+    objects = DealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "-created_at", "-id"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        indexes = [
+            models.Index(fields=["stage", "status", "position"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "closed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False)),
+                name="deal_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("created_at")),
+                name="deal_closed_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class StageChange(models.Model):
+    """One row per stay of a deal in a stage: stage durations are exact, never parsed."""
+
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=F("entered_at")),
+                name="stage_change_left_after_entered",
+            ),
+            models.UniqueConstraint(
+                fields=["deal"], condition=Q(left_at__isnull=True), name="one_open_stage_per_deal"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.deal} in {self.stage.name}"
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    TASK = "task", _("Task")
+
+
+class ActivityQuerySet(OwnedQuerySet):
+    owner_field = "assignee"
+
+    def pending(self):
+        return self.filter(done_at__isnull=True)
+
+
+class Activity(TimeStampedModel):
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    deal = models.ForeignKey(
+        Deal,
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["assignee", "done_at", "due_at"])]
+
+    def __str__(self):
+        return self.subject

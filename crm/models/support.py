@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .contacts import Company, Contact
+
+
+class TicketPriority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class TicketQuerySet(models.QuerySet):
+    def unresolved(self):
+        return self.filter(status__in=[TicketStatus.OPEN, TicketStatus.PENDING])
+
+
+class Ticket(models.Model):
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=TicketPriority.choices, default=TicketPriority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
+    # Set from the priority's SLA hours when the ticket opens (settings.GOALPOST_TICKET_SLA_HOURS).
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, db_index=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="ticket_resolved_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True)
+                | Q(first_response_at__gte=F("opened_at")),
+                name="ticket_response_after_opened",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class TicketReply(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("reply"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket reply")
+        verbose_name_plural = _("ticket replies")
+
+    def __str__(self):
+        return f"{self.ticket} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NpsResponse(models.Model):
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="nps_responses"
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    scale = models.PositiveSmallIntegerField(
+        _("scale"), choices=[(10, _("0–10")), (5, _("1–5"))], default=10
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    responded_at = models.DateTimeField(_("responded at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-responded_at", "-id"]
+        verbose_name = _("NPS response")
+        verbose_name_plural = _("NPS responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scale=10, score__gte=0, score__lte=10)
+                | Q(scale=5, score__gte=1, score__lte=5),
+                name="nps_score_within_scale",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.contact} · {self.score}/{self.scale}"

@@ -1,0 +1,49 @@
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Activity
+
+from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
+
+ACTIVITY_EDITABLE_FIELDS = {
+    "kind",
+    "subject",
+    "notes",
+    "due_at",
+    "done_at",
+    "assignee",
+    "deal",
+    "lead",
+    "contact",
+}
+
+
+@transaction.atomic
+def activity_create(*, actor, kind: str, subject: str, assignee=None, **fields) -> Activity:
+    """Schedule (or log, with `done_at`) a call, email, meeting or task."""
+    activity = Activity(
+        kind=kind,
+        subject=subject,
+        assignee=owner_for_new_record(actor=actor, owner=assignee),
+        **fields,
+    )
+    if activity.contact_id is None:
+        linked = activity.deal or activity.lead
+        activity.contact_id = getattr(linked, "contact_id", None)
+    return model_save(activity)
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
+    if "assignee" in data and data["assignee"] != activity.assignee:
+        owner_change_check(actor=actor, owner=data["assignee"])
+    apply_fields(activity, data, ACTIVITY_EDITABLE_FIELDS)
+    return model_save(activity)
+
+
+@transaction.atomic
+def activity_complete(*, activity: Activity, actor, at=None) -> Activity:
+    if activity.done_at is None:
+        activity.done_at = at or timezone.now()
+        activity.save(update_fields=["done_at", "updated_at"])
+    return activity

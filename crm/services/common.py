@@ -1,0 +1,37 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+def model_save(instance, *, exclude=None):
+    """Validate every field and constraint, then save: the one way rows are written."""
+    instance.full_clean(exclude=exclude)
+    instance.save()
+    return instance
+
+
+def apply_fields(instance, data: dict, allowed: set[str]) -> set[str]:
+    """Copy the allowed keys of `data` onto `instance`; return the names that changed."""
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    changed = set()
+    for name, value in data.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.add(name)
+    return changed
+
+
+def owner_for_new_record(*, actor, owner):
+    """A new record belongs to its creator unless they may give it to somebody else."""
+    if owner is None or owner == actor:
+        return actor
+    if actor is not None and not (actor.sees_all_sales or actor.has_role("marketing")):
+        raise ValidationError({"owner": _("You may only create records that you own.")})
+    return owner
+
+
+def owner_change_check(*, actor, owner):
+    """Reassigning a record to another user is a manager's (or admin's) call."""
+    if actor is not None and owner != actor and not actor.sees_all_sales:
+        raise ValidationError({"owner": _("Only managers can reassign records.")})

@@ -1,0 +1,157 @@
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import (
+    Company,
+    Contact,
+    DomainEventKind,
+    Interaction,
+    Lifecycle,
+    NpsResponse,
+    Referral,
+    Tag,
+)
+
+from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
+from .events import event_emit
+
+CONTACT_EDITABLE_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "owner",
+    "lifecycle",
+    "customer_since",
+    "churned_at",
+    "source",
+    "referred_by",
+    "opted_out",
+    "birth_date",
+    "occupation",
+    "gender",
+    "marital_status",
+    "income_band",
+    "education",
+}
+
+
+@transaction.atomic
+def company_create(*, actor, name: str, owner=None, **fields) -> Company:
+    return model_save(
+        Company(name=name, owner=owner_for_new_record(actor=actor, owner=owner), **fields)
+    )
+
+
+@transaction.atomic
+def company_update(*, company: Company, actor, data: dict) -> Company:
+    if "owner" in data and data["owner"] != company.owner:
+        owner_change_check(actor=actor, owner=data["owner"])
+    for name, value in data.items():
+        setattr(company, name, value)
+    return model_save(company)
+
+
+def _lifecycle_stamps(contact: Contact) -> None:
+    """Keep customer_since / churned_at in step with the lifecycle a user picked."""
+    now = timezone.now()
+    if contact.lifecycle == Lifecycle.CUSTOMER and contact.customer_since is None:
+        contact.customer_since = now
+    if contact.lifecycle == Lifecycle.CHURNED and contact.churned_at is None:
+        contact.churned_at = now
+        contact.customer_since = contact.customer_since or now
+
+
+def contact_set_tags(*, contact: Contact, actor, tags) -> None:
+    """Replace the contact's tags; each newly added tag is a `contact.tagged` event."""
+    tags = [
+        t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip())[0] for t in tags
+    ]
+    before = set(contact.tags.values_list("pk", flat=True))
+    contact.tags.set(tags)
+    for tag in tags:
+        if tag.pk not in before:
+            event_emit(
+                kind=DomainEventKind.CONTACT_TAGGED,
+                subject=contact,
+                actor=actor,
+                payload={"tag": tag.name},
+            )
+
+
+@transaction.atomic
+def contact_create(
+    *, actor, first_name: str, owner=None, tags=None, automate=True, **fields
+) -> Contact:
+    contact = Contact(
+        first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
+    )
+    _lifecycle_stamps(contact)
+    model_save(contact)
+    event_emit(
+        kind=DomainEventKind.CONTACT_CREATED, subject=contact, actor=actor, automate=automate
+    )
+    if tags:
+        contact_set_tags(contact=contact, actor=actor, tags=tags)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
+    data = dict(data)
+    tags = data.pop("tags", None)
+    if "owner" in data and data["owner"] != contact.owner:
+        owner_change_check(actor=actor, owner=data["owner"])
+    changed = apply_fields(contact, data, CONTACT_EDITABLE_FIELDS)
+    if "lifecycle" in changed:
+        _lifecycle_stamps(contact)
+    model_save(contact)
+    if tags is not None:
+        contact_set_tags(contact=contact, actor=actor, tags=tags)
+    return contact
+
+
+@transaction.atomic
+def interaction_record(
+    *, actor, contact: Contact, kind: str, occurred_at=None, **fields
+) -> Interaction:
+    """A website visit, form, download, email open/reply: feeds scoring and the timeline."""
+    interaction = model_save(
+        Interaction(contact=contact, kind=kind, occurred_at=occurred_at or timezone.now(), **fields)
+    )
+    event_emit(
+        kind=DomainEventKind.INTERACTION_RECORDED,
+        subject=interaction,
+        actor=actor,
+        payload={"contact": contact.pk, "interaction_kind": kind},
+    )
+    return interaction
+
+
+@transaction.atomic
+def referral_record(*, actor, referrer: Contact, referred: Contact, referred_on=None) -> Referral:
+    referral = model_save(
+        Referral(
+            referrer=referrer, referred=referred, referred_on=referred_on or timezone.localdate()
+        )
+    )
+    if referred.referred_by_id is None:
+        referred.referred_by = referrer
+        referred.save(update_fields=["referred_by", "updated_at"])
+    return referral
+
+
+@transaction.atomic
+def nps_record(
+    *, actor, contact: Contact, score: int, scale: int = 10, responded_at=None, **fields
+) -> NpsResponse:
+    return model_save(
+        NpsResponse(
+            contact=contact,
+            score=score,
+            scale=scale,
+            responded_at=responded_at or timezone.now(),
+            **fields,
+        )
+    )

@@ -1,0 +1,268 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import (
+    Deal,
+    DealStatus,
+    DomainEventKind,
+    Lifecycle,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+
+from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
+from .events import event_emit
+
+DEAL_EDITABLE_FIELDS = {
+    "title",
+    "value",
+    "currency",
+    "owner",
+    "contact",
+    "company",
+    "kind",
+    "expected_close_date",
+}
+
+
+def default_pipeline() -> Pipeline:
+    pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+    if pipeline is None:
+        raise ValidationError({"pipeline": _("Create a pipeline first.")})
+    return pipeline
+
+
+def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
+    if stage is None:
+        stage = pipeline.stages.order_by("position", "id").first()
+        if stage is None:
+            raise ValidationError({"stage": _("The pipeline has no stages.")})
+    elif stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": _("The stage belongs to another pipeline.")})
+    return stage
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    actor,
+    title: str,
+    value: Decimal = Decimal("0"),
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    owner=None,
+    status: str = DealStatus.OPEN,
+    created_at=None,
+    closed_at=None,
+    lost_reason: str = "",
+    automate: bool = True,
+    **fields,
+) -> Deal:
+    """Open a deal in a stage (the pipeline's first by default) and start its stage history.
+
+    A historical `status`/`closed_at` (spreadsheet migration) closes it right away through
+    the same won/lost services, so its purchase and events are recorded as usual.
+    """
+    pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
+    stage = _stage_for(pipeline=pipeline, stage=stage)
+    created_at = created_at or timezone.now()
+    fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
+    deal = Deal(
+        title=title,
+        value=value,
+        pipeline=pipeline,
+        stage=stage,
+        owner=owner_for_new_record(actor=actor, owner=owner),
+        created_at=created_at,
+        stage_entered_at=created_at,
+        **fields,
+    )
+    model_save(deal)
+    StageChange.objects.create(deal=deal, stage=stage, entered_at=created_at, actor=actor)
+    event_emit(
+        kind=DomainEventKind.DEAL_CREATED,
+        subject=deal,
+        actor=actor,
+        payload={"value": str(deal.value)},
+        automate=automate,
+    )
+    if status == DealStatus.WON:
+        deal_mark_won(deal=deal, actor=actor, at=closed_at, automate=automate)
+    elif status == DealStatus.LOST:
+        deal_mark_lost(deal=deal, actor=actor, reason=lost_reason, at=closed_at, automate=automate)
+    return deal
+
+
+def _lock(deal: Deal) -> Deal:
+    """Re-read the deal under a row lock so concurrent moves queue instead of racing."""
+    return Deal.objects.select_for_update().get(pk=deal.pk)
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
+    """Edit a deal's fields; stage and status changes go through their own services."""
+    data = dict(data)
+    stage = data.pop("stage", None)
+    locked = _lock(deal)
+    old_value = locked.value
+    if "owner" in data:
+        owner_change_check(actor=actor, owner=data["owner"])
+    changed = apply_fields(locked, data, DEAL_EDITABLE_FIELDS)
+    if changed:
+        model_save(locked)
+    if "value" in changed:
+        event_emit(
+            kind=DomainEventKind.DEAL_VALUE_CHANGED,
+            subject=locked,
+            actor=actor,
+            payload={"old_value": str(old_value), "value": str(locked.value)},
+        )
+    if stage is not None and stage.pk != locked.stage_id:
+        locked = deal_move_to_stage(deal=locked, stage=stage, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def deal_move_to_stage(
+    *, deal: Deal, stage: Stage, actor, at=None, position: int | None = None
+) -> Deal:
+    """Move an open deal to another stage of its pipeline, recording the stage history."""
+    deal = _lock(deal)
+    at = at or timezone.now()
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValidationError({"stage": _("The stage belongs to another pipeline.")})
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError(
+            {
+                "stage": _("This deal is closed (%(status)s); reopen it before moving it.")
+                % {"status": deal.get_status_display()}
+            }
+        )
+    if position is not None:
+        deal.position = position
+    if stage.pk == deal.stage_id:
+        deal.save(update_fields=["position", "updated_at"])
+        return deal
+    if deal.stage_entered_at and at < deal.stage_entered_at:
+        raise ValidationError(
+            {"stage": _("A move cannot happen before the deal entered its stage.")}
+        )
+    previous_stage_id = deal.stage_id
+    StageChange.objects.filter(deal=deal, left_at__isnull=True).update(left_at=at)
+    StageChange.objects.create(deal=deal, stage=stage, entered_at=at, actor=actor)
+    deal.stage = stage
+    deal.stage_entered_at = at
+    deal.save(update_fields=["stage", "stage_entered_at", "position", "updated_at"])
+    event_emit(
+        kind=DomainEventKind.DEAL_STAGE_CHANGED,
+        subject=deal,
+        actor=actor,
+        payload={"from_stage": previous_stage_id, "to_stage": stage.pk},
+    )
+    return deal
+
+
+def _close(deal: Deal, *, status: str, at) -> None:
+    at = at or timezone.now()
+    if deal.status != DealStatus.OPEN:
+        raise ValidationError({"status": _("This deal is already closed.")})
+    if at < deal.created_at:
+        raise ValidationError({"closed_at": _("A deal cannot close before it was created.")})
+    deal.status = status
+    deal.closed_at = at
+    StageChange.objects.filter(deal=deal, left_at__isnull=True).update(left_at=at)
+
+
+@transaction.atomic
+def deal_mark_won(*, deal: Deal, actor, at=None, automate: bool = True) -> Deal:
+    """Win a deal: record its purchase and make its contact a customer."""
+    deal = _lock(deal)
+    _close(deal, status=DealStatus.WON, at=at)
+    model_save(deal)
+    if deal.contact_id:
+        from .revenue import purchase_record
+
+        purchase_record(
+            actor=actor,
+            contact=deal.contact,
+            company=deal.company,
+            amount=deal.value,
+            currency=deal.currency,
+            purchased_at=deal.closed_at,
+            product=deal.title,
+            category=deal.get_kind_display(),
+            deal=deal,
+            automate=automate,
+        )
+    event_emit(
+        kind=DomainEventKind.DEAL_WON,
+        subject=deal,
+        actor=actor,
+        payload={"value": str(deal.value)},
+        automate=automate,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_mark_lost(*, deal: Deal, actor, reason: str, at=None, automate: bool = True) -> Deal:
+    if not (reason or "").strip():
+        raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
+    deal = _lock(deal)
+    _close(deal, status=DealStatus.LOST, at=at)
+    deal.lost_reason = reason.strip()
+    model_save(deal)
+    event_emit(
+        kind=DomainEventKind.DEAL_LOST,
+        subject=deal,
+        actor=actor,
+        payload={"reason": deal.lost_reason},
+        automate=automate,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_reopen(*, deal: Deal, actor) -> Deal:
+    """Reopen a closed deal in its last stage; a won deal's purchase stays as recorded."""
+    deal = _lock(deal)
+    if deal.status == DealStatus.OPEN:
+        return deal
+    now = timezone.now()
+    deal.status = DealStatus.OPEN
+    deal.closed_at = None
+    deal.lost_reason = ""
+    deal.stage_entered_at = now
+    model_save(deal)
+    StageChange.objects.create(deal=deal, stage=deal.stage, entered_at=now, actor=actor)
+    return deal
+
+
+def contact_becomes_customer(contact, *, at) -> None:
+    """First purchase or won deal: the contact is a customer from that moment."""
+    if contact.customer_since is None or contact.lifecycle == Lifecycle.CHURNED:
+        contact.customer_since = contact.customer_since or at
+        contact.churned_at = None
+        contact.lifecycle = Lifecycle.CUSTOMER
+        contact.save(update_fields=["customer_since", "churned_at", "lifecycle", "updated_at"])
+    elif contact.lifecycle != Lifecycle.CUSTOMER:
+        contact.lifecycle = Lifecycle.CUSTOMER
+        contact.save(update_fields=["lifecycle", "updated_at"])
+
+
+__all__ = [
+    "contact_becomes_customer",
+    "deal_create",
+    "deal_mark_lost",
+    "deal_mark_won",
+    "deal_move_to_stage",
+    "deal_reopen",
+    "deal_update",
+    "default_pipeline",
+]

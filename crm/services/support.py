@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import DomainEventKind, Ticket, TicketReply, TicketStatus
+
+from .common import model_save
+from .events import event_emit
+
+
+def sla_due(*, priority: str, opened_at):
+    return opened_at + timedelta(hours=settings.GOALPOST_TICKET_SLA_HOURS[priority])
+
+
+@transaction.atomic
+def ticket_open(
+    *, actor, subject: str, opened_at=None, status=TicketStatus.OPEN, resolved_at=None, **fields
+) -> Ticket:
+    opened_at = opened_at or timezone.now()
+    ticket = Ticket(
+        subject=subject, opened_at=opened_at, status=status, resolved_at=resolved_at, **fields
+    )
+    ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=opened_at)
+    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and resolved_at is None:
+        ticket.resolved_at = timezone.now()
+    model_save(ticket)
+    if ticket.resolved_at is not None:
+        _emit_resolved(ticket, actor)
+    return ticket
+
+
+def _emit_resolved(ticket: Ticket, actor) -> None:
+    event_emit(kind=DomainEventKind.TICKET_RESOLVED, subject=ticket, actor=actor)
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor, data: dict) -> Ticket:
+    """Edit a ticket; reaching resolved stamps `resolved_at`, reopening clears it."""
+    was_resolved = ticket.resolved_at is not None
+    for name, value in data.items():
+        setattr(ticket, name, value)
+    if "priority" in data:
+        ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=ticket.opened_at)
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        ticket.resolved_at = ticket.resolved_at or timezone.now()
+    elif "status" in data:
+        ticket.resolved_at = None
+    model_save(ticket)
+    if ticket.resolved_at is not None and not was_resolved:
+        _emit_resolved(ticket, actor)
+    return ticket
+
+
+@transaction.atomic
+def ticket_respond(*, ticket: Ticket, actor, body: str, at=None) -> TicketReply:
+    """Reply to the customer: the first reply stamps the first response time."""
+    at = at or timezone.now()
+    reply = model_save(TicketReply(ticket=ticket, author=actor, body=body, created_at=at))
+    if ticket.first_response_at is None:
+        ticket.first_response_at = at
+    if ticket.status == TicketStatus.OPEN:
+        ticket.status = TicketStatus.PENDING
+    if ticket.assignee_id is None:
+        ticket.assignee = actor
+    ticket.save(update_fields=["first_response_at", "status", "assignee"])
+    return reply
+
+
+@transaction.atomic
+def ticket_resolve(*, ticket: Ticket, actor, at=None) -> Ticket:
+    return ticket_update(
+        ticket=ticket,
+        actor=actor,
+        data={"status": TicketStatus.RESOLVED, "resolved_at": at or timezone.now()},
+    )

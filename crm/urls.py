@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crm.api.views.health import healthz
+
+api_patterns = [
+    path("", include("crm.api.urls")),
+    path("", include("metrics.api.urls")),
+    path("", include("goals.api.urls")),
+    path("", include("automation.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("metrics.urls")),
+    path("", include("goals.urls")),
+    path("", include("automation.urls")),
+    path("", include("crm.web.urls")),
+]

@@ -1,0 +1,3 @@
+"""Browser pages of the core CRM (filled by the web layer)."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Browser pages of the goals app."""
+
+app_name = "goals"
+urlpatterns: list = []

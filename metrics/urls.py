@@ -1,0 +1,4 @@
+"""Browser pages of the metrics app."""
+
+app_name = "metrics"
+urlpatterns: list = []
