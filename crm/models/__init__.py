@@ -16,6 +16,8 @@ from .contacts import (
     Tag,
 )
 from .events import DomainEvent, DomainEventKind, Notification
+from .imports import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
+from .merges import MergeKind, MergeLog
 from .revenue import Purchase, Spend, SpendCategory, Subscription, SubscriptionStatus
 from .sales import (
     Activity,
@@ -44,8 +46,13 @@ __all__ = [
     "DealStatus",
     "DomainEvent",
     "DomainEventKind",
+    "DuplicatePolicy",
     "Education",
     "Gender",
+    "ImportJob",
+    "ImportKind",
+    "ImportRowError",
+    "ImportStatus",
     "IncomeBand",
     "Interaction",
     "InteractionKind",
@@ -53,6 +60,8 @@ __all__ = [
     "LeadStatus",
     "Lifecycle",
     "MaritalStatus",
+    "MergeKind",
+    "MergeLog",
     "Notification",
     "NpsResponse",
     "Pipeline",
