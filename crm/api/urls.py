@@ -1,6 +1,46 @@
-"""Core CRM endpoints, mounted under /api/ (filled by the API layer)."""
+"""Core CRM endpoints, mounted under /api/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from crm.api.views.auth import TokenView
+from crm.api.views.contacts import (
+    CompanyViewSet,
+    ContactViewSet,
+    InteractionViewSet,
+    NpsResponseViewSet,
+    ReferralViewSet,
+)
+from crm.api.views.revenue import PurchaseViewSet, SpendViewSet, SubscriptionViewSet
+from crm.api.views.sales import (
+    ActivityViewSet,
+    DealViewSet,
+    LeadViewSet,
+    PipelineViewSet,
+    StageViewSet,
+)
+from crm.api.views.support import TicketViewSet
+from crm.api.views.users import TeamViewSet, UserViewSet
+
 router = DefaultRouter()
-urlpatterns = router.urls
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("stages", StageViewSet, basename="stage")
+router.register("deals", DealViewSet, basename="deal")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("purchases", PurchaseViewSet, basename="purchase")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("nps-responses", NpsResponseViewSet, basename="nps-response")
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("spend", SpendViewSet, basename="spend")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -24,7 +24,7 @@ def activity_create(*, actor, kind: str, subject: str, assignee=None, **fields) 
     activity = Activity(
         kind=kind,
         subject=subject,
-        assignee=owner_for_new_record(actor=actor, owner=assignee),
+        assignee=owner_for_new_record(actor=actor, owner=assignee, field="assignee"),
         **fields,
     )
     if activity.contact_id is None:
@@ -36,7 +36,7 @@ def activity_create(*, actor, kind: str, subject: str, assignee=None, **fields) 
 @transaction.atomic
 def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
     if "assignee" in data and data["assignee"] != activity.assignee:
-        owner_change_check(actor=actor, owner=data["assignee"])
+        owner_change_check(actor=actor, owner=data["assignee"], field="assignee")
     apply_fields(activity, data, ACTIVITY_EDITABLE_FIELDS)
     return model_save(activity)
 

@@ -22,16 +22,19 @@ def apply_fields(instance, data: dict, allowed: set[str]) -> set[str]:
     return changed
 
 
-def owner_for_new_record(*, actor, owner):
-    """A new record belongs to its creator unless they may give it to somebody else."""
+def owner_for_new_record(*, actor, owner, field: str = "owner"):
+    """A new record belongs to its creator unless they may give it to somebody else.
+
+    `field` names the ownership field in the error (activities call it `assignee`).
+    """
     if owner is None or owner == actor:
         return actor
     if actor is not None and not (actor.sees_all_sales or actor.has_role("marketing")):
-        raise ValidationError({"owner": _("You may only create records that you own.")})
+        raise ValidationError({field: _("You may only create records that you own.")})
     return owner
 
 
-def owner_change_check(*, actor, owner):
+def owner_change_check(*, actor, owner, field: str = "owner"):
     """Reassigning a record to another user is a manager's (or admin's) call."""
     if actor is not None and owner != actor and not actor.sees_all_sales:
-        raise ValidationError({"owner": _("Only managers can reassign records.")})
+        raise ValidationError({field: _("Only managers can reassign records.")})

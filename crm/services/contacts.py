@@ -155,3 +155,24 @@ def nps_record(
             **fields,
         )
     )
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, actor, data: dict) -> Interaction:
+    """Correct a recorded interaction (a wrong kind or moment); no new event is emitted."""
+    apply_fields(interaction, data, {"contact", "kind", "url", "details", "occurred_at"})
+    return model_save(interaction)
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, actor, data: dict) -> Referral:
+    apply_fields(referral, data, {"referrer", "referred", "referred_on"})
+    return model_save(referral)
+
+
+@transaction.atomic
+def nps_update(*, response: NpsResponse, actor, data: dict) -> NpsResponse:
+    apply_fields(
+        response, data, {"contact", "score", "scale", "comment", "responded_at", "channel"}
+    )
+    return model_save(response)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import DomainEventKind, Purchase, Spend, Subscription, SubscriptionStatus
 
-from .common import model_save
+from .common import apply_fields, model_save
 from .deals import contact_becomes_customer
 from .events import event_emit
 
@@ -65,3 +65,34 @@ def subscription_update(*, subscription: Subscription, actor, data: dict) -> Sub
 def spend_record(*, actor, month, **fields) -> Spend:
     """Spend is kept per month: any day given is folded onto the first of its month."""
     return model_save(Spend(month=month.replace(day=1), **fields))
+
+
+PURCHASE_EDITABLE_FIELDS = {
+    "contact",
+    "company",
+    "amount",
+    "currency",
+    "purchased_at",
+    "product",
+    "category",
+    "campaign",
+    "deal",
+}
+
+
+@transaction.atomic
+def purchase_update(*, purchase: Purchase, actor, data: dict) -> Purchase:
+    """Correct a purchase (amount, moment, attribution); the buyer stays a customer."""
+    apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
+    model_save(purchase)
+    contact_becomes_customer(purchase.contact, at=purchase.purchased_at)
+    return purchase
+
+
+@transaction.atomic
+def spend_update(*, spend: Spend, actor, data: dict) -> Spend:
+    data = dict(data)
+    if data.get("month") is not None:
+        data["month"] = data["month"].replace(day=1)
+    apply_fields(spend, data, {"month", "category", "campaign", "amount", "note"})
+    return model_save(spend)

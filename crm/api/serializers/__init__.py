@@ -1,0 +1,42 @@
+from .contacts import (
+    CompanySerializer,
+    ContactSerializer,
+    InteractionSerializer,
+    NpsResponseSerializer,
+    ReferralSerializer,
+)
+from .revenue import PurchaseSerializer, SpendSerializer, SubscriptionSerializer
+from .sales import (
+    ActivitySerializer,
+    DealSerializer,
+    LeadConvertSerializer,
+    LeadSerializer,
+    PipelineSerializer,
+    StageChangeSerializer,
+    StageSerializer,
+)
+from .support import TicketReplySerializer, TicketSerializer
+from .users import AuthTokenResponseSerializer, TeamSerializer, UserSerializer
+
+__all__ = [
+    "ActivitySerializer",
+    "AuthTokenResponseSerializer",
+    "CompanySerializer",
+    "ContactSerializer",
+    "DealSerializer",
+    "InteractionSerializer",
+    "LeadConvertSerializer",
+    "LeadSerializer",
+    "NpsResponseSerializer",
+    "PipelineSerializer",
+    "PurchaseSerializer",
+    "ReferralSerializer",
+    "SpendSerializer",
+    "StageChangeSerializer",
+    "StageSerializer",
+    "SubscriptionSerializer",
+    "TeamSerializer",
+    "TicketReplySerializer",
+    "TicketSerializer",
+    "UserSerializer",
+]

@@ -1,0 +1,245 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from crm.api.fields import VisiblePrimaryKeyRelatedField
+from crm.models import (
+    Activity,
+    Deal,
+    DealKind,
+    DealStatus,
+    Lead,
+    LeadStatus,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+
+from .base import PolicyModelSerializer
+
+CURRENCY_FIELD = {
+    "required": False,
+    "min_length": 3,
+    "max_length": 3,
+    "help_text": _("ISO 4217 code, e.g. USD; the configured default when omitted."),
+}
+
+
+def _validate_currency(value: str) -> str:
+    if not (len(value) == 3 and value.isascii() and value.isalpha()):
+        raise serializers.ValidationError(_("Use a three-letter ISO 4217 code such as USD."))
+    return value.upper()
+
+
+class LeadSerializer(PolicyModelSerializer):
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "contact",
+            "source",
+            "campaign",
+            "status",
+            "score",
+            "owner",
+            "handed_off_at",
+            "converted_at",
+            "deal",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["converted_at", "deal", "updated_at"]
+        create_only_fields = ["created_at", "contact"]
+        extra_kwargs = {"created_at": {"required": False}}
+
+    def validate_status(self, value):
+        converting = value == LeadStatus.CONVERTED and (
+            self.instance is None or self.instance.status != LeadStatus.CONVERTED
+        )
+        if converting:
+            raise serializers.ValidationError(
+                _("Convert a lead with POST /api/leads/{id}/convert/, which creates its deal.")
+            )
+        return value
+
+
+# Inline in the schema: a second component using the deal-kind enum would make
+# drf-spectacular fall back to a hashed enum name for every `kind` field.
+@extend_schema_field({"type": "string", "enum": DealKind.values})
+class DealKindField(serializers.ChoiceField):
+    pass
+
+
+class LeadConvertSerializer(serializers.Serializer):
+    """Either link an existing deal, or describe the deal to open (all optional)."""
+
+    deal = VisiblePrimaryKeyRelatedField(
+        queryset=Deal.objects.all(), required=False, resource="deals"
+    )
+    title = serializers.CharField(max_length=200, required=False)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    currency = serializers.CharField(**CURRENCY_FIELD)
+    pipeline = VisiblePrimaryKeyRelatedField(queryset=Pipeline.objects.all(), required=False)
+    stage = VisiblePrimaryKeyRelatedField(queryset=Stage.objects.all(), required=False)
+    kind = DealKindField(choices=DealKind.choices, required=False)
+    expected_close_date = serializers.DateField(required=False, allow_null=True)
+    converted_at = serializers.DateTimeField(required=False)
+
+    def validate_currency(self, value):
+        return _validate_currency(value)
+
+    def validate(self, attrs):
+        if "deal" in attrs and len(attrs) > 1 + ("converted_at" in attrs):
+            raise serializers.ValidationError(
+                {"deal": [_("Link an existing deal or describe a new one, not both.")]}
+            )
+        return attrs
+
+
+class StageSerializer(PolicyModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "pipeline", "name", "position", "win_probability", "rotting_days"]
+        create_only_fields = ["pipeline"]
+        extra_kwargs = {"position": {"required": False}}
+
+
+class PipelineStageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "name", "position", "win_probability", "rotting_days"]
+
+
+class PipelineSerializer(PolicyModelSerializer):
+    stages = PipelineStageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "name", "is_default", "stages"]
+
+
+class DealSerializer(PolicyModelSerializer):
+    status = serializers.ChoiceField(choices=DealStatus.choices, required=False)
+    lost_reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "title",
+            "value",
+            "currency",
+            "pipeline",
+            "stage",
+            "owner",
+            "contact",
+            "company",
+            "status",
+            "lost_reason",
+            "kind",
+            "expected_close_date",
+            "created_at",
+            "closed_at",
+            "stage_entered_at",
+            "position",
+            "updated_at",
+        ]
+        read_only_fields = ["stage_entered_at", "position", "updated_at"]
+        create_only_fields = ["created_at"]
+        extra_kwargs = {
+            "created_at": {"required": False},
+            "currency": CURRENCY_FIELD,
+            "pipeline": {"required": False},
+            "stage": {"required": False},
+        }
+
+    def validate_currency(self, value):
+        return _validate_currency(value)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            return self._validate_create(attrs)
+        return self._validate_update(attrs)
+
+    def _validate_create(self, attrs):
+        status = attrs.get("status", DealStatus.OPEN)
+        stage, pipeline = attrs.get("stage"), attrs.get("pipeline")
+        if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
+            raise serializers.ValidationError(
+                {"stage": [_("The stage belongs to another pipeline.")]}
+            )
+        if status == DealStatus.OPEN and attrs.get("closed_at"):
+            raise serializers.ValidationError(
+                {"closed_at": [_("An open deal has no closing time; set status too.")]}
+            )
+        if status == DealStatus.LOST and not attrs.get("lost_reason", "").strip():
+            raise serializers.ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+        created_at, closed_at = attrs.get("created_at"), attrs.get("closed_at")
+        if created_at and closed_at and closed_at < created_at:
+            raise serializers.ValidationError(
+                {"closed_at": [_("A deal cannot close before it was created.")]}
+            )
+        return attrs
+
+    def _validate_update(self, attrs):
+        deal = self.instance
+        pipeline = attrs.pop("pipeline", None)
+        if pipeline is not None and pipeline.pk != deal.pipeline_id:
+            raise serializers.ValidationError(
+                {"pipeline": [_("A deal stays in its pipeline; open a new deal instead.")]}
+            )
+        status = attrs.get("status", deal.status)
+        lost_reason = attrs.get("lost_reason")
+        if status == DealStatus.LOST and deal.status != DealStatus.LOST:
+            if not (lost_reason or "").strip():
+                raise serializers.ValidationError(
+                    {"lost_reason": [_("Say why the deal was lost.")]}
+                )
+        elif lost_reason is not None and lost_reason != deal.lost_reason:
+            raise serializers.ValidationError(
+                {"lost_reason": [_("A lost reason is given when marking the deal lost.")]}
+            )
+        closed_at = attrs.get("closed_at")
+        if closed_at is not None and status == deal.status and closed_at != deal.closed_at:
+            raise serializers.ValidationError(
+                {"closed_at": [_("The closing time is set when the status changes.")]}
+            )
+        return attrs
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    stage_name = serializers.CharField(source="stage.name", read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = ["id", "stage", "stage_name", "entered_at", "left_at", "actor"]
+
+
+class ActivitySerializer(PolicyModelSerializer):
+    done = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "notes",
+            "due_at",
+            "done_at",
+            "done",
+            "assignee",
+            "deal",
+            "lead",
+            "contact",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+        create_only_fields = ["created_at"]
+        extra_kwargs = {"created_at": {"required": False}}
+
+    def get_done(self, activity) -> bool:
+        return activity.done_at is not None

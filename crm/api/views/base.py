@@ -1,0 +1,42 @@
+from django.db import transaction
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+
+from crm.api.permissions import PolicyPermission
+
+
+class PolicyViewSet(viewsets.ModelViewSet):
+    """A resource of `crm.policies.ACCESS`: scoped reads, writes through the services.
+
+    Subclasses name `policy_resource`, a `selector(user=…)` for their rows, and
+    `create_record` / `update_record`, which call the crm services with validated data.
+    """
+
+    policy_resource: str
+    selector = None
+    permission_classes = [IsAuthenticated, PolicyPermission]
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.create_record(
+            actor=self.request.user, data=dict(serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_record(
+            serializer.instance, actor=self.request.user, data=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        # Protected references raise before anything is deleted; the exception handler
+        # turns them into a 400 naming what still points at the row.
+        with transaction.atomic():
+            instance.delete()
+
+    def create_record(self, *, actor, data):
+        raise NotImplementedError
+
+    def update_record(self, instance, *, actor, data):
+        raise NotImplementedError

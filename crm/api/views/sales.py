@@ -1,0 +1,166 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crm import selectors
+from crm.api import filters
+from crm.api.serializers import (
+    ActivitySerializer,
+    DealSerializer,
+    LeadConvertSerializer,
+    LeadSerializer,
+    PipelineSerializer,
+    StageChangeSerializer,
+    StageSerializer,
+)
+from crm.models import DealStatus
+from crm.services import activities as activity_services
+from crm.services import deals as deal_services
+from crm.services import leads as lead_services
+from crm.services import pipelines as pipeline_services
+
+from .base import PolicyViewSet
+
+
+class LeadViewSet(PolicyViewSet):
+    policy_resource = "leads"
+    selector = selectors.lead_list
+    serializer_class = LeadSerializer
+    filterset_class = filters.LeadFilter
+    search_fields = ["contact__first_name", "contact__last_name", "contact__email"]
+    ordering_fields = ["created_at", "score", "handed_off_at", "converted_at"]
+
+    def create_record(self, *, actor, data):
+        return lead_services.lead_create(actor=actor, **data)
+
+    def update_record(self, instance, *, actor, data):
+        return lead_services.lead_update(lead=instance, actor=actor, data=data)
+
+    @extend_schema(
+        request=LeadConvertSerializer,
+        responses={200: LeadSerializer},
+        description=(
+            "Convert the lead: link `deal`, or open a new deal for its contact (title, "
+            "value, pipeline, stage… optional). The lead's `deal` names the result."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadConvertSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        at = data.pop("converted_at", None)
+        lead = lead_services.lead_convert(lead=lead, actor=request.user, at=at, **data)
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)
+
+
+class PipelineViewSet(PolicyViewSet):
+    policy_resource = "pipelines"
+    selector = selectors.pipeline_list
+    serializer_class = PipelineSerializer
+    filterset_class = filters.PipelineFilter
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+
+    def create_record(self, *, actor, data):
+        return pipeline_services.pipeline_create(actor=actor, **data)
+
+    def update_record(self, instance, *, actor, data):
+        return pipeline_services.pipeline_update(pipeline=instance, actor=actor, data=data)
+
+
+class StageViewSet(PolicyViewSet):
+    policy_resource = "stages"
+    selector = selectors.stage_list
+    serializer_class = StageSerializer
+    filterset_class = filters.StageFilter
+    search_fields = ["name"]
+    ordering_fields = ["position", "name"]
+
+    def create_record(self, *, actor, data):
+        return pipeline_services.stage_create(actor=actor, **data)
+
+    def update_record(self, instance, *, actor, data):
+        return pipeline_services.stage_update(stage=instance, actor=actor, data=data)
+
+
+class DealViewSet(PolicyViewSet):
+    """Deals. PATCH `stage` moves the deal (recorded in its stage history); PATCH
+    `status` to `won` / `lost` (with `lost_reason`, optionally `closed_at`) closes it, and
+    back to `open` reopens it."""
+
+    policy_resource = "deals"
+    selector = selectors.deal_list
+    serializer_class = DealSerializer
+    filterset_class = filters.DealFilter
+    search_fields = ["title", "contact__first_name", "contact__last_name", "company__name"]
+    ordering_fields = [
+        "created_at",
+        "closed_at",
+        "value",
+        "expected_close_date",
+        "stage_entered_at",
+        "title",
+    ]
+
+    def create_record(self, *, actor, data):
+        return deal_services.deal_create(actor=actor, **data)
+
+    @transaction.atomic
+    def update_record(self, deal, *, actor, data):
+        status_ = data.pop("status", deal.status)
+        lost_reason = data.pop("lost_reason", "")
+        closed_at = data.pop("closed_at", None)
+        deal = deal_services.deal_update(deal=deal, actor=actor, data=data)
+        if status_ == deal.status:
+            return deal
+        if status_ == DealStatus.WON:
+            return deal_services.deal_mark_won(deal=deal, actor=actor, at=closed_at)
+        if status_ == DealStatus.LOST:
+            return deal_services.deal_mark_lost(
+                deal=deal, actor=actor, reason=lost_reason, at=closed_at
+            )
+        return deal_services.deal_reopen(deal=deal, actor=actor)
+
+    @extend_schema(
+        request=None,
+        responses={200: StageChangeSerializer(many=True)},
+        description="Every stay of the deal in a stage, oldest first; the current one is open.",
+    )
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
+    def stage_history(self, request, pk=None):
+        deal = self.get_object()
+        rows = selectors.deal_stage_history(deal=deal)
+        return Response(StageChangeSerializer(rows, many=True).data)
+
+
+class ActivityViewSet(PolicyViewSet):
+    """Calls, emails, meetings and tasks. Setting `done_at` completes one."""
+
+    policy_resource = "activities"
+    selector = selectors.activity_list
+    serializer_class = ActivitySerializer
+    filterset_class = filters.ActivityFilter
+    search_fields = ["subject", "notes"]
+    ordering_fields = ["due_at", "done_at", "created_at"]
+
+    def create_record(self, *, actor, data):
+        return activity_services.activity_create(actor=actor, **data)
+
+    @transaction.atomic
+    def update_record(self, activity, *, actor, data):
+        done_at = data.pop("done_at", activity.done_at)
+        if done_at is None and activity.done_at is not None:
+            data["done_at"] = None  # reopening a task is a plain edit
+        activity = activity_services.activity_update(activity=activity, actor=actor, data=data)
+        if done_at is not None and activity.done_at is None:
+            activity = activity_services.activity_complete(
+                activity=activity, actor=actor, at=done_at
+            )
+        elif done_at is not None and done_at != activity.done_at:
+            activity = activity_services.activity_update(
+                activity=activity, actor=actor, data={"done_at": done_at}
+            )
+        return activity

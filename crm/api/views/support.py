@@ -1,0 +1,47 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crm import selectors
+from crm.api import filters
+from crm.api.serializers import TicketReplySerializer, TicketSerializer
+from crm.services import support as support_services
+
+from .base import PolicyViewSet
+
+
+class TicketViewSet(PolicyViewSet):
+    """The support queue. Reaching `resolved` stamps `resolved_at`; POST …/reply/ answers."""
+
+    policy_resource = "tickets"
+    selector = selectors.ticket_list
+    serializer_class = TicketSerializer
+    filterset_class = filters.TicketFilter
+    search_fields = ["subject", "description"]
+    ordering_fields = ["opened_at", "resolved_at", "sla_due_at", "priority"]
+
+    def create_record(self, *, actor, data):
+        return support_services.ticket_open(actor=actor, **data)
+
+    def update_record(self, instance, *, actor, data):
+        return support_services.ticket_update(ticket=instance, actor=actor, data=data)
+
+    @extend_schema(
+        request=TicketReplySerializer,
+        responses={201: TicketReplySerializer},
+        description="Reply to the customer; the first reply stamps `first_response_at`.",
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        ticket = self.get_object()
+        context = {**self.get_serializer_context(), "ticket": ticket}
+        serializer = TicketReplySerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        reply = support_services.ticket_respond(
+            ticket=ticket,
+            actor=request.user,
+            body=serializer.validated_data["body"],
+            at=serializer.validated_data.get("created_at"),
+        )
+        return Response(TicketReplySerializer(reply).data, status=status.HTTP_201_CREATED)

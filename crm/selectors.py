@@ -1,0 +1,108 @@
+"""Reads of the core domain, already narrowed to what a user may see (crm/policies.py).
+
+The API and the browser fetch through these so that a row outside the user's scope is
+never loaded, and each list joins or prefetches what it renders: query counts stay flat
+however many rows there are.
+"""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from crm import policies
+from crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    Lead,
+    NpsResponse,
+    Pipeline,
+    Purchase,
+    Referral,
+    Spend,
+    Stage,
+    StageChange,
+    Subscription,
+    Team,
+    Ticket,
+    User,
+)
+
+
+def user_list(*, user) -> QuerySet[User]:
+    return policies.scope(user, "users", User.objects.all())
+
+
+def team_list(*, user) -> QuerySet[Team]:
+    return policies.scope(user, "teams", Team.objects.all())
+
+
+def company_list(*, user) -> QuerySet[Company]:
+    return policies.scope(user, "companies", Company.objects.all())
+
+
+def contact_list(*, user) -> QuerySet[Contact]:
+    return policies.scope(user, "contacts", Contact.objects.prefetch_related("tags"))
+
+
+def interaction_list(*, user) -> QuerySet[Interaction]:
+    return policies.scope(user, "interactions", Interaction.objects.all())
+
+
+def lead_list(*, user) -> QuerySet[Lead]:
+    return policies.scope(user, "leads", Lead.objects.all())
+
+
+def pipeline_list(*, user) -> QuerySet[Pipeline]:
+    stages = Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
+    return policies.scope(user, "pipelines", Pipeline.objects.prefetch_related(stages))
+
+
+def stage_list(*, user) -> QuerySet[Stage]:
+    return policies.scope(user, "stages", Stage.objects.all())
+
+
+def deal_list(*, user) -> QuerySet[Deal]:
+    return policies.scope(user, "deals", Deal.objects.all())
+
+
+def deal_get_for_user(*, user, pk) -> Deal:
+    """The deal if the user may see it; otherwise a 404, never a hint that it exists."""
+    try:
+        return deal_list(user=user).get(pk=pk)
+    except (Deal.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def deal_stage_history(*, deal: Deal) -> QuerySet[StageChange]:
+    """Every stay of the deal in a stage, oldest first; the open stay has no `left_at`."""
+    return StageChange.objects.filter(deal=deal).order_by("entered_at", "id")
+
+
+def activity_list(*, user) -> QuerySet[Activity]:
+    return policies.scope(user, "activities", Activity.objects.all())
+
+
+def purchase_list(*, user) -> QuerySet[Purchase]:
+    return policies.scope(user, "purchases", Purchase.objects.all())
+
+
+def subscription_list(*, user) -> QuerySet[Subscription]:
+    return policies.scope(user, "subscriptions", Subscription.objects.all())
+
+
+def ticket_list(*, user) -> QuerySet[Ticket]:
+    return policies.scope(user, "tickets", Ticket.objects.all())
+
+
+def nps_response_list(*, user) -> QuerySet[NpsResponse]:
+    return policies.scope(user, "nps", NpsResponse.objects.all())
+
+
+def referral_list(*, user) -> QuerySet[Referral]:
+    return policies.scope(user, "referrals", Referral.objects.all())
+
+
+def spend_list(*, user) -> QuerySet[Spend]:
+    return policies.scope(user, "spend", Spend.objects.all())
