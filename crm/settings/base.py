@@ -181,6 +181,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 KPI_SNAPSHOT_CRONTAB = crontab(
     hour=env.int("KPI_SNAPSHOT_HOUR", default=2), minute=env.int("KPI_SNAPSHOT_MINUTE", default=0)
 )
+# Goals read the snapshots, so they are recomputed once those are stored (02:00 by
+# default); a run not started within 6 hours is dropped, the next night's covers it.
+CELERY_BEAT_SCHEDULE["goals-recompute-nightly"] = {
+    "task": "goals.tasks.goals_recompute_nightly_task",
+    "schedule": crontab(
+        hour=env.int("GOALS_RECOMPUTE_HOUR", default=2),
+        minute=env.int("GOALS_RECOMPUTE_MINUTE", default=30),
+    ),
+    "options": {"expires": 6 * 60 * 60},
+}
 
 LOGGING = {
     "version": 1,
