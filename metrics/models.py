@@ -1,1 +1,49 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from metrics.scopes import ScopeType
+
+
+class KpiSnapshotQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        return self.filter(scope_type=scope.type, scope_id=scope.snapshot_id)
+
+    def latest_for(self, kpi: str, scope):
+        return self.for_scope(scope).filter(kpi=kpi).order_by("-date").first()
+
+
+class KpiSnapshot(models.Model):
+    """One KPI's value for one scope, measured over the window ending with `date`.
+
+    The window is the KPI_SNAPSHOT_WINDOW_DAYS (30) days up to and including `date`:
+    `[date − 29 days, date + 1 day)`. Company-wide rows have scope_id 0 so that the
+    unique key (kpi, scope_type, scope_id, date) holds without NULLs.
+    """
+
+    kpi = models.CharField(_("KPI"), max_length=64)
+    scope_type = models.CharField(_("scope type"), max_length=20, choices=ScopeType.CHOICES)
+    scope_id = models.PositiveBigIntegerField(_("scope id"), default=0)
+    date = models.DateField(_("date"))
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True)
+    numerator = models.DecimalField(_("numerator"), max_digits=20, decimal_places=4, null=True)
+    denominator = models.DecimalField(_("denominator"), max_digits=20, decimal_places=4, null=True)
+    window_days = models.PositiveSmallIntegerField(_("window (days)"), default=30)
+    definition_version = models.PositiveSmallIntegerField(_("definition version"), default=1)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    objects = KpiSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kpi", "scope_type", "scope_id", "date"]
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "scope_type", "scope_id", "date"], name="kpi_snapshot_unique_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["scope_type", "scope_id", "date"])]
+
+    def __str__(self):
+        return f"{self.kpi} · {self.scope_type}:{self.scope_id} · {self.date}"

@@ -1,0 +1,98 @@
+"""The value a KPI function returns and the small arithmetic every family shares.
+
+Numbers come out of SQL (`aggregate`, `annotate`, `Subquery`); Python only divides the
+two or three totals a query returns. Money stays Decimal end to end.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import DurationField, ExpressionWrapper, F
+
+from metrics.scopes import Scope, UnsupportedScope
+
+CENT = Decimal("0.01")
+# Ratios and durations keep four decimals: 1/3 → 33.3333 %, enough for any chart or goal.
+PRECISION = Decimal("0.0001")
+HUNDRED = Decimal(100)
+SECONDS_PER_DAY = Decimal(86400)
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+@dataclass
+class KpiResult:
+    """value = numerator / denominator (scaled by the KPI's unit); None when it is undefined.
+
+    Count and sum KPIs (leads, revenue, …) have no denominator: `denominator` is None and
+    `value` is the count itself, 0 for an empty period.
+    """
+
+    value: Decimal | int | None
+    numerator: Decimal | int | None
+    denominator: Decimal | int | None = None
+    # Extra figures a KPI carries alongside (open deal value, NPS promoters, …).
+    extra: dict = field(default_factory=dict)
+    # Per-item rows (stage_duration_days per stage).
+    breakdown: list | None = None
+    # Which of value/numerator/denominator are amounts of money (serialised as strings).
+    money: frozenset = frozenset()
+
+
+def money(amount) -> Decimal:
+    return (Decimal(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rounded(number) -> Decimal:
+    return Decimal(number).quantize(PRECISION, rounding=ROUND_HALF_UP)
+
+
+def percent(numerator, denominator) -> KpiResult:
+    numerator, denominator = int(numerator or 0), int(denominator or 0)
+    value = rounded(HUNDRED * numerator / denominator) if denominator else None
+    return KpiResult(value=value, numerator=numerator, denominator=denominator)
+
+
+def count(number, **extra) -> KpiResult:
+    number = int(number or 0)
+    return KpiResult(value=number, numerator=number, denominator=None, extra=extra)
+
+
+def amount(total) -> KpiResult:
+    total = money(total)
+    return KpiResult(
+        value=total, numerator=total, denominator=None, money=frozenset({"value", "numerator"})
+    )
+
+
+def mean_duration(total: timedelta | None, n: int | None, *, per: Decimal) -> KpiResult:
+    """Mean of a duration in days (per=SECONDS_PER_DAY) or hours; numerator is the total."""
+    n = int(n or 0)
+    seconds = Decimal(str(total.total_seconds())) if total else Decimal(0)
+    total_units = rounded(seconds / per)
+    value = rounded(seconds / per / n) if n else None
+    return KpiResult(value=value, numerator=total_units, denominator=n)
+
+
+def elapsed(later: str, earlier: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
+def require(scope: Scope, supported) -> None:
+    if scope.type not in supported:
+        raise UnsupportedScope(scope.type)
+
+
+def prorated(groups, period) -> Decimal:
+    """Sum amounts booked over date ranges `[first, last)`, each weighted by its overlap.
+
+    `groups` are already aggregated in SQL (one row per month or quota period, not per
+    record), so this loop is over a handful of periods, never over the rows themselves.
+    """
+    total = Decimal(0)
+    for first, last, booked in groups:
+        span = (last - first).days
+        overlap = (min(last, period.end) - max(first, period.start)).days
+        if span > 0 and overlap > 0:
+            total += Decimal(booked or 0) * overlap / span
+    return money(total)

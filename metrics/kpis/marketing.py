@@ -1,0 +1,79 @@
+"""Marketing KPIs: CAC, campaign revenue and new customers, referrals.
+
+Spend is booked per month; a period covering part of a month takes that share of the
+month's spend (by days), so a 30-day trailing window gets a fair month's cost.
+A new customer is attributed to a campaign when they have a purchase attributed to it
+or a lead that came from it.
+"""
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Exists, OuterRef, Q, Sum
+
+from crm.models import Contact, Lead, Purchase, Referral, Spend
+from metrics.scopes import Period, Scope, ScopeType
+
+from .base import KpiResult, amount, count, money, prorated
+from .revenue import bought_in
+
+
+def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
+    """Contacts who became customers in the period (for a campaign: attributed to it)."""
+    new = Contact.objects.filter(
+        customer_since__gte=period.start_at, customer_since__lt=period.end_at
+    )
+    if scope.type == ScopeType.CAMPAIGN:
+        campaign = Q(campaign_id=scope.id)
+    elif attributed_only:
+        campaign = Q(campaign__isnull=False)
+    else:
+        return new
+    return new.filter(
+        Exists(Purchase.objects.filter(campaign, contact=OuterRef("pk")))
+        | Exists(Lead.objects.filter(campaign, contact=OuterRef("pk")))
+    )
+
+
+def spend_in(period: Period, scope: Scope):
+    spend = Spend.objects.filter(month__lt=period.end, month__gte=period.start.replace(day=1))
+    if scope.type == ScopeType.CAMPAIGN:
+        spend = spend.filter(campaign_id=scope.id)
+    months = spend.values_list("month").annotate(total=Sum("amount")).order_by()
+    return prorated(
+        ((month, month + relativedelta(months=1), total) for month, total in months), period
+    )
+
+
+def cac(period: Period, scope: Scope) -> KpiResult:
+    """Sales and marketing spend in the period ÷ customers acquired in the period."""
+    spent = spend_in(period, scope)
+    new = acquired(period, scope).count()
+    return KpiResult(
+        value=money(spent / new) if new else None,
+        numerator=spent,
+        denominator=new,
+        money=frozenset({"value", "numerator"}),
+    )
+
+
+def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
+    purchases = Purchase.objects.filter(bought_in(period))
+    if scope.type == ScopeType.CAMPAIGN:
+        purchases = purchases.filter(campaign_id=scope.id)
+    else:
+        purchases = purchases.filter(campaign__isnull=False)
+    return amount(purchases.aggregate(total=Sum("amount"))["total"])
+
+
+def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:
+    return count(acquired(period, scope, attributed_only=True).count())
+
+
+def referrals(period: Period, scope: Scope) -> KpiResult:
+    """Referrals made in the period; a rep's are those whose referrer is their contact."""
+    return count(
+        Referral.objects.filter(
+            scope.people_q("referrer__owner"),
+            referred_on__gte=period.start,
+            referred_on__lt=period.end,
+        ).count()
+    )

@@ -1,0 +1,209 @@
+"""Revenue KPIs: new and net new revenue, customer lifetime value, upsell and cross-sell.
+
+A purchase belongs to the rep of the deal it came from, or, without a deal, to the
+customer's owner; to a pipeline through its deal; to a campaign through its attribution.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Sum,
+)
+
+from crm.models import Contact, Deal, DealKind, DealStatus, Purchase
+from metrics.scopes import Period, Scope, ScopeType
+
+from .base import KpiResult, amount, money, percent, rounded
+
+DAYS_PER_YEAR = Decimal("365.25")
+
+
+class AddMonths(Func):
+    """`timestamp + N calendar months` in SQL (PostgreSQL and SQLite)."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, months: int):
+        self.months = int(months)
+        super().__init__(expression)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} + make_interval(months => %s))", [*params, self.months]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {sql}, %s)", [
+            *params,
+            f"{self.months:+d} months",
+        ]
+
+
+def purchases_in(scope: Scope):
+    purchases = Purchase.objects.all()
+    if scope.type == ScopeType.PIPELINE:
+        return purchases.filter(deal__pipeline_id=scope.id)
+    if scope.type == ScopeType.CAMPAIGN:
+        return purchases.filter(campaign_id=scope.id)
+    if scope.type == ScopeType.COMPANY:
+        return purchases
+    return purchases.filter(
+        scope.people_q("deal__owner") | (Q(deal__isnull=True) & scope.people_q("contact__owner"))
+    )
+
+
+def bought_in(period: Period) -> Q:
+    return Q(purchased_at__gte=period.start_at, purchased_at__lt=period.end_at)
+
+
+def new_revenue(period: Period, scope: Scope) -> KpiResult:
+    """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers."""
+    months = settings.GOALPOST_NEW_REVENUE_MONTHS
+    total = (
+        purchases_in(scope)
+        .filter(bought_in(period))
+        .filter(
+            purchased_at__gte=F("contact__customer_since"),
+            purchased_at__lt=AddMonths(F("contact__customer_since"), months),
+        )
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    result = amount(total)
+    result.extra = {"months": months}
+    return result
+
+
+def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
+    total = (
+        purchases_in(scope)
+        .filter(bought_in(period))
+        .filter(
+            contact__customer_since__gte=period.start_at,
+            contact__customer_since__lt=period.end_at,
+        )
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return amount(total)
+
+
+def customer_lifespan_years(end_at=None) -> tuple[Decimal, str]:
+    """Average customer lifespan in years and where it came from.
+
+    GOALPOST_CUSTOMER_LIFESPAN_YEARS, when set, wins; otherwise the mean
+    customer_since → churned_at of customers who churned (before `end_at`); with nobody
+    churned yet, GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS (3).
+    """
+    configured = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_YEARS", None)
+    if configured:
+        return Decimal(str(configured)), "setting"
+    churned = Contact.objects.filter(customer_since__isnull=False, churned_at__isnull=False)
+    if end_at is not None:
+        churned = churned.filter(churned_at__lt=end_at)
+    mean = churned.aggregate(
+        mean=Avg(F("churned_at") - F("customer_since"), output_field=DurationField())
+    )["mean"]
+    if mean and mean > timedelta(0):
+        days = Decimal(str(mean.total_seconds())) / Decimal(86400)
+        return rounded(days / DAYS_PER_YEAR), "measured"
+    fallback = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", 3)
+    return Decimal(str(fallback)), "default"
+
+
+def clv(period: Period, scope: Scope) -> KpiResult:
+    """Average purchase value × purchase frequency × lifespan, over the year ending at `end`.
+
+    The formula is defined on yearly figures (purchases per customer per year), so the
+    window is always the 12 months before the period's end, whatever its start.
+    numerator = that year's revenue, denominator = its unique customers.
+    """
+    year = Period(period.end - relativedelta(years=1), period.end)
+    totals = (
+        purchases_in(scope)
+        .filter(bought_in(year))
+        .aggregate(
+            revenue=Sum("amount"), purchases=Count("id"), customers=Count("contact", distinct=True)
+        )
+    )
+    revenue, purchases, customers = (
+        money(totals["revenue"]),
+        totals["purchases"],
+        totals["customers"],
+    )
+    lifespan, source = customer_lifespan_years(period.end_at)
+    extra = {"lifespan_years": lifespan, "lifespan_source": source, "window_start": year.start}
+    if not customers:
+        return KpiResult(
+            value=None,
+            numerator=revenue,
+            denominator=0,
+            extra=extra,
+            money=frozenset({"value", "numerator"}),
+        )
+    average_purchase = revenue / purchases
+    frequency = Decimal(purchases) / customers
+    customer_value = revenue / customers
+    extra.update(
+        average_purchase_value=money(average_purchase),
+        purchase_frequency=rounded(frequency),
+        customer_value=money(customer_value),
+    )
+    return KpiResult(
+        value=money(customer_value * lifespan),
+        numerator=revenue,
+        denominator=customers,
+        extra=extra,
+        money=frozenset({"value", "numerator"}),
+    )
+
+
+def customers_during(period: Period, scope: Scope):
+    """Contacts who were customers at some moment of the period."""
+    return Contact.objects.filter(scope.people_q("owner")).filter(
+        Q(customer_since__lt=period.end_at),
+        Q(churned_at__isnull=True) | Q(churned_at__gte=period.start_at),
+    )
+
+
+def upsell_rate(period: Period, scope: Scope) -> KpiResult:
+    """Customers with a won upsell deal (or a purchase from one) ÷ customers in the period."""
+    upsold_deal = Deal.objects.filter(
+        contact=OuterRef("pk"),
+        kind=DealKind.UPSELL,
+        status=DealStatus.WON,
+        closed_at__gte=period.start_at,
+        closed_at__lt=period.end_at,
+    )
+    upsold_purchase = Purchase.objects.filter(
+        bought_in(period), contact=OuterRef("pk"), deal__kind=DealKind.UPSELL
+    )
+    totals = customers_during(period, scope).aggregate(
+        customers=Count("id"),
+        upsold=Count("id", filter=Exists(upsold_deal) | Exists(upsold_purchase)),
+    )
+    return percent(totals["upsold"], totals["customers"])
+
+
+def cross_sell_rate(period: Period, scope: Scope) -> KpiResult:
+    """Customers buying in two or more product categories ÷ customers buying in the period."""
+    per_buyer = (
+        purchases_in(scope)
+        .filter(bought_in(period))
+        .values("contact")
+        .annotate(categories=Count("category", distinct=True, filter=~Q(category="")))
+        .order_by()
+    )
+    buyers = per_buyer.count()
+    multi = per_buyer.filter(categories__gte=2).count() if buyers else 0
+    return percent(multi, buyers)

@@ -1,0 +1,148 @@
+"""Sales KPIs: leads, conversion, close and win rates, open deals, cycle and stage durations.
+
+Deals belong to a rep through `owner` and to a pipeline; leads to a rep and a campaign.
+"Won" and "converted" count only what had happened by the end of the period, so a past
+period's figure (and its snapshot) does not change when later work closes old deals.
+"""
+
+from django.db.models import Count, Q, Sum
+
+from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, StageChange
+from metrics.scopes import Period, Scope, ScopeType
+
+from .base import (
+    SECONDS_PER_DAY,
+    KpiResult,
+    count,
+    elapsed,
+    mean_duration,
+    money,
+    percent,
+    rounded,
+)
+
+
+def deals_in(scope: Scope):
+    if scope.type == ScopeType.PIPELINE:
+        return Deal.objects.filter(pipeline_id=scope.id)
+    return Deal.objects.filter(scope.people_q("owner"))
+
+
+def leads_in(scope: Scope):
+    if scope.type == ScopeType.CAMPAIGN:
+        return Lead.objects.filter(campaign_id=scope.id)
+    return Lead.objects.filter(scope.people_q("owner"))
+
+
+def _created(period: Period) -> Q:
+    return Q(created_at__gte=period.start_at, created_at__lt=period.end_at)
+
+
+def _closed(period: Period) -> Q:
+    return Q(closed_at__gte=period.start_at, closed_at__lt=period.end_at)
+
+
+def leads(period: Period, scope: Scope) -> KpiResult:
+    return count(leads_in(scope).filter(_created(period)).count())
+
+
+def conversion_rate(period: Period, scope: Scope) -> KpiResult:
+    totals = (
+        leads_in(scope)
+        .filter(_created(period))
+        .aggregate(
+            created=Count("id"),
+            converted=Count("id", filter=Q(converted_at__lt=period.end_at)),
+        )
+    )
+    return percent(totals["converted"], totals["created"])
+
+
+def close_rate(period: Period, scope: Scope) -> KpiResult:
+    totals = (
+        deals_in(scope)
+        .filter(_created(period))
+        .aggregate(
+            created=Count("id"),
+            won=Count("id", filter=Q(status=DealStatus.WON, closed_at__lt=period.end_at)),
+        )
+    )
+    return percent(totals["won"], totals["created"])
+
+
+def win_rate(period: Period, scope: Scope) -> KpiResult:
+    totals = (
+        deals_in(scope)
+        .filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST])
+        .aggregate(closed=Count("id"), won=Count("id", filter=Q(status=DealStatus.WON)))
+    )
+    return percent(totals["won"], totals["closed"])
+
+
+def open_deals(period: Period, scope: Scope) -> KpiResult:
+    """Deals created before the end and not closed before it, whatever happened later."""
+    totals = (
+        deals_in(scope)
+        .filter(created_at__lt=period.end_at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at))
+        .aggregate(n=Count("id"), amount=Sum("value"))
+    )
+    return count(totals["n"], amount=money(totals["amount"]))
+
+
+def sales_cycle_days(period: Period, scope: Scope) -> KpiResult:
+    totals = (
+        deals_in(scope)
+        .filter(_closed(period), status=DealStatus.WON)
+        .aggregate(total=Sum(elapsed("closed_at", "created_at")), n=Count("id"))
+    )
+    return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
+
+
+def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
+    """Mean stay in a stage over the stays that ended in the period; per-stage breakdown."""
+    exits = StageChange.objects.filter(left_at__gte=period.start_at, left_at__lt=period.end_at)
+    if scope.type == ScopeType.PIPELINE:
+        exits = exits.filter(stage__pipeline_id=scope.id)
+    else:
+        exits = exits.filter(scope.people_q("deal__owner"))
+    stay = elapsed("left_at", "entered_at")
+    totals = exits.aggregate(total=Sum(stay), n=Count("id"))
+    result = mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
+    rows = (
+        exits.values("stage_id", "stage__name", "stage__position", "stage__pipeline__name")
+        .annotate(total=Sum(stay), n=Count("id"))
+        .order_by("stage__pipeline__name", "stage__position", "stage_id")
+    )
+    result.breakdown = [
+        {
+            "stage": row["stage_id"],
+            "name": row["stage__name"],
+            "pipeline": row["stage__pipeline__name"],
+            "exits": row["n"],
+            "days": mean_duration(row["total"], row["n"], per=SECONDS_PER_DAY).value,
+        }
+        for row in rows
+    ]
+    return result
+
+
+def calls_per_lead(period: Period, scope: Scope) -> KpiResult:
+    """Completed calls on leads ÷ distinct leads with any completed activity in the period.
+
+    A rep's figure counts the activities assigned to them.
+    """
+    done = Activity.objects.filter(
+        lead__isnull=False, done_at__gte=period.start_at, done_at__lt=period.end_at
+    )
+    if scope.type == ScopeType.CAMPAIGN:
+        done = done.filter(lead__campaign_id=scope.id)
+    else:
+        done = done.filter(scope.people_q("assignee"))
+    totals = done.aggregate(
+        calls=Count("id", filter=Q(kind=ActivityKind.CALL)),
+        worked=Count("lead", distinct=True),
+    )
+    calls, worked = totals["calls"], totals["worked"]
+    value = rounded(calls / worked) if worked else None
+    return KpiResult(value=value, numerator=calls, denominator=worked)

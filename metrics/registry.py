@@ -1,0 +1,352 @@
+"""The KPI catalogue: every KPI's key, name, unit, direction, formula and supported scopes.
+
+`compute(key, period, scope)` is the one entry point the API, the dashboard, the reports
+and the snapshots use. Bump a KPI's `version` when its definition changes: snapshots
+record it, so history computed under the old definition can be told apart.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from metrics.kpis import customers, marketing, quotas, revenue, sales, support
+from metrics.kpis.base import KpiResult
+from metrics.scopes import Period, Scope, ScopeType, UnsupportedScope
+
+
+class Unit:
+    PERCENT = "percent"
+    COUNT = "count"
+    DAYS = "days"
+    HOURS = "hours"
+    MONEY = "money"
+    SCORE = "score"
+    RATIO = "ratio"
+
+
+HIGHER = "higher_is_better"
+LOWER = "lower_is_better"
+
+C, O, T, P, K = (
+    ScopeType.COMPANY,
+    ScopeType.OWNER,
+    ScopeType.TEAM,
+    ScopeType.PIPELINE,
+    ScopeType.CAMPAIGN,
+)
+PEOPLE = (C, O, T)
+DEALS = (C, O, T, P)
+LEADS = (C, O, T, K)
+PURCHASES = (C, O, T, P, K)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    name: str
+    unit: str
+    direction: str
+    description: str
+    formula: str
+    scopes: tuple[str, ...]
+    function: Callable[[Period, Scope], KpiResult]
+    family: str
+    version: int = 1
+
+    def supports(self, scope_type: str) -> bool:
+        return scope_type in self.scopes
+
+
+KPIS: dict[str, Kpi] = {
+    kpi.key: kpi
+    for kpi in [
+        Kpi(
+            "leads",
+            _("Leads"),
+            Unit.COUNT,
+            HIGHER,
+            _("Leads created in the period."),
+            _("count(leads created in [start, end))"),
+            LEADS,
+            sales.leads,
+            "sales",
+        ),
+        Kpi(
+            "conversion_rate",
+            _("Lead conversion rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Share of the leads created in the period that converted by its end."),
+            _("leads created and converted ÷ leads created × 100"),
+            LEADS,
+            sales.conversion_rate,
+            "sales",
+        ),
+        Kpi(
+            "close_rate",
+            _("Close rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Share of the deals created in the period that were won by its end."),
+            _("deals created and won ÷ deals created × 100"),
+            DEALS,
+            sales.close_rate,
+            "sales",
+        ),
+        Kpi(
+            "win_rate",
+            _("Win rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Deals won out of the deals closed (won or lost) in the period."),
+            _("deals won ÷ (deals won + deals lost) × 100"),
+            DEALS,
+            sales.win_rate,
+            "sales",
+        ),
+        Kpi(
+            "open_deals",
+            _("Open deals"),
+            Unit.COUNT,
+            HIGHER,
+            _("Deals still open at the end of the period, with their total value."),
+            _("count(deals created before end and not closed before end)"),
+            DEALS,
+            sales.open_deals,
+            "sales",
+        ),
+        Kpi(
+            "sales_cycle_days",
+            _("Sales cycle"),
+            Unit.DAYS,
+            LOWER,
+            _("Mean days from creation to win, over the deals won in the period."),
+            _("Σ(closed_at − created_at) ÷ deals won"),
+            DEALS,
+            sales.sales_cycle_days,
+            "sales",
+        ),
+        Kpi(
+            "stage_duration_days",
+            _("Days in stage"),
+            Unit.DAYS,
+            LOWER,
+            _("Mean days a deal spends in a stage, over the stage exits in the period."),
+            _("Σ(left_at − entered_at) ÷ stage exits, also per stage"),
+            DEALS,
+            sales.stage_duration_days,
+            "sales",
+        ),
+        Kpi(
+            "calls_per_lead",
+            _("Calls per lead"),
+            Unit.RATIO,
+            HIGHER,
+            _("Completed calls on leads per lead worked in the period."),
+            _("completed calls on leads ÷ distinct leads with a completed activity"),
+            LEADS,
+            sales.calls_per_lead,
+            "sales",
+        ),
+        Kpi(
+            "new_revenue",
+            _("New revenue"),
+            Unit.MONEY,
+            HIGHER,
+            _("Revenue from customers in their first months (GOALPOST_NEW_REVENUE_MONTHS)."),
+            _("Σ purchases where purchased_at < customer_since + N months"),
+            PURCHASES,
+            revenue.new_revenue,
+            "revenue",
+        ),
+        Kpi(
+            "net_new_revenue",
+            _("Net new revenue"),
+            Unit.MONEY,
+            HIGHER,
+            _("Revenue in the period from customers acquired in the period."),
+            _("Σ purchases of customers whose customer_since is in the period"),
+            PURCHASES,
+            revenue.net_new_revenue,
+            "revenue",
+        ),
+        Kpi(
+            "repeat_customers",
+            _("Repeat customers"),
+            Unit.COUNT,
+            HIGHER,
+            _("Customers with two or more purchases up to the end of the period."),
+            _("count(customers with ≥ 2 purchases before end)"),
+            PEOPLE,
+            customers.repeat_customers,
+            "customers",
+        ),
+        Kpi(
+            "churn_rate",
+            _("Churn rate"),
+            Unit.PERCENT,
+            LOWER,
+            _("Customers at the start who were lost in the period."),
+            _("customers lost ÷ customers at start × 100"),
+            PEOPLE,
+            customers.churn_rate,
+            "customers",
+        ),
+        Kpi(
+            "retention_rate",
+            _("Retention rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Customers kept over the period, new customers left out."),
+            _("(customers at end − new customers) ÷ customers at start × 100"),
+            PEOPLE,
+            customers.retention_rate,
+            "customers",
+        ),
+        Kpi(
+            "renewal_rate",
+            _("Renewal rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Subscriptions renewed out of those due for renewal in the period."),
+            _("subscriptions renewed ÷ subscriptions due × 100"),
+            PEOPLE,
+            customers.renewal_rate,
+            "customers",
+        ),
+        Kpi(
+            "cac",
+            _("Customer acquisition cost"),
+            Unit.MONEY,
+            LOWER,
+            _("Sales and marketing spend per customer acquired in the period."),
+            _("spend in period (pro rata by day) ÷ new customers"),
+            (C, K),
+            marketing.cac,
+            "marketing",
+        ),
+        Kpi(
+            "clv",
+            _("Customer lifetime value"),
+            Unit.MONEY,
+            HIGHER,
+            _("Average purchase value × purchase frequency × customer lifespan (years)."),
+            _(
+                "(revenue ÷ purchases) × (purchases ÷ customers) × lifespan, "
+                "over the 12 months before end"
+            ),
+            PURCHASES,
+            revenue.clv,
+            "revenue",
+        ),
+        Kpi(
+            "upsell_rate",
+            _("Upsell rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Customers who bought an upsell in the period."),
+            _("customers with a won upsell deal ÷ customers in the period × 100"),
+            PEOPLE,
+            revenue.upsell_rate,
+            "revenue",
+        ),
+        Kpi(
+            "cross_sell_rate",
+            _("Cross-sell rate"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Buyers who bought in two or more product categories in the period."),
+            _("buyers in ≥ 2 categories ÷ buyers × 100"),
+            PURCHASES,
+            revenue.cross_sell_rate,
+            "revenue",
+        ),
+        Kpi(
+            "campaign_revenue",
+            _("Campaign revenue"),
+            Unit.MONEY,
+            HIGHER,
+            _("Revenue attributed to campaigns (or to one campaign)."),
+            _("Σ purchases attributed to the campaign"),
+            (C, K),
+            marketing.campaign_revenue,
+            "marketing",
+        ),
+        Kpi(
+            "campaign_new_customers",
+            _("Campaign new customers"),
+            Unit.COUNT,
+            HIGHER,
+            _("Customers acquired in the period through a campaign."),
+            _("count(new customers with a purchase or lead from the campaign)"),
+            (C, K),
+            marketing.campaign_new_customers,
+            "marketing",
+        ),
+        Kpi(
+            "referrals",
+            _("Referrals"),
+            Unit.COUNT,
+            HIGHER,
+            _("Referrals made in the period."),
+            _("count(referrals with referred_on in the period)"),
+            PEOPLE,
+            marketing.referrals,
+            "marketing",
+        ),
+        Kpi(
+            "quota_attainment",
+            _("Quota attainment"),
+            Unit.PERCENT,
+            HIGHER,
+            _("Won deal value against the quota for the period."),
+            _("won deal value ÷ quota (pro rata by day) × 100"),
+            PEOPLE,
+            quotas.quota_attainment,
+            "sales",
+        ),
+        Kpi(
+            "avg_resolution_hours",
+            _("Average resolution time"),
+            Unit.HOURS,
+            LOWER,
+            _("Mean hours from opening to resolution, tickets resolved in the period."),
+            _("Σ(resolved_at − opened_at) ÷ tickets resolved"),
+            PEOPLE,
+            support.avg_resolution_hours,
+            "support",
+        ),
+        Kpi(
+            "nps",
+            _("Net promoter score"),
+            Unit.SCORE,
+            HIGHER,
+            _("% promoters − % detractors; 0–10 and 1–5 answers each on their own scale."),
+            _("(promoters − detractors) ÷ responses × 100"),
+            PEOPLE,
+            support.nps,
+            "support",
+        ),
+    ]
+}
+
+
+class UnknownKpi(KeyError):
+    pass
+
+
+def get(key: str) -> Kpi:
+    try:
+        return KPIS[key]
+    except KeyError:
+        raise UnknownKpi(key) from None
+
+
+def compute(key: str, period: Period, scope: Scope | None = None) -> KpiResult:
+    """The KPI `key` over `period` for `scope` (company-wide by default)."""
+    kpi = get(key)
+    scope = scope or Scope.company()
+    if not kpi.supports(scope.type):
+        raise UnsupportedScope(f"{key} does not support the {scope.type} scope")
+    return kpi.function(period, scope)

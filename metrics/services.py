@@ -1,0 +1,104 @@
+"""Snapshots: every KPI for every scope, stored per day so goals and charts have history.
+
+A snapshot dated D measures the KPI_SNAPSHOT_WINDOW_DAYS (default 30) days ending with D,
+i.e. `[D − 29, D + 1)`: a trailing window, so a goal's "current value" is always a full
+month of evidence however early in a calendar month it is read.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Campaign, Pipeline, Role, Team, User
+from metrics import registry
+from metrics.models import KpiSnapshot
+from metrics.scopes import Period, Scope
+
+UPDATED_FIELDS = [
+    "value",
+    "numerator",
+    "denominator",
+    "window_days",
+    "definition_version",
+    "computed_at",
+]
+
+
+def snapshot_window_days() -> int:
+    return int(getattr(settings, "KPI_SNAPSHOT_WINDOW_DAYS", 30))
+
+
+def snapshot_period(day: date) -> Period:
+    return Period(day - timedelta(days=snapshot_window_days() - 1), day + timedelta(days=1))
+
+
+def snapshot_scopes() -> list[Scope]:
+    """Company, each active rep, each team, each pipeline and each campaign."""
+    reps = User.objects.filter(is_active=True, role=Role.REP).values_list("pk", flat=True)
+    return [
+        Scope.company(),
+        *(Scope.owner(pk) for pk in reps),
+        *(Scope.team(pk) for pk in Team.objects.values_list("pk", flat=True)),
+        *(Scope.pipeline(pk) for pk in Pipeline.objects.values_list("pk", flat=True)),
+        *(Scope.campaign(pk) for pk in Campaign.objects.values_list("pk", flat=True)),
+    ]
+
+
+@transaction.atomic
+def snapshot_day(day: date, *, scopes: list[Scope] | None = None) -> int:
+    """Compute and upsert every KPI × scope for `day`; a rerun replaces that day's rows.
+
+    Returns the number of rows written. Rows of the day that this run did not produce
+    (a deleted team, a KPI no longer defined) are removed, so the day is exactly this run.
+    """
+    scopes = snapshot_scopes() if scopes is None else scopes
+    period = snapshot_period(day)
+    stamp = timezone.now()
+    window = snapshot_window_days()
+    rows = []
+    for scope in scopes:
+        for kpi in registry.KPIS.values():
+            if not kpi.supports(scope.type):
+                continue
+            result = kpi.function(period, scope)
+            rows.append(
+                KpiSnapshot(
+                    kpi=kpi.key,
+                    scope_type=scope.type,
+                    scope_id=scope.snapshot_id,
+                    date=day,
+                    value=result.value,
+                    numerator=result.numerator,
+                    denominator=result.denominator,
+                    window_days=window,
+                    definition_version=kpi.version,
+                    computed_at=stamp,
+                )
+            )
+    KpiSnapshot.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["kpi", "scope_type", "scope_id", "date"],
+        update_fields=UPDATED_FIELDS,
+    )
+    KpiSnapshot.objects.filter(date=day).exclude(computed_at=stamp).delete()
+    return len(rows)
+
+
+def backfill_days(first: date, last: date, *, daily_recent_days: int | None = None) -> list[date]:
+    """The days a backfill of `[first, last]` snapshots, newest last.
+
+    With `daily_recent_days`, only that many most recent days are daily; older history is
+    weekly (every 7th day counted back from `last`), which keeps a 12-month demo backfill
+    on SQLite well under a minute while charts still get a point per week.
+    """
+    days = []
+    day = last
+    while day >= first:
+        days.append(day)
+        recent = daily_recent_days is None or (last - day).days < daily_recent_days
+        day -= timedelta(days=1 if recent else 7)
+    return days[::-1]

@@ -1,0 +1,19 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+
+from metrics.scopes import Period
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    """An aware moment on `day` (YYYY-MM-DD) in the project's time zone."""
+    return datetime.combine(date.fromisoformat(day), datetime.min.time()).replace(
+        hour=hour, tzinfo=ZoneInfo(settings.TIME_ZONE)
+    )
+
+
+@pytest.fixture
+def june():
+    return Period(date(2025, 6, 1), date(2025, 7, 1))
