@@ -177,10 +177,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "automation-send-pending-emails": {
+        "task": "automation.tasks.outbound_emails_sweep_task",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 KPI_SNAPSHOT_CRONTAB = crontab(
     hour=env.int("KPI_SNAPSHOT_HOUR", default=2), minute=env.int("KPI_SNAPSHOT_MINUTE", default=0)
 )
+# Nightly KPI snapshots of yesterday; a run not started within 6 hours is dropped rather
+# than piling up behind the next one (snapshot_day is idempotent, a rerun is harmless).
+CELERY_BEAT_SCHEDULE["metrics-snapshot-kpis"] = {
+    "task": "metrics.tasks.kpi_snapshot_nightly_task",
+    "schedule": KPI_SNAPSHOT_CRONTAB,
+    "options": {"expires": 6 * 60 * 60},
+}
 # Goals read the snapshots, so they are recomputed once those are stored (02:00 by
 # default); a run not started within 6 hours is dropped, the next night's covers it.
 CELERY_BEAT_SCHEDULE["goals-recompute-nightly"] = {
