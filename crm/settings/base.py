@@ -115,7 +115,9 @@ GOALPOST_NPS_SCALE = env.int("GOALPOST_NPS_SCALE", default=10)
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
 # Celery task names that receive every committed domain event id. crm only knows the
 # names, so the domain never imports the apps that react to it.
-GOALPOST_DOMAIN_EVENT_HANDLERS = env.list("GOALPOST_DOMAIN_EVENT_HANDLERS", default=[])
+GOALPOST_DOMAIN_EVENT_HANDLERS = env.list(
+    "GOALPOST_DOMAIN_EVENT_HANDLERS", default=["automation.tasks.handle_domain_event_task"]
+)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

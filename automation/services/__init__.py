@@ -1,0 +1,1 @@
+"""Writes of the automation app, one module per concept (rules, campaigns, enrollments, …)."""

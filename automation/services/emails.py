@@ -1,0 +1,42 @@
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from automation.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+def outbound_email_queue(*, run, to: str, subject: str, body: str) -> OutboundEmail:
+    """Record an email in the caller's transaction; it is handed to a worker after commit."""
+    email = OutboundEmail.objects.create(run=run, to=to, subject=subject, body=body)
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
+
+
+def _enqueue(email_id: int) -> None:
+    from automation.tasks import outbound_email_send_task
+
+    try:
+        outbound_email_send_task.delay(email_id)
+    except Exception:
+        logger.warning("Could not enqueue email %s; the sweep will send it", email_id)
+
+
+def outbound_email_send(*, email_id: int) -> bool:
+    """Send one recorded email unless it was already sent; True when this call sent it.
+
+    The row stays locked while the mail goes out, so two workers cannot both send it.
+    A crash between sending and committing may still send twice: mail is at-least-once.
+    """
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.sent_at is not None:
+            return False
+        send_mail(email.subject, email.body, None, [email.to])
+        email.sent_at = timezone.now()
+        email.error = ""
+        email.save(update_fields=["sent_at", "error"])
+        return True

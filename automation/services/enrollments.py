@@ -1,0 +1,43 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.services.common import model_save
+
+from automation.models import Enrollment, EnrollmentStatus, ExitReason
+
+
+def enrollment_active_exists(*, contact, campaign=None, campaign_id=None) -> bool:
+    campaign_id = campaign_id or campaign.pk
+    return Enrollment.objects.filter(
+        campaign_id=campaign_id, contact=contact, status=EnrollmentStatus.ACTIVE
+    ).exists()
+
+
+@transaction.atomic
+def enrollment_create(*, campaign, contact, run=None, enrolled_at=None) -> Enrollment:
+    """Enroll a contact; a contact is in a campaign at most once at a time."""
+    if enrollment_active_exists(campaign=campaign, contact=contact):
+        raise ValidationError({"contact": _("This contact is already enrolled in the campaign.")})
+    if contact.opted_out:
+        raise ValidationError({"contact": _("This contact opted out of email.")})
+    return model_save(
+        Enrollment(
+            campaign=campaign,
+            contact=contact,
+            run=run,
+            enrolled_at=enrolled_at or timezone.now(),
+        )
+    )
+
+
+@transaction.atomic
+def enrollment_exit(*, enrollment: Enrollment, reason: str = ExitReason.MANUAL) -> Enrollment:
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError({"status": _("This enrollment has already ended.")})
+    enrollment.status = EnrollmentStatus.EXITED
+    enrollment.exited_at = timezone.now()
+    enrollment.exit_reason = reason
+    return model_save(enrollment)
