@@ -17,7 +17,7 @@ class KpiSnapshot(models.Model):
     """One KPI's value for one scope, measured over the window ending with `date`.
 
     The window is the KPI_SNAPSHOT_WINDOW_DAYS (30) days up to and including `date`:
-    `[date − 29 days, date + 1 day)`. Company-wide rows have scope_id 0 so that the
+    `[date - 29 days, date + 1 day)`. Company-wide rows have scope_id 0 so that the
     unique key (kpi, scope_type, scope_id, date) holds without NULLs.
     """
 

@@ -28,17 +28,17 @@ class Unit:
 HIGHER = "higher_is_better"
 LOWER = "lower_is_better"
 
-C, O, T, P, K = (
+C, OWN, T, P, K = (
     ScopeType.COMPANY,
     ScopeType.OWNER,
     ScopeType.TEAM,
     ScopeType.PIPELINE,
     ScopeType.CAMPAIGN,
 )
-PEOPLE = (C, O, T)
-DEALS = (C, O, T, P)
-LEADS = (C, O, T, K)
-PURCHASES = (C, O, T, P, K)
+PEOPLE = (C, OWN, T)
+DEALS = (C, OWN, T, P)
+LEADS = (C, OWN, T, K)
+PURCHASES = (C, OWN, T, P, K)
 
 
 @dataclass(frozen=True)

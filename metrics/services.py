@@ -1,7 +1,7 @@
 """Snapshots: every KPI for every scope, stored per day so goals and charts have history.
 
 A snapshot dated D measures the KPI_SNAPSHOT_WINDOW_DAYS (default 30) days ending with D,
-i.e. `[D − 29, D + 1)`: a trailing window, so a goal's "current value" is always a full
+i.e. `[D - 29, D + 1)`: a trailing window, so a goal's "current value" is always a full
 month of evidence however early in a calendar month it is read.
 """
 
@@ -48,7 +48,7 @@ def snapshot_scopes() -> list[Scope]:
 
 @transaction.atomic
 def snapshot_day(day: date, *, scopes: list[Scope] | None = None) -> int:
-    """Compute and upsert every KPI × scope for `day`; a rerun replaces that day's rows.
+    """Compute and upsert every KPI x scope for `day`; a rerun replaces that day's rows.
 
     Returns the number of rows written. Rows of the day that this run did not produce
     (a deleted team, a KPI no longer defined) are removed, so the day is exactly this run.

@@ -41,14 +41,14 @@ def churn_rate(period: Period, scope: Scope) -> KpiResult:
     """Customers at the start who churned in the period ÷ customers at the start.
 
     Customers who joined and left inside the period are not in the base, so they are not
-    counted as lost either (the rate stays within 0–100 %).
+    counted as lost either (the rate stays within 0-100 %).
     """
     totals = _customer_counts(period, scope)
     return percent(totals["lost"], totals["at_start"])
 
 
 def retention_rate(period: Period, scope: Scope) -> KpiResult:
-    """(Customers at the end − new customers still there at the end) ÷ customers at the start."""
+    """(Customers at the end - new customers still there at the end) ÷ customers at the start."""
     totals = _customer_counts(period, scope)
     result = percent(totals["at_end"] - totals["new"], totals["at_start"])
     result.extra = {"customers_at_end": totals["at_end"], "new_customers": totals["new"]}

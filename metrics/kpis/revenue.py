@@ -122,7 +122,7 @@ def customer_lifespan_years(end_at=None) -> tuple[Decimal, str]:
 
 
 def clv(period: Period, scope: Scope) -> KpiResult:
-    """Average purchase value × purchase frequency × lifespan, over the year ending at `end`.
+    """Average purchase value x purchase frequency x lifespan, over the year ending at `end`.
 
     The formula is defined on yearly figures (purchases per customer per year), so the
     window is always the 12 months before the period's end, whatever its start.

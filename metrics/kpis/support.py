@@ -7,8 +7,8 @@ from metrics.scopes import Period, Scope
 
 from .base import SECONDS_PER_HOUR, KpiResult, elapsed, mean_duration, percent
 
-# Each response is classified on its own scale: 0–10 (9–10 promote, 0–6 detract) or
-# 1–5 (4–5 promote, 1–2 detract). GOALPOST_NPS_SCALE only picks the scale new surveys use.
+# Each response is classified on its own scale: 0-10 (9-10 promote, 0-6 detract) or
+# 1-5 (4-5 promote, 1-2 detract). GOALPOST_NPS_SCALE only picks the scale new surveys use.
 PROMOTER = Q(scale=10, score__gte=9) | Q(scale=5, score__gte=4)
 DETRACTOR = Q(scale=10, score__lte=6) | Q(scale=5, score__lte=2)
 
@@ -23,7 +23,7 @@ def avg_resolution_hours(period: Period, scope: Scope) -> KpiResult:
 
 
 def nps(period: Period, scope: Scope) -> KpiResult:
-    """% promoters − % detractors; numerator = promoters − detractors, denominator = responses."""
+    """% promoters - % detractors; numerator = promoters - detractors, denominator = responses."""
     totals = NpsResponse.objects.filter(
         scope.people_q("contact__owner"),
         responded_at__gte=period.start_at,
