@@ -233,7 +233,7 @@ def test_unsupported_scope_is_rejected(june):
         registry.compute("close_rate", june, Scope.campaign(1))
 
 
-def test_quota_attainment_without_quota_model_is_none(rep, june):
+def test_quota_attainment_without_a_quota_is_none(rep, june):
     _, stages = pipeline_with_stages()
     won(stages[0], rep, at("2025-06-02"), at("2025-06-05"))
 
@@ -267,3 +267,40 @@ def test_period_rejects_end_before_start():
         date(2025, 5, 2), date(2025, 6, 1)
     )
     assert timedelta(days=30) == date(2025, 7, 1) - date(2025, 6, 1)
+
+
+def test_quota_attainment_against_goals_quota_pro_rata(rep, other_rep, june):
+    from goals.models import Quota
+
+    team = TeamFactory()
+    rep.team = team
+    rep.save()
+    Quota.objects.create(
+        owner=rep, period="month", start=date(2025, 6, 1), end=date(2025, 7, 1), amount=4000
+    )
+    Quota.objects.create(
+        owner=other_rep, period="month", start=date(2025, 6, 1), end=date(2025, 7, 1), amount=1000
+    )
+    Quota.objects.create(
+        team=team, period="quarter", start=date(2025, 4, 1), end=date(2025, 7, 1), amount=9100
+    )
+    _, stages = pipeline_with_stages()
+    won(stages[0], rep, at("2025-06-02"), at("2025-06-05"), value="3000.00")
+    won(stages[0], rep, at("2025-05-02"), at("2025-05-05"), value="7000.00")  # May
+
+    mine = registry.compute("quota_attainment", june, Scope.owner(rep))
+    company = registry.compute("quota_attainment", june)
+    by_team = registry.compute("quota_attainment", june, Scope.team(team))
+    half = registry.compute(
+        "quota_attainment", Period(date(2025, 6, 16), date(2025, 7, 1)), Scope.owner(rep)
+    )
+
+    assert (mine.value, mine.numerator, mine.denominator) == (
+        Decimal("75"),
+        Decimal("3000.00"),
+        Decimal("4000.00"),
+    )
+    assert company.value == Decimal("60")  # 3000 / (4000 + 1000)
+    assert by_team.denominator == Decimal("3000.00")  # 30 of the quarter's 91 days
+    assert by_team.value == Decimal("100")
+    assert (half.value, half.denominator) == (Decimal("0"), Decimal("2000.00"))

@@ -1,0 +1,113 @@
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.models import Campaign, Pipeline, Team, User
+from metrics.models import KpiSnapshot
+from metrics.scopes import Scope, ScopeType
+
+# Dates outside this range are refused: they can only be typos, and far-off dates would
+# overflow the date arithmetic of some KPIs (CLV looks a year back).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+SCOPE_PARAMS = {
+    "owner": ScopeType.OWNER,
+    "team": ScopeType.TEAM,
+    "pipeline": ScopeType.PIPELINE,
+    "campaign": ScopeType.CAMPAIGN,
+}
+
+
+class KpiCatalogueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    direction = serializers.CharField()
+    description = serializers.CharField()
+    formula = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    """Query string of GET /api/kpis/{key}/: a period and at most one scope."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all(), required=False)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
+
+    def validate(self, attrs):
+        errors = {}
+        for name in ("start", "end"):
+            if not EARLIEST <= attrs[name] <= LATEST:
+                errors[name] = [_("Pick a date between 1900 and 2999.")]
+        if not errors and attrs["end"] <= attrs["start"]:
+            errors["end"] = [_("The end must be after the start (the end day is excluded).")]
+        given = [name for name in SCOPE_PARAMS if attrs.get(name) is not None]
+        if len(given) > 1:
+            errors["non_field_errors"] = [
+                _("Choose at most one of owner, team, pipeline, campaign.")
+            ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["scope"] = Scope(SCOPE_PARAMS[given[0]], attrs[given[0]].pk) if given else None
+        attrs["scope_param"] = given[0] if given else None
+        return attrs
+
+
+def json_number(value, *, is_money: bool = False):
+    """Counts stay ints, money is a decimal string ("800.00"), other decimals are numbers."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, Decimal):
+        # Money is quantised to cents everywhere in metrics; ratios keep four places.
+        if is_money or value.as_tuple().exponent == -2:
+            return str(value)
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, int | float) else str(value)
+
+
+def kpi_result_data(kpi, result, *, period, scope) -> dict:
+    data = {
+        "key": kpi.key,
+        "name": str(kpi.name),
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "value": json_number(result.value, is_money="value" in result.money),
+        "numerator": json_number(result.numerator, is_money="numerator" in result.money),
+        "denominator": json_number(result.denominator, is_money="denominator" in result.money),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "scope": scope.as_dict(),
+    }
+    if result.extra:
+        data["extra"] = {name: json_number(v) for name, v in result.extra.items()}
+    if result.breakdown is not None:
+        data["breakdown"] = [
+            {name: json_number(v) for name, v in row.items()} for row in result.breakdown
+        ]
+    return data
+
+
+class KpiSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiSnapshot
+        fields = [
+            "id",
+            "kpi",
+            "scope_type",
+            "scope_id",
+            "date",
+            "value",
+            "numerator",
+            "denominator",
+            "window_days",
+            "definition_version",
+            "computed_at",
+        ]

@@ -1,0 +1,112 @@
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from crm.api.permissions import PolicyPermission
+from metrics import registry
+from metrics.models import KpiSnapshot
+from metrics.scopes import Period, ScopeType
+from metrics.selectors import own_figures_only, scope_for_user, snapshots_visible_to
+
+from .serializers import (
+    KpiCatalogueSerializer,
+    KpiQuerySerializer,
+    KpiSnapshotSerializer,
+    kpi_result_data,
+)
+
+
+def _catalogue_row(kpi) -> dict:
+    return {
+        "key": kpi.key,
+        "name": str(kpi.name),
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "description": str(kpi.description),
+        "formula": str(kpi.formula),
+        "scopes": list(kpi.scopes),
+        "version": kpi.version,
+    }
+
+
+class KpiViewSet(viewsets.ViewSet):
+    """The KPI catalogue and one KPI computed live for a period and scope.
+
+    A rep always gets their own figures: without a scope parameter the owner is the rep;
+    naming another owner, a team, a pipeline or a campaign is a 403, as is a KPI that
+    has no per-rep value (CAC, campaign revenue).
+    """
+
+    policy_resource = "kpis"
+    permission_classes = [IsAuthenticated, PolicyPermission]
+    lookup_field = "key"
+    lookup_value_regex = "[a-z_]+"
+    pagination_class = None
+
+    @extend_schema(responses=KpiCatalogueSerializer(many=True))
+    def list(self, request):
+        return Response([_catalogue_row(kpi) for kpi in registry.KPIS.values()])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="exclusive"),
+            OpenApiParameter("owner", OpenApiTypes.INT),
+            OpenApiParameter("team", OpenApiTypes.INT),
+            OpenApiParameter("pipeline", OpenApiTypes.INT),
+            OpenApiParameter("campaign", OpenApiTypes.INT),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def retrieve(self, request, key=None):
+        kpi = registry.KPIS.get(key)
+        if kpi is None:
+            raise NotFound("No such KPI.")
+        query = KpiQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        # Django's PermissionDenied (a rep asking for others' figures) is DRF's 403.
+        scope = scope_for_user(request.user, params["scope"])
+        if not kpi.supports(scope.type):
+            if own_figures_only(request.user):
+                raise PermissionDenied("This KPI has no per-rep figure.")
+            raise ValidationError(
+                {
+                    params["scope_param"] or "scope": [
+                        f"{kpi.key} cannot be measured per {scope.type}."
+                    ]
+                }
+            )
+        period = Period(params["start"], params["end"])
+        result = kpi.function(period, scope)
+        return Response(kpi_result_data(kpi, result, period=period, scope=scope))
+
+
+class KpiSnapshotFilter(django_filters.FilterSet):
+    kpi = django_filters.ChoiceFilter(choices=[(k, k) for k in registry.KPIS])
+    scope_type = django_filters.ChoiceFilter(choices=ScopeType.CHOICES)
+    scope_id = django_filters.NumberFilter(min_value=0)
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = KpiSnapshot
+        fields = ["kpi", "scope_type", "scope_id", "date"]
+
+
+class KpiSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stored snapshots, filtered by `kpi`, `scope_type`, `scope_id`, `date_after`,
+    `date_before` (both inclusive); a rep sees only their own (owner) snapshots."""
+
+    policy_resource = "kpis"
+    permission_classes = [IsAuthenticated, PolicyPermission]
+    serializer_class = KpiSnapshotSerializer
+    filterset_class = KpiSnapshotFilter
+    ordering_fields = ["date", "kpi"]
+    ordering = ["kpi", "scope_type", "scope_id", "date"]
+
+    def get_queryset(self):
+        return snapshots_visible_to(self.request.user)
