@@ -23,3 +23,7 @@ def domain_events_redispatch_task():
     ).values_list("pk", flat=True)[:REDISPATCH_BATCH]
     for event_id in pending:
         event_dispatch(event_id=event_id)
+
+
+# Celery autodiscovery imports only crm/tasks.py: register the importer's task with it.
+from crm.importing.tasks import import_job_run_task  # noqa: E402, F401

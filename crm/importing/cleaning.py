@@ -1,0 +1,420 @@
+"""Turning one spreadsheet row into typed values, or into reasons it cannot be imported.
+
+The preview and the import job use the same cleaner, so the preview's verdict on a row
+is the job's. Lookups (users, pipelines, stages, campaigns) are loaded once per cleaner:
+those tables are small, and a query per row would dominate a 100,000-row import.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from crm.models import Campaign, DealStatus, ImportKind, Pipeline, Stage, User
+
+from .mapping import normalise_header
+from .schema import ImportField, fields_for, model_field
+
+TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "ja", "j", "evet", "da", "oui", "si", "예", "بله"}
+FALSE_WORDS = {"0", "no", "n", "false", "f", "nein", "hayir", "nu", "non", "아니오", "خیر"}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y")
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+)
+_CURRENCY_NOISE = re.compile(r"[^\d,.\-]")
+
+
+@dataclass
+class RowError:
+    column: str
+    reason: str
+    value: str = ""
+
+
+@dataclass
+class CleanRow:
+    number: int
+    values: dict = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    # What the preview expects the row to do: create, update, skip or error.
+    action: str = ""
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        # XLSX stores 4915112345 as 4915112345.0; a phone or a code must not gain ".0".
+        return str(int(value))
+    return str(value).strip()
+
+
+def _fold(value: str) -> str:
+    return normalise_header(value)
+
+
+def parse_decimal(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    text = _CURRENCY_NOISE.sub("", str(value))
+    if "," in text and "." in text:
+        # Whichever separator comes last is the decimal one: 1,234.50 or 1.234,50.
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        head, _sep, tail = text.rpartition(",")
+        # 1234,5 and 99,90 are decimal commas; 1,234 and 1,234,567 group thousands.
+        text = f"{head}.{tail}" if len(tail) != 3 or "," in head else head + tail
+    return Decimal(text)
+
+
+def parse_date_value(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if " " in text or "T" in text:
+        text = text.replace("T", " ").split(" ")[0]
+    parsed = parse_date(text) if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text) else None
+    if parsed:
+        return parsed
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def parse_datetime_value(value) -> dt.datetime:
+    moment = None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        text = str(value).strip()
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+        if moment is None:
+            for fmt in DATETIME_FORMATS:
+                try:
+                    moment = dt.datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            moment = dt.datetime.combine(parse_date_value(text), dt.time())
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def normalise_domain(value: str) -> str:
+    """ "https://www.Example.com/about" → "example.com": how companies are matched."""
+    text = str(value or "").strip().lower()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/")[0].split("?")[0].split("#")[0]
+    text = text.split("@")[-1]
+    if text.startswith("www."):
+        text = text[4:]
+    return text.strip(".")
+
+
+def split_full_name(value: str) -> tuple[str, str]:
+    text = " ".join(str(value).split())
+    if "," in text:
+        last, _sep, first = text.partition(",")
+        return first.strip(), last.strip()
+    first, _sep, last = text.rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def split_tags(value) -> list[str]:
+    return [t.strip() for t in re.split(r"[,;|]", str(value)) if t.strip()]
+
+
+class RowCleaner:
+    """Cleans rows of one import kind under one mapping ({header: field})."""
+
+    def __init__(self, *, kind: str, headers: list[str], mapping: dict[str, str]):
+        self.kind = kind
+        self.specs = fields_for(kind)
+        # (cell index, header, spec) for every mapped column, in file order.
+        self.columns = [
+            (index, header, self.specs[mapping[header]])
+            for index, header in enumerate(headers)
+            if mapping.get(header) in self.specs
+        ]
+        self.header_for = {spec.name: header for _i, header, spec in self.columns}
+        self._users = None
+        self._pipelines = None
+        self._stages = None
+        self._campaigns = None
+
+    # --- lookups, loaded on first use -----------------------------------------------
+    def _user_index(self) -> dict[str, User]:
+        if self._users is None:
+            self._users = {}
+            for user in User.objects.filter(is_active=True).order_by("-pk"):
+                self._users[user.username.lower()] = user
+                if user.email:
+                    self._users[user.email.lower()] = user
+        return self._users
+
+    def _pipeline_index(self) -> dict[str, Pipeline]:
+        if self._pipelines is None:
+            pipelines = list(Pipeline.objects.all())
+            self._pipelines = {_fold(p.name): p for p in pipelines}
+            self._stages = {}
+            for stage in Stage.objects.select_related("pipeline").order_by("pipeline", "position"):
+                self._stages.setdefault((stage.pipeline_id, _fold(stage.name)), stage)
+        return self._pipelines
+
+    def _campaign_index(self) -> dict[str, Campaign]:
+        if self._campaigns is None:
+            self._campaigns = {_fold(c.name): c for c in Campaign.objects.all()}
+        return self._campaigns
+
+    def default_pipeline(self) -> Pipeline | None:
+        pipelines = self._pipeline_index().values()
+        return next((p for p in pipelines if p.is_default), None) or min(
+            pipelines, key=lambda p: p.pk, default=None
+        )
+
+    # --- cleaning -------------------------------------------------------------------
+    def clean(self, number: int, cells: list) -> CleanRow:
+        row = CleanRow(number=number)
+        raw_stage = None
+        for index, header, spec in self.columns:
+            raw = cells[index] if index < len(cells) else None
+            text = _text(raw)
+            if text == "":
+                if spec.required:
+                    row.errors.append(RowError(header, _("This field is required.")))
+                continue
+            if spec.type == "stage":
+                raw_stage = (header, text)  # needs the pipeline: resolved below
+                continue
+            try:
+                self._clean_value(row, spec, raw, text)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    row.errors.append(RowError(header, message, text))
+        if self.kind == ImportKind.CONTACTS:
+            self._check_contact_name(row)
+        if self.kind == ImportKind.DEALS:
+            self._check_deal(row, raw_stage)
+        if self.kind in (ImportKind.DEALS, ImportKind.PURCHASES):
+            self._check_linked_contact(row)
+        return row
+
+    def _clean_value(self, row: CleanRow, spec: ImportField, raw, text: str) -> None:
+        handler = getattr(self, f"_clean_{spec.type}")
+        value = handler(spec, raw, text)
+        column = model_field(spec)
+        if column is not None and value not in (None, ""):
+            column.run_validators(value)
+            if column.max_length and len(str(value)) > column.max_length:
+                raise ValidationError(
+                    _("At most %(max)s characters (this one has %(n)s).")
+                    % {"max": column.max_length, "n": len(str(value))}
+                )
+        if spec.type == "full_name":
+            first, last = value
+            row.values.setdefault("first_name", first)
+            if last:
+                row.values.setdefault("last_name", last)
+            return
+        row.values[spec.name] = value
+
+    def _clean_str(self, spec, raw, text):
+        return text
+
+    def _clean_full_name(self, spec, raw, text):
+        return split_full_name(text)
+
+    def _clean_email(self, spec, raw, text):
+        email = text.lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                _("“%(value)s” is not a valid email address.") % {"value": text}
+            ) from None
+        return email
+
+    def _clean_decimal(self, spec, raw, text):
+        try:
+            value = parse_decimal(raw)
+        except (InvalidOperation, ValueError):
+            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+        if not value.is_finite():
+            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text})
+        if value < 0:
+            raise ValidationError(_("The amount cannot be negative."))
+        return value.quantize(Decimal("0.01"))
+
+    def _clean_currency(self, spec, raw, text):
+        code = text.upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValidationError(
+                _("“%(value)s” is not a three-letter currency code (ISO 4217).") % {"value": text}
+            )
+        return code
+
+    def _clean_date(self, spec, raw, text):
+        try:
+            return parse_date_value(raw)
+        except (ValueError, TypeError):
+            raise ValidationError(
+                _("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).") % {"value": text}
+            ) from None
+
+    def _clean_datetime(self, spec, raw, text):
+        try:
+            return parse_datetime_value(raw)
+        except (ValueError, TypeError, OverflowError):
+            raise ValidationError(
+                _("“%(value)s” is not a date and time (use YYYY-MM-DD HH:MM).") % {"value": text}
+            ) from None
+
+    def _clean_bool(self, spec, raw, text):
+        if isinstance(raw, bool):
+            return raw
+        folded = _fold(text) or text.lower()
+        if folded in TRUE_WORDS:
+            return True
+        if folded in FALSE_WORDS:
+            return False
+        raise ValidationError(_("“%(value)s” is not yes or no.") % {"value": text})
+
+    def _clean_choice(self, spec, raw, text):
+        wanted = _fold(text)
+        for value, label in spec.choices.choices:
+            if wanted in (_fold(value), _fold(str(label))):
+                return value
+        labels = ", ".join(str(label) for _value, label in spec.choices.choices)
+        raise ValidationError(
+            _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": labels}
+        )
+
+    def _clean_user(self, spec, raw, text):
+        user = self._user_index().get(text.lower())
+        if user is None:
+            raise ValidationError(_("No active user “%(value)s”.") % {"value": text})
+        return user
+
+    def _clean_pipeline(self, spec, raw, text):
+        pipeline = self._pipeline_index().get(_fold(text))
+        if pipeline is None:
+            raise ValidationError(_("No pipeline “%(value)s”.") % {"value": text})
+        return pipeline
+
+    def _clean_campaign(self, spec, raw, text):
+        campaign = self._campaign_index().get(_fold(text))
+        if campaign is None:
+            raise ValidationError(_("No campaign “%(value)s”.") % {"value": text})
+        return campaign
+
+    def _clean_company(self, spec, raw, text):
+        if len(text) > 200:
+            raise ValidationError(
+                _("At most 200 characters (this one has %(n)s).") % {"n": len(text)}
+            )
+        return text
+
+    def _clean_domain(self, spec, raw, text):
+        return normalise_domain(text)
+
+    def _clean_tags(self, spec, raw, text):
+        tags = split_tags(text)
+        too_long = [t for t in tags if len(t) > 60]
+        if too_long:
+            raise ValidationError(_("A tag has at most 60 characters."))
+        return tags
+
+    # --- whole-row rules ---------------------------------------------------------
+    def _error(self, row: CleanRow, field_name: str, reason: str) -> None:
+        column = self.header_for.get(field_name) or str(self.specs[field_name].label)
+        row.errors.append(RowError(column, reason, _text(row.values.get(field_name))))
+
+    def _check_contact_name(self, row: CleanRow) -> None:
+        if not row.values.get("first_name") and not any(
+            e.column in (self.header_for.get("first_name"), self.header_for.get("full_name"))
+            for e in row.errors
+        ):
+            name_field = "first_name" if "first_name" in self.header_for else "full_name"
+            self._error(row, name_field, _("A contact needs a first name."))
+
+    def _check_deal(self, row: CleanRow, raw_stage) -> None:
+        values = row.values
+        self._pipeline_index()
+        pipeline = values.get("pipeline")
+        pipeline_header = self.header_for.get("pipeline")
+        pipeline_failed = any(e.column == pipeline_header for e in row.errors)
+        if pipeline is None and not pipeline_failed:
+            pipeline = self.default_pipeline()
+            if pipeline is None:
+                self._error(row, "title", _("Create a pipeline before importing deals."))
+                return
+            values["pipeline"] = pipeline
+        if raw_stage and pipeline is not None:
+            header, text = raw_stage
+            stage = self._stages.get((pipeline.pk, _fold(text)))
+            if stage is None:
+                row.errors.append(
+                    RowError(
+                        header,
+                        _("No stage “%(value)s” in the pipeline “%(pipeline)s”.")
+                        % {"value": text, "pipeline": pipeline.name},
+                        text,
+                    )
+                )
+            else:
+                values["stage"] = stage
+        status = values.get("status", DealStatus.OPEN)
+        if status == DealStatus.LOST and not values.get("lost_reason"):
+            self._error(
+                row,
+                "lost_reason" if "lost_reason" in self.header_for else "status",
+                _("A lost deal needs a lost reason."),
+            )
+        closed_at, created_at = values.get("closed_at"), values.get("created_at")
+        if status == DealStatus.OPEN and closed_at:
+            self._error(row, "closed_at", _("An open deal cannot have a closing date."))
+        if closed_at and created_at and closed_at < created_at:
+            self._error(row, "closed_at", _("A deal cannot close before it was created."))
+        if closed_at and closed_at > timezone.now() + dt.timedelta(days=1):
+            self._error(row, "closed_at", _("A deal cannot close in the future."))
+
+    def _check_linked_contact(self, row: CleanRow) -> None:
+        # Whether an unknown email has a name to create the contact with is checked at
+        # write time (the preview checks it in bulk), since it depends on the database.
+        if row.values.get("contact_first_name") and not row.values.get("contact_email"):
+            self._error(
+                row,
+                "contact_email" if "contact_email" in self.header_for else "contact_first_name",
+                _("Give the contact's email so an existing contact is not duplicated."),
+            )

@@ -1,0 +1,123 @@
+"""Filters of the exportable lists, shared by the browser export and the API export.
+
+Parameter names follow the API's list filters (`?owner=&status=&stage=`), plus `q` for
+the list pages' search box, so a list page can hand its query string to the export link.
+"""
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    DealKind,
+    DealStatus,
+    Lead,
+    LeadStatus,
+    Lifecycle,
+    Purchase,
+    Source,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+
+
+def _search(*fields):
+    def method(queryset, name, value):
+        words = value.split()
+        for word in words[:5]:
+            query = Q()
+            for field_name in fields:
+                query |= Q(**{f"{field_name}__icontains": word})
+            queryset = queryset.filter(query)
+        return queryset
+
+    return method
+
+
+class ContactExportFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("Search"), method=_search("first_name", "last_name", "email", "phone")
+    )
+    lifecycle = filters.ChoiceFilter(choices=Lifecycle.choices)
+    source = filters.ChoiceFilter(choices=Source.choices)
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True)
+    missing = filters.ChoiceFilter(
+        label=_("Missing"),
+        choices=[("email", _("Email")), ("owner", _("Owner"))],
+        method="filter_missing",
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["owner", "company", "opted_out"]
+
+    def filter_missing(self, queryset, name, value):
+        return queryset.filter(email="") if value == "email" else queryset.filter(owner=None)
+
+
+class CompanyExportFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method=_search("name", "domain"))
+    industry = filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Company
+        fields = ["owner"]
+
+
+class DealExportFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method=_search("title"))
+    status = filters.ChoiceFilter(choices=DealStatus.choices)
+    kind = filters.ChoiceFilter(choices=DealKind.choices)
+
+    class Meta:
+        model = Deal
+        fields = ["pipeline", "stage", "owner", "contact", "company"]
+
+
+class LeadExportFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("Search"),
+        method=_search("contact__first_name", "contact__last_name", "contact__email"),
+    )
+    status = filters.ChoiceFilter(choices=LeadStatus.choices)
+    source = filters.ChoiceFilter(choices=Source.choices)
+
+    class Meta:
+        model = Lead
+        fields = ["owner", "campaign", "contact"]
+
+
+class ActivityExportFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method=_search("subject"))
+    kind = filters.ChoiceFilter(choices=ActivityKind.choices)
+    done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Activity
+        fields = ["assignee", "deal", "lead", "contact"]
+
+
+class TicketExportFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method=_search("subject"))
+    status = filters.ChoiceFilter(choices=TicketStatus.choices)
+    priority = filters.ChoiceFilter(choices=TicketPriority.choices)
+
+    class Meta:
+        model = Ticket
+        fields = ["assignee", "contact"]
+
+
+class PurchaseExportFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("Search"), method=_search("product", "category"))
+    purchased_after = filters.DateFilter(field_name="purchased_at", lookup_expr="date__gte")
+    purchased_before = filters.DateFilter(field_name="purchased_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Purchase
+        fields = ["contact", "company", "campaign", "deal", "category"]

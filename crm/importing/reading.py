@@ -1,0 +1,108 @@
+"""Reading an uploaded CSV or XLSX file into a header and numbered rows.
+
+XLSX goes through tablib (openpyxl underneath). CSV is read with the standard library's
+`csv` module instead of tablib's loader: tablib rejects a file whose lines have different
+lengths, and real exports (a trailing empty cell, a short last line) often do; here a
+short line is padded and a long one keeps its extra cells for the error report.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+MAX_COLUMNS = 200
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    # (row number as the spreadsheet shows it, cells), blank lines left out.
+    rows: list[tuple[int, list]]
+
+
+def file_format(name: str) -> str:
+    lowered = (name or "").lower()
+    if lowered.endswith(".csv") or lowered.endswith(".txt"):
+        return "csv"
+    if lowered.endswith(".xlsx"):
+        return "xlsx"
+    raise ValidationError(_("Upload a .csv or .xlsx file."), code="format")
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("The file's text encoding is not readable."))  # pragma: no cover
+
+
+def _csv_rows(raw: bytes) -> list[list]:
+    text = _decode(raw)
+    # Spreadsheets saved in German, Turkish or Romanian locales use ";" between cells.
+    # The header line decides: csv.Sniffer guesses wrong on ragged files.
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=header_line.count)
+    if not header_line.count(delimiter):
+        delimiter = ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ValidationError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from exc
+
+
+def _xlsx_rows(raw: bytes) -> list[list]:
+    dataset = tablib.Dataset()
+    try:
+        dataset.load(raw, format="xlsx", headers=False)
+    except Exception as exc:  # openpyxl raises many kinds for a corrupt workbook
+        raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
+    return [list(row) for row in dataset]
+
+
+def _is_blank(cells) -> bool:
+    return all(cell is None or str(cell).strip() == "" for cell in cells)
+
+
+def read_table(raw: bytes, *, name: str) -> Table:
+    """Parse the file; raise ValidationError (shown on the upload form) if it is unusable."""
+    rows = _csv_rows(raw) if file_format(name) == "csv" else _xlsx_rows(raw)
+    numbered = [(number, cells) for number, cells in enumerate(rows, start=1)]
+    numbered = [(n, cells) for n, cells in numbered if not _is_blank(cells)]
+    if not numbered:
+        raise ValidationError(_("The file is empty."))
+    header_cells = numbered[0][1]
+    headers = [str(cell).strip() if cell is not None else "" for cell in header_cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not any(headers):
+        raise ValidationError(_("The first line must name the columns."))
+    if len(headers) > MAX_COLUMNS:
+        raise ValidationError(_("The file has more than %(n)s columns.") % {"n": MAX_COLUMNS})
+    headers = _unique_headers(headers)
+    data = []
+    for number, cells in numbered[1:]:
+        cells = list(cells) + [None] * (len(headers) - len(cells))
+        data.append((number, cells))
+    return Table(headers=headers, rows=data)
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    """Name empty and repeated headers so every column can be mapped on its own."""
+    seen: dict[str, int] = {}
+    result = []
+    for position, header in enumerate(headers, start=1):
+        header = header or _("Column %(n)s") % {"n": position}
+        if header in seen:
+            seen[header] += 1
+            header = f"{header} ({seen[header]})"
+        else:
+            seen[header] = 1
+        result.append(header)
+    return result

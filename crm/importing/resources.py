@@ -1,0 +1,301 @@
+"""Export of the CRM's lists through django-import-export resources.
+
+Related records are written by name (owner username, company name, stage name) so the
+file reads as a spreadsheet and can be imported again; the `id` column keeps the link to
+the API. Each resource names the joins its columns need, so an export costs a constant
+number of queries whatever its size.
+"""
+
+import re
+from dataclasses import dataclass
+
+import tablib
+from import_export import fields, resources
+
+from crm import policies
+from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
+
+from . import filters as export_filters
+
+
+def _field(attribute: str, column: str | None = None) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column or attribute.split("__")[0])
+
+
+class ContactResource(resources.ModelResource):
+    company = _field("company__name", "company")
+    owner = _field("owner__username", "owner")
+    referred_by = _field("referred_by__email", "referred_by")
+    tags = fields.Field(column_name="tags")
+
+    class Meta:
+        model = Contact
+        fields = (
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company",
+            "owner",
+            "lifecycle",
+            "customer_since",
+            "churned_at",
+            "source",
+            "referred_by",
+            "tags",
+            "opted_out",
+            "birth_date",
+            "occupation",
+            "gender",
+            "marital_status",
+            "income_band",
+            "education",
+            "created_at",
+        )
+        export_order = fields
+
+    def dehydrate_tags(self, contact):
+        return ", ".join(tag.name for tag in contact.tags.all())
+
+
+class CompanyResource(resources.ModelResource):
+    owner = _field("owner__username", "owner")
+
+    class Meta:
+        model = Company
+        fields = ("id", "name", "domain", "industry", "phone", "address", "owner", "created_at")
+        export_order = fields
+
+
+class DealResource(resources.ModelResource):
+    pipeline = _field("pipeline__name", "pipeline")
+    stage = _field("stage__name", "stage")
+    owner = _field("owner__username", "owner")
+    contact = _field("contact__email", "contact_email")
+    company = _field("company__name", "company")
+
+    class Meta:
+        model = Deal
+        fields = (
+            "id",
+            "title",
+            "value",
+            "currency",
+            "pipeline",
+            "stage",
+            "owner",
+            "contact",
+            "company",
+            "status",
+            "lost_reason",
+            "kind",
+            "expected_close_date",
+            "created_at",
+            "closed_at",
+        )
+        export_order = fields
+
+
+class LeadResource(resources.ModelResource):
+    contact = _field("contact__email", "contact_email")
+    contact_name = fields.Field(column_name="contact_name")
+    campaign = _field("campaign__name", "campaign")
+    owner = _field("owner__username", "owner")
+
+    class Meta:
+        model = Lead
+        fields = (
+            "id",
+            "contact",
+            "contact_name",
+            "source",
+            "campaign",
+            "status",
+            "score",
+            "owner",
+            "handed_off_at",
+            "converted_at",
+            "deal",
+            "created_at",
+        )
+        export_order = fields
+
+    def dehydrate_contact_name(self, lead):
+        return lead.contact.full_name
+
+
+class ActivityResource(resources.ModelResource):
+    assignee = _field("assignee__username", "assignee")
+    deal = _field("deal__title", "deal")
+    contact = _field("contact__email", "contact_email")
+
+    class Meta:
+        model = Activity
+        fields = (
+            "id",
+            "kind",
+            "subject",
+            "notes",
+            "due_at",
+            "done_at",
+            "assignee",
+            "deal",
+            "lead",
+            "contact",
+            "created_at",
+        )
+        export_order = fields
+
+
+class TicketResource(resources.ModelResource):
+    contact = _field("contact__email", "contact_email")
+    company = _field("company__name", "company")
+    assignee = _field("assignee__username", "assignee")
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "id",
+            "subject",
+            "description",
+            "contact",
+            "company",
+            "priority",
+            "status",
+            "assignee",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "sla_due_at",
+        )
+        export_order = fields
+
+
+class PurchaseResource(resources.ModelResource):
+    contact = _field("contact__email", "contact_email")
+    company = _field("company__name", "company")
+    campaign = _field("campaign__name", "campaign")
+
+    class Meta:
+        model = Purchase
+        fields = (
+            "id",
+            "contact",
+            "company",
+            "amount",
+            "currency",
+            "purchased_at",
+            "product",
+            "category",
+            "campaign",
+            "deal",
+        )
+        export_order = fields
+
+
+@dataclass(frozen=True)
+class Exportable:
+    resource: type[resources.ModelResource]
+    filterset: type
+    model: type
+    joins: tuple[str, ...] = ()
+    prefetch: tuple[str, ...] = ()
+
+
+EXPORTABLE = {
+    "contacts": Exportable(
+        ContactResource,
+        export_filters.ContactExportFilter,
+        Contact,
+        ("company", "owner", "referred_by"),
+        ("tags",),
+    ),
+    "companies": Exportable(
+        CompanyResource, export_filters.CompanyExportFilter, Company, ("owner",)
+    ),
+    "deals": Exportable(
+        DealResource,
+        export_filters.DealExportFilter,
+        Deal,
+        ("pipeline", "stage", "owner", "contact", "company"),
+    ),
+    "leads": Exportable(
+        LeadResource, export_filters.LeadExportFilter, Lead, ("contact", "campaign", "owner")
+    ),
+    "activities": Exportable(
+        ActivityResource,
+        export_filters.ActivityExportFilter,
+        Activity,
+        ("assignee", "deal", "contact"),
+    ),
+    "tickets": Exportable(
+        TicketResource,
+        export_filters.TicketExportFilter,
+        Ticket,
+        ("contact", "company", "assignee"),
+    ),
+    "purchases": Exportable(
+        PurchaseResource,
+        export_filters.PurchaseExportFilter,
+        Purchase,
+        ("contact", "company", "campaign"),
+    ),
+}
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+class ExportFilterError(Exception):
+    def __init__(self, errors):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def export_queryset(*, user, resource: str, params):
+    """The rows of `resource` this user may see, narrowed by the list's filters."""
+    spec = EXPORTABLE[resource]
+    queryset = policies.scope(user, resource, spec.model.objects.all())
+    queryset = queryset.select_related(*spec.joins).prefetch_related(*spec.prefetch)
+    filterset = spec.filterset(params, queryset=queryset)
+    if not filterset.is_valid():
+        raise ExportFilterError(filterset.errors)
+    return filterset.qs.order_by("pk")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
+
+
+def neutralise_cell(value):
+    """Quote text a spreadsheet would run as a formula (CSV injection).
+
+    Phone numbers and signed numbers ("+49 30 1234", "-5") are left alone.
+    """
+    if not isinstance(value, str) or value[:1] not in _FORMULA_START:
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return f"'{value}"
+
+
+def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:
+    for index, row in enumerate(dataset):
+        cleaned = [neutralise_cell(v) for v in row]
+        if cleaned != list(row):
+            dataset[index] = cleaned
+    return dataset
+
+
+def export_dataset(*, user, resource: str, params) -> tablib.Dataset:
+    queryset = export_queryset(user=user, resource=resource, params=params)
+    return _neutralise(EXPORTABLE[resource].resource().export(queryset))
+
+
+def render_export(dataset: tablib.Dataset, fmt: str) -> bytes:
+    if fmt == "xlsx":
+        return dataset.export("xlsx")
+    # A BOM so Excel opens UTF-8 accents correctly.
+    return ("\ufeff" + dataset.export("csv")).encode("utf-8")

@@ -1,0 +1,350 @@
+"""What each kind of import accepts: its target fields, their types and header synonyms.
+
+Synonyms are written already normalised (lower case, no accents, no spaces or
+punctuation: see `mapping.normalise_header`), in the languages of the teams that use
+Goalpost (English, German, Turkish, Romanian, Persian, Korean) plus a few common ones.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import (
+    DealKind,
+    DealStatus,
+    Education,
+    Gender,
+    ImportKind,
+    IncomeBand,
+    Lifecycle,
+    MaritalStatus,
+    Source,
+)
+
+
+@dataclass(frozen=True)
+class ImportField:
+    name: str
+    label: str
+    # str, email, decimal, date, datetime, bool, choice, user, pipeline, stage, campaign,
+    # company (a name, found or created), domain, tags, full_name
+    type: str = "str"
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    choices: "type | None" = None
+    # "model.field" whose max_length and validators also apply.
+    model_field: str = ""
+    max_length: int | None = None
+    help: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+EMAIL = ("email", "emailaddress", "mail", "mailaddress", "correo", "courriel", "eposta")
+EMAIL += ("epostaadresi", "adresaemail", "emailadresse", "이메일", "ایمیل", "پستالکترونیک")
+FIRST_NAME = ("firstname", "first", "givenname", "forename", "vorname", "prenom", "nombre")
+FIRST_NAME += ("ad", "adi", "isim", "prenume", "이름", "نام")
+LAST_NAME = ("lastname", "last", "surname", "familyname", "nachname", "familienname", "nom")
+LAST_NAME += ("apellido", "soyad", "soyadi", "soyisim", "nume", "성", "نامخانوادگی")
+FULL_NAME = ("name", "fullname", "contactname", "contact", "person", "kontakt", "adsoyad")
+FULL_NAME += ("numecomplet", "성명", "نامکامل")
+PHONE = ("phone", "phonenumber", "telephone", "tel", "mobile", "cell", "cellphone", "telefon")
+PHONE += ("telefonnummer", "handy", "gsm", "telefono", "전화", "전화번호", "تلفن", "موبایل")
+COMPANY = ("company", "companyname", "organization", "organisation", "org", "account")
+COMPANY += ("accountname", "firma", "firmenname", "unternehmen", "sirket", "firmaadi")
+COMPANY += ("companie", "회사", "회사명", "شرکت")
+OWNER = ("owner", "salesrep", "rep", "assignedto", "accountowner", "contactowner")
+OWNER += ("besitzer", "verantwortlich", "sahibi", "sorumlu", "responsabil", "담당자")
+CREATED_AT = ("createdat", "created", "createdon", "datecreated", "creationdate")
+CREATED_AT += ("erstelltam", "erstellt", "olusturma", "olusturmatarihi", "datacrearii")
+
+CONTACT_FIELDS = (
+    ImportField(
+        "full_name",
+        _("Full name (split into first and last)"),
+        "full_name",
+        synonyms=FULL_NAME,
+    ),
+    ImportField(
+        "first_name", _("First name"), synonyms=FIRST_NAME, model_field="contact.first_name"
+    ),
+    ImportField("last_name", _("Last name"), synonyms=LAST_NAME, model_field="contact.last_name"),
+    ImportField("email", _("Email"), "email", synonyms=EMAIL, model_field="contact.email"),
+    ImportField("phone", _("Phone"), synonyms=PHONE, model_field="contact.phone"),
+    ImportField("company", _("Company"), "company", synonyms=COMPANY),
+    ImportField("owner", _("Owner (username or email)"), "user", synonyms=OWNER),
+    ImportField(
+        "lifecycle",
+        _("Lifecycle"),
+        "choice",
+        synonyms=("lifecycle", "lifecyclestage", "status", "phase", "lebenszyklus", "durum"),
+        choices=Lifecycle,
+    ),
+    ImportField(
+        "source",
+        _("Source"),
+        "choice",
+        synonyms=("source", "leadsource", "origin", "quelle", "herkunft", "kaynak", "sursa"),
+        choices=Source,
+    ),
+    ImportField(
+        "tags",
+        _("Tags (comma separated)"),
+        "tags",
+        synonyms=("tags", "tag", "labels", "label", "schlagworte", "etiketler", "etichete"),
+    ),
+    ImportField(
+        "opted_out",
+        _("Opted out of email"),
+        "bool",
+        synonyms=("optedout", "optout", "unsubscribed", "donotemail", "emailoptout", "abgemeldet"),
+    ),
+    ImportField(
+        "customer_since",
+        _("Customer since"),
+        "datetime",
+        synonyms=("customersince", "kundeseit", "musterisince"),
+    ),
+    ImportField(
+        "birth_date",
+        _("Birth date"),
+        "date",
+        synonyms=("birthdate", "birthday", "dateofbirth", "dob", "geburtsdatum", "dogumtarihi"),
+    ),
+    ImportField(
+        "occupation",
+        _("Occupation"),
+        synonyms=("occupation", "jobtitle", "title", "position", "beruf", "meslek", "ocupatie"),
+        model_field="contact.occupation",
+    ),
+    ImportField(
+        "gender",
+        _("Gender"),
+        "choice",
+        synonyms=("gender", "sex", "geschlecht", "cinsiyet", "gen", "성별"),
+        choices=Gender,
+    ),
+    ImportField(
+        "marital_status",
+        _("Marital status"),
+        "choice",
+        synonyms=("maritalstatus", "familienstand", "medenihal"),
+        choices=MaritalStatus,
+    ),
+    ImportField(
+        "income_band",
+        _("Income band"),
+        "choice",
+        synonyms=("incomeband", "income", "einkommen", "gelir"),
+        choices=IncomeBand,
+    ),
+    ImportField(
+        "education",
+        _("Education"),
+        "choice",
+        synonyms=("education", "bildung", "ausbildung", "egitim", "educatie"),
+        choices=Education,
+    ),
+    ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
+)
+
+COMPANY_FIELDS = (
+    ImportField(
+        "name",
+        _("Name"),
+        required=True,
+        synonyms=(*COMPANY, "name", "firmenname"),
+        model_field="company.name",
+    ),
+    ImportField(
+        "domain",
+        _("Domain or website"),
+        "domain",
+        synonyms=("domain", "website", "web", "url", "homepage", "webseite", "site", "websitesi"),
+        model_field="company.domain",
+    ),
+    ImportField(
+        "industry",
+        _("Industry"),
+        synonyms=("industry", "branche", "sector", "sektor", "industrie", "업종"),
+        model_field="company.industry",
+    ),
+    ImportField("phone", _("Phone"), synonyms=PHONE, model_field="company.phone"),
+    ImportField(
+        "address",
+        _("Address"),
+        synonyms=("address", "adresse", "street", "anschrift", "adres", "adresa", "주소", "نشانی"),
+        model_field="company.address",
+    ),
+    ImportField("owner", _("Owner (username or email)"), "user", synonyms=OWNER),
+    ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
+)
+
+# A deal or purchase row names its contact by email; an unknown email creates the contact.
+LINKED_CONTACT_FIELDS = (
+    ImportField(
+        "contact_email",
+        _("Contact email"),
+        "email",
+        synonyms=(*EMAIL, "contactemail", "customeremail", "kundenemail"),
+        model_field="contact.email",
+    ),
+    ImportField(
+        "contact_first_name",
+        _("Contact first name"),
+        synonyms=(*FIRST_NAME, "contactfirstname"),
+        model_field="contact.first_name",
+    ),
+    ImportField(
+        "contact_last_name",
+        _("Contact last name"),
+        synonyms=(*LAST_NAME, "contactlastname"),
+        model_field="contact.last_name",
+    ),
+)
+
+DEAL_FIELDS = (
+    ImportField(
+        "title",
+        _("Title"),
+        required=True,
+        synonyms=("title", "dealname", "deal", "name", "opportunity", "subject", "titel", "baslik"),
+        model_field="deal.title",
+    ),
+    ImportField(
+        "value",
+        _("Value"),
+        "decimal",
+        synonyms=("value", "amount", "dealvalue", "wert", "betrag", "tutar", "price", "valoare"),
+        model_field="deal.value",
+    ),
+    ImportField(
+        "currency",
+        _("Currency (ISO 4217)"),
+        "currency",
+        synonyms=("currency", "curr", "wahrung", "parabirimi", "moneda", "통화"),
+    ),
+    ImportField(
+        "pipeline", _("Pipeline"), "pipeline", synonyms=("pipeline", "salespipeline", "trichter")
+    ),
+    ImportField(
+        "stage",
+        _("Stage"),
+        "stage",
+        synonyms=("stage", "dealstage", "phase", "pipelinestage", "asama", "etapa", "단계"),
+    ),
+    ImportField(
+        "status",
+        _("Status (open, won, lost)"),
+        "choice",
+        synonyms=("status", "state", "dealstatus", "durum", "stare"),
+        choices=DealStatus,
+    ),
+    ImportField(
+        "lost_reason",
+        _("Lost reason"),
+        synonyms=("lostreason", "reason", "verlustgrund", "kayipnedeni", "motiv"),
+        model_field="deal.lost_reason",
+    ),
+    ImportField(
+        "kind",
+        _("Kind"),
+        "choice",
+        synonyms=("kind", "type", "dealtype", "art", "tur", "tip"),
+        choices=DealKind,
+    ),
+    ImportField(
+        "expected_close_date",
+        _("Expected close date"),
+        "date",
+        synonyms=("expectedclosedate", "closedate", "closingdate", "expectedclose", "abschluss"),
+    ),
+    ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
+    ImportField(
+        "closed_at",
+        _("Closed at"),
+        "datetime",
+        synonyms=("closedat", "closedon", "dateclosed", "wonat", "geschlossenam", "kapanis"),
+    ),
+    ImportField("owner", _("Owner (username or email)"), "user", synonyms=OWNER),
+    *LINKED_CONTACT_FIELDS,
+    ImportField("company", _("Company"), "company", synonyms=COMPANY),
+)
+
+PURCHASE_FIELDS = (
+    ImportField(
+        "contact_email",
+        _("Customer email"),
+        "email",
+        required=True,
+        synonyms=(*EMAIL, "contactemail", "customeremail", "kundenemail"),
+        model_field="contact.email",
+    ),
+    *LINKED_CONTACT_FIELDS[1:],
+    ImportField(
+        "amount",
+        _("Amount"),
+        "decimal",
+        required=True,
+        synonyms=("amount", "total", "price", "betrag", "summe", "value", "revenue", "tutar"),
+        model_field="purchase.amount",
+    ),
+    ImportField(
+        "currency",
+        _("Currency (ISO 4217)"),
+        "currency",
+        synonyms=("currency", "curr", "wahrung", "parabirimi", "moneda", "통화"),
+    ),
+    ImportField(
+        "purchased_at",
+        _("Purchased at"),
+        "datetime",
+        synonyms=("purchasedat", "date", "orderdate", "purchasedate", "datum", "tarih", "data"),
+    ),
+    ImportField(
+        "product",
+        _("Product"),
+        synonyms=("product", "item", "produkt", "artikel", "urun", "produs", "상품"),
+        model_field="purchase.product",
+    ),
+    ImportField(
+        "category",
+        _("Product category"),
+        synonyms=("category", "productcategory", "kategorie", "kategori", "categorie"),
+        model_field="purchase.category",
+    ),
+    ImportField(
+        "campaign", _("Campaign"), "campaign", synonyms=("campaign", "kampagne", "kampanya")
+    ),
+    ImportField("company", _("Company"), "company", synonyms=COMPANY),
+)
+
+FIELDS_BY_KIND: dict[str, tuple[ImportField, ...]] = {
+    ImportKind.CONTACTS: CONTACT_FIELDS,
+    ImportKind.COMPANIES: COMPANY_FIELDS,
+    ImportKind.DEALS: DEAL_FIELDS,
+    ImportKind.PURCHASES: PURCHASE_FIELDS,
+}
+
+# Kinds where "update or skip" applies to the imported record itself.
+DEDUPLICATED_KINDS = (ImportKind.CONTACTS, ImportKind.COMPANIES)
+
+
+def fields_for(kind: str) -> dict[str, ImportField]:
+    return {f.name: f for f in FIELDS_BY_KIND[kind]}
+
+
+def required_field_groups(kind: str) -> list[tuple[str, ...]]:
+    """Fields that must be mapped; a group is satisfied by any one of its members."""
+    groups = [(f.name,) for f in FIELDS_BY_KIND[kind] if f.required]
+    if kind == ImportKind.CONTACTS:
+        groups.append(("first_name", "full_name"))
+    return groups
+
+
+def model_field(spec: ImportField):
+    if not spec.model_field:
+        return None
+    model_name, field_name = spec.model_field.split(".")
+    from django.apps import apps
+
+    return apps.get_model("crm", model_name)._meta.get_field(field_name)

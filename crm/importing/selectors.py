@@ -1,0 +1,302 @@
+"""Reads for imports, duplicates and data quality, narrowed by crm/policies.py."""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import (
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, Now
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crm import policies
+from crm.models import (
+    Company,
+    Contact,
+    Deal,
+    DealStatus,
+    DuplicatePolicy,
+    ImportJob,
+    ImportKind,
+)
+
+from .cleaning import CleanRow, RowCleaner, RowError
+from .reading import read_table
+from .resources import neutralise_cell
+from .writers import LOOKUP_CHUNK
+
+PREVIEW_SAMPLE = 10
+PREVIEW_ERRORS_SHOWN = 200
+
+
+# --- import jobs ------------------------------------------------------------------------
+
+
+def import_job_list(*, user) -> QuerySet[ImportJob]:
+    if not policies.can_read(user, "imports"):
+        return ImportJob.objects.none()
+    return ImportJob.objects.select_related("created_by")
+
+
+def import_job_get(*, user, pk) -> ImportJob:
+    job = import_job_list(user=user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    valid: int = 0
+    invalid: int = 0
+    actions: Counter = field(default_factory=Counter)
+    sample: list[CleanRow] = field(default_factory=list)
+    errors: list[tuple[int, RowError]] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def errors_shown(self):
+        return self.errors[:PREVIEW_ERRORS_SHOWN]
+
+
+def _existing(keys: set[str], queryset, name: str) -> set[str]:
+    found = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        found.update(
+            queryset.annotate(k=Lower(name)).filter(k__in=chunk).values_list("k", flat=True)
+        )
+    return found
+
+
+def import_preview(*, job: ImportJob) -> Preview:
+    """Validate every row as the job will, and say what each valid row would do.
+
+    Nothing is written: the checks that depend on the database (does this email exist?)
+    are answered by a few bulk lookups, and rows earlier in the file count as existing.
+    """
+    with job.file.open("rb") as handle:
+        table = read_table(handle.read(), name=job.original_name)
+    cleaner = RowCleaner(kind=job.kind, headers=job.headers, mapping=job.mapping)
+    rows = [cleaner.clean(number, cells) for number, cells in table.rows]
+    preview = Preview(
+        total=len(rows),
+        columns=[(header, str(spec.label)) for _i, header, spec in cleaner.columns],
+    )
+    emails = {r.values.get("email") or r.values.get("contact_email") for r in rows}
+    emails.discard(None)
+    known_emails = _existing(emails, Contact.objects.all(), "email")
+    domains = {r.values["domain"] for r in rows if r.values.get("domain")}
+    known_domains = _existing(domains, Company.objects.all(), "domain")
+    names = (
+        {r.values["name"].lower() for r in rows if r.values.get("name")}
+        if (job.kind == ImportKind.COMPANIES)
+        else set()
+    )
+    known_names = _existing(names, Company.objects.all(), "name")
+    existing_action = "update" if job.duplicate_policy == DuplicatePolicy.UPDATE else "skip"
+
+    for row in rows:
+        if row.is_valid:
+            values = row.values
+            if job.kind == ImportKind.CONTACTS:
+                email = values.get("email")
+                row.action = existing_action if email in known_emails else "create"
+                if email:
+                    known_emails.add(email)
+            elif job.kind == ImportKind.COMPANIES:
+                domain, name = values.get("domain"), values["name"].lower()
+                exists = domain in known_domains if domain else name in known_names
+                row.action = existing_action if exists else "create"
+                known_domains.add(domain)
+                known_names.add(name)
+            else:
+                email = values.get("contact_email")
+                if email and email not in known_emails and not values.get("contact_first_name"):
+                    row.errors.append(
+                        RowError(
+                            cleaner.header_for.get("contact_email", ""),
+                            _(
+                                "No contact has the email %(email)s; map a first-name column to create one."
+                            )
+                            % {"email": email},
+                            email,
+                        )
+                    )
+                elif email:
+                    known_emails.add(email)
+                row.action = "create"
+        if row.is_valid:
+            preview.valid += 1
+            preview.actions[row.action] += 1
+        else:
+            row.action = "error"
+            preview.invalid += 1
+            preview.errors.extend((row.number, error) for error in row.errors)
+        if len(preview.sample) < PREVIEW_SAMPLE:
+            preview.sample.append(row)
+    return preview
+
+
+def error_report_csv(errors) -> bytes:
+    """The downloadable report: one line per reason, with a BOM so Excel reads accents."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("row"), _("column"), _("reason"), _("value")])
+    for number, error in errors:
+        writer.writerow(
+            [number, neutralise_cell(error.column), error.reason, neutralise_cell(error.value)]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def job_errors(job: ImportJob):
+    for error in job.row_errors.order_by("row_number", "id").iterator(chunk_size=2000):
+        yield error.row_number, RowError(error.column, error.reason, error.value)
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+DUPLICATE_GROUPS_SHOWN = 50
+
+
+def _contact_name_key():
+    return Concat(
+        Lower("first_name"),
+        Value("|"),
+        Lower("last_name"),
+        Value("|"),
+        Coalesce(Cast("company_id", CharField()), Value("")),
+        output_field=CharField(),
+    )
+
+
+DUPLICATE_RULES = {
+    # (policy resource, model, rule) -> key expression and rows that take part
+    ("contact", "email"): (
+        "contacts",
+        Contact,
+        lambda: Lower("email"),
+        lambda qs: qs.exclude(email=""),
+    ),
+    ("contact", "name"): ("contacts", Contact, _contact_name_key, lambda qs: qs),
+    ("company", "domain"): (
+        "companies",
+        Company,
+        lambda: Lower("domain"),
+        lambda qs: qs.exclude(domain=""),
+    ),
+    ("company", "name"): ("companies", Company, lambda: Lower("name"), lambda qs: qs),
+}
+
+
+def _duplicate_keys(*, user, kind: str, rule: str) -> QuerySet:
+    resource, model, key, narrow = DUPLICATE_RULES[(kind, rule)]
+    rows = narrow(policies.scope(user, resource, model.objects.all()))
+    return (
+        rows.annotate(dup_key=key())
+        .values("dup_key")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("-n", "dup_key")
+    )
+
+
+def duplicate_group_count(*, user, kind: str, rule: str) -> int:
+    return _duplicate_keys(user=user, kind=kind, rule=rule).count()
+
+
+def duplicate_groups(*, user, kind: str, rule: str, limit=DUPLICATE_GROUPS_SHOWN) -> list:
+    """The biggest groups of likely duplicates: [[oldest, …], …]; two queries in all."""
+    resource, model, key, narrow = DUPLICATE_RULES[(kind, rule)]
+    keys = [row["dup_key"] for row in _duplicate_keys(user=user, kind=kind, rule=rule)[:limit]]
+    if not keys:
+        return []
+    members = (
+        narrow(policies.scope(user, resource, model.objects.all()))
+        .annotate(dup_key=key())
+        .filter(dup_key__in=keys)
+        .select_related("owner", *(["company"] if model is Contact else []))
+        .order_by("pk")
+    )
+    groups: dict[str, list] = {k: [] for k in keys}
+    for obj in members:
+        groups[obj.dup_key].append(obj)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+# --- data quality -----------------------------------------------------------------------
+
+
+def stale_deals(*, user) -> QuerySet[Deal]:
+    """Open deals idle in their stage for longer than the stage's rotting days."""
+    idle_limit = ExpressionWrapper(
+        F("stage__rotting_days") * Value(timedelta(days=1)), output_field=DurationField()
+    )
+    return (
+        policies.scope(user, "deals", Deal.objects.all())
+        .filter(status=DealStatus.OPEN, stage__rotting_days__isnull=False)
+        .annotate(in_stage_since=Coalesce("stage_entered_at", "created_at"))
+        .filter(in_stage_since__lt=Now() - idle_limit)
+    )
+
+
+def contacts_without_email(*, user) -> QuerySet[Contact]:
+    return policies.scope(user, "contacts", Contact.objects.all()).filter(email="")
+
+
+def contacts_without_owner(*, user) -> QuerySet[Contact]:
+    return policies.scope(user, "contacts", Contact.objects.all()).filter(owner__isnull=True)
+
+
+QUALITY_LISTS = {
+    "contacts-without-email": contacts_without_email,
+    "contacts-without-owner": contacts_without_owner,
+    "stale-deals": stale_deals,
+}
+
+
+def data_quality_counts(*, user) -> dict[str, int | None]:
+    """Counts for the data quality page; None where the user may not read the resource."""
+    counts: dict[str, int | None] = dict.fromkeys(
+        [
+            "contacts_without_email",
+            "contacts_without_owner",
+            "duplicate_contact_emails",
+            "duplicate_contact_names",
+            "duplicate_company_domains",
+            "duplicate_company_names",
+            "stale_deals",
+        ]
+    )
+    if policies.can_read(user, "contacts"):
+        counts["contacts_without_email"] = contacts_without_email(user=user).count()
+        counts["contacts_without_owner"] = contacts_without_owner(user=user).count()
+        counts["duplicate_contact_emails"] = duplicate_group_count(
+            user=user, kind="contact", rule="email"
+        )
+        counts["duplicate_contact_names"] = duplicate_group_count(
+            user=user, kind="contact", rule="name"
+        )
+    if policies.can_read(user, "companies"):
+        counts["duplicate_company_domains"] = duplicate_group_count(
+            user=user, kind="company", rule="domain"
+        )
+        counts["duplicate_company_names"] = duplicate_group_count(
+            user=user, kind="company", rule="name"
+        )
+    if policies.can_read(user, "deals"):
+        counts["stale_deals"] = stale_deals(user=user).count()
+    return counts

@@ -1,0 +1,267 @@
+"""Import jobs: upload, mapping, start, and the batched, resumable run.
+
+Exactly-once per row without a key per row: a batch and the advance of the job's
+`processed_rows` offset commit in one transaction, under a row lock on the job. A worker
+that crashes mid-batch leaves the offset where the last committed batch ended; a retry
+(or a second worker) re-reads the offset under the lock and carries on from there, and a
+batch started with a stale offset does nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import policies
+from crm.models import DuplicatePolicy, ImportJob, ImportRowError, ImportStatus
+
+from .cleaning import CleanRow, RowCleaner, RowError
+from .mapping import guess_mapping, mapping_check
+from .reading import Table, file_format, read_table
+from .writers import CREATED, SKIPPED, UPDATED, RowWriter
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def batch_size() -> int:
+    return getattr(settings, "GOALPOST_IMPORT_BATCH_SIZE", 500)
+
+
+def import_access_check(user) -> None:
+    if not policies.can_write(user, "imports"):
+        raise PermissionDenied(_("Only managers and admins may import data."))
+
+
+@transaction.atomic
+def import_job_create(*, actor, kind: str, upload: UploadedFile) -> ImportJob:
+    """Store the upload and read its header; the mapping starts from our guesses."""
+    import_access_check(actor)
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": _("The file is larger than 50 MB.")})
+    try:
+        file_format(upload.name)
+        table = read_table(upload.read(), name=upload.name)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    upload.seek(0)
+    job = ImportJob(
+        kind=kind,
+        original_name=upload.name[:255],
+        headers=table.headers,
+        mapping=guess_mapping(kind, table.headers),
+        total_rows=len(table.rows),
+        created_by=actor,
+    )
+    job.file.save(upload.name, upload, save=False)
+    job.full_clean(exclude=["file"])
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_set_mapping(
+    *, job: ImportJob, actor, mapping: dict, duplicate_policy: str, automate: bool
+) -> ImportJob:
+    import_access_check(actor)
+    if job.status != ImportStatus.DRAFT:
+        raise ValidationError(_("This import has already started."))
+    mapping = {header: target for header, target in mapping.items() if target}
+    mapping_check(job.kind, job.headers, mapping)
+    if duplicate_policy not in DuplicatePolicy.values:
+        raise ValidationError({"duplicate_policy": _("Choose update or skip.")})
+    job.mapping = mapping
+    job.duplicate_policy = duplicate_policy
+    job.automate = bool(automate)
+    job.save(update_fields=["mapping", "duplicate_policy", "automate", "updated_at"])
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import import_job_run_task
+
+    try:
+        import_job_run_task.delay(job_id)
+    except Exception:
+        # The job stays queued; its page offers "resume" to hand it over again.
+        logger.exception("Could not enqueue import job %s", job_id)
+
+
+@transaction.atomic
+def import_job_start(*, job: ImportJob, actor) -> ImportJob:
+    """Queue the import; the worker gets the job id once this transaction commits."""
+    import_access_check(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportStatus.DRAFT:
+        raise ValidationError(_("This import has already started."))
+    mapping_check(job.kind, job.headers, job.mapping)
+    job.status = ImportStatus.QUEUED
+    job.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
+    """Hand a failed or stuck job to a worker again; it continues from its offset."""
+    import_access_check(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.FAILED):
+        raise ValidationError(_("Only a queued, running or failed import can be resumed."))
+    job.status = ImportStatus.QUEUED
+    job.error_message = ""
+    job.save(update_fields=["status", "error_message", "updated_at"])
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.COMPLETED).update(
+        status=ImportStatus.FAILED, error_message=message[:2000], updated_at=timezone.now()
+    )
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+@dataclass
+class JobRunner:
+    """What a worker keeps between batches: the parsed file and warm lookups."""
+
+    table: Table
+    cleaner: RowCleaner
+    writer: RowWriter
+
+    @classmethod
+    def for_job(cls, job: ImportJob) -> "JobRunner":
+        with job.file.open("rb") as handle:
+            table = read_table(handle.read(), name=job.original_name)
+        cleaner = RowCleaner(kind=job.kind, headers=job.headers, mapping=job.mapping)
+        return cls(table=table, cleaner=cleaner, writer=RowWriter(job))
+
+
+def _error_column(cleaner: RowCleaner, key: str) -> str:
+    if key in ("__all__", "non_field_errors"):
+        return ""
+    header_for = cleaner.header_for
+    return header_for.get(key) or header_for.get(f"contact_{key}") or key
+
+
+def _write_row(runner: JobRunner, row: CleanRow) -> str:
+    """Write one row in a savepoint; on failure append the reasons to `row.errors`."""
+    try:
+        with transaction.atomic():
+            outcome = runner.writer.write(row)
+    except ValidationError as exc:
+        runner.writer.row_failed()
+        if hasattr(exc, "error_dict"):
+            for key, messages in exc.message_dict.items():
+                for message in messages:
+                    row.errors.append(RowError(_error_column(runner.cleaner, key), message))
+        else:
+            row.errors.extend(RowError("", message) for message in exc.messages)
+        return ""
+    except (IntegrityError, DatabaseError) as exc:
+        runner.writer.row_failed()
+        logger.info("Import row %s rejected by the database: %s", row.number, exc)
+        row.errors.append(RowError("", _("The row conflicts with existing data.")))
+        return ""
+    runner.writer.row_succeeded()
+    return outcome
+
+
+def _save_progress(job: ImportJob, fields: list[str]) -> None:
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def import_batch_run(*, job_id: int, offset: int, runner: JobRunner | None = None) -> int:
+    """Import the next batch if the job's committed offset is `offset`; return rows done.
+
+    Everything the batch writes (records, error rows, counters, offset) commits together
+    or not at all. Calling it again with the same offset is a no-op.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportStatus.RUNNING or job.processed_rows != offset:
+            return 0
+        runner = runner or JobRunner.for_job(job)
+        runner.writer.job = job
+        chunk = runner.table.rows[offset : offset + batch_size()]
+        rows = [runner.cleaner.clean(number, cells) for number, cells in chunk]
+        runner.writer.prefetch([row for row in rows if row.is_valid])
+        counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
+        errors = []
+        for row in rows:
+            outcome = _write_row(runner, row) if row.is_valid else ""
+            if outcome:
+                counts[outcome] += 1
+                continue
+            counts["failed"] += 1
+            errors.extend(
+                ImportRowError(
+                    job=job,
+                    row_number=row.number,
+                    column=e.column[:255],
+                    reason=e.reason,
+                    value=e.value[:1000],
+                )
+                for e in row.errors
+            )
+        ImportRowError.objects.bulk_create(errors)
+        job.processed_rows = offset + len(chunk)
+        job.created_rows += counts[CREATED]
+        job.updated_rows += counts[UPDATED]
+        job.succeeded_rows += counts[CREATED] + counts[UPDATED]
+        job.skipped_rows += counts[SKIPPED]
+        job.failed_rows += counts["failed"]
+        fields = [
+            "processed_rows",
+            "created_rows",
+            "updated_rows",
+            "succeeded_rows",
+            "skipped_rows",
+            "failed_rows",
+        ]
+        # An empty chunk means the stored file has fewer rows than counted: nothing left.
+        if job.processed_rows >= job.total_rows or not chunk:
+            job.status = ImportStatus.COMPLETED
+            job.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        _save_progress(job, fields)
+        return len(chunk)
+
+
+def import_job_begin(*, job_id: int) -> bool:
+    """Mark a queued (or interrupted) job running; False if there is nothing to do."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ImportStatus.DRAFT, ImportStatus.COMPLETED):
+            return False
+        job.status = ImportStatus.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.error_message = ""
+        if job.processed_rows >= job.total_rows:
+            job.status = ImportStatus.COMPLETED
+            job.finished_at = timezone.now()
+        job.save(
+            update_fields=["status", "started_at", "error_message", "finished_at", "updated_at"]
+        )
+        return job.status == ImportStatus.RUNNING
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a job to the end, batch by batch, starting at its committed offset."""
+    if not import_job_begin(job_id=job_id):
+        return ImportJob.objects.get(pk=job_id)
+    runner = JobRunner.for_job(ImportJob.objects.get(pk=job_id))
+    while True:
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status != ImportStatus.RUNNING:
+            return job
+        import_batch_run(job_id=job_id, offset=job.processed_rows, runner=runner)

@@ -1,0 +1,263 @@
+"""Writing one cleaned row through the CRM services.
+
+A row is written inside a savepoint by the batch (see `services.import_batch_run`): if any
+step fails (a deal whose new contact is invalid, say) the savepoint rolls the whole row
+back, so no row is ever half written. The lookups cached here are only trusted for rows
+that succeeded; a failed row's entries are dropped and re-read from the database.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from crm.models import (
+    Company,
+    Contact,
+    DomainEventKind,
+    DuplicatePolicy,
+    ImportJob,
+    ImportKind,
+    Source,
+    Tag,
+)
+from crm.services.contacts import (
+    CONTACT_EDITABLE_FIELDS,
+    company_create,
+    company_update,
+    contact_create,
+    contact_update,
+)
+from crm.services.deals import deal_create
+from crm.services.events import event_emit
+from crm.services.revenue import purchase_record
+
+from .cleaning import CleanRow
+
+CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
+COMPANY_FIELDS = {"name", "domain", "industry", "phone", "address", "owner"}
+LOOKUP_CHUNK = 2_000
+
+
+def _filled(values: dict, allowed: set[str]) -> dict:
+    """The cells that say something: an empty cell never blanks an existing value."""
+    return {k: v for k, v in values.items() if k in allowed and v not in (None, "", [])}
+
+
+class RowWriter:
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.actor = job.created_by
+        self.automate = job.automate
+        self.update_existing = job.duplicate_policy == DuplicatePolicy.UPDATE
+        self._contacts: dict[str, Contact | None] = {}
+        self._companies_by_name: dict[str, Company | None] = {}
+        self._companies_by_domain: dict[str, Company | None] = {}
+        self._touched: list[tuple[dict, str]] = []
+
+    # --- lookups ------------------------------------------------------------------
+    def prefetch(self, rows: list[CleanRow]) -> None:
+        """Warm the caches for a batch with a few queries instead of one per row."""
+        emails, names, domains = set(), set(), set()
+        for row in rows:
+            values = row.values
+            email = values.get("email") or values.get("contact_email")
+            if email:
+                emails.add(email)
+            name = values.get("company") or (
+                values.get("name") if self.job.kind == ImportKind.COMPANIES else None
+            )
+            if name:
+                names.add(name.lower())
+            if values.get("domain"):
+                domains.add(values["domain"])
+        self._load(self._contacts, emails, Contact.objects.all(), "email")
+        self._load(self._companies_by_name, names, Company.objects.all(), "name")
+        self._load(self._companies_by_domain, domains, Company.objects.all(), "domain")
+
+    @staticmethod
+    def _load(cache: dict, keys: set[str], queryset, field: str) -> None:
+        missing = sorted(k for k in keys if k not in cache)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            for key in chunk:
+                cache[key] = None
+            found = (
+                queryset.annotate(lookup_key=Lower(field))
+                .filter(lookup_key__in=chunk)
+                .order_by("-pk")
+            )
+            # Ordered newest first so the oldest (the original) ends up in the cache.
+            for obj in found:
+                cache[obj.lookup_key] = obj
+
+    def _get(self, cache: dict, key: str, queryset, field: str):
+        if key not in cache:
+            self._load(cache, {key}, queryset, field)
+        self._touched.append((cache, key))
+        return cache[key]
+
+    def _remember(self, cache: dict, key: str, obj) -> None:
+        cache[key] = obj
+        self._touched.append((cache, key))
+
+    def row_succeeded(self) -> None:
+        self._touched = []
+
+    def row_failed(self) -> None:
+        """Forget what the rolled-back row looked up or created: it may be stale now."""
+        for cache, key in self._touched:
+            cache.pop(key, None)
+        self._touched = []
+
+    def contact_by_email(self, email: str) -> Contact | None:
+        return self._get(self._contacts, email.lower(), Contact.objects.all(), "email")
+
+    def company_by_name(self, name: str) -> Company | None:
+        return self._get(self._companies_by_name, name.lower(), Company.objects.all(), "name")
+
+    def company_by_domain(self, domain: str) -> Company | None:
+        return self._get(self._companies_by_domain, domain, Company.objects.all(), "domain")
+
+    # --- shared steps ---------------------------------------------------------------
+    def company_for(self, name: str | None) -> Company | None:
+        if not name:
+            return None
+        company = self.company_by_name(name)
+        if company is None:
+            company = company_create(actor=self.actor, name=name)
+            self._remember(self._companies_by_name, name.lower(), company)
+        return company
+
+    def add_tags(self, contact: Contact, names: list[str] | None) -> None:
+        """Add tags, emitting `contact.tagged` with the import's automate flag.
+
+        Not `contact_set_tags`: it replaces the tag set (an update would drop tags the file
+        does not list) and its events always run automation.
+        """
+        if not names:
+            return
+        existing = {t.name.lower() for t in contact.tags.all()}
+        for name in names:
+            if name.lower() in existing:
+                continue
+            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            contact.tags.add(tag)
+            existing.add(name.lower())
+            event_emit(
+                kind=DomainEventKind.CONTACT_TAGGED,
+                subject=contact,
+                actor=self.actor,
+                payload={"tag": tag.name},
+                automate=self.automate,
+            )
+
+    def linked_contact(self, values: dict, *, company: Company | None, required: bool):
+        """The contact a deal or purchase row names by email, created when unknown."""
+        email = values.get("contact_email")
+        if not email:
+            if required:
+                raise ValidationError({"contact_email": _("This field is required.")})
+            return None
+        contact = self.contact_by_email(email)
+        if contact is not None:
+            return contact
+        first_name = values.get("contact_first_name")
+        if not first_name:
+            raise ValidationError(
+                {
+                    "contact_email": _(
+                        "No contact has the email %(email)s; map a first-name column to create one."
+                    )
+                    % {"email": email}
+                }
+            )
+        contact = contact_create(
+            actor=self.actor,
+            first_name=first_name,
+            last_name=values.get("contact_last_name", ""),
+            email=email,
+            company=company,
+            source=Source.IMPORT,
+            automate=self.automate,
+        )
+        self._remember(self._contacts, email, contact)
+        return contact
+
+    # --- one writer per kind --------------------------------------------------------
+    def write(self, row: CleanRow) -> str:
+        return getattr(self, f"write_{self.job.kind}")(dict(row.values))
+
+    def write_contacts(self, values: dict) -> str:
+        tags = values.pop("tags", None)
+        if "company" in values:
+            values["company"] = self.company_for(values["company"])
+        email = values.get("email")
+        existing = self.contact_by_email(email) if email else None
+        if existing is not None:
+            if not self.update_existing:
+                return SKIPPED
+            contact_update(
+                contact=existing,
+                actor=self.actor,
+                data=_filled(values, CONTACT_EDITABLE_FIELDS - {"email"}),
+            )
+            self.add_tags(existing, tags)
+            return UPDATED
+        values.setdefault("source", Source.IMPORT)
+        contact = contact_create(
+            actor=self.actor,
+            first_name=values.pop("first_name"),
+            owner=values.pop("owner", None),
+            automate=self.automate,
+            **values,
+        )
+        self.add_tags(contact, tags)
+        if email:
+            self._remember(self._contacts, email, contact)
+        return CREATED
+
+    def write_companies(self, values: dict) -> str:
+        domain = values.get("domain")
+        # Matched by domain; a row without one falls back to the exact name.
+        if domain:
+            existing = self.company_by_domain(domain)
+        else:
+            existing = self.company_by_name(values["name"])
+        if existing is not None:
+            if not self.update_existing:
+                return SKIPPED
+            company_update(company=existing, actor=self.actor, data=_filled(values, COMPANY_FIELDS))
+            return UPDATED
+        company = company_create(
+            actor=self.actor, name=values.pop("name"), owner=values.pop("owner", None), **values
+        )
+        if domain:
+            self._remember(self._companies_by_domain, domain, company)
+        self._remember(self._companies_by_name, company.name.lower(), company)
+        return CREATED
+
+    def write_deals(self, values: dict) -> str:
+        company = self.company_for(values.pop("company", None))
+        contact = self.linked_contact(values, company=company, required=False)
+        for key in ("contact_email", "contact_first_name", "contact_last_name"):
+            values.pop(key, None)
+        if company is None and contact is not None:
+            company = contact.company
+        deal_create(
+            actor=self.actor,
+            contact=contact,
+            company=company,
+            automate=self.automate,
+            **values,
+        )
+        return CREATED
+
+    def write_purchases(self, values: dict) -> str:
+        company = self.company_for(values.pop("company", None))
+        contact = self.linked_contact(values, company=company, required=True)
+        for key in ("contact_email", "contact_first_name", "contact_last_name"):
+            values.pop(key, None)
+        if company is not None:
+            values["company"] = company
+        purchase_record(actor=self.actor, contact=contact, automate=self.automate, **values)
+        return CREATED
