@@ -2,5 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from goals.api.views import GoalViewSet, QuotaViewSet
+
 router = DefaultRouter()
+router.register("goals", GoalViewSet, basename="goal")
+router.register("quotas", QuotaViewSet, basename="quota")
 urlpatterns = router.urls

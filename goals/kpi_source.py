@@ -1,0 +1,155 @@
+"""The goals app's one door into `metrics`: the KPI catalogue, snapshots and live values.
+
+Goals speak of a "rep" scope with an empty id for the company; metrics calls the rep
+scope "owner" and stores the company's id as 0 in snapshots. The translation lives here
+so nothing else in goals knows metrics' internals.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DecimalField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from goals.models import ScopeType
+
+METRICS_SCOPE = {
+    ScopeType.COMPANY: "company",
+    ScopeType.REP: "owner",
+    ScopeType.TEAM: "team",
+    ScopeType.PIPELINE: "pipeline",
+    ScopeType.CAMPAIGN: "campaign",
+}
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    key: str
+    name: str
+    unit: str
+    direction: str
+
+
+def _registry():
+    from metrics import registry
+
+    return registry
+
+
+def _snapshot_model():
+    from metrics.models import KpiSnapshot
+
+    return KpiSnapshot
+
+
+def kpi_catalogue() -> list[KpiInfo]:
+    return [
+        KpiInfo(k.key, str(k.name), str(k.unit), str(k.direction))
+        for k in _registry().KPIS.values()
+    ]
+
+
+def kpi_info(key: str) -> KpiInfo | None:
+    kpi = _registry().KPIS.get(key)
+    return None if kpi is None else KpiInfo(kpi.key, str(kpi.name), str(kpi.unit), kpi.direction)
+
+
+def kpi_exists(key: str) -> bool:
+    return key in _registry().KPIS
+
+
+def kpi_supports(key: str, scope_type: str) -> bool:
+    """Whether metrics computes the KPI for that kind of scope (CAC has no per-rep value)."""
+    kpi = _registry().KPIS.get(key)
+    return (
+        kpi is not None and scope_type in METRICS_SCOPE and kpi.supports(METRICS_SCOPE[scope_type])
+    )
+
+
+def lower_is_better(key: str) -> bool:
+    kpi = _registry().KPIS.get(key)
+    return kpi is not None and kpi.direction == _registry().LOWER
+
+
+def _snapshot_scope(scope_type: str, scope_id) -> dict:
+    return {
+        "scope_type": METRICS_SCOPE[scope_type],
+        "scope_id": 0 if scope_type == ScopeType.COMPANY else int(scope_id),
+    }
+
+
+def snapshot_series(kpi: str, scope_type: str, scope_id, *, since: date, until: date):
+    """[(date, value)] of the stored snapshots in [since, until], oldest first."""
+    rows = (
+        _snapshot_model()
+        .objects.filter(kpi=kpi, date__gte=since, date__lte=until, value__isnull=False)
+        .filter(**_snapshot_scope(scope_type, scope_id))
+        .order_by("date")
+        .values_list("date", "value")
+    )
+    return [(day, Decimal(value)) for day, value in rows]
+
+
+def value_at(kpi: str, scope_type: str, scope_id, day: date) -> Decimal | None:
+    """The KPI at `day`: the snapshot dated that day or just before, else computed live
+    over the same trailing window a snapshot dated `day` measures."""
+    snapshot = (
+        _snapshot_model()
+        .objects.filter(kpi=kpi, date__lte=day, value__isnull=False)
+        .filter(**_snapshot_scope(scope_type, scope_id))
+        .order_by("-date")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if snapshot is not None:
+        return Decimal(snapshot)
+    return live_value(kpi, scope_type, scope_id, day=day)
+
+
+def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
+    from metrics.scopes import Scope, UnsupportedScope
+    from metrics.services import snapshot_period
+
+    scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
+    try:
+        result = _registry().compute(kpi, snapshot_period(day), scope)
+    except (UnsupportedScope, KeyError):
+        return None
+    return None if result.value is None else Decimal(result.value)
+
+
+def annotate_latest_value(queryset, *, until: date):
+    """Annotate a Goal queryset with `live_current`: the latest snapshot of its KPI and
+    scope on or before `until` (one correlated subquery, no query per goal)."""
+    queryset = queryset.annotate(
+        snapshot_scope_type=Case(
+            *(When(scope_type=ours, then=Value(theirs)) for ours, theirs in METRICS_SCOPE.items()),
+            output_field=CharField(),
+        ),
+        snapshot_scope_id=Coalesce("scope_id", Value(0), output_field=BigIntegerField()),
+    )
+    latest = (
+        _snapshot_model()
+        .objects.filter(
+            kpi=OuterRef("kpi"),
+            scope_type=OuterRef("snapshot_scope_type"),
+            scope_id=OuterRef("snapshot_scope_id"),
+            date__lte=until,
+            value__isnull=False,
+        )
+        .order_by("-date")
+        .values("value")[:1]
+    )
+    return queryset.annotate(
+        live_current=Subquery(latest, output_field=DecimalField(max_digits=20, decimal_places=4))
+    )

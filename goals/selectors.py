@@ -1,0 +1,227 @@
+"""Reads of goals and quotas, narrowed to what a user may see."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from crm import policies
+from crm.models import Campaign, Deal, DealStatus, Pipeline, Role, Team, User
+from goals import kpi_source, progress
+from goals.models import Goal, GoalChange, Quota, ScopeType
+
+SCOPE_MODELS = {
+    ScopeType.TEAM: Team,
+    ScopeType.REP: User,
+    ScopeType.PIPELINE: Pipeline,
+    ScopeType.CAMPAIGN: Campaign,
+}
+# How far back the chart and the projection look at a goal's snapshots.
+HISTORY_DAYS = 365
+
+
+def scope_exists(scope_type: str, scope_id) -> bool:
+    if scope_type == ScopeType.COMPANY:
+        return True
+    model = SCOPE_MODELS.get(scope_type)
+    if model is None or scope_id is None:
+        return False
+    try:
+        return model.objects.filter(pk=int(scope_id)).exists()
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def scope_name(scope_type: str, scope_id) -> str:
+    model = SCOPE_MODELS.get(scope_type)
+    if model is None:
+        return str(ScopeType.COMPANY.label)
+    row = model.objects.filter(pk=scope_id).first()
+    return str(row) if row else f"#{scope_id}"
+
+
+def goals_visible_to(user) -> QuerySet[Goal]:
+    """Managers and admins see every goal; others the company goals, their team's goals,
+    goals about them or owned by them (and marketing the campaign goals)."""
+    queryset = policies.scope(user, "goals", Goal.objects.all())
+    if not policies.can_read(user, "goals") or user.sees_all_sales:
+        return queryset
+    visible = (
+        Q(scope_type=ScopeType.COMPANY)
+        | Q(owner=user)
+        | Q(scope_type=ScopeType.REP, scope_id=user.pk)
+    )
+    if user.team_id:
+        visible |= Q(scope_type=ScopeType.TEAM, scope_id=user.team_id)
+    if user.has_role(Role.MARKETING):
+        visible |= Q(scope_type=ScopeType.CAMPAIGN)
+    return queryset.filter(visible)
+
+
+def goal_get_for_user(user, pk) -> Goal:
+    goal = goals_visible_to(user).select_related("owner", "parent").filter(pk=pk).first()
+    if goal is None:
+        raise Http404
+    return goal
+
+
+def goal_can_edit(user, goal: Goal) -> bool:
+    """Managers and admins edit any goal; a rep only their own rep-scope goals."""
+    if not policies.can_write(user, "goals"):
+        return False
+    if user.sees_all_sales:
+        return True
+    return (
+        goal.scope_type == ScopeType.REP and goal.scope_id == user.pk and goal.owner_id == user.pk
+    )
+
+
+def goal_scope_allowed(user, scope_type: str, scope_id) -> bool:
+    """Which goals a user may set: managers any scope, reps only goals about themselves."""
+    if not policies.can_write(user, "goals"):
+        return False
+    if user.sees_all_sales:
+        return True
+    return scope_type == ScopeType.REP and str(scope_id) == str(user.pk)
+
+
+def goal_series(goal: Goal, *, today: date | None = None) -> list[tuple[date, Decimal]]:
+    today = today or timezone.localdate()
+    since = min(goal.start_date, today) - timedelta(days=HISTORY_DAYS)
+    return kpi_source.snapshot_series(
+        goal.kpi, goal.scope_type, goal.scope_id, since=since, until=today
+    )
+
+
+def goal_reading(goal: Goal, *, today: date | None = None, series=None) -> progress.Reading:
+    today = today or timezone.localdate()
+    if series is None:
+        series = goal_series(goal, today=today)
+    return progress.evaluate(
+        baseline=goal.baseline,
+        target=goal.target,
+        start_date=goal.start_date,
+        deadline=goal.deadline,
+        series=series,
+        today=today,
+    )
+
+
+def goal_list_for_user(user, *, today: date | None = None) -> QuerySet[Goal]:
+    """Visible goals with the latest snapshot value annotated in one query (`live_current`)."""
+    today = today or timezone.localdate()
+    return kpi_source.annotate_latest_value(
+        goals_visible_to(user).select_related("owner"), until=today
+    )
+
+
+def live_reading_from_annotation(goal: Goal, *, today: date) -> progress.Reading:
+    """Reading for list rows: live current value, the stored projection of the recompute."""
+    if today > goal.deadline + timedelta(days=1):
+        # Settled by the recompute: later snapshots no longer count.
+        return stored_reading(goal)
+    current = getattr(goal, "live_current", None)
+    series = [] if current is None else [(today, current)]
+    reading = goal_reading(goal, today=today, series=series)
+    return progress.Reading(
+        reading.current_value,
+        reading.progress,
+        reading.expected_progress,
+        reading.status,
+        goal.projection,
+    )
+
+
+def stored_reading(goal: Goal) -> progress.Reading:
+    return progress.Reading(
+        goal.current_value,
+        goal.progress,
+        goal.expected_progress if goal.expected_progress is not None else 0.0,
+        goal.status,
+        goal.projection,
+    )
+
+
+def children_rollup(goal: Goal, *, today: date | None = None) -> tuple[list, float | None]:
+    """The children with their live readings, and their mean progress."""
+    today = today or timezone.localdate()
+    children = list(kpi_source.annotate_latest_value(goal.children.all(), until=today))
+    readings = [(child, live_reading_from_annotation(child, today=today)) for child in children]
+    return readings, progress.rollup([r.progress for _c, r in readings])
+
+
+def goal_history(goal: Goal) -> QuerySet[GoalChange]:
+    return goal.changes.select_related("changed_by")
+
+
+# --- Quotas ----------------------------------------------------------------------------
+
+
+def quotas_visible_to(user) -> QuerySet[Quota]:
+    """Managers and admins see all quotas; a rep their own and their team's."""
+    queryset = policies.scope(user, "quotas", Quota.objects.all())
+    if not policies.can_read(user, "quotas") or user.sees_all_sales:
+        return queryset
+    mine = Q(owner=user)
+    if user.team_id:
+        mine |= Q(team_id=user.team_id)
+    return queryset.filter(mine)
+
+
+def _won_between(**who) -> Subquery:
+    won = (
+        Deal.objects.filter(
+            status=DealStatus.WON,
+            closed_at__date__gte=OuterRef("start"),
+            closed_at__date__lt=OuterRef("end"),
+            **who,
+        )
+        .order_by()
+        .values("status")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    return Subquery(won, output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def with_attainment(queryset: QuerySet[Quota]) -> QuerySet[Quota]:
+    """Annotate `won_value`: deals won in [start, end) by the rep or the team's members."""
+    return queryset.select_related("owner", "team").annotate(
+        won_value=Coalesce(
+            _won_between(owner=OuterRef("owner")),
+            _won_between(owner__team=OuterRef("team")),
+            Decimal("0"),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Attainment:
+    quota: Quota
+    won_value: Decimal
+    percent: Decimal | None
+
+
+def attainment_of(quota: Quota) -> Attainment:
+    won = getattr(quota, "won_value", None)
+    if won is None:
+        won = with_attainment(Quota.objects.filter(pk=quota.pk)).get().won_value
+    percent = (
+        (Decimal(100) * won / quota.amount).quantize(Decimal("0.01")) if quota.amount else None
+    )
+    return Attainment(quota, won, percent)
+
+
+def current_quotas_for_rep(user, *, today: date | None = None) -> list[Attainment]:
+    """The rep's own and team quotas covering today, with attainment (for their goals page)."""
+    today = today or timezone.localdate()
+    mine = Q(owner=user)
+    if user.team_id:
+        mine |= Q(team_id=user.team_id)
+    quotas = with_attainment(Quota.objects.covering(today).filter(mine))
+    return [attainment_of(q) for q in quotas]

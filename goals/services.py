@@ -1,0 +1,358 @@
+"""Every write to goals and quotas: create and edit SMART goals, recompute, notify.
+
+The API, the browser and the nightly task call these; each validates the five letters,
+keeps the history of tracked fields and refreshes the stored reading.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Notification
+from crm.services.common import model_save
+from goals import kpi_source, selectors, smart
+from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
+from goals.periods import period_bounds
+
+# Edits of these fields are written to the goal's history.
+TRACKED_FIELDS = ("target", "deadline", "plan", "baseline", "start_date", "kpi", "scope")
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "plan",
+        "kpi",
+        "scope_type",
+        "scope_id",
+        "baseline",
+        "target",
+        "resources",
+        "objective",
+        "custom_objective",
+        "parent",
+        "start_date",
+        "deadline",
+        "owner",
+    }
+)
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    goal: Goal
+    warnings: list[str]
+
+
+def _smart_errors(data: dict, *, creating: bool, today: date) -> dict[str, list[str]]:
+    return smart.check_smart(
+        data,
+        kpi_exists=kpi_source.kpi_exists,
+        kpi_supports=kpi_source.kpi_supports,
+        scope_exists=selectors.scope_exists,
+        creating=creating,
+        today=today,
+    )
+
+
+def _fill_baseline(data: dict) -> None:
+    """Baseline = the KPI at the start date, when the user gave none and it can be read."""
+    if data.get("baseline") is not None or not data.get("start_date"):
+        return
+    kpi, scope_type, scope_id = data.get("kpi"), data.get("scope_type"), data.get("scope_id")
+    if not kpi or not kpi_source.kpi_exists(kpi):
+        return
+    if not selectors.scope_exists(scope_type, scope_id):
+        return
+    data["baseline"] = kpi_source.value_at(kpi, scope_type, scope_id, data["start_date"])
+
+
+def _parent_errors(data: dict, *, actor, goal: Goal | None = None) -> dict[str, list[str]]:
+    parent = data.get("parent")
+    if parent is None:
+        return {}
+    if not selectors.goals_visible_to(actor).filter(pk=parent.pk).exists():
+        return {"parent": [_("Choose a goal you can see as the parent.")]}
+    ancestor = parent
+    while goal is not None and ancestor is not None:
+        if ancestor.pk == goal.pk:
+            return {"parent": [_("A goal cannot be its own parent or ancestor.")]}
+        ancestor = ancestor.parent
+    return {}
+
+
+def achievability_warnings_for(data: dict, *, today: date | None = None) -> list[str]:
+    """Warnings (never errors) comparing the required rate with the snapshot history."""
+    today = today or timezone.localdate()
+    needed = ("kpi", "baseline", "target", "start_date", "deadline")
+    if any(data.get(name) is None for name in needed):
+        return []
+    if not selectors.scope_exists(data.get("scope_type"), data.get("scope_id")):
+        return []
+    history = kpi_source.snapshot_series(
+        data["kpi"],
+        data["scope_type"],
+        data["scope_id"],
+        since=today - timedelta(days=selectors.HISTORY_DAYS),
+        until=today,
+    )
+    warnings = smart.achievability_warnings(
+        baseline=data["baseline"],
+        target=data["target"],
+        start_date=data["start_date"],
+        deadline=data["deadline"],
+        history=history,
+    )
+    raising = data["target"] > data["baseline"]
+    if raising == kpi_source.lower_is_better(data["kpi"]):
+        warnings.append(
+            _("This goal moves %(kpi)s the wrong way: for this KPI %(better)s is better.")
+            % {"kpi": data["kpi"], "better": _("lower") if raising else _("higher")}
+        )
+    return warnings
+
+
+def _default_scope(data: dict, *, actor) -> None:
+    if data.get("scope_type"):
+        if data["scope_type"] == ScopeType.COMPANY:
+            data["scope_id"] = None
+        return
+    # A rep's goals are about themselves; a manager's default is the whole company.
+    if actor.sees_all_sales:
+        data["scope_type"], data["scope_id"] = ScopeType.COMPANY, None
+    else:
+        data["scope_type"], data["scope_id"] = ScopeType.REP, actor.pk
+
+
+def _default_owner(data: dict, *, actor) -> None:
+    if data.get("owner") is not None:
+        if data["owner"] != actor and not actor.sees_all_sales:
+            raise PermissionDenied(_("Only managers set goals for somebody else."))
+        return
+    if data["scope_type"] == ScopeType.REP and str(data.get("scope_id")) != str(actor.pk):
+        # A rep's goal belongs to that rep, who is the one notified when it slips.
+        from crm.models import User
+
+        data["owner"] = User.objects.filter(pk=data["scope_id"]).first() or actor
+    else:
+        data["owner"] = actor
+
+
+def _prepare_new(data: dict, *, actor, today: date) -> dict:
+    """Defaults, rights, baseline, the five letters: raises what goal_create would."""
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    data = dict(data)
+    _default_scope(data, actor=actor)
+    if not selectors.goal_scope_allowed(actor, data["scope_type"], data.get("scope_id")):
+        raise PermissionDenied(_("You may only set goals about yourself."))
+    _default_owner(data, actor=actor)
+    _fill_baseline(data)
+    errors = _smart_errors(data, creating=True, today=today)
+    errors.update(_parent_errors(data, actor=actor))
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def goal_preview(*, actor, today: date | None = None, **data) -> list[str]:
+    """Validate a new goal without saving it; return its achievability warnings."""
+    today = today or timezone.localdate()
+    return achievability_warnings_for(_prepare_new(data, actor=actor, today=today), today=today)
+
+
+@transaction.atomic
+def goal_create(*, actor, today: date | None = None, **data) -> GoalResult:
+    """Create a SMART goal. Raises ValidationError keyed by letter (and field) when a letter
+    fails, PermissionDenied when the actor may not set a goal of that scope."""
+    today = today or timezone.localdate()
+    data = _prepare_new(data, actor=actor, today=today)
+    goal = Goal(created_by=actor, **data)
+    model_save(goal)
+    goal = goal_recompute(goal=goal, today=today, notify=False)
+    return GoalResult(goal, achievability_warnings_for(data, today=today))
+
+
+def _display(goal: Goal, field: str) -> str:
+    if field == "scope":
+        return goal.scope_type if goal.scope_id is None else f"{goal.scope_type}:{goal.scope_id}"
+    value = getattr(goal, field)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def goal_update(
+    *, goal: Goal, actor, reason: str = "", today: date | None = None, **changes
+) -> GoalResult:
+    """Edit a goal; target, deadline, plan (and the other tracked fields) keep a history."""
+    today = today or timezone.localdate()
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    if not selectors.goal_can_edit(actor, goal):
+        raise PermissionDenied(_("You may not change this goal."))
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    if changes.get("scope_type") == ScopeType.COMPANY:
+        changes["scope_id"] = None
+    # A form's empty owner or baseline means "keep it", not "clear it".
+    for keep in ("owner", "baseline"):
+        if keep in changes and changes[keep] is None:
+            del changes[keep]
+    before = {field: _display(goal, field) for field in TRACKED_FIELDS}
+    old_deadline = goal.deadline
+    data = {name: getattr(goal, name) for name in EDITABLE_FIELDS} | changes
+    if not selectors.goal_scope_allowed(actor, data["scope_type"], data["scope_id"]):
+        raise PermissionDenied(_("You may only set goals about yourself."))
+    if "owner" in changes and changes["owner"] != goal.owner and not actor.sees_all_sales:
+        raise PermissionDenied(_("Only managers set goals for somebody else."))
+    data["deadline_changed"] = data["deadline"] != old_deadline
+    errors = _smart_errors(data, creating=False, today=today)
+    errors.update(_parent_errors(data, actor=actor, goal=goal))
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(goal, name, value)
+    model_save(goal)
+    now = timezone.now()
+    GoalChange.objects.bulk_create(
+        GoalChange(
+            goal=goal,
+            field=field,
+            old_value=before[field],
+            new_value=_display(goal, field),
+            changed_by=actor,
+            changed_at=now,
+            reason=reason[:500],
+        )
+        for field in TRACKED_FIELDS
+        if _display(goal, field) != before[field]
+    )
+    goal = goal_recompute(goal=goal, today=today)
+    data.pop("deadline_changed")
+    return GoalResult(goal, achievability_warnings_for(data, today=today))
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal, actor) -> None:
+    if not selectors.goal_can_edit(actor, goal):
+        raise PermissionDenied(_("You may not delete this goal."))
+    goal.delete()
+
+
+@transaction.atomic
+def goal_recompute(*, goal: Goal, today: date | None = None, notify: bool = True) -> Goal:
+    """Store a fresh reading; tell the owner once when the goal turns off track.
+
+    The row is locked so two recomputes racing cannot both see the transition.
+    """
+    today = today or timezone.localdate()
+    goal = Goal.objects.select_for_update().select_related("owner").get(pk=goal.pk)
+    reading = selectors.goal_reading(goal, today=today)
+    previous = goal.status
+    goal.current_value = reading.current_value
+    goal.progress = reading.progress
+    goal.expected_progress = reading.expected_progress
+    goal.status = reading.status
+    goal.projection = reading.projection
+    goal.computed_at = timezone.now()
+    goal.save(
+        update_fields=[
+            "current_value",
+            "progress",
+            "expected_progress",
+            "status",
+            "projection",
+            "computed_at",
+            "updated_at",
+        ]
+    )
+    if notify and reading.status == GoalStatus.OFF_TRACK and previous != GoalStatus.OFF_TRACK:
+        goal_notify_off_track(goal=goal)
+    return goal
+
+
+def goal_notify_off_track(*, goal: Goal) -> None:
+    """In-app notice now, email once the transaction has committed."""
+    url = reverse("goals:detail", args=[goal.pk])
+    message = _("Your goal “%(title)s” is off track.") % {"title": goal.title}
+    Notification.objects.create(user=goal.owner, message=message[:500], url=url)
+    if not goal.owner.email:
+        return
+    body = _(
+        "“%(title)s” is %(progress)s%% of the way to its target, where %(expected)s%% "
+        "was expected by today. Review the plan: %(url)s"
+    ) % {
+        "title": goal.title,
+        "progress": goal.progress,
+        "expected": goal.expected_progress,
+        "url": url,
+    }
+    recipient = goal.owner.email
+    transaction.on_commit(lambda: send_mail(message, body, None, [recipient], fail_silently=False))
+
+
+def goals_due_for_recompute(*, today: date):
+    """Goals still in play, and those whose deadline just passed (to settle them)."""
+    open_statuses = ["", GoalStatus.ON_TRACK, GoalStatus.AT_RISK, GoalStatus.OFF_TRACK]
+    return Goal.objects.filter(
+        Q(deadline__gte=today - timedelta(days=2)) | Q(status__in=open_statuses)
+    ).order_by("pk")
+
+
+def goals_recompute_all(*, today: date | None = None) -> int:
+    """Nightly: one transaction per goal, so one bad goal does not undo the rest."""
+    today = today or timezone.localdate()
+    done = 0
+    for goal_id in goals_due_for_recompute(today=today).values_list("pk", flat=True).iterator():
+        goal_recompute(goal=Goal(pk=goal_id), today=today)
+        done += 1
+    return done
+
+
+# --- Quotas ----------------------------------------------------------------------------
+
+
+def _quota_check(actor) -> None:
+    if not actor.sees_all_sales:
+        raise PermissionDenied(_("Only managers set quotas."))
+
+
+@transaction.atomic
+def quota_create(*, actor, period: str, start: date, amount, owner=None, team=None) -> Quota:
+    """A quota for one rep or one team; `start` is moved to the first day of its period."""
+    _quota_check(actor)
+    if (owner is None) == (team is None):
+        raise ValidationError({"owner": _("Set the quota for either one rep or one team.")})
+    first, end = period_bounds(period, start) if start else (None, None)
+    quota = Quota(owner=owner, team=team, period=period, start=first, end=end, amount=amount)
+    return model_save(quota)
+
+
+@transaction.atomic
+def quota_update(*, quota: Quota, actor, **changes) -> Quota:
+    _quota_check(actor)
+    allowed = {"amount", "period", "start", "owner", "team"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(quota, name, value)
+    if (quota.owner_id is None) == (quota.team_id is None):
+        raise ValidationError({"owner": _("Set the quota for either one rep or one team.")})
+    quota.start, quota.end = period_bounds(quota.period, quota.start)
+    return model_save(quota)
+
+
+@transaction.atomic
+def quota_delete(*, quota: Quota, actor) -> None:
+    _quota_check(actor)
+    quota.delete()

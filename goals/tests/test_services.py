@@ -1,0 +1,196 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from crm.models import Notification
+from crm.tests.factories import TeamFactory
+from goals import services
+from goals.models import Goal, GoalChange
+from goals.tests.factories import GoalFactory, snapshot
+
+pytestmark = pytest.mark.django_db
+
+START = date(2025, 1, 1)
+DEADLINE = date(2025, 7, 1)
+
+
+def churn_goal(manager, **kw):
+    data = {
+        "title": "Cut churn",
+        "plan": "Call every renewal a month ahead.",
+        "kpi": "churn_rate",
+        "target": Decimal("6"),
+        "resources": "Two account managers.",
+        "objective": "retention",
+        "start_date": START,
+        "deadline": DEADLINE,
+    } | kw
+    return services.goal_create(actor=manager, today=START, **data).goal
+
+
+def test_baseline_fills_from_the_snapshot_at_the_start_date(manager):
+    snapshot("churn_rate", START - timedelta(days=3), "8.5")
+    snapshot("churn_rate", START, "8")
+    snapshot("churn_rate", START + timedelta(days=1), "9")
+
+    goal = churn_goal(manager)
+
+    assert goal.baseline == Decimal("8")
+    assert goal.direction == "down"
+    assert (goal.scope_type, goal.scope_id, goal.owner, goal.created_by) == (
+        "company",
+        None,
+        manager,
+        manager,
+    )
+
+
+def test_baseline_computed_live_when_no_snapshot(manager):
+    # no customers at all: churn is undefined, so the user must give the baseline
+    with pytest.raises(ValidationError) as error:
+        churn_goal(manager)
+    assert "enter the baseline yourself" in error.value.message_dict["measurable"][0]
+    # a count KPI is 0 over an empty window
+    goal = churn_goal(manager, kpi="leads", target=Decimal("40"), objective="sell_more")
+    assert goal.baseline == Decimal("0")
+    assert goal.direction == "up"
+
+
+@pytest.mark.parametrize(
+    ("today", "value", "status"),
+    [
+        (date(2025, 4, 1), "7", "on_track"),  # halfway, half the way: the must-show case
+        (date(2025, 4, 1), "7.5", "at_risk"),
+        (date(2025, 4, 1), "7.9", "off_track"),
+        (date(2025, 4, 1), "5.8", "achieved"),
+        (date(2025, 7, 3), "6.4", "missed"),
+    ],
+)
+def test_recompute_stores_each_status(manager, today, value, status):
+    snapshot("churn_rate", START, "8")
+    goal = churn_goal(manager)
+    snapshot("churn_rate", min(today, DEADLINE), value)
+
+    with time_machine.travel(today, tick=False):
+        services.goals_recompute_all()
+
+    goal.refresh_from_db()
+    assert goal.status == status
+    assert goal.current_value == Decimal(value)
+
+
+def test_off_track_transition_notifies_the_owner_once(
+    manager, rep, django_capture_on_commit_callbacks
+):
+    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    goal = churn_goal(manager, scope_type="rep", scope_id=rep.pk)
+    assert goal.owner == rep  # a rep's goal belongs to the rep
+
+    with time_machine.travel(date(2025, 2, 1), tick=False):
+        snapshot("churn_rate", date(2025, 2, 1), "8.2", scope_type="rep", scope_id=rep.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.goals_recompute_all()
+            services.goals_recompute_all()  # a rerun does not notify again
+    goal.refresh_from_db()
+    assert goal.status == "off_track"
+    assert list(Notification.objects.values_list("user__username", "url")) == [
+        ("rep1", f"/goals/{goal.pk}/")
+    ]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [rep.email]
+    assert mail.outbox[0].subject == "Your goal “Cut churn” is off track."
+
+    # back on track, then off again: a new transition, a new notice
+    with time_machine.travel(date(2025, 3, 1), tick=False):
+        snapshot("churn_rate", date(2025, 3, 1), "7.4", scope_type="rep", scope_id=rep.pk)
+        services.goals_recompute_all()
+        goal.refresh_from_db()
+        assert goal.status == "on_track"
+    with time_machine.travel(date(2025, 4, 15), tick=False):
+        snapshot("churn_rate", date(2025, 4, 15), "7.9", scope_type="rep", scope_id=rep.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.goals_recompute_all()
+    assert Notification.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_missed_goal_is_settled_and_not_recomputed_again(manager):
+    snapshot("churn_rate", START, "8")
+    goal = churn_goal(manager)
+    with time_machine.travel(date(2025, 7, 10), tick=False):
+        assert services.goals_recompute_all() == 1
+    goal.refresh_from_db()
+    assert goal.status == "missed"
+    with time_machine.travel(date(2025, 7, 20), tick=False):
+        assert services.goals_recompute_all() == 0
+
+
+def test_edits_of_target_deadline_and_plan_are_history(manager):
+    snapshot("churn_rate", START, "8")
+    goal = churn_goal(manager)
+
+    services.goal_update(
+        goal=goal,
+        actor=manager,
+        today=START,
+        target=Decimal("6.5"),
+        deadline=date(2025, 9, 30),
+        plan="Add a save desk.",
+        title="Cut churn (revised)",
+        reason="Budget cut",
+    )
+
+    rows = set(GoalChange.objects.values_list("field", "old_value", "new_value", "reason"))
+    assert rows == {
+        ("target", "6", "6.5", "Budget cut"),
+        ("deadline", "2025-07-01", "2025-09-30", "Budget cut"),
+        ("plan", "Call every renewal a month ahead.", "Add a save desk.", "Budget cut"),
+    }
+    assert GoalChange.objects.filter(changed_by=manager).count() == 3
+
+
+def test_update_revalidates_smart_and_moving_deadline_must_be_future(manager):
+    snapshot("churn_rate", START, "8")
+    goal = churn_goal(manager)
+    with pytest.raises(ValidationError) as error:
+        services.goal_update(
+            goal=goal, actor=manager, today=date(2025, 3, 1), deadline=date(2025, 2, 1), plan=""
+        )
+    assert set(error.value.message_dict) == {"specific", "time_bound"}
+    assert not GoalChange.objects.exists()
+
+
+def test_reps_set_only_goals_about_themselves(rep, other_rep, manager):
+    snapshot("churn_rate", START, "8")
+    with pytest.raises(PermissionDenied):
+        churn_goal(rep, scope_type="company")
+    with pytest.raises(PermissionDenied):
+        churn_goal(rep, scope_type="rep", scope_id=other_rep.pk)
+    with pytest.raises(PermissionDenied):
+        churn_goal(rep, owner=other_rep)
+    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    goal = churn_goal(rep)  # a rep's default scope is themselves
+    assert (goal.scope_type, goal.scope_id, goal.owner) == ("rep", rep.pk, rep)
+    company_goal = churn_goal(manager)
+    with pytest.raises(PermissionDenied):
+        services.goal_update(goal=company_goal, actor=rep, today=START, title="Mine now")
+
+
+def test_parent_cannot_be_a_descendant(manager):
+    parent = GoalFactory(owner=manager)
+    child = GoalFactory(owner=manager, parent=parent)
+    with pytest.raises(ValidationError) as error:
+        services.goal_update(goal=parent, actor=manager, parent=child)
+    assert error.value.message_dict == {"parent": ["A goal cannot be its own parent or ancestor."]}
+
+
+def test_team_goal_reads_team_snapshots(manager):
+    team = TeamFactory()
+    snapshot("churn_rate", START, "10", scope_type="team", scope_id=team.pk)
+    goal = churn_goal(manager, scope_type="team", scope_id=team.pk, target=Decimal("5"))
+    assert goal.baseline == Decimal("10")
+    assert Goal.objects.get().scope_id == team.pk

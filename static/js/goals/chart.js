@@ -1,0 +1,92 @@
+// Goal page chart: KPI snapshots against the target, the expected path and the projection.
+// Data comes from the page (json_script "goal-chart-data"); dates are plotted on a linear
+// axis of milliseconds so no date adapter is needed, and labelled in the page's language.
+(function () {
+  "use strict";
+
+  function draw() {
+    var canvas = document.getElementById("goal-chart");
+    var source = document.getElementById("goal-chart-data");
+    if (!canvas || !source || typeof window.Chart === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    var lang = document.documentElement.lang || undefined;
+    var dayFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "2-digit" });
+    var numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    var asPoints = function (points) {
+      return points.map(function (p) { return { x: Date.parse(p.x + "T00:00:00"), y: p.y }; });
+    };
+    var css = getComputedStyle(document.documentElement);
+    var color = function (name, fallback) { return css.getPropertyValue(name).trim() || fallback; };
+
+    canvas.chart = new window.Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: [
+          {
+            label: data.labels.snapshots,
+            data: asPoints(data.snapshots),
+            borderColor: color("--c-primary", "#3a43c9"),
+            backgroundColor: color("--c-primary", "#3a43c9"),
+            pointRadius: data.snapshots.length > 60 ? 0 : 2,
+            borderWidth: 2,
+          },
+          {
+            label: data.labels.target,
+            data: asPoints(data.target),
+            borderColor: color("--c-success", "#1c7b45"),
+            borderDash: [2, 4],
+            pointRadius: 0,
+            borderWidth: 2,
+          },
+          {
+            label: data.labels.expected,
+            data: asPoints(data.expected),
+            borderColor: color("--c-muted", "#555d70"),
+            borderDash: [8, 4],
+            pointRadius: 0,
+            borderWidth: 1.5,
+          },
+          {
+            label: data.labels.projection,
+            data: asPoints(data.projection),
+            borderColor: color("--c-warning", "#8a5300"),
+            borderDash: [4, 4],
+            pointRadius: 3,
+            borderWidth: 1.5,
+          },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        parsing: false,
+        interaction: { mode: "nearest", intersect: false },
+        scales: {
+          x: {
+            type: "linear",
+            min: Date.parse(data.start + "T00:00:00") - 86400000 * 3,
+            max: Date.parse(data.deadline + "T00:00:00") + 86400000 * 3,
+            reverse: document.documentElement.dir === "rtl",
+            ticks: { callback: function (value) { return dayFormat.format(new Date(value)); }, maxTicksLimit: 8 },
+          },
+          y: { ticks: { callback: function (value) { return numberFormat.format(value); } } },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title: function (items) { return items.length ? dayFormat.format(new Date(items[0].parsed.x)) : ""; },
+              label: function (item) { return item.dataset.label + ": " + numberFormat.format(item.parsed.y); },
+            },
+          },
+        },
+      },
+    });
+    canvas.dataset.rendered = "true";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
