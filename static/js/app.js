@@ -1,0 +1,179 @@
+/* Goalpost shell behaviour: htmx settings, navigation, dialogs, lookups, messages. */
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) {
+      // Forms re-rendered with validation errors come back as 422: swap them in anyway so
+      // the errors show next to their fields; other 4xx/5xx stay errors.
+      htmx.config.responseHandling = [
+        { code: "204", swap: false },
+        { code: "[23]..", swap: true },
+        { code: "422", swap: true },
+        { code: "[45]..", swap: false, error: true },
+      ];
+      htmx.config.defaultFocusScroll = false;
+    }
+  });
+
+  // A request htmx could not swap (403, 404, 500, network): say so instead of failing silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var text = status === 403 ? gettext("You are not allowed to do that.")
+      : status === 404 ? gettext("That item no longer exists or is not yours.")
+      : gettext("Something went wrong. Please try again.");
+    Goalpost.announce(text, "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    Goalpost.announce(gettext("The server could not be reached. Check your connection."), "error");
+  });
+
+  var strings = null;
+  function gettext(text) {
+    if (strings === null) {
+      var source = document.getElementById("goalpost-i18n");
+      try { strings = source ? JSON.parse(source.textContent) : {}; } catch (e) { strings = {}; }
+    }
+    return strings[text] || text;
+  }
+
+  var Goalpost = (window.Goalpost = {
+    gettext: gettext,
+    csrfToken: function () {
+      try {
+        return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+      } catch (e) {
+        return "";
+      }
+    },
+    /* Show a message in the page's live region (read out by screen readers). */
+    announce: function (text, level, region) {
+      var host = region || document.getElementById("messages");
+      if (!host) return;
+      var flash = document.createElement("div");
+      flash.className = "flash flash--" + (level || "info");
+      flash.setAttribute("role", level === "error" ? "alert" : "status");
+      var span = document.createElement("span");
+      span.textContent = text;
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "icon-button";
+      close.setAttribute("data-dismiss", "");
+      close.setAttribute("aria-label", gettext("Dismiss"));
+      close.textContent = "×";
+      flash.appendChild(span);
+      flash.appendChild(close);
+      host.replaceChildren(flash);
+      if (level !== "error") {
+        setTimeout(function () { if (flash.isConnected) flash.remove(); }, 6000);
+      }
+      return flash;
+    },
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+
+    var toggle = target.closest("[data-nav-toggle]");
+    if (toggle) {
+      var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+      var open = nav.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", String(open));
+      return;
+    }
+
+    var dismiss = target.closest("[data-dismiss]");
+    if (dismiss) {
+      dismiss.closest(".flash").remove();
+      return;
+    }
+
+    var opener = target.closest("[data-dialog-open]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
+      if (dialog) {
+        // Buttons can prefill the dialog's form: data-dialog-set-<field>="value".
+        Object.keys(opener.dataset).forEach(function (key) {
+          if (key.indexOf("dialogSet") !== 0) return;
+          var name = key.slice(9).replace(/^./, function (c) { return c.toLowerCase(); });
+          var field = dialog.querySelector('[name="' + name + '"]');
+          if (field) field.value = opener.dataset[key];
+        });
+        if (opener.dataset.dialogAction) {
+          var form = dialog.querySelector("form");
+          form.setAttribute("action", opener.dataset.dialogAction);
+          form.setAttribute("hx-post", opener.dataset.dialogAction);
+          if (window.htmx) htmx.process(form);
+        }
+        dialog.showModal();
+        var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) first.focus();
+      }
+      return;
+    }
+
+    var closer = target.closest("[data-dialog-close]");
+    if (closer) {
+      closer.closest("dialog").close();
+      return;
+    }
+
+    var option = target.closest(".lookup__option");
+    if (option) {
+      var lookup = option.closest(".lookup");
+      lookup.querySelector("input[type=hidden]").value = option.dataset.value;
+      var text = lookup.querySelector("input[type=search]");
+      text.value = option.dataset.label;
+      lookup.querySelector(".lookup__results").replaceChildren();
+      text.focus();
+      return;
+    }
+
+    // Clicking outside the open navigation drawer closes it on small screens.
+    var drawer = document.querySelector(".sidenav.is-open");
+    if (drawer && !target.closest(".sidenav")) {
+      drawer.classList.remove("is-open");
+      var button = document.querySelector("[data-nav-toggle]");
+      if (button) button.setAttribute("aria-expanded", "false");
+    }
+  });
+
+  // A lookup's text cleared by the user clears the chosen value too.
+  document.addEventListener("input", function (event) {
+    var text = event.target;
+    if (text.matches(".lookup input[type=search]") && text.value.trim() === "") {
+      text.closest(".lookup").querySelector("input[type=hidden]").value = "";
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      document.querySelectorAll(".lookup__results").forEach(function (r) { r.replaceChildren(); });
+      var drawer = document.querySelector(".sidenav.is-open");
+      if (drawer) {
+        drawer.classList.remove("is-open");
+        document.querySelector("[data-nav-toggle]").setAttribute("aria-expanded", "false");
+        document.querySelector("[data-nav-toggle]").focus();
+      }
+    }
+    // Arrow down from a lookup's text field moves into its options.
+    if (event.key === "ArrowDown" && event.target.matches(".lookup input[type=search]")) {
+      var first = event.target.closest(".lookup").querySelector(".lookup__option");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) {
+      event.target.form.requestSubmit();
+    }
+    if (event.target.matches("select[data-navigate]")) {
+      window.location.assign(event.target.value);
+    }
+  });
+
+  // A dialog whose form succeeded closes itself (the server answers with HX-Trigger).
+  document.addEventListener("goalpost:close-dialogs", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+  });
+})();
