@@ -402,6 +402,9 @@ class RowCleaner:
                 _("A lost deal needs a lost reason."),
             )
         closed_at, created_at = values.get("closed_at"), values.get("created_at")
+        if closed_at and not created_at and status != DealStatus.OPEN:
+            # A migrated closed deal without its creation date existed at least by then.
+            values["created_at"] = created_at = closed_at
         if status == DealStatus.OPEN and closed_at:
             self._error(row, "closed_at", _("An open deal cannot have a closing date."))
         if closed_at and created_at and closed_at < created_at:

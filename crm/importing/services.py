@@ -153,6 +153,10 @@ def _error_column(cleaner: RowCleaner, key: str) -> str:
     return header_for.get(key) or header_for.get(f"contact_{key}") or key
 
 
+def _cell(value) -> str:
+    return "" if value is None or hasattr(value, "pk") else str(value)
+
+
 def _write_row(runner: JobRunner, row: CleanRow) -> str:
     """Write one row in a savepoint; on failure append the reasons to `row.errors`."""
     try:
@@ -162,8 +166,11 @@ def _write_row(runner: JobRunner, row: CleanRow) -> str:
         runner.writer.row_failed()
         if hasattr(exc, "error_dict"):
             for key, messages in exc.message_dict.items():
+                value = row.values.get(key, row.values.get(f"contact_{key}", ""))
                 for message in messages:
-                    row.errors.append(RowError(_error_column(runner.cleaner, key), message))
+                    row.errors.append(
+                        RowError(_error_column(runner.cleaner, key), message, _cell(value))
+                    )
         else:
             row.errors.extend(RowError("", message) for message in exc.messages)
         return ""

@@ -1,0 +1,223 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from crm.importing.merges import (
+    SPECS,
+    default_choices,
+    record_merge,
+    related_counts,
+    undo_merge,
+)
+from crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    Lead,
+    MergeLog,
+    NpsResponse,
+    Purchase,
+    Referral,
+    Subscription,
+    Tag,
+    Ticket,
+)
+from crm.tests.factories import (
+    ActivityFactory,
+    CompanyFactory,
+    ContactFactory,
+    DealFactory,
+    LeadFactory,
+    NpsResponseFactory,
+    PurchaseFactory,
+    SubscriptionFactory,
+    TicketFactory,
+)
+
+RELATED = {
+    Deal: "contact",
+    Activity: "contact",
+    Purchase: "contact",
+    Lead: "contact",
+    Interaction: "contact",
+    Ticket: "contact",
+    NpsResponse: "contact",
+    Subscription: "contact",
+}
+
+
+def _with_history(contact, n):
+    """n of every related record for `contact`; returns {model: [ids]}."""
+    rows = {
+        Deal: [DealFactory(contact=contact).pk for _ in range(n)],
+        Activity: [ActivityFactory(contact=contact).pk for _ in range(n)],
+        Purchase: [PurchaseFactory(contact=contact).pk for _ in range(n)],
+        Lead: [LeadFactory(contact=contact).pk for _ in range(n)],
+        Interaction: [
+            Interaction.objects.create(
+                contact=contact, kind="website_visit", occurred_at=timezone.now()
+            ).pk
+            for _ in range(n)
+        ],
+        Ticket: [TicketFactory(contact=contact).pk for _ in range(n)],
+        NpsResponse: [NpsResponseFactory(contact=contact).pk for _ in range(n)],
+        Subscription: [SubscriptionFactory(contact=contact).pk for _ in range(n)],
+    }
+    return rows
+
+
+def _owned_ids(contact):
+    return {
+        model: sorted(model.objects.filter(**{field: contact}).values_list("pk", flat=True))
+        for model, field in RELATED.items()
+    }
+
+
+@pytest.fixture
+def pair(manager):
+    acme = CompanyFactory(name="Acme")
+    winner = ContactFactory(
+        first_name="Ada", last_name="Lovelace", email="ada@example.com", phone="", company=acme
+    )
+    loser = ContactFactory(
+        first_name="Ada", last_name="Lovelace", email="ada.l@example.com", phone="+44 1"
+    )
+    shared, own = Tag.objects.create(name="vip"), Tag.objects.create(name="london")
+    winner.tags.add(shared)
+    loser.tags.add(shared, own)
+    winner_rows, loser_rows = _with_history(winner, 2), _with_history(loser, 3)
+    third = ContactFactory(first_name="Charles", referred_by=loser)
+    Referral.objects.create(referrer=loser, referred=third, referred_on=timezone.localdate())
+    # The loser referred the winner: after the merge that would be a self-referral.
+    Referral.objects.create(referrer=loser, referred=winner, referred_on=timezone.localdate())
+    return winner, loser, third, winner_rows, loser_rows
+
+
+def test_merging_two_contacts_keeps_every_related_record_of_both(manager, pair):
+    winner, loser, third, winner_rows, loser_rows = pair
+
+    log = record_merge(kind="contact", actor=manager, winner=winner, loser=loser)
+
+    assert not Contact.objects.filter(pk=loser.pk).exists()
+    owned = _owned_ids(winner)
+    for model in RELATED:
+        assert owned[model] == sorted(winner_rows[model] + loser_rows[model]), model
+    winner.refresh_from_db()
+    assert winner.phone == "+44 1"  # empty on the winner, so the loser's value fills it
+    assert winner.email == "ada@example.com"
+    assert sorted(winner.tags.values_list("name", flat=True)) == ["london", "vip"]
+    third.refresh_from_db()
+    assert third.referred_by == winner
+    assert list(Referral.objects.values_list("referrer", "referred")) == [(winner.pk, third.pk)]
+    assert log.loser_id == loser.pk
+    assert log.winner_before["changed"] == ["phone"]
+    assert len(log.removed) == 2  # the shared tag link and the loser→winner referral
+
+
+def test_undo_restores_the_merged_contact_and_everything_it_owned(manager, pair):
+    winner, loser, third, winner_rows, loser_rows = pair
+    log = record_merge(kind="contact", actor=manager, winner=winner, loser=loser)
+
+    undo_merge(log=log, actor=manager)
+
+    restored = Contact.objects.get(pk=loser.pk)
+    assert (restored.email, restored.phone) == ("ada.l@example.com", "+44 1")
+    for model in RELATED:
+        assert _owned_ids(winner)[model] == sorted(winner_rows[model]), model
+        assert _owned_ids(restored)[model] == sorted(loser_rows[model]), model
+    winner.refresh_from_db()
+    assert winner.phone == ""
+    assert sorted(winner.tags.values_list("name", flat=True)) == ["vip"]
+    assert sorted(restored.tags.values_list("name", flat=True)) == ["london", "vip"]
+    third.refresh_from_db()
+    assert third.referred_by_id == loser.pk
+    assert sorted(Referral.objects.values_list("referrer", "referred")) == sorted(
+        [(loser.pk, third.pk), (loser.pk, winner.pk)]
+    )
+    log.refresh_from_db()
+    assert log.undone_by == manager
+    with pytest.raises(ValidationError):
+        undo_merge(log=log, actor=manager)
+
+
+def test_field_choices_decide_which_values_win(manager, pair):
+    winner, loser, *_ = pair
+
+    record_merge(
+        kind="contact",
+        actor=manager,
+        winner=winner,
+        loser=loser,
+        choices={"email": "loser", "company": "loser"},
+    )
+
+    winner.refresh_from_db()
+    assert (winner.email, winner.company) == ("ada.l@example.com", None)
+
+
+def test_defaults_keep_an_opt_out_and_the_further_lifecycle():
+    winner = Contact(pk=1, first_name="A", lifecycle="lead", opted_out=False)
+    loser = Contact(pk=2, first_name="A", lifecycle="customer", opted_out=True, phone="1")
+
+    choices = default_choices(SPECS["contact"], winner, loser)
+
+    assert choices["opted_out"] == "loser"
+    assert (choices["lifecycle"], choices["customer_since"]) == ("loser", "loser")
+    assert (choices["first_name"], choices["phone"]) == ("winner", "loser")
+
+
+def test_a_winner_referred_by_the_loser_ends_up_referred_by_nobody(manager):
+    loser = ContactFactory()
+    winner = ContactFactory(referred_by=loser)
+
+    record_merge(kind="contact", actor=manager, winner=winner, loser=loser)
+
+    winner.refresh_from_db()
+    assert winner.referred_by is None
+
+
+def test_merging_companies_moves_their_contacts_and_deals(manager):
+    winner, loser = CompanyFactory(name="Acme"), CompanyFactory(name="ACME Inc", industry="Tools")
+    contact = ContactFactory(company=loser)
+    deal = DealFactory(company=loser)
+
+    log = record_merge(kind="company", actor=manager, winner=winner, loser=loser)
+
+    contact.refresh_from_db()
+    deal.refresh_from_db()
+    winner.refresh_from_db()
+    assert (contact.company, deal.company, winner.industry) == (winner, winner, "Tools")
+    undo_merge(log=log, actor=manager)
+    contact.refresh_from_db()
+    assert contact.company_id == loser.pk
+    assert Company.objects.get(pk=loser.pk).industry == "Tools"
+    assert MergeLog.objects.get().undone_at is not None
+
+
+def test_reps_merge_only_contacts_they_may_edit(rep, other_rep):
+    mine, theirs = ContactFactory(owner=rep), ContactFactory(owner=other_rep)
+
+    with pytest.raises(PermissionDenied):
+        record_merge(kind="contact", actor=rep, winner=mine, loser=theirs)
+    record_merge(kind="contact", actor=rep, winner=mine, loser=ContactFactory(owner=None))
+
+
+@pytest.mark.parametrize("role_fixture", ["marketer", "support_agent"])
+def test_roles_without_contact_writes_cannot_merge(request, role_fixture):
+    user = request.getfixturevalue(role_fixture)
+
+    with pytest.raises(PermissionDenied):
+        record_merge(kind="contact", actor=user, winner=ContactFactory(), loser=ContactFactory())
+
+
+def test_related_counts_preview_what_moves(pair):
+    _winner, loser, *_ = pair
+
+    counts = dict(related_counts(Contact, loser))
+
+    assert counts["deals"] == 3
+    assert counts["purchases"] == 3
+    assert counts["activities"] == 3
+    assert counts["referrals"] == 2
