@@ -92,10 +92,13 @@ def deal_create(
         payload={"value": str(deal.value)},
         automate=automate,
     )
+    # The close services re-read the deal under a lock; return their (closed) copy.
     if status == DealStatus.WON:
-        deal_mark_won(deal=deal, actor=actor, at=closed_at, automate=automate)
+        deal = deal_mark_won(deal=deal, actor=actor, at=closed_at, automate=automate)
     elif status == DealStatus.LOST:
-        deal_mark_lost(deal=deal, actor=actor, reason=lost_reason, at=closed_at, automate=automate)
+        deal = deal_mark_lost(
+            deal=deal, actor=actor, reason=lost_reason, at=closed_at, automate=automate
+        )
     return deal
 
 
