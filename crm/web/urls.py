@@ -1,3 +1,123 @@
-"""Browser pages of the core CRM (filled by the web layer)."""
+"""Browser pages of the core CRM, included at the site root by crm/urls.py."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from crm.web.forms.auth import LoginForm
+from crm.web.views import (
+    activities,
+    board,
+    companies,
+    contacts,
+    deals,
+    home,
+    leads,
+    lookups,
+    notifications,
+    tickets,
+)
+
+web_patterns = [
+    path("", home.home, name="home"),
+    # Pipeline board
+    path("pipeline/", board.board, name="board"),
+    path("pipeline/<int:pk>/", board.board, name="board_pipeline"),
+    path(
+        "pipeline/<int:pk>/stages/<int:stage_id>/cards/",
+        board.column_more,
+        name="board_column_more",
+    ),
+    path("pipeline/<int:pk>/deals/new/", board.quick_add, name="board_quick_add"),
+    path("deals/<int:pk>/move/", board.deal_move, name="deal_move"),
+    path("deals/<int:pk>/won/", board.deal_won, name="deal_won"),
+    path("deals/<int:pk>/lost/", board.deal_lost, name="deal_lost"),
+    # Deals
+    path("deals/", deals.deal_list, name="deal_list"),
+    path("deals/new/", deals.deal_create_view, name="deal_create"),
+    path("deals/<int:pk>/", deals.deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/edit/", deals.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/delete/", deals.deal_delete, name="deal_delete"),
+    path("deals/<int:pk>/reopen/", deals.deal_reopen_view, name="deal_reopen"),
+    path("deals/<int:pk>/log/", deals.deal_log_activity, name="deal_log_activity"),
+    # Contacts and companies
+    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/new/", contacts.contact_create_view, name="contact_create"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("companies/", companies.company_list, name="company_list"),
+    path("companies/new/", companies.company_create_view, name="company_create"),
+    path("companies/<int:pk>/", companies.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", companies.company_edit, name="company_edit"),
+    path("companies/<int:pk>/delete/", companies.company_delete, name="company_delete"),
+    # Leads
+    path("leads/", leads.lead_list, name="lead_list"),
+    path("leads/new/", leads.lead_create_view, name="lead_create"),
+    path("leads/<int:pk>/", leads.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/edit/", leads.lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/delete/", leads.lead_delete, name="lead_delete"),
+    path("leads/<int:pk>/convert/", leads.lead_convert_view, name="lead_convert"),
+    # Activities
+    path("activities/", activities.activity_list, name="activity_list"),
+    path("activities/new/", activities.activity_create_view, name="activity_create"),
+    path("activities/log/", activities.quick_log, name="activity_quick_log"),
+    path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("activities/<int:pk>/done/", activities.activity_done, name="activity_done"),
+    # Tickets
+    path("tickets/", tickets.ticket_list, name="ticket_list"),
+    path("tickets/new/", tickets.ticket_create_view, name="ticket_create"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/edit/", tickets.ticket_edit, name="ticket_edit"),
+    path("tickets/<int:pk>/assign/", tickets.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/respond/", tickets.ticket_respond_view, name="ticket_respond"),
+    path("tickets/<int:pk>/resolve/", tickets.ticket_resolve_view, name="ticket_resolve"),
+    # Small helpers
+    path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+]
+
+# Django's auth views under their default names (LOGIN_URL = "login"), with our templates.
+auth_patterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [*auth_patterns, path("", include((web_patterns, "web")))]

@@ -1,0 +1,1 @@
+"""Browser forms. They validate input; saving always goes through `crm.services`."""

@@ -1,0 +1,65 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Company, Contact, Role
+
+from .widgets import DateInput, LookupWidget, active_users
+
+
+class ContactForm(forms.ModelForm):
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separate tags with commas."),
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company",
+            "owner",
+            "lifecycle",
+            "source",
+            "opted_out",
+            "birth_date",
+            "occupation",
+            "gender",
+            "marital_status",
+            "income_band",
+            "education",
+        ]
+        widgets = {"company": LookupWidget("companies"), "birth_date": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        self.fields["company"].queryset = Company.objects.all()
+        if user.sees_all_sales:
+            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+        else:
+            del self.fields["owner"]
+        if self.instance.pk:
+            self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        names = [name.strip() for name in self.cleaned_data["tags"].split(",")]
+        return list(dict.fromkeys(name for name in names if name))
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name", "domain", "industry", "phone", "address", "owner"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autofocus"] = True
+        if user.sees_all_sales:
+            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+        else:
+            del self.fields["owner"]

@@ -1,0 +1,94 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import ActivityKind, Company, Contact, Deal, Role, Stage
+
+from .widgets import DateInput, LookupWidget, active_users
+
+
+class DealForm(forms.ModelForm):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none())
+
+    class Meta:
+        model = Deal
+        fields = [
+            "title",
+            "value",
+            "currency",
+            "stage",
+            "contact",
+            "company",
+            "owner",
+            "kind",
+            "expected_close_date",
+        ]
+        widgets = {
+            "contact": LookupWidget("contacts"),
+            "company": LookupWidget("companies"),
+            "expected_close_date": DateInput(),
+        }
+
+    def __init__(self, *args, user, pipeline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs["autofocus"] = True
+        self.fields["value"].widget.attrs.update(
+            {"min": "0", "step": "0.01", "inputmode": "decimal"}
+        )
+        self.fields["stage"].queryset = pipeline.stages.order_by("position", "id")
+        if self.instance.pk:
+            self.initial.setdefault("stage", self.instance.stage_id)
+            if self.instance.status != "open":
+                del self.fields["stage"]
+        else:
+            self.initial.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
+        self.fields["contact"].queryset = Contact.objects.all()
+        if "company" in self.fields:
+            self.fields["company"].queryset = Company.objects.all()
+        if user.sees_all_sales:
+            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+        else:
+            del self.fields["owner"]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError(_("Use a three-letter ISO 4217 code such as USD."))
+        return currency
+
+
+class QuickDealForm(DealForm):
+    """The board's quick-add: only what a rep knows when a deal comes up."""
+
+    class Meta(DealForm.Meta):
+        fields = ["title", "value", "stage", "contact", "owner"]
+
+
+class LostForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why was it lost?"),
+        max_length=255,
+        widget=forms.TextInput(
+            attrs={"list": "lost-reasons", "autocomplete": "off", "autofocus": True}
+        ),
+    )
+
+
+LOST_REASON_SUGGESTIONS = [
+    _("Price too high"),
+    _("Chose a competitor"),
+    _("No budget"),
+    _("No decision"),
+    _("Bad timing"),
+    _("Missing feature"),
+]
+
+
+class LogActivityForm(forms.Form):
+    """Log something that already happened (a call made, an email sent, a meeting held)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

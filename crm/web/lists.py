@@ -1,0 +1,64 @@
+"""Search, sort and pagination for the list pages."""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    search_fields: tuple[str, ...]
+    # public sort key -> order_by fields; "-key" sorts descending.
+    sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_sort: str = ""
+    per_page: int = 25
+
+
+def search(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
+    """Every word must match one of the fields: "ada love" finds Ada Lovelace."""
+    for word in query.split()[:5]:
+        condition = Q()
+        for name in fields:
+            condition |= Q(**{f"{name}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
+    name = key.removeprefix("-")
+    if name not in spec.sorts:
+        key = spec.default_sort
+        name = key.removeprefix("-")
+        if not name:
+            return queryset, ""
+    descending = key.startswith("-")
+    order = []
+    for column in spec.sorts[name]:
+        if descending:
+            column = column[1:] if column.startswith("-") else f"-{column}"
+        order.append(column)
+    return queryset.order_by(*order, "-pk" if descending else "pk"), key
+
+
+def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
+    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+    if filterset is not None:
+        queryset = filterset.qs
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        queryset = search(queryset, query, spec.search_fields)
+    queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)
+    page = Paginator(queryset, spec.per_page).get_page(request.GET.get("page"))
+    active_filters = bool(query) or (
+        filterset is not None
+        and any(v for k, v in filterset.form.data.items() if k in filterset.filters)
+    )
+    return {
+        "page_obj": page,
+        "rows": page.object_list,
+        "query": query,
+        "current_sort": current_sort,
+        "filter": filterset,
+        "active_filters": active_filters,
+    }

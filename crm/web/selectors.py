@@ -1,0 +1,253 @@
+"""Reads behind the browser pages: the board, My day, the contact timeline.
+
+Each function runs a fixed number of queries, whatever the number of rows.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm import policies
+from crm.models import (
+    Activity,
+    Deal,
+    DealStatus,
+    Lead,
+    LeadStatus,
+    Pipeline,
+    Stage,
+)
+
+CARDS_PER_COLUMN = 20
+CARD_ORDER = ("position", "-created_at", "-id")
+
+
+def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> QuerySet:
+    """The open deals of a pipeline this user may see, optionally one owner's."""
+    deals = policies.scope(user, "deals", Deal.objects.filter(pipeline=pipeline).open())
+    if owner_id:
+        deals = deals.filter(owner_id=owner_id)
+    return deals
+
+
+def column_totals(deals: QuerySet) -> dict[int, dict]:
+    """{stage id: {"count", "total"}} for every stage, in one aggregate query."""
+    rows = deals.order_by().values("stage_id").annotate(count=Count("id"), total=Sum("value"))
+    return {row["stage_id"]: {"count": row["count"], "total": row["total"]} for row in rows}
+
+
+def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int = CARDS_PER_COLUMN):
+    """One page of a column's cards (plus one row to know whether more follow)."""
+    rows = list(
+        deals.filter(stage=stage)
+        .select_related("contact", "owner")
+        .order_by(*CARD_ORDER)[offset : offset + limit + 1]
+    )
+    now = timezone.now()
+    for deal in rows[:limit]:
+        deal.days_in_stage = max((now - (deal.stage_entered_at or deal.created_at)).days, 0)
+        deal.is_rotting = bool(stage.rotting_days) and deal.days_in_stage > stage.rotting_days
+        deal.stage = stage
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int
+    total: Decimal
+    cards: list
+    has_more: bool
+
+
+def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
+    """Every stage with its totals and first cards: 2 + one query per stage, never per deal."""
+    stages = list(pipeline.stages.order_by("position", "id"))
+    deals = board_deals(user=user, pipeline=pipeline, owner_id=owner_id)
+    totals = column_totals(deals)
+    columns = []
+    for stage in stages:
+        total = totals.get(stage.pk, {"count": 0, "total": None})
+        cards, has_more = column_cards(deals, stage) if total["count"] else ([], False)
+        columns.append(
+            Column(stage, total["count"], total["total"] or Decimal("0"), cards, has_more)
+        )
+    return columns
+
+
+def my_day(*, user) -> dict:
+    """A user's own open tasks: overdue, due today, and the next few days."""
+    now = timezone.localtime()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_day = start_of_day + timedelta(days=1)
+    pending = (
+        Activity.objects.filter(assignee=user, done_at__isnull=True)
+        .select_related("deal", "contact", "lead__contact")
+        .order_by("due_at", "id")
+    )
+    return {
+        "overdue": list(pending.filter(due_at__lt=start_of_day)[:50]),
+        "today": list(pending.filter(due_at__gte=start_of_day, due_at__lt=end_of_day)[:50]),
+        "upcoming": list(
+            pending.filter(due_at__gte=end_of_day, due_at__lt=end_of_day + timedelta(days=7))[:10]
+        ),
+        "done_today": list(
+            Activity.objects.filter(assignee=user, done_at__gte=start_of_day)
+            .select_related("deal", "contact")
+            .order_by("-done_at")[:10]
+        ),
+    }
+
+
+def top_leads(*, user, limit: int = 8) -> list[Lead]:
+    leads = policies.scope(user, "leads", Lead.objects.all())
+    return list(
+        leads.filter(status__in=[LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED])
+        .select_related("contact", "owner")
+        .order_by("-score", "-created_at")[:limit]
+    )
+
+
+def pipeline_summary(*, user) -> dict:
+    """Open deals and value, won this month: one query."""
+    month_start = timezone.localdate().replace(day=1)
+    deals = policies.scope(user, "deals", Deal.objects.all())
+    return deals.aggregate(
+        open_count=Count("id", filter=Q(status=DealStatus.OPEN)),
+        open_value=Sum("value", filter=Q(status=DealStatus.OPEN)),
+        won_count=Count("id", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
+        won_value=Sum("value", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    icon: str
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+TIMELINE_PER_SOURCE = 50
+
+
+def contact_timeline(*, user, contact) -> list[TimelineEntry]:
+    """Everything that happened with a contact, newest first: six bounded queries.
+
+    Each source contributes its latest rows (the user's policy scope applies to deals,
+    activities, purchases and tickets); the merged list is cut to the same bound.
+    """
+    from django.urls import reverse
+
+    n = TIMELINE_PER_SOURCE
+    entries: list[TimelineEntry] = []
+    for item in contact.interactions.order_by("-occurred_at")[:n]:
+        entries.append(
+            TimelineEntry(
+                item.occurred_at, "interaction", "globe", item.get_kind_display(), item.url
+            )
+        )
+    if policies.can_read(user, "activities"):
+        activities = policies.scope(user, "activities", contact.activities.all())
+        for act in activities.select_related("assignee").order_by("-created_at")[:n]:
+            when = act.done_at or act.due_at or act.created_at
+            state = _("done") if act.done_at else _("planned")
+            entries.append(
+                TimelineEntry(
+                    when,
+                    "activity",
+                    act.kind,
+                    f"{act.get_kind_display()}: {act.subject}",
+                    f"{state} · {act.assignee or ''}".strip(" ·"),
+                )
+            )
+    if policies.can_read(user, "deals"):
+        deals = policies.scope(user, "deals", contact.deals.all()).select_related("stage")
+        for deal in deals.order_by("-created_at")[:n]:
+            entries.append(
+                TimelineEntry(
+                    deal.created_at,
+                    "deal",
+                    "deal",
+                    _("Deal opened: %(title)s") % {"title": deal.title},
+                    f"{deal.get_status_display()} · {deal.stage.name}",
+                    reverse("web:deal_detail", args=[deal.pk]),
+                )
+            )
+            if deal.closed_at:
+                label = (
+                    _("Deal won: %(title)s") if deal.status == "won" else _("Deal lost: %(title)s")
+                )
+                entries.append(
+                    TimelineEntry(
+                        deal.closed_at,
+                        "deal",
+                        "trophy" if deal.status == "won" else "thumbs-down",
+                        label % {"title": deal.title},
+                        deal.lost_reason,
+                        reverse("web:deal_detail", args=[deal.pk]),
+                    )
+                )
+    if policies.can_read(user, "purchases"):
+        purchases = policies.scope(user, "purchases", contact.purchases.all())
+        for purchase in purchases.order_by("-purchased_at")[:n]:
+            entries.append(
+                TimelineEntry(
+                    purchase.purchased_at,
+                    "purchase",
+                    "deal",
+                    _("Purchase: %(product)s") % {"product": purchase.product or "—"},
+                    f"{purchase.amount} {purchase.currency}",
+                )
+            )
+    if policies.can_read(user, "tickets"):
+        tickets = policies.scope(user, "tickets", contact.tickets.all())
+        for ticket in tickets.order_by("-opened_at")[:n]:
+            entries.append(
+                TimelineEntry(
+                    ticket.opened_at,
+                    "ticket",
+                    "ticket",
+                    _("Ticket: %(subject)s") % {"subject": ticket.subject},
+                    ticket.get_status_display(),
+                    reverse("web:ticket_detail", args=[ticket.pk]),
+                )
+            )
+    if policies.can_read(user, "nps"):
+        for response in contact.nps_responses.order_by("-responded_at")[:n]:
+            entries.append(
+                TimelineEntry(
+                    response.responded_at,
+                    "nps",
+                    "chart",
+                    _("NPS score %(score)s/%(scale)s")
+                    % {"score": response.score, "scale": response.scale},
+                    response.comment,
+                )
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[: n * 2]
+
+
+def stage_history(deal) -> list:
+    return list(deal.stage_changes.select_related("stage", "actor").order_by("entered_at", "id"))
+
+
+__all__ = [
+    "CARDS_PER_COLUMN",
+    "board_columns",
+    "board_deals",
+    "column_cards",
+    "column_totals",
+    "contact_timeline",
+    "my_day",
+    "pipeline_summary",
+    "stage_history",
+    "top_leads",
+]

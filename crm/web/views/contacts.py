@@ -1,0 +1,118 @@
+"""Contacts: searchable list, timeline detail page, create/edit/delete."""
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from crm import policies
+from crm.models import Contact
+from crm.services.contacts import contact_create, contact_update
+from crm.web import selectors
+from crm.web.access import access_row, visible, web_view
+from crm.web.filters import ContactFilter
+from crm.web.forms.contacts import ContactForm
+from crm.web.lists import ListSpec, list_context
+from crm.web.views.common import form_round_trip
+from crm.web.views.deletion import delete_round_trip
+
+SPEC = ListSpec(
+    search_fields=("first_name", "last_name", "email", "phone", "company__name"),
+    sorts={
+        "name": ("last_name", "first_name"),
+        "company": ("company__name",),
+        "lifecycle": ("lifecycle",),
+        "created": ("created_at",),
+    },
+    default_sort="name",
+)
+
+
+@web_view("contacts")
+def contact_list(request):
+    contacts = visible(request.user, "contacts", Contact.objects.all()).select_related(
+        "company", "owner"
+    )
+    filterset = ContactFilter(request.GET, queryset=contacts)
+    context = list_context(request, contacts, SPEC, filterset)
+    context["can_create"] = policies.can_write(request.user, "contacts")
+    return render(request, "contacts/list.html", context)
+
+
+@web_view("contacts")
+def contact_detail(request, pk):
+    user = request.user
+    contact = access_row(
+        user, "contacts", Contact.objects.select_related("company", "owner", "referred_by"), pk
+    )
+    return render(
+        request,
+        "contacts/detail.html",
+        {
+            "contact": contact,
+            "tags": list(contact.tags.all()),
+            "timeline": selectors.contact_timeline(user=user, contact=contact),
+            "can_edit": policies.can_edit_row(user, "contacts", contact),
+            "can_log": policies.can_write(user, "activities"),
+        },
+    )
+
+
+@web_view("contacts", write=True)
+def contact_create_view(request):
+    user = request.user
+    form = ContactForm(request.POST or None, user=user)
+    return form_round_trip(
+        request,
+        form=form,
+        save=lambda data: contact_create(actor=user, **data),
+        success_url=lambda c: reverse("web:contact_detail", args=[c.pk]),
+        success_message=_("Contact created."),
+        context={
+            "heading": _("New contact"),
+            "cancel_url": reverse("web:contact_list"),
+            "wide": True,
+        },
+    )
+
+
+@web_view("contacts", write=True)
+def contact_edit(request, pk):
+    user = request.user
+    contact = access_row(user, "contacts", Contact.objects.all(), pk, write=True)
+    form = ContactForm(request.POST or None, instance=contact, user=user)
+
+    def save(data):
+        # The form validated a copy; the service compares against the stored row.
+        return contact_update(contact=Contact.objects.get(pk=pk), actor=user, data=data)
+
+    return form_round_trip(
+        request,
+        form=form,
+        save=save,
+        success_url=lambda c: reverse("web:contact_detail", args=[c.pk]),
+        success_message=_("Contact saved."),
+        context={
+            "heading": _("Edit %(name)s") % {"name": contact},
+            "cancel_url": reverse("web:contact_detail", args=[pk]),
+            "back_url": reverse("web:contact_detail", args=[pk]),
+            "back_label": str(contact),
+            "wide": True,
+        },
+    )
+
+
+@web_view("contacts", write=True)
+def contact_delete(request, pk):
+    contact = access_row(request.user, "contacts", Contact.objects.all(), pk, write=True)
+    return delete_round_trip(
+        request,
+        obj=contact,
+        kind=_("contact"),
+        consequence=_("Their interactions, leads, tasks and NPS answers go too."),
+        # Purchases are revenue history that KPIs are computed from: never cascade them away.
+        blocked=_("This contact has purchases; their revenue history must stay.")
+        if contact.purchases.exists()
+        else "",
+        cancel_url=reverse("web:contact_detail", args=[pk]),
+        success_url=reverse("web:contact_list"),
+    )

@@ -1,0 +1,188 @@
+"""Support: the ticket queue (priority, SLA), ticket page with replies, assign/respond/resolve."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import policies
+from crm.models import Ticket, TicketPriority, TicketStatus, User
+from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ticket_update
+from crm.web.access import access_row, visible, web_view
+from crm.web.filters import TicketFilter
+from crm.web.forms.tickets import AssignForm, ReplyForm, TicketForm
+from crm.web.lists import ListSpec, list_context
+from crm.web.responses import error_text
+from crm.web.views.common import form_round_trip
+
+PRIORITY_RANK = Case(
+    When(priority=TicketPriority.URGENT, then=Value(0)),
+    When(priority=TicketPriority.HIGH, then=Value(1)),
+    When(priority=TicketPriority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+SPEC = ListSpec(
+    search_fields=("subject", "description", "contact__first_name", "contact__last_name"),
+    sorts={
+        # The queue: most urgent first, then whose SLA runs out soonest.
+        "queue": ("priority_rank", "sla_due_at"),
+        "sla": ("sla_due_at",),
+        "opened": ("opened_at",),
+        "subject": ("subject",),
+    },
+    default_sort="queue",
+)
+
+
+@web_view("tickets")
+def ticket_list(request):
+    tickets = (
+        visible(request.user, "tickets", Ticket.objects.all())
+        .select_related("contact", "assignee")
+        .annotate(
+            priority_rank=PRIORITY_RANK,
+            breached=ExpressionWrapper(
+                Q(sla_due_at__lt=timezone.now(), resolved_at__isnull=True),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    data = request.GET.copy()
+    if "status" not in data and not request.GET.get("q"):
+        # The queue opens on the work still to do.
+        tickets = tickets.unresolved()
+    filterset = TicketFilter(data, queryset=tickets)
+    context = list_context(request, tickets, SPEC, filterset)
+    context["now"] = timezone.now()
+    context["can_write"] = policies.can_write(request.user, "tickets")
+    return render(request, "tickets/list.html", context)
+
+
+@web_view("tickets")
+def ticket_detail(request, pk):
+    user = request.user
+    ticket = access_row(user, "tickets", Ticket.objects.select_related("contact", "assignee"), pk)
+    can_write = policies.can_write(user, "tickets")
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "replies": list(ticket.replies.select_related("author")[:200]),
+            "can_write": can_write,
+            "reply_form": ReplyForm() if can_write else None,
+            "assign_form": AssignForm(initial={"assignee": ticket.assignee_id})
+            if can_write
+            else None,
+            "is_open": ticket.status in (TicketStatus.OPEN, TicketStatus.PENDING),
+            "breached": ticket.sla_due_at
+            and ticket.resolved_at is None
+            and ticket.sla_due_at < timezone.now(),
+        },
+    )
+
+
+@web_view("tickets", write=True)
+def ticket_create_view(request):
+    user = request.user
+    form = TicketForm(request.POST or None, user=user)
+    return form_round_trip(
+        request,
+        form=form,
+        save=lambda data: ticket_open(actor=user, **data),
+        success_url=lambda t: reverse("web:ticket_detail", args=[t.pk]),
+        success_message=_("Ticket opened."),
+        context={"heading": _("New ticket"), "cancel_url": reverse("web:ticket_list")},
+    )
+
+
+@web_view("tickets", write=True)
+def ticket_edit(request, pk):
+    user = request.user
+    ticket = access_row(user, "tickets", Ticket.objects.all(), pk, write=True)
+    form = TicketForm(request.POST or None, instance=ticket, user=user)
+    return form_round_trip(
+        request,
+        form=form,
+        save=lambda data: ticket_update(ticket=Ticket.objects.get(pk=pk), actor=user, data=data),
+        success_url=lambda t: reverse("web:ticket_detail", args=[t.pk]),
+        success_message=_("Ticket saved."),
+        context={
+            "heading": _("Edit ticket"),
+            "cancel_url": reverse("web:ticket_detail", args=[pk]),
+            "back_url": reverse("web:ticket_detail", args=[pk]),
+            "back_label": ticket.subject,
+        },
+    )
+
+
+def _back(request, pk):
+    if request.POST.get("from") == "queue":
+        return redirect("web:ticket_list")
+    return redirect("web:ticket_detail", pk=pk)
+
+
+@require_POST
+@web_view("tickets", write=True)
+def ticket_assign(request, pk):
+    """Assign to me (no assignee posted) or to the chosen agent."""
+    ticket = access_row(request.user, "tickets", Ticket.objects.all(), pk, write=True)
+    if request.POST.get("assignee"):
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose an agent to assign the ticket to."))
+            return _back(request, pk)
+        assignee: User = form.cleaned_data["assignee"]
+    else:
+        assignee = request.user
+    ticket_update(ticket=ticket, actor=request.user, data={"assignee": assignee})
+    messages.success(
+        request,
+        _("“%(subject)s” assigned to %(name)s.") % {"subject": ticket.subject, "name": assignee},
+    )
+    return _back(request, pk)
+
+
+@require_POST
+@web_view("tickets", write=True)
+def ticket_respond_view(request, pk):
+    ticket = access_row(request.user, "tickets", Ticket.objects.all(), pk, write=True)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a reply before sending it."))
+        return redirect("web:ticket_detail", pk=pk)
+    try:
+        with transaction.atomic():
+            ticket_respond(ticket=ticket, actor=request.user, body=form.cleaned_data["body"])
+            if request.POST.get("resolve"):
+                ticket_resolve(ticket=Ticket.objects.get(pk=pk), actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _("Reply sent and ticket resolved.")
+            if request.POST.get("resolve")
+            else _("Reply sent."),
+        )
+    return redirect("web:ticket_detail", pk=pk)
+
+
+@require_POST
+@web_view("tickets", write=True)
+def ticket_resolve_view(request, pk):
+    ticket = access_row(request.user, "tickets", Ticket.objects.all(), pk, write=True)
+    try:
+        ticket_resolve(ticket=ticket, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("“%(subject)s” resolved.") % {"subject": ticket.subject})
+    return _back(request, pk)
