@@ -55,26 +55,32 @@ def check_smart(
 
     measurable = []
     kpi = data.get("kpi")
+    kpi_ok = False
     if _blank(kpi):
         measurable.append(_("Choose the KPI that measures the goal."))
     elif not kpi_exists(kpi):
         measurable.append(_("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi})
+    else:
+        kpi_ok = True
     scope_type, scope_id = data.get("scope_type"), data.get("scope_id")
+    scope_ok = False
     if scope_type not in ScopeType.values:
         measurable.append(
             _("Choose a scope: the company, a team, a rep, a pipeline or a campaign.")
         )
     elif scope_type != ScopeType.COMPANY and not scope_exists(scope_type, scope_id):
         measurable.append(_("Choose which %(scope)s the goal is about.") % {"scope": scope_type})
-    elif not _blank(kpi) and kpi_exists(kpi) and not kpi_supports(kpi, scope_type):
+    elif kpi_ok and not kpi_supports(kpi, scope_type):
         measurable.append(
             _("“%(kpi)s” is not measured per %(scope)s; choose another KPI or scope.")
             % {"kpi": kpi, "scope": scope_type}
         )
+    else:
+        scope_ok = True
     target, baseline = data.get("target"), data.get("baseline")
     if target is None:
         measurable.append(_("Set the target value of the KPI."))
-    if baseline is None and not _blank(kpi) and target is not None:
+    if baseline is None and kpi_ok and scope_ok:
         measurable.append(
             _("The KPI has no value at the start date yet: enter the baseline yourself.")
         )

@@ -43,7 +43,7 @@ SCOPE_DESCRIPTION = (
 )
 class ScopeField(serializers.Field):
     default_error_messages = {
-        "invalid": _('Give the scope as {"type": "rep", "id": 3} or "rep:3".'),
+        "invalid": _('Give the scope as {{"type": "rep", "id": 3}} or "rep:3".'),
         "type": _("Scope type must be one of: company, team, rep, pipeline, campaign."),
         "id": _("This scope needs the id of the team, rep, pipeline or campaign."),
     }
@@ -273,6 +273,9 @@ class QuotaSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["end", "created_at"]
+        # Uniqueness per (rep or team, period) is checked by the model when the service
+        # saves; DRF's generated validator would make both owner and team required.
+        validators = []
         extra_kwargs = {"end": {"help_text": _("First day after the period (exclusive).")}}
 
     @extend_schema_field(OpenApiTypes.DECIMAL)
