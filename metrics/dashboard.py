@@ -1,0 +1,67 @@
+"""The dashboard's cards: each KPI of the scope now, in the previous period, and its trend."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from metrics import registry
+from metrics.registry import HIGHER, Kpi
+from metrics.scopes import Period, Scope
+from metrics.selectors import snapshot_series
+
+SPARKLINE_DAYS = 90
+
+
+@dataclass
+class Card:
+    kpi: Kpi
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    series: list = field(default_factory=list)
+
+    @property
+    def change(self):
+        if self.value is None or self.previous is None:
+            return None
+        return Decimal(self.value) - Decimal(self.previous)
+
+    @property
+    def trend(self) -> str | None:
+        change = self.change
+        if change is None:
+            return None
+        return "up" if change > 0 else "down" if change < 0 else "flat"
+
+    @property
+    def verdict(self) -> str | None:
+        """better / worse / same, by the KPI's direction (churn going down is better)."""
+        trend = self.trend
+        if trend in (None, "flat"):
+            return None if trend is None else "same"
+        good = (trend == "up") == (self.kpi.direction == HIGHER)
+        return "better" if good else "worse"
+
+
+def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
+    """Every KPI the scope supports, computed live for the period and the one before it."""
+    previous = period.previous()
+    until = min(period.end - timedelta(days=1), timezone.localdate())
+    series = snapshot_series(scope, since=until - timedelta(days=SPARKLINE_DAYS), until=until)
+    cards = []
+    for kpi in registry.KPIS.values():
+        if not kpi.supports(scope.type):
+            continue
+        cards.append(
+            Card(
+                kpi=kpi,
+                value=kpi.function(period, scope).value,
+                previous=kpi.function(previous, scope).value,
+                series=[
+                    [day.isoformat(), None if value is None else float(value)]
+                    for day, value in series.get(kpi.key, [])
+                ],
+            )
+        )
+    return cards

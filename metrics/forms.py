@@ -1,0 +1,118 @@
+"""The period and scope pickers of the dashboard and the reports."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Campaign, Pipeline, Role, Team, User
+from metrics.scopes import Period, Scope, ScopeType
+from metrics.selectors import own_figures_only
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class PeriodKind:
+    MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
+    CHOICES = [
+        (MONTH, _("This month")),
+        (QUARTER, _("This quarter")),
+        (YEAR, _("This year")),
+        (CUSTOM, _("Custom")),
+    ]
+
+
+def current_period(kind: str, today: date | None = None) -> Period:
+    today = today or timezone.localdate()
+    if kind == PeriodKind.YEAR:
+        start = today.replace(month=1, day=1)
+        return Period(start, start + relativedelta(years=1))
+    if kind == PeriodKind.QUARTER:
+        start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+        return Period(start, start + relativedelta(months=3))
+    start = today.replace(day=1)
+    return Period(start, start + relativedelta(months=1))
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(
+        label=_("Period"), choices=PeriodKind.CHOICES, required=False, initial=PeriodKind.MONTH
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To (excluded)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("period") or PeriodKind.MONTH
+        if kind != PeriodKind.CUSTOM:
+            data["range"] = current_period(kind)
+            return data
+        start, end = data.get("start"), data.get("end")
+        if start is None:
+            self.add_error("start", _("Pick the first day of the period."))
+        if end is None:
+            self.add_error("end", _("Pick the day after the period."))
+        if start and end:
+            if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+                self.add_error("start", _("Pick dates between 1900 and 2999."))
+            elif end <= start:
+                self.add_error("end", _("The end must be after the start."))
+            else:
+                data["range"] = Period(start, end)
+        return data
+
+    def period_or_default(self) -> Period:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["range"]
+        return current_period(PeriodKind.MONTH)
+
+
+def scope_choices(user) -> list:
+    """`<type>:<id>` options grouped by kind; a rep gets only their own."""
+    if own_figures_only(user):
+        return [(f"{ScopeType.OWNER}:{user.pk}", _("My figures"))]
+    reps = User.objects.filter(role=Role.REP, is_active=True).order_by("username")
+    return [
+        (ScopeType.COMPANY, _("Whole company")),
+        (_("Teams"), [(f"team:{t.pk}", t.name) for t in Team.objects.order_by("name")]),
+        (_("Reps"), [(f"owner:{u.pk}", str(u)) for u in reps]),
+        (_("Pipelines"), [(f"pipeline:{p.pk}", p.name) for p in Pipeline.objects.all()]),
+        (_("Campaigns"), [(f"campaign:{c.pk}", c.name) for c in Campaign.objects.all()]),
+    ]
+
+
+def parse_scope(value: str) -> Scope:
+    if value == ScopeType.COMPANY:
+        return Scope.company()
+    kind, _sep, pk = value.partition(":")
+    return Scope(kind, int(pk))
+
+
+class DashboardForm(PeriodForm):
+    scope = forms.ChoiceField(label=_("Scope"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["scope"].choices = scope_choices(user)
+
+    def scope_or_default(self) -> Scope:
+        if own_figures_only(self.user):
+            return Scope.owner(self.user.pk)
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("scope"):
+            return parse_scope(self.cleaned_data["scope"])
+        return Scope.company()
+
+
+class PipelineReportForm(PeriodForm):
+    pipeline = forms.ModelChoiceField(
+        label=_("Pipeline"), queryset=Pipeline.objects.all(), required=False, empty_label=None
+    )

@@ -1,0 +1,304 @@
+"""Dashboard and reports. Thin: pick the period and scope, call metrics' reads, render.
+
+Who sees what: every role opens the dashboard (a rep only with their own figures).
+Reports: sales performance for reps (their own row), managers and admins; pipeline
+bottlenecks for managers and admins; support for support, managers and admins;
+marketing for marketing, managers and admins. Anything else is a 403.
+"""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm import policies
+from crm.models import Pipeline, Role
+from metrics import reports
+from metrics.dashboard import dashboard_cards
+from metrics.forms import DashboardForm, PeriodForm, PipelineReportForm
+from metrics.selectors import own_figures_only
+
+REPORTS = {
+    "sales": (
+        _("Sales performance"),
+        _("Won deals, close and win rates, cycle length, calls per lead and quota per rep."),
+        {Role.REP, Role.MANAGER, Role.ADMIN},
+    ),
+    "pipeline": (
+        _("Pipeline bottlenecks"),
+        _("Where open deals sit, how long they stay, stuck deals and the stage funnel."),
+        {Role.MANAGER, Role.ADMIN},
+    ),
+    "support": (
+        _("Support"),
+        _("Resolution time per agent, SLA breaches and the NPS trend."),
+        {Role.SUPPORT, Role.MANAGER, Role.ADMIN},
+    ),
+    "marketing": (
+        _("Marketing"),
+        _("Revenue, new customers, CAC and lead conversion per campaign."),
+        {Role.MARKETING, Role.MANAGER, Role.ADMIN},
+    ),
+}
+
+
+def may_see_report(user, key: str) -> bool:
+    return user.is_superuser or user.role in REPORTS[key][2]
+
+
+def _require_report(user, key: str) -> None:
+    if not may_see_report(user, key):
+        raise PermissionDenied
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def _csv_response(filename: str, header: list, rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([str(h) for h in header])
+    for row in rows:
+        # A leading = + - @ would be read as a formula by spreadsheet apps.
+        writer.writerow(
+            ["'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v for v in row]
+        )
+    return response
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+@login_required
+def dashboard(request):
+    if not policies.can_read(request.user, "kpis"):
+        raise PermissionDenied
+    form = DashboardForm(request.GET or None, user=request.user)
+    period, scope = form.period_or_default(), form.scope_or_default()
+    cards = dashboard_cards(period, scope)
+    return render(
+        request,
+        "metrics/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "scope": scope,
+            "cards": cards,
+            "sparklines": {card.kpi.key: card.series for card in cards},
+            "own_only": own_figures_only(request.user),
+        },
+    )
+
+
+@login_required
+def report_index(request):
+    visible = [
+        {"url": reverse(f"metrics:report_{key}"), "name": name, "description": description}
+        for key, (name, description, _roles) in REPORTS.items()
+        if may_see_report(request.user, key)
+    ]
+    if not visible:
+        raise PermissionDenied
+    return render(request, "metrics/reports/index.html", {"reports": visible})
+
+
+@login_required
+def report_sales(request):
+    _require_report(request.user, "sales")
+    form = PeriodForm(request.GET or None)
+    period = form.period_or_default()
+    only = request.user if own_figures_only(request.user) else None
+    rows = reports.sales_performance(period, only_owner=only)
+    if _wants_csv(request):
+        return _csv_response(
+            f"sales-performance-{period.start}-{period.end}.csv",
+            [
+                _("Rep"),
+                _("Won deals"),
+                _("Won value"),
+                _("Close rate %"),
+                _("Win rate %"),
+                _("Sales cycle (days)"),
+                _("Calls per lead"),
+                _("Quota"),
+                _("Quota attainment %"),
+            ],
+            (
+                [
+                    r["name"],
+                    r["won_count"],
+                    r["won_value"],
+                    _blank(r["close_rate"]),
+                    _blank(r["win_rate"]),
+                    _blank(r["cycle_days"]),
+                    _blank(r["calls_per_lead"]),
+                    _blank(r["quota"]),
+                    _blank(r["quota_attainment"]),
+                ]
+                for r in rows
+            ),
+        )
+    chart = {
+        "labels": [r["name"] for r in rows],
+        "won_value": [float(r["won_value"]) for r in rows],
+        "won_count": [r["won_count"] for r in rows],
+        "label": str(_("Won value")),
+    }
+    return render(
+        request,
+        "metrics/reports/sales.html",
+        {"form": form, "period": period, "rows": rows, "chart": chart, "report": "sales"},
+    )
+
+
+@login_required
+def report_pipeline(request):
+    _require_report(request.user, "pipeline")
+    form = PipelineReportForm(request.GET or None)
+    period = form.period_or_default()
+    pipeline = (
+        form.cleaned_data.get("pipeline") if form.is_bound and form.is_valid() else None
+    ) or (Pipeline.objects.first())
+    data = reports.pipeline_bottlenecks(period, pipeline) if pipeline else None
+    if _wants_csv(request):
+        rows = data["stages"] if data else []
+        return _csv_response(
+            f"pipeline-bottlenecks-{period.start}-{period.end}.csv",
+            [
+                _("Stage"),
+                _("Open deals"),
+                _("Share of open deals %"),
+                _("Open value"),
+                _("Mean days in stage"),
+                _("Deals reaching the stage"),
+                _("Conversion from previous stage %"),
+            ],
+            (
+                [
+                    r.stage.name,
+                    r.open_count,
+                    _blank(r.share),
+                    r.open_value,
+                    _blank(r.mean_days),
+                    r.reached,
+                    _blank(r.conversion),
+                ]
+                for r in rows
+            ),
+        )
+    chart = None
+    if data:
+        chart = {
+            "labels": [r.stage.name for r in data["stages"]],
+            "share": [float(r.share or 0) for r in data["stages"]],
+            "biggest": [r.is_biggest for r in data["stages"]],
+            "mean_days": [
+                None if r.mean_days is None else float(r.mean_days) for r in data["stages"]
+            ],
+            "reached": [r.reached for r in data["stages"]],
+        }
+    biggest = next((r for r in data["stages"] if r.is_biggest), None) if data else None
+    return render(
+        request,
+        "metrics/reports/pipeline.html",
+        {
+            "form": form,
+            "period": period,
+            "pipeline": pipeline,
+            "data": data,
+            "biggest": biggest,
+            "chart": chart,
+            "report": "pipeline",
+        },
+    )
+
+
+@login_required
+def report_support(request):
+    _require_report(request.user, "support")
+    form = PeriodForm(request.GET or None)
+    period = form.period_or_default()
+    data = reports.support_report(period)
+    if _wants_csv(request):
+        return _csv_response(
+            f"support-{period.start}-{period.end}.csv",
+            [
+                _("Agent"),
+                _("Tickets resolved"),
+                _("Mean resolution (hours)"),
+                _("Resolved after the SLA"),
+                _("Unresolved past the SLA"),
+            ],
+            (
+                [a["name"], a["resolved"], _blank(a["avg_hours"]), a["breached"], a["overdue"]]
+                for a in data["agents"]
+            ),
+        )
+    chart = {
+        "agents": [a["name"] for a in data["agents"]],
+        "avg_hours": [
+            None if a["avg_hours"] is None else float(a["avg_hours"]) for a in data["agents"]
+        ],
+        "months": [m["month"].isoformat() for m in data["nps_trend"]],
+        "nps": [None if m["nps"] is None else float(m["nps"]) for m in data["nps_trend"]],
+        "label_hours": str(_("Mean resolution (hours)")),
+        "label_nps": str(_("NPS")),
+    }
+    return render(
+        request,
+        "metrics/reports/support.html",
+        {"form": form, "period": period, "data": data, "chart": chart, "report": "support"},
+    )
+
+
+@login_required
+def report_marketing(request):
+    _require_report(request.user, "marketing")
+    form = PeriodForm(request.GET or None)
+    period = form.period_or_default()
+    rows = reports.marketing_report(period)
+    if _wants_csv(request):
+        return _csv_response(
+            f"marketing-{period.start}-{period.end}.csv",
+            [
+                _("Campaign"),
+                _("Revenue"),
+                _("New customers"),
+                _("Spend"),
+                _("CAC"),
+                _("Leads"),
+                _("Lead conversion %"),
+            ],
+            (
+                [
+                    r["campaign"].name,
+                    r["revenue"],
+                    r["new_customers"],
+                    r["spend"],
+                    _blank(r["cac"]),
+                    r["leads"],
+                    _blank(r["conversion"]),
+                ]
+                for r in rows
+            ),
+        )
+    chart = {
+        "labels": [r["campaign"].name for r in rows],
+        "revenue": [float(r["revenue"]) for r in rows],
+        "new_customers": [r["new_customers"] for r in rows],
+        "cac": [None if r["cac"] is None else float(r["cac"]) for r in rows],
+        "label_revenue": str(_("Revenue")),
+        "label_customers": str(_("New customers")),
+    }
+    return render(
+        request,
+        "metrics/reports/marketing.html",
+        {"form": form, "period": period, "rows": rows, "chart": chart, "report": "marketing"},
+    )
