@@ -1,0 +1,107 @@
+# Goalpost: the README's commands. `make run` and `make test` are all a newcomer needs.
+#
+# Everything runs from the project virtualenv in .venv, created on first use with the
+# machine's Python 3.11. A stamp file per dependency set means pip runs again only when
+# pyproject.toml changes.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k deals -x"`.
+PYTEST_ARGS ?=
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
+LANGS := de tr ko fa ro
+
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: help venv venv-dev run test lint format bench messages check clean-broker
+
+help:
+	@echo "make run       install, migrate, load demo data, serve web + worker + beat on :$(PORT)"
+	@echo "make test      run the whole test suite against local PostgreSQL and Redis"
+	@echo "make lint      ruff check and ruff format --check"
+	@echo "make format    ruff format and ruff check --fix"
+	@echo "make bench     run every bench/*.py benchmark against a scratch PostgreSQL database"
+	@echo "make messages  update locale/*/LC_MESSAGES/django.po for $(LANGS)"
+	@echo "make check     manage.py check --deploy with production settings"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+venv: $(RUNTIME_STAMP)
+venv-dev: $(DEV_STAMP)
+
+# Development server. Without DATABASE_URL / REDIS_URL: SQLite and kombu's filesystem
+# broker under var/; with them: PostgreSQL and Redis. Ctrl-C stops all three processes.
+run: export DJANGO_SETTINGS_MODULE = crm.settings.local
+run: export GOALPOST_PORT = $(PORT)
+run: $(RUNTIME_STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/ (log in as rep1 / goalpost); Ctrl-C stops everything."
+	@# -e /dev/null: honcho would otherwise load .env, which holds docker-compose settings.
+	$(VENV)/bin/honcho start -f Procfile -e /dev/null
+
+# The settings module for tests is crm.settings.test (pyproject.toml): PostgreSQL at
+# 127.0.0.1:5432 and Redis at 127.0.0.1:6379 unless DATABASE_URL / REDIS_URL say otherwise.
+test: $(DEV_STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Each bench/<name>.py runs as `python -m bench.<name>`; bench/_setup.py creates and
+# migrates the scratch database (see bench/README.md).
+bench: export DJANGO_SETTINGS_MODULE = crm.settings.test
+# Never the DATABASE_URL of your shell: benchmarks fill their database with bulk rows.
+bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+bench: $(DEV_STAMP)
+	@set -e; found=0; \
+	for script in bench/*.py; do \
+		name=$$(basename $$script .py); \
+		case $$name in _*|__init__) continue;; esac; \
+		found=1; echo "== bench.$$name"; \
+		$(PY) -m bench.$$name; \
+	done; \
+	if [ $$found = 0 ]; then echo "no benchmarks in bench/"; fi
+
+messages: export DJANGO_SETTINGS_MODULE = crm.settings.local
+messages: $(RUNTIME_STAMP)
+	mkdir -p locale
+	$(MANAGE) makemessages $(foreach lang,$(LANGS),--locale $(lang)) \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*' --ignore 'var/*'
+	$(MANAGE) compilemessages --ignore '.venv/*'
+
+# A throwaway environment shaped like production: long random key, a host, a database URL.
+check: $(RUNTIME_STAMP)
+	DJANGO_SETTINGS_MODULE=crm.settings.production \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=crm.example.com \
+	DATABASE_URL=postgres://goalpost:goalpost@127.0.0.1:5432/goalpost \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+# Drop queued messages of the development broker (SQLite + filesystem transport).
+clean-broker:
+	rm -rf var/broker

@@ -1,0 +1,152 @@
+"""`manage.py seed_demo`: deterministic, idempotent, and history the product could have made."""
+
+import itertools
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Q
+
+from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.models import (
+    Campaign,
+    Contact,
+    Deal,
+    DealKind,
+    DealStatus,
+    DomainEvent,
+    Lead,
+    LeadStatus,
+    NpsResponse,
+    Pipeline,
+    Purchase,
+    Referral,
+    Role,
+    Spend,
+    StageChange,
+    Subscription,
+    Team,
+    Ticket,
+    User,
+)
+
+PROJECT_APPS = ("crm", "metrics", "goals", "automation")
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in PROJECT_APPS
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(db):
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+    assert Contact.objects.count() == 0
+
+
+def test_seed_demo(db):
+    """One test: loading the demo is the expensive part, so every check shares one load."""
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    _check_idempotent_and_complete(out.getvalue())
+    _check_stage_histories()
+    _check_won_deals_have_purchases()
+
+
+def _check_idempotent_and_complete(seeded: str):
+    # Given one run; when it runs again, then nothing is added or changed.
+    first = _row_counts()
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    assert _row_counts() == first
+    assert "demo history not loaded" in out.getvalue()
+
+    # The logins are printed and every demo user signs in with the published password.
+    for username, role, _first, _last in DEMO_USERS:
+        assert username in seeded
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        assert user.role == role
+    sales = Team.objects.get(name="Sales")
+    assert sales.manager.username == "manager"
+    assert set(sales.members.values_list("username", flat=True)) == {"rep1", "rep2", "rep3"}
+    assert User.objects.get(username="admin").is_superuser
+
+    # Volume of the spec: ~500 contacts at 120 companies, ~400 deals in two pipelines.
+    assert Contact.objects.count() == 500
+    assert Contact.objects.values("company").distinct().count() == 121  # 120 + no company
+    assert 380 <= Deal.objects.count() <= 430
+    assert set(Pipeline.objects.values_list("name", flat=True)) >= {"Sales", "Renewals"}
+    assert Pipeline.objects.get(is_default=True).name == "Sales"
+    assert {k for (k,) in Deal.objects.values_list("kind").distinct()} == set(DealKind.values)
+    assert {s for (s,) in Deal.objects.values_list("status").distinct()} == set(DealStatus.values)
+    assert not Deal.objects.filter(status=DealStatus.LOST, lost_reason="").exists()
+    assert {s for (s,) in Lead.objects.values_list("status").distinct()} == set(LeadStatus.values)
+    assert Campaign.objects.filter(name="Nurture").exists()
+
+    # Every KPI has something to measure.
+    assert Contact.objects.filter(opted_out=True).exists()
+    assert Contact.objects.filter(referred_by__isnull=False).exists()
+    assert Referral.objects.count() >= 20
+    assert Contact.objects.filter(churned_at__isnull=False).count() >= 10
+    assert Purchase.objects.values("category").distinct().count() >= 5
+    assert Subscription.objects.filter(status="renewed").exists()
+    assert Subscription.objects.filter(status="cancelled").exists()
+    assert Ticket.objects.filter(resolved_at__isnull=False).count() >= 100
+    assert (
+        NpsResponse.objects.filter(scale=10).count()
+        > NpsResponse.objects.filter(scale=5).count()
+        > 0
+    )
+    assert Spend.objects.values("month").distinct().count() == 12
+    assert Spend.objects.filter(campaign__isnull=False).exists()
+    # History never runs automation.
+    assert not DomainEvent.objects.filter(automate=True).exists()
+
+    # Reps have a day: calls due today or overdue.
+    for rep in User.objects.filter(role=Role.REP):
+        assert rep.activities.filter(done_at__isnull=True).count() >= 3
+
+
+def _check_stage_histories():
+    deals = Deal.objects.annotate(
+        open_rows=Count("stage_changes", filter=Q(stage_changes__left_at__isnull=True)),
+        rows=Count("stage_changes"),
+    )
+    for deal in deals:
+        assert deal.rows >= 1
+        if deal.status == DealStatus.OPEN:
+            assert deal.open_rows == 1, deal
+        else:
+            assert deal.open_rows == 0, deal
+    # Rows of one deal follow each other: each stay starts where the previous ended, in
+    # the pipeline's order, and the open one is the deal's current stage.
+    for deal in Deal.objects.prefetch_related("stage_changes__stage")[:150]:
+        rows = list(deal.stage_changes.all())
+        assert rows[0].entered_at == deal.created_at
+        for before, after in itertools.pairwise(rows):
+            assert before.left_at == after.entered_at
+            assert before.stage.position < after.stage.position
+        assert rows[-1].stage_id == deal.stage_id
+        if deal.status != DealStatus.OPEN:
+            assert rows[-1].left_at == deal.closed_at
+    assert not StageChange.objects.exclude(stage__pipeline=F("deal__pipeline")).exists()
+
+
+def _check_won_deals_have_purchases():
+    won = Deal.objects.filter(status=DealStatus.WON)
+    assert won.count() >= 100
+    assert not won.filter(purchase__isnull=True).exists()
+    assert set(won.values_list("purchase__amount", flat=True)) <= set(
+        won.values_list("value", flat=True)
+    )
+    for deal in won.select_related("contact")[:100]:
+        assert deal.contact.customer_since <= deal.closed_at
+    # Repeat customers exist (two or more purchases).
+    repeat = Purchase.objects.values("contact").annotate(n=Count("id")).filter(n__gte=2)
+    assert repeat.count() >= 30
