@@ -48,13 +48,15 @@ class CleanRow:
     errors: list[RowError] = field(default_factory=list)
     # What the preview expects the row to do: create, update, skip or error.
     action: str = ""
+    # The mapped cells as written in the file (preview only).
+    cells: list = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -209,7 +211,7 @@ class RowCleaner:
         raw_stage = None
         for index, header, spec in self.columns:
             raw = cells[index] if index < len(cells) else None
-            text = _text(raw)
+            text = cell_text(raw)
             if text == "":
                 if spec.required:
                     row.errors.append(RowError(header, _("This field is required.")))
@@ -358,7 +360,7 @@ class RowCleaner:
     # --- whole-row rules ---------------------------------------------------------
     def _error(self, row: CleanRow, field_name: str, reason: str) -> None:
         column = self.header_for.get(field_name) or str(self.specs[field_name].label)
-        row.errors.append(RowError(column, reason, _text(row.values.get(field_name))))
+        row.errors.append(RowError(column, reason, cell_text(row.values.get(field_name))))
 
     def _check_contact_name(self, row: CleanRow) -> None:
         if not row.values.get("first_name") and not any(

@@ -30,7 +30,7 @@ from crm.models import (
     ImportKind,
 )
 
-from .cleaning import CleanRow, RowCleaner, RowError
+from .cleaning import CleanRow, RowCleaner, RowError, cell_text
 from .reading import read_table
 from .resources import neutralise_cell
 from .writers import LOOKUP_CHUNK
@@ -91,6 +91,9 @@ def import_preview(*, job: ImportJob) -> Preview:
         table = read_table(handle.read(), name=job.original_name)
     cleaner = RowCleaner(kind=job.kind, headers=job.headers, mapping=job.mapping)
     rows = [cleaner.clean(number, cells) for number, cells in table.rows]
+    for row, (_number, cells) in zip(rows[:PREVIEW_SAMPLE], table.rows, strict=False):
+        # What the file says in the mapped columns, shown next to the verdict.
+        row.cells = [cell_text(cells[index]) for index, _header, _spec in cleaner.columns]
     preview = Preview(
         total=len(rows),
         columns=[(header, str(spec.label)) for _i, header, spec in cleaner.columns],

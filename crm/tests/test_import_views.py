@@ -1,0 +1,149 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from crm.importing import services
+from crm.models import Contact, ImportJob, ImportStatus
+
+CSV = b"Vorname,Nachname,E-Mail\nAda,Lovelace,ada@example.com\nGrace,Hopper,broken\n"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _upload(client, content=CSV, name="kontakte.csv", kind="contacts"):
+    return client.post(
+        reverse("importing:start"),
+        {"kind": kind, "file": SimpleUploadedFile(name, content, content_type="text/csv")},
+    )
+
+
+@pytest.mark.parametrize("role_fixture", ["rep", "marketer", "support_agent"])
+def test_import_pages_are_forbidden_without_the_imports_right(client, request, role_fixture):
+    client.force_login(request.getfixturevalue(role_fixture))
+
+    assert client.get(reverse("importing:start")).status_code == 403
+    assert _upload(client).status_code == 403
+    assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("role_fixture", ["manager", "admin_user"])
+def test_managers_and_admins_walk_through_the_wizard(
+    client, request, role_fixture, django_capture_on_commit_callbacks
+):
+    user = request.getfixturevalue(role_fixture)
+    client.force_login(user)
+
+    response = _upload(client)
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("importing:mapping", args=[job.pk])
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert [form[name].initial for _header, name in form.columns] == [
+        "first_name",
+        "last_name",
+        "email",
+    ]
+
+    response = client.post(
+        reverse("importing:mapping", args=[job.pk]),
+        {
+            "col_0": "first_name",
+            "col_1": "last_name",
+            "col_2": "email",
+            "duplicate_policy": "skip",
+        },
+    )
+    assert response["Location"] == reverse("importing:preview", args=[job.pk])
+
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert (preview.context["preview"].valid, preview.context["preview"].invalid) == (1, 1)
+    assert "“broken” is not a valid email address." in preview.content.decode()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("importing:preview", args=[job.pk]))
+    assert response["Location"] == reverse("importing:detail", args=[job.pk])
+    assert len(callbacks) == 1  # the task is handed over only after the commit
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED
+
+    services.import_job_run(job_id=job.pk)  # what the worker does with that task
+
+    progress = client.get(reverse("importing:progress", args=[job.pk]))
+    body = progress.content.decode()
+    assert 'value="100"' in body
+    assert "hx-trigger" not in body  # finished: polling stops
+    report = client.get(reverse("importing:errors", args=[job.pk]))
+    assert report["Content-Type"] == "text/csv; charset=utf-8"
+    assert report.content.decode("utf-8-sig").splitlines() == [
+        "row,column,reason,value",
+        "3,E-Mail,“broken” is not a valid email address.,broken",
+    ]
+    assert list(Contact.objects.values_list("email", flat=True)) == ["ada@example.com"]
+
+
+def test_a_running_job_keeps_polling(client, manager):
+    client.force_login(manager)
+    _upload(client)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, processed_rows=1)
+
+    body = client.get(reverse("importing:detail", args=[job.pk])).content.decode()
+
+    assert 'hx-trigger="every 1s"' in body
+    assert 'value="50"' in body
+
+
+def test_a_bad_file_is_a_form_error(client, manager):
+    client.force_login(manager)
+
+    response = _upload(client, content=b"%PDF-1.4", name="scan.pdf")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"file": ["Upload a .csv or .xlsx file."]}
+
+
+def test_a_mapping_without_a_name_is_a_form_error(client, manager):
+    client.force_login(manager)
+    _upload(client)
+    job = ImportJob.objects.get()
+
+    response = client.post(
+        reverse("importing:mapping", args=[job.pk]),
+        {"col_0": "", "col_1": "last_name", "col_2": "email", "duplicate_policy": "skip"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "Map a column to “First name” or “Full name (split into first and last)”."
+    ]
+
+
+def test_jobs_of_unknown_ids_are_404(client, manager):
+    client.force_login(manager)
+
+    assert client.get(reverse("importing:detail", args=[999])).status_code == 404
+
+
+def test_import_job_api_reports_progress(api_as, manager, rep):
+    job = ImportJob.objects.create(
+        kind="contacts",
+        original_name="a.csv",
+        file="imports/a.csv",
+        total_rows=4,
+        processed_rows=1,
+        status=ImportStatus.RUNNING,
+        created_by=manager,
+    )
+
+    response = api_as(manager).get(f"/api/imports/{job.pk}/")
+
+    assert response.status_code == 200
+    assert (response.json()["percent"], response.json()["status"]) == (25, "running")
+    assert api_as(rep).get(f"/api/imports/{job.pk}/").status_code == 403
