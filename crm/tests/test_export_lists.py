@@ -1,0 +1,166 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import tablib
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Tag
+from crm.tests.factories import (
+    ActivityFactory,
+    CompanyFactory,
+    ContactFactory,
+    DealFactory,
+    LeadFactory,
+    PurchaseFactory,
+    TicketFactory,
+)
+
+
+def _rows(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_contacts_export_applies_the_list_filters(client, manager):
+    acme = CompanyFactory(name="Acme")
+    ada = ContactFactory(first_name="Ada", email="ada@example.com", lifecycle="customer")
+    ada.company = acme
+    ada.save()
+    ada.tags.add(Tag.objects.create(name="vip"))
+    ContactFactory(first_name="Adam", email="adam@example.com", lifecycle="lead")
+    ContactFactory(first_name="Grace", lifecycle="customer")
+    client.force_login(manager)
+
+    response = client.get(
+        reverse("importing:export", args=["contacts", "csv"]), {"q": "ada", "lifecycle": "customer"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="contacts.csv"'
+    rows = _rows(response)
+    assert [(r["first_name"], r["company"], r["tags"], r["lifecycle"]) for r in rows] == [
+        ("Ada", "Acme", "vip", "customer")
+    ]
+
+
+def test_xlsx_export_is_a_workbook(client, manager):
+    DealFactory(title="Big deal", owner=manager)
+    client.force_login(manager)
+
+    response = client.get(reverse("importing:export", args=["deals", "xlsx"]))
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = tablib.Dataset().load(response.content, format="xlsx")
+    assert book.headers[:3] == ["id", "title", "value"]
+    assert book["title"] == ["Big deal"]
+
+
+def test_a_rep_exports_only_their_own_deals(client, rep, other_rep):
+    DealFactory(title="Mine", owner=rep)
+    DealFactory(title="Theirs", owner=other_rep)
+    client.force_login(rep)
+
+    response = client.get(reverse("importing:export", args=["deals", "csv"]))
+
+    assert [r["title"] for r in _rows(response)] == ["Mine"]
+
+
+def test_a_rep_exports_activities_assigned_to_them_and_tickets_of_their_customers(
+    client, rep, other_rep
+):
+    ActivityFactory(subject="My call", assignee=rep)
+    ActivityFactory(subject="Their call", assignee=other_rep)
+    TicketFactory(subject="My customer's", contact=ContactFactory(owner=rep))
+    TicketFactory(subject="Someone else's", contact=ContactFactory(owner=other_rep))
+    client.force_login(rep)
+
+    activities = client.get(reverse("importing:export", args=["activities", "csv"]))
+    tickets = client.get(reverse("importing:export", args=["tickets", "csv"]))
+
+    assert [r["subject"] for r in _rows(activities)] == ["My call"]
+    assert [r["subject"] for r in _rows(tickets)] == ["My customer's"]
+
+
+@pytest.mark.parametrize(
+    ("role_fixture", "resource"),
+    [
+        ("support_agent", "deals"),
+        ("marketer", "deals"),
+        ("support_agent", "leads"),
+        ("support_agent", "purchases"),
+        ("marketer", "tickets"),
+    ],
+)
+def test_roles_that_may_not_read_a_list_cannot_export_it(client, request, role_fixture, resource):
+    client.force_login(request.getfixturevalue(role_fixture))
+
+    assert client.get(reverse("importing:export", args=[resource, "csv"])).status_code == 403
+
+
+def test_unknown_lists_formats_and_bad_filters(client, manager):
+    client.force_login(manager)
+
+    assert client.get("/export/users.csv").status_code == 404
+    assert client.get("/export/contacts.pdf").status_code == 404
+    response = client.get(reverse("importing:export", args=["contacts", "csv"]), {"owner": "x"})
+    assert response.status_code == 400
+    assert "owner" in response.content.decode()
+
+
+def test_formula_like_text_is_neutralised_but_phone_numbers_are_not(client, manager):
+    ContactFactory(first_name="=HYPERLINK(1)", phone="+49 30 1234")
+    client.force_login(manager)
+
+    row = _rows(client.get(reverse("importing:export", args=["contacts", "csv"])))[0]
+
+    assert (row["first_name"], row["phone"]) == ("'=HYPERLINK(1)", "+49 30 1234")
+
+
+def test_export_queries_do_not_grow_with_rows(client, manager, django_assert_max_num_queries):
+    for n in range(30):
+        contact = ContactFactory(owner=manager, company=CompanyFactory())
+        contact.tags.add(Tag.objects.get_or_create(name=f"t{n % 3}")[0])
+        PurchaseFactory(contact=contact)
+        LeadFactory(contact=contact, owner=manager)
+    client.force_login(manager)
+
+    for resource in ("contacts", "purchases", "leads"):
+        with django_assert_max_num_queries(8):
+            response = client.get(reverse("importing:export", args=[resource, "csv"]))
+        assert len(_rows(response)) == 30
+
+
+def test_api_export_csv_and_xlsx_with_filters(api_as, manager):
+    DealFactory(title="Open one", owner=manager)
+    created = timezone.now() - timedelta(days=3)
+    DealFactory(
+        title="Won one", owner=manager, status="won", created_at=created, closed_at=timezone.now()
+    )
+    client = api_as(manager)
+
+    response = client.get("/api/export/deals/", {"format": "csv", "status": "open"})
+    xlsx = client.get("/api/export/deals/?format=xlsx")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert [r["title"] for r in _rows(response)] == ["Open one"]
+    assert tablib.Dataset().load(xlsx.content, format="xlsx")["title"] == ["Open one", "Won one"]
+
+
+def test_api_export_rights_and_errors(api_as, rep, support_agent, other_rep):
+    DealFactory(title="Mine", owner=rep)
+    DealFactory(title="Theirs", owner=other_rep)
+
+    assert [r["title"] for r in _rows(api_as(rep).get("/api/export/deals/"))] == ["Mine"]
+    assert api_as(support_agent).get("/api/export/deals/").status_code == 403
+    assert api_as(rep).get("/api/export/nothing/").status_code == 404
+    assert api_as(rep).get("/api/export/deals/", {"status": "maybe"}).status_code == 400
+
+
+def test_the_api_export_is_in_the_openapi_schema(api_as, admin_user):
+    response = api_as(admin_user).get("/api/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    assert "/api/export/{resource}/" in response.json()["paths"]

@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Contact, Deal, MergeLog
+from crm.tests.factories import (
+    CompanyFactory,
+    ContactFactory,
+    DealFactory,
+    PurchaseFactory,
+    StageFactory,
+)
+
+
+def test_duplicate_finder_groups_contacts_by_email(client, manager, django_assert_max_num_queries):
+    for n in range(5):
+        ContactFactory(email=f"dup{n}@example.com")
+        ContactFactory(email=f"DUP{n}@example.com")
+    ContactFactory(email="single@example.com")
+    client.force_login(manager)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("importing:duplicates"), {"kind": "contact", "rule": "email"})
+
+    groups = response.context["groups"]
+    assert len(groups) == 5
+    assert all(len(group) == 2 and group[0].pk < group[1].pk for group in groups)
+
+
+def test_duplicate_finder_groups_by_name_and_company_and_companies_by_domain(client, manager):
+    acme = CompanyFactory(name="Acme", domain="acme.com")
+    CompanyFactory(name="ACME GmbH", domain="ACME.com")
+    ContactFactory(first_name="Ada", last_name="King", company=acme)
+    ContactFactory(first_name="ada", last_name="king", company=acme)
+    ContactFactory(first_name="Ada", last_name="King", company=None)
+    client.force_login(manager)
+
+    by_name = client.get(reverse("importing:duplicates"), {"kind": "contact", "rule": "name"})
+    by_domain = client.get(reverse("importing:duplicates"), {"kind": "company", "rule": "domain"})
+
+    assert [len(g) for g in by_name.context["groups"]] == [2]
+    assert [[c.name for c in g] for g in by_domain.context["groups"]] == [["Acme", "ACME GmbH"]]
+
+
+def test_merge_page_previews_fields_and_moves_then_merges_and_undoes(client, manager):
+    winner = ContactFactory(first_name="Ada", phone="")
+    loser = ContactFactory(first_name="Ada", phone="+1 555")
+    deal = DealFactory(contact=loser)
+    purchase = PurchaseFactory(contact=loser)
+    client.force_login(manager)
+    url = reverse("importing:merge", args=["contact", winner.pk, loser.pk])
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"]["phone"].initial == "loser"
+    assert dict(page.context["moves"]) == {"deals": 1, "purchases": 1}
+
+    data = {name: page.context["form"][name].initial for name in page.context["form"].fields}
+    response = client.post(url, data)
+    log = MergeLog.objects.get()
+    assert response["Location"] == reverse("importing:merge_log", args=[log.pk])
+    deal.refresh_from_db()
+    purchase.refresh_from_db()
+    assert (deal.contact_id, purchase.contact_id) == (winner.pk, winner.pk)
+    assert not Contact.objects.filter(pk=loser.pk).exists()
+
+    response = client.post(reverse("importing:merge_undo", args=[log.pk]))
+    deal.refresh_from_db()
+    assert deal.contact_id == loser.pk
+    assert Contact.objects.get(pk=loser.pk).phone == "+1 555"
+
+
+def test_merge_of_invisible_or_foreign_records(client, rep, other_rep):
+    mine, theirs = ContactFactory(owner=rep), ContactFactory(owner=other_rep)
+    client.force_login(rep)
+
+    response = client.get(reverse("importing:merge", args=["contact", mine.pk, theirs.pk]))
+
+    assert response.status_code == 403
+    assert client.get(reverse("importing:merge", args=["contact", mine.pk, 999])).status_code == 404
+    assert client.get(reverse("importing:merge", args=["nope", 1, 2])).status_code == 404
+
+
+@pytest.mark.parametrize("role_fixture", ["marketer", "support_agent"])
+def test_roles_without_contact_writes_see_no_duplicate_finder(client, request, role_fixture):
+    client.force_login(request.getfixturevalue(role_fixture))
+
+    assert client.get(reverse("importing:duplicates")).status_code == 403
+
+
+def _stale_deal(owner, days_idle, rotting_days=7):
+    stage = StageFactory(rotting_days=rotting_days)
+    return DealFactory(
+        owner=owner, stage=stage, stage_entered_at=timezone.now() - timedelta(days=days_idle)
+    )
+
+
+def test_data_quality_counts_with_links(client, manager, django_assert_max_num_queries):
+    ContactFactory(email="", owner=manager)
+    ContactFactory(email="x@example.com", owner=None)
+    ContactFactory(email="x@example.com", owner=manager)
+    _stale_deal(manager, days_idle=10)
+    _stale_deal(manager, days_idle=3)
+    client.force_login(manager)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("importing:quality"))
+
+    counts = response.context["counts"]
+    assert counts == {
+        "contacts_without_email": 1,
+        "contacts_without_owner": 1,
+        "duplicate_contact_emails": 1,
+        "duplicate_contact_names": 0,
+        "duplicate_company_domains": 0,
+        "duplicate_company_names": 0,
+        "stale_deals": 1,
+    }
+    body = response.content.decode()
+    assert reverse("importing:quality_list", args=["stale-deals"]) in body
+    assert reverse("importing:duplicates") + "?kind=contact&amp;rule=email" in body
+
+
+def test_a_rep_sees_only_their_own_stale_deals(client, rep, other_rep):
+    mine = _stale_deal(rep, days_idle=30)
+    _stale_deal(other_rep, days_idle=30)
+    client.force_login(rep)
+
+    response = client.get(reverse("importing:quality_list", args=["stale-deals"]))
+
+    assert [obj.pk for obj, _url in response.context["rows"]] == [mine.pk]
+
+
+def test_support_sees_no_stale_deals_but_the_contact_counts(client, support_agent):
+    client.force_login(support_agent)
+
+    counts = client.get(reverse("importing:quality")).context["counts"]
+
+    assert counts["stale_deals"] is None
+    assert counts["contacts_without_email"] == 0
+    assert client.get(reverse("importing:quality_list", args=["stale-deals"])).status_code == 403
+
+
+def test_managers_assign_owners_to_ownerless_contacts(client, manager, rep):
+    first, second = ContactFactory(owner=None), ContactFactory(owner=None)
+    client.force_login(manager)
+    url = reverse("importing:quality_list", args=["contacts-without-owner"])
+
+    response = client.post(url, {"owner": rep.pk, "contacts": [first.pk, second.pk]})
+
+    assert response.status_code == 302
+    assert set(Contact.objects.values_list("owner", flat=True)) == {rep.pk}
+    assert Deal.objects.count() == 0
