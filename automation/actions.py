@@ -144,9 +144,13 @@ def _create_task(ctx, params, run):
 
 def _preview_create_task(ctx, params):
     kind = _label(ActivityKind.choices, params["kind"]).lower()
-    return f"create_task:{params['kind']}", lambda n: ngettext(
-        "created %(n)s %(kind)s task", "created %(n)s %(kind)s tasks", n
-    ) % {"n": n, "kind": kind}
+    return (
+        f"create_task:{params['kind']}",
+        lambda n: (
+            ngettext("created %(n)s %(kind)s task", "created %(n)s %(kind)s tasks", n)
+            % {"n": n, "kind": kind}
+        ),
+    )
 
 
 def _enroll(ctx, params, run):
@@ -169,20 +173,15 @@ def _enroll(ctx, params, run):
     }
 
 
-def _enroll_would_act(ctx, params):
-    contact = ctx.contact
-    if contact is None or contact.opted_out:
-        return False
-    return not enrollment_active_exists(campaign_id=params["campaign"], contact=contact)
-
-
 def _preview_enroll(ctx, params):
-    if not _enroll_would_act(ctx, params):
-        return None
-    name = Campaign.objects.filter(pk=params["campaign"]).values_list("name", flat=True).first()
-    return f"enroll:{params['campaign']}", lambda n: ngettext(
-        "enrolled %(n)s contact in %(campaign)s", "enrolled %(n)s contacts in %(campaign)s", n
-    ) % {"n": n, "campaign": name}
+    # Whether the contact is already enrolled is tracked by the dry run's simulation.
+    def phrase(n):
+        name = Campaign.objects.filter(pk=params["campaign"]).values_list("name", flat=True)
+        return ngettext(
+            "enrolled %(n)s contact in %(campaign)s", "enrolled %(n)s contacts in %(campaign)s", n
+        ) % {"n": n, "campaign": name.first()}
+
+    return f"enroll:{params['campaign']}", phrase
 
 
 _UPDATERS = {
@@ -200,9 +199,15 @@ def _assign_owner(ctx, params, run):
 
 
 def _preview_assign_owner(ctx, params):
-    return "assign_owner", lambda n: ngettext(
-        "assigned %(n)s record by round robin", "assigned %(n)s records by round robin", n
-    ) % {"n": n}
+    return (
+        "assign_owner",
+        lambda n: (
+            ngettext(
+                "assigned %(n)s record by round robin", "assigned %(n)s records by round robin", n
+            )
+            % {"n": n}
+        ),
+    )
 
 
 def _tag_names(contact) -> list[str]:
@@ -236,9 +241,10 @@ def _preview_tag(verb_singular, verb_plural):
     def preview(ctx, params):
         if ctx.contact is None:
             return None
-        return f"{verb_singular}:{params['tag']}", lambda n: ngettext(
-            verb_singular, verb_plural, n
-        ) % {"n": n, "tag": params["tag"]}
+        return (
+            f"{verb_singular}:{params['tag']}",
+            lambda n: ngettext(verb_singular, verb_plural, n) % {"n": n, "tag": params["tag"]},
+        )
 
     return preview
 
@@ -253,9 +259,13 @@ def _set_field(ctx, params, run):
 
 
 def _preview_set_field(ctx, params):
-    return f"set_field:{params['field']}", lambda n: ngettext(
-        "set %(field)s on %(n)s record", "set %(field)s on %(n)s records", n
-    ) % {"n": n, "field": params["field"]}
+    return (
+        f"set_field:{params['field']}",
+        lambda n: (
+            ngettext("set %(field)s on %(n)s record", "set %(field)s on %(n)s records", n)
+            % {"n": n, "field": params["field"]}
+        ),
+    )
 
 
 def _change_score(ctx, params, run):
@@ -269,9 +279,13 @@ def _change_score(ctx, params, run):
 def _preview_change_score(ctx, params):
     if ctx.lead is None:
         return None
-    return "change_lead_score", lambda n: ngettext(
-        "changed the score of %(n)s lead", "changed the score of %(n)s leads", n
-    ) % {"n": n}
+    return (
+        "change_lead_score",
+        lambda n: (
+            ngettext("changed the score of %(n)s lead", "changed the score of %(n)s leads", n)
+            % {"n": n}
+        ),
+    )
 
 
 def _send_email(ctx, params, run):
@@ -281,7 +295,10 @@ def _send_email(ctx, params, run):
     if contact.opted_out:
         return {"contact": contact.pk, "summary": _("contact opted out; no email sent")}
     email = outbound_email_queue(
-        run=run, to=contact.email, subject=fill(params["subject"], ctx), body=fill(params["body"], ctx)
+        run=run,
+        to=contact.email,
+        subject=fill(params["subject"], ctx),
+        body=fill(params["body"], ctx),
     )
     return {"email": email.pk, "summary": _("emailed %s") % contact.email}
 
@@ -311,9 +328,10 @@ def _notify(ctx, params, run):
 
 
 def _preview_notify(ctx, params):
-    return "notify_user", lambda n: ngettext(
-        "sent %(n)s notification", "sent %(n)s notifications", n
-    ) % {"n": n}
+    return (
+        "notify_user",
+        lambda n: ngettext("sent %(n)s notification", "sent %(n)s notifications", n) % {"n": n},
+    )
 
 
 def _settable_field_choices(subject):

@@ -136,9 +136,7 @@ def conditions_met(*, fields: dict[str, Field], match: str, conditions: list, ct
     if not conditions:
         return True
     results = (
-        evaluate(
-            fields[c["field"]], c["operator"], c["value"], fields[c["field"]].get(ctx)
-        )
+        evaluate(fields[c["field"]], c["operator"], c["value"], fields[c["field"]].get(ctx))
         for c in conditions
         if c["field"] in fields
     )

@@ -9,7 +9,7 @@ import logging
 import traceback
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,22 +112,19 @@ def _claim(*, rule: Rule, event: DomainEvent, attempt: int) -> Run | None:
     A concurrent delivery of the same event blocks on the unique index until the first
     one commits, then finds its row here and stops.
     """
-    try:
-        with transaction.atomic():
-            run, created = Run.objects.select_for_update().get_or_create(
-                rule=rule,
-                event=event,
-                defaults={
-                    "event_kind": event.kind,
-                    "subject_type": event.subject_type,
-                    "subject_id": event.subject_id,
-                    "status": RunStatus.SKIPPED,
-                    "attempts": attempt,
-                },
-            )
-    except IntegrityError:
-        run = Run.objects.select_for_update().get(rule=rule, event=event)
-        created = False
+    # get_or_create inserts in a savepoint; if a concurrent delivery inserted first, the
+    # insert waits for it to commit, fails on the unique key and the row is read instead.
+    run, created = Run.objects.select_for_update().get_or_create(
+        rule=rule,
+        event=event,
+        defaults={
+            "event_kind": event.kind,
+            "subject_type": event.subject_type,
+            "subject_id": event.subject_id,
+            "status": RunStatus.SKIPPED,
+            "attempts": attempt,
+        },
+    )
     if not created:
         if run.status in DONE:
             return None

@@ -73,9 +73,7 @@ class Param:
             if not text:
                 raise ParamError(_("This field is required."))
             if self.kind == TEXT and len(text) > self.max_length:
-                raise ParamError(
-                    _("Keep it under %(n)s characters.") % {"n": self.max_length}
-                )
+                raise ParamError(_("Keep it under %(n)s characters.") % {"n": self.max_length})
             return text
         if self.kind == USERS:
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")

@@ -158,9 +158,7 @@ def _check_params(action_type, raw: dict, subject, problems) -> dict:
     if action_type.key == "set_field":
         _label, choices = SETTABLE_FIELDS[subject][params["field"]]
         if params["value"] not in {str(c[0]) for c in choices}:
-            problems["value"] = [
-                _("Choose one of: %s.") % ", ".join(str(c[0]) for c in choices)
-            ]
+            problems["value"] = [_("Choose one of: %s.") % ", ".join(str(c[0]) for c in choices)]
     if action_type.key == "change_lead_score" and params["delta"] == 0:
         problems["delta"] = [_("Enter a number of points other than 0.")]
     return params

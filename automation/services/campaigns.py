@@ -4,10 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from automation.models import Rule
 from crm.models import Campaign
 from crm.services.common import apply_fields, model_save
-
-from automation.models import Rule
 
 CAMPAIGN_FIELDS = {"name", "channel", "description", "is_active", "starts_on", "ends_on", "owner"}
 
@@ -38,8 +37,12 @@ def campaign_delete(*, campaign: Campaign, actor) -> None:
     """Delete a campaign nobody depends on; otherwise it should be deactivated instead."""
     if campaign.enrollments.exists() or rules_using_campaign(campaign):
         raise ValidationError(
-            {"non_field_errors": [
-                _("Contacts are enrolled in this campaign or rules use it; deactivate it instead.")
-            ]}
+            {
+                "non_field_errors": [
+                    _(
+                        "Contacts are enrolled in this campaign or rules use it; deactivate it instead."
+                    )
+                ]
+            }
         )
     campaign.delete()

@@ -3,9 +3,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.services.common import model_save
-
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
+from crm.services.common import model_save
 
 
 def enrollment_active_exists(*, contact, campaign=None, campaign_id=None) -> bool:

@@ -1,6 +1,5 @@
-from crm.models import User
-
 from automation.models import RoundRobinCursor
+from crm.models import User
 
 
 def round_robin_next(*, key: str, users: list[User]) -> User:

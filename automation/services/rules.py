@@ -1,9 +1,8 @@
 from django.db import transaction
 
-from crm.services.common import model_save
-
 from automation.models import Rule
 from automation.validation import check_rule_definition
+from crm.services.common import model_save
 
 RULE_FIELDS = {"name", "description", "enabled"}
 

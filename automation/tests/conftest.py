@@ -2,9 +2,8 @@
 
 import pytest
 
-from crm.tests.factories import ContactFactory, pipeline_with_stages
-
 from automation.defaults import default_rules_seed
+from crm.tests.factories import ContactFactory, pipeline_with_stages
 
 
 @pytest.fixture
@@ -22,3 +21,24 @@ def default_rules(db):
 @pytest.fixture
 def contact(db):
     return ContactFactory()
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real worker consuming from Redis in this process (see fixtures.thread_worker)."""
+    from .fixtures import thread_worker
+
+    with thread_worker() as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    from crm.celery import app
+
+    from .fixtures import ProcessWorker
+
+    app.control.purge()
+    worker = ProcessWorker()
+    yield worker
+    worker.stop()

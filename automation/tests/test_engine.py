@@ -4,11 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import Activity, DomainEvent, DomainEventKind
-from crm.services.deals import deal_create, deal_update
-
 from automation.engine import event_handle
 from automation.models import Enrollment, Run, RunStatus
+from crm.models import Activity, DomainEvent, DomainEventKind
+from crm.services.deals import deal_create, deal_update
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,35 @@
+from .campaigns import (
+    CampaignPlan,
+    CampaignStep,
+    EmailKind,
+    EmailSend,
+    EnrollmentProgress,
+    StepKind,
+    StepVariant,
+    WaitUnit,
+)
+from .events import EventReceipt
+from .offers import DiscountCode, DiscountReason, NpsSurvey
+from .scoring import ContactScore, LeadHandoff, RuleKind, ScoringModel, ScoringRule
+from .segments import Segment
+
+__all__ = [
+    "CampaignPlan",
+    "CampaignStep",
+    "ContactScore",
+    "DiscountCode",
+    "DiscountReason",
+    "EmailKind",
+    "EmailSend",
+    "EnrollmentProgress",
+    "EventReceipt",
+    "LeadHandoff",
+    "NpsSurvey",
+    "RuleKind",
+    "ScoringModel",
+    "ScoringRule",
+    "Segment",
+    "StepKind",
+    "StepVariant",
+    "WaitUnit",
+]

@@ -1,0 +1,162 @@
+"""Campaign plans, steps and variants: editable while enrollments run.
+
+Positions are kept 1..n. Enrollments remember the position of the last step they did, so
+a step inserted before that point is not sent to them, one after it is.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+
+from crm.models import Campaign
+from crm.services.common import apply_fields, model_save
+
+from automation.marketing.models import CampaignPlan, CampaignStep, StepKind, StepVariant
+from automation.marketing.rendering import check_template
+
+MAX_VARIANTS = 5
+
+
+def campaign_plan_get(campaign: Campaign) -> CampaignPlan:
+    plan, _created = CampaignPlan.objects.get_or_create(campaign=campaign)
+    return plan
+
+
+@transaction.atomic
+def campaign_plan_update(*, campaign: Campaign, actor, data: dict) -> CampaignPlan:
+    plan = campaign_plan_get(campaign)
+    apply_fields(plan, data, {"welcome_series", "audience"})
+    return model_save(plan)
+
+
+def _lock_steps(campaign: Campaign) -> list[CampaignStep]:
+    # Locking the campaign row serialises edits of its steps (positions stay 1..n).
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+    return list(CampaignStep.objects.filter(campaign=campaign).order_by("position", "pk"))
+
+
+def _renumber(steps: list[CampaignStep]) -> None:
+    """Store positions 1..n in the given order, in two passes to satisfy the unique key."""
+    if not steps:
+        return
+    ids = [s.pk for s in steps]
+    CampaignStep.objects.filter(pk__in=ids).update(position=F("position") + 100_000)
+    for index, step in enumerate(steps, start=1):
+        step.position = index
+        CampaignStep.objects.filter(pk=step.pk).update(position=index)
+
+
+def _check_wait(kind: str, wait_amount, wait_unit) -> None:
+    if kind == StepKind.WAIT and (not wait_amount or not wait_unit):
+        raise ValidationError({"wait_amount": _("Say how long to wait.")})
+
+
+@transaction.atomic
+def step_create(
+    *,
+    campaign: Campaign,
+    actor,
+    kind: str,
+    position: int | None = None,
+    wait_amount: int | None = None,
+    wait_unit: str = "",
+    subject: str = "",
+    body: str = "",
+) -> CampaignStep:
+    """Add a step (at the end, or before the step now at `position`).
+
+    An email step starts with variant A from `subject` and `body`.
+    """
+    _check_wait(kind, wait_amount, wait_unit)
+    steps = _lock_steps(campaign)
+    last = CampaignStep.objects.filter(campaign=campaign).aggregate(m=Max("position"))["m"] or 0
+    step = CampaignStep(
+        campaign=campaign,
+        kind=kind,
+        position=last + 1,
+        wait_amount=wait_amount if kind == StepKind.WAIT else None,
+        wait_unit=wait_unit if kind == StepKind.WAIT else "",
+    )
+    model_save(step)
+    if kind == StepKind.EMAIL:
+        variant_create(step=step, actor=actor, label="A", subject=subject, body=body)
+    if position is not None and 1 <= position <= len(steps):
+        steps.insert(position - 1, step)
+        _renumber(steps)
+    step.refresh_from_db()
+    return step
+
+
+@transaction.atomic
+def step_update(*, step: CampaignStep, actor, data: dict) -> CampaignStep:
+    data = dict(data)
+    position = data.pop("position", None)
+    step = CampaignStep.objects.select_for_update().get(pk=step.pk)
+    if "kind" in data and data["kind"] != step.kind:
+        raise ValidationError({"kind": _("A step's kind cannot change; add a new step.")})
+    apply_fields(step, data, {"wait_amount", "wait_unit"})
+    _check_wait(step.kind, step.wait_amount, step.wait_unit)
+    model_save(step)
+    if position is not None and position != step.position:
+        step_move(step=step, actor=actor, position=position)
+        step.refresh_from_db()
+    return step
+
+
+@transaction.atomic
+def step_move(*, step: CampaignStep, actor, position: int) -> CampaignStep:
+    steps = _lock_steps(step.campaign)
+    moving = next(s for s in steps if s.pk == step.pk)
+    steps.remove(moving)
+    position = max(1, min(position, len(steps) + 1))
+    steps.insert(position - 1, moving)
+    _renumber(steps)
+    moving.refresh_from_db()
+    return moving
+
+
+@transaction.atomic
+def step_delete(*, step: CampaignStep, actor) -> None:
+    campaign = step.campaign
+    steps = _lock_steps(campaign)
+    step.delete()
+    _renumber([s for s in steps if s.pk != step.pk])
+
+
+def _check_variant(variant: StepVariant) -> None:
+    check_template(variant.subject, field="subject")
+    check_template(variant.body, field="body")
+
+
+@transaction.atomic
+def variant_create(*, step: CampaignStep, actor, subject: str, body: str, label: str = "") -> StepVariant:
+    if step.kind != StepKind.EMAIL:
+        raise ValidationError({"step": _("Only email steps have variants.")})
+    taken = set(step.variants.values_list("label", flat=True))
+    if len(taken) >= MAX_VARIANTS:
+        raise ValidationError({"label": _("At most %(n)s variants.") % {"n": MAX_VARIANTS}})
+    if not label:
+        label = next(c for c in "ABCDEFGHIJ" if c not in taken)
+    if label in taken:
+        raise ValidationError({"label": _("This step already has a variant %s.") % label})
+    variant = StepVariant(step=step, label=label, subject=subject, body=body)
+    _check_variant(variant)
+    return model_save(variant)
+
+
+@transaction.atomic
+def variant_update(*, variant: StepVariant, actor, data: dict) -> StepVariant:
+    variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
+    apply_fields(variant, data, {"subject", "body", "label"})
+    _check_variant(variant)
+    return model_save(variant)
+
+
+@transaction.atomic
+def variant_delete(*, variant: StepVariant, actor) -> None:
+    if variant.step.variants.count() <= 1:
+        raise ValidationError(
+            {"non_field_errors": [_("An email step needs at least one variant.")]}
+        )
+    variant.delete()

@@ -1,0 +1,227 @@
+"""Recording, sending and tracking marketing email.
+
+An email is rendered and recorded (EmailSend) in the caller's transaction, then sent by a
+worker after commit; the tick sweeps up any whose hand-over was lost. Sending is
+at-least-once only across a crash between the SMTP call and the commit.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Contact, InteractionKind
+from crm.services.contacts import contact_update, interaction_record
+
+from automation.marketing.models import EmailKind, EmailSend
+from automation.marketing.rendering import link_tracked_html, links_in, render_html, render_text
+from automation.marketing.tokens import email_token, public_url, unsubscribe_token
+from automation.models import Enrollment, EnrollmentStatus, ExitReason
+from automation.services.enrollments import enrollment_exit
+
+logger = logging.getLogger(__name__)
+
+PURCHASES_IN_CONTEXT = 10
+
+
+def unsubscribe_url(contact: Contact) -> str:
+    return public_url(reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)]))
+
+
+def email_context(contact: Contact, *, campaign=None, extra: dict | None = None) -> dict:
+    """The whitelisted values a template may use: plain data, never model instances."""
+    purchases = list(
+        contact.purchases.order_by("-purchased_at", "-id").values(
+            "product", "category", "amount", "currency", "purchased_at"
+        )[:PURCHASES_IN_CONTEXT]
+    )
+    company = contact.company.name if contact.company_id else ""
+    return {
+        "contact": {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "full_name": contact.full_name,
+            "email": contact.email,
+            "company": company,
+            "lifecycle": contact.get_lifecycle_display(),
+        },
+        "purchases": purchases,
+        "last_purchase": purchases[0] if purchases else None,
+        "purchase_count": contact.purchases.count(),
+        "campaign": campaign.name if campaign is not None else "",
+        "unsubscribe_url": unsubscribe_url(contact),
+        **(extra or {}),
+    }
+
+
+def email_send_record(
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    kind: str = EmailKind.CAMPAIGN,
+    enrollment=None,
+    campaign=None,
+    step=None,
+    variant=None,
+    extra: dict | None = None,
+    deliver_inline: bool = False,
+) -> EmailSend:
+    """Render the templates for `contact` and record the email; it goes out after commit.
+
+    Raises IntegrityError when this enrollment already has this step's email: callers wrap
+    the call in a savepoint and treat that as "already sent". Code already running in a
+    worker (the tick) passes `deliver_inline` to send right after commit without another
+    hop through the broker.
+    """
+    context = email_context(contact, campaign=campaign, extra=extra)
+    text = render_text(body, context)
+    send = EmailSend.objects.create(
+        kind=kind,
+        contact=contact,
+        enrollment=enrollment,
+        campaign=campaign,
+        step=step,
+        variant=variant,
+        variant_label=getattr(variant, "label", ""),
+        to=contact.email,
+        subject=render_text(subject, context).replace("\n", " ").strip()[:300],
+        body_text=text,
+        links=links_in(text),
+    )
+    token = email_token(send.pk)
+    html = link_tracked_html(
+        render_html(body, context),
+        send.links,
+        lambda index: public_url(reverse("marketing_public:click", args=[token, index])),
+    )
+    pixel = public_url(reverse("marketing_public:open", args=[token]))
+    send.body_html = (
+        f'{html}\n<p style="font-size:small"><a href="{context["unsubscribe_url"]}">Unsubscribe</a></p>'
+        f'\n<img src="{pixel}" width="1" height="1" alt="">'
+    )
+    send.body_text = f"{text}\n\n-- \nUnsubscribe: {context['unsubscribe_url']}\n"
+    send.save(update_fields=["body_html", "body_text"])
+    transaction.on_commit(lambda: (_deliver_now if deliver_inline else _enqueue)(send.pk))
+    return send
+
+
+def _deliver_now(send_id: int) -> None:
+    try:
+        email_send_deliver(send_id=send_id)
+    except Exception:
+        logger.exception("Sending email %s failed; the sweep will try again", send_id)
+
+
+def _enqueue(send_id: int) -> None:
+    from automation.marketing.tasks import email_send_deliver_task
+
+    try:
+        email_send_deliver_task.delay(send_id)
+    except Exception:
+        logger.warning("Could not enqueue email %s; the tick will send it", send_id)
+
+
+def email_send_deliver(*, send_id: int) -> bool:
+    """Send one recorded email unless already sent or the contact opted out since."""
+    with transaction.atomic():
+        send = (
+            EmailSend.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(pk=send_id)
+            .first()
+        )
+        if send is None or send.sent_at is not None or send.error:
+            return False
+        if send.contact.opted_out:
+            send.error = "opted out before sending"
+            send.save(update_fields=["error"])
+            return False
+        unsubscribe = unsubscribe_url(send.contact)
+        message = EmailMultiAlternatives(
+            subject=send.subject,
+            body=send.body_text,
+            to=[send.to],
+            headers={"List-Unsubscribe": f"<{unsubscribe}>"},
+        )
+        if send.body_html:
+            message.attach_alternative(send.body_html, "text/html")
+        message.send()
+        send.sent_at = timezone.now()
+        send.save(update_fields=["sent_at"])
+        return True
+
+
+def _stamp(send: EmailSend, field: str, at) -> bool:
+    """Set a first-time timestamp; True when this call set it."""
+    updated = EmailSend.objects.filter(pk=send.pk, **{f"{field}__isnull": True}).update(
+        **{field: at}
+    )
+    return bool(updated)
+
+
+@transaction.atomic
+def email_open_record(*, send_id: int) -> bool:
+    """The pixel was loaded: stamp the first open and record it on the contact's timeline."""
+    send = EmailSend.objects.select_related("contact").filter(pk=send_id).first()
+    if send is None:
+        return False
+    now = timezone.now()
+    if not _stamp(send, "opened_at", now):
+        return False
+    interaction_record(
+        actor=None,
+        contact=send.contact,
+        kind=InteractionKind.EMAIL_OPENED,
+        occurred_at=now,
+        details={"email": send.pk, "campaign": send.campaign_id, "subject": send.subject},
+    )
+    return True
+
+
+@transaction.atomic
+def email_click_record(*, send_id: int, index: int) -> str | None:
+    """The URL the email linked to at `index` (None if there is none); stamps the click.
+
+    A click proves the email was opened, even when the client blocked the pixel.
+    """
+    send = EmailSend.objects.filter(pk=send_id).first()
+    if send is None or not 0 <= index < len(send.links):
+        return None
+    _stamp(send, "clicked_at", timezone.now())
+    email_open_record(send_id=send.pk)
+    return send.links[index]
+
+
+@transaction.atomic
+def contact_unsubscribe(*, contact: Contact) -> Contact:
+    """Opt the contact out of email and end their active enrollments."""
+    if not contact.opted_out:
+        contact = contact_update(contact=contact, actor=None, data={"opted_out": True})
+    for enrollment in Enrollment.objects.filter(contact=contact, status=EnrollmentStatus.ACTIVE):
+        enrollment_exit(enrollment=enrollment, reason=ExitReason.OPTED_OUT)
+    return contact
+
+
+SWEEP_HORIZON = timedelta(days=1)
+
+
+def email_sends_sweep(*, older_than, limit: int = 500) -> int:
+    """Hand over recorded emails never sent (a lost on_commit hand-over); a day later
+    they are stale news and stay unsent, visible in the admin."""
+    ids = list(
+        EmailSend.objects.filter(
+            sent_at__isnull=True,
+            error="",
+            created_at__lt=older_than,
+            created_at__gte=older_than - SWEEP_HORIZON,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for send_id in ids:
+        _enqueue(send_id)
+    return len(ids)

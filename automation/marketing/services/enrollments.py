@@ -1,0 +1,109 @@
+"""Putting contacts into campaigns and taking them out (exits)."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from crm.models import Campaign, Contact
+
+from automation.marketing.models import Segment
+from automation.marketing.segmenting import segment_contacts
+from automation.models import Enrollment, EnrollmentStatus
+from automation.services.enrollments import (
+    enrollment_active_exists,
+    enrollment_create,
+    enrollment_exit,
+)
+
+from .progress import progress_start
+
+logger = logging.getLogger(__name__)
+
+BULK_BATCH = 1000
+
+
+def _advance_soon(progress_id: int) -> None:
+    from automation.marketing.tasks import enrollment_advance_task
+
+    try:
+        enrollment_advance_task.delay(progress_id)
+    except Exception:
+        logger.warning("Could not enqueue progress %s; the tick will run it", progress_id)
+
+
+@transaction.atomic
+def campaign_enroll_contact(*, campaign: Campaign, contact: Contact, actor=None) -> Enrollment:
+    """Enroll one contact (once while active) and send the first steps right after commit."""
+    enrollment = enrollment_create(campaign=campaign, contact=contact)
+    progress = progress_start(enrollment=enrollment)
+    transaction.on_commit(lambda: _advance_soon(progress.pk))
+    return enrollment
+
+
+def segment_enrollable(*, campaign: Campaign, segment: Segment):
+    """The segment's contacts this campaign can enroll now (email, not opted out, not in it)."""
+    active = Enrollment.objects.filter(
+        campaign=campaign, contact=OuterRef("pk"), status=EnrollmentStatus.ACTIVE
+    )
+    return (
+        segment_contacts(match=segment.match, conditions=segment.conditions)
+        .filter(opted_out=False)
+        .exclude(email="")
+        .exclude(Exists(active))
+    )
+
+
+@transaction.atomic
+def campaign_enroll_segment(*, campaign: Campaign, segment: Segment, actor) -> int:
+    """Enroll a whole segment in batches; the tick starts their steps within a minute.
+
+    Rows are inserted in bulk (a segment may hold many thousands of contacts); the unique
+    "one active enrollment per contact" index drops any duplicate a concurrent enroll made.
+    """
+    ids = list(segment_enrollable(campaign=campaign, segment=segment).values_list("pk", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), BULK_BATCH):
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(campaign=campaign, contact_id=pk, enrolled_at=now)
+                for pk in ids[start : start + BULK_BATCH]
+            ],
+            ignore_conflicts=True,
+        )
+    transaction.on_commit(_tick_soon)
+    return len(ids)
+
+
+def _tick_soon() -> None:
+    from automation.marketing.tasks import due_steps_tick_task
+
+    try:
+        due_steps_tick_task.delay()
+    except Exception:
+        logger.warning("Could not enqueue the tick; the schedule will run it")
+
+
+def contact_enrollments_exit(*, contact_id: int, reason: str) -> int:
+    """End every active enrollment of the contact (deal won, replied, opted out)."""
+    count = 0
+    for enrollment in Enrollment.objects.filter(
+        contact_id=contact_id, status=EnrollmentStatus.ACTIVE
+    ):
+        enrollment_exit(enrollment=enrollment, reason=reason)
+        count += 1
+    return count
+
+
+def welcome_enroll(*, contact: Contact) -> list[Enrollment]:
+    """Enroll a new contact in every active welcome series."""
+    if not contact.email or contact.opted_out:
+        return []
+    enrollments = []
+    campaigns = Campaign.objects.filter(is_active=True, plan__welcome_series=True).order_by("pk")
+    for campaign in campaigns:
+        if not enrollment_active_exists(campaign=campaign, contact=contact):
+            enrollments.append(campaign_enroll_contact(campaign=campaign, contact=contact))
+    return enrollments
+

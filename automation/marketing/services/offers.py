@@ -1,0 +1,178 @@
+"""Unique discount codes and NPS surveys, each delivered as a tracked email."""
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Contact
+from crm.services.contacts import nps_record
+
+from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
+from automation.marketing.tokens import public_url
+
+from .emails import email_send_record
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+DISCOUNT_SUBJECT = "{{ contact.first_name }}, {{ percent_off }}% off your next order"
+DISCOUNT_BODY = (
+    "Hello {{ contact.first_name }},\n\n"
+    "Thank you for being our customer. Your personal code {{ discount_code }} gives you "
+    "{{ percent_off }}% off{% if expires_on %} until {{ expires_on|date:'DATE_FORMAT' }}{% endif %}."
+)
+NPS_SUBJECT = "{{ contact.first_name }}, how likely are you to recommend us?"
+NPS_BODY = (
+    "Hello {{ contact.first_name }},\n\n"
+    "One question, one click: how likely are you to recommend us to a friend?\n"
+    "{{ survey_url }}\n\nThe link works until {{ expires_at|date:'DATE_FORMAT' }}."
+)
+
+
+class SurveyClosed(Exception):
+    """The survey cannot take a response; `reason` is "answered", "expired" or "unknown"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _new_code(length: int = 10) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(length))
+
+
+def _check_contact(contact: Contact) -> None:
+    if not contact.email:
+        raise ValidationError({"contact": _("This contact has no email address.")})
+    if contact.opted_out:
+        raise ValidationError({"contact": _("This contact opted out of email.")})
+
+
+@transaction.atomic
+def discount_code_issue(
+    *,
+    contact: Contact,
+    reason: str,
+    key: str,
+    percent_off: int,
+    valid_days: int | None = 30,
+    actor=None,
+    send: bool = True,
+) -> DiscountCode:
+    """One unique code per contact and occasion (`key`); asking again returns the same code."""
+    existing = DiscountCode.objects.filter(contact=contact, key=key).first()
+    if existing is not None:
+        return existing
+    if send:
+        _check_contact(contact)
+    expires_on = timezone.localdate() + timedelta(days=valid_days) if valid_days else None
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                code = DiscountCode(
+                    code=_new_code(),
+                    contact=contact,
+                    reason=reason,
+                    key=key,
+                    percent_off=percent_off,
+                    expires_on=expires_on,
+                )
+                code.full_clean(validate_unique=False)
+                code.save()
+                break
+        except IntegrityError:
+            # A collision of random codes (or a concurrent issue for the same key).
+            existing = DiscountCode.objects.filter(contact=contact, key=key).first()
+            if existing is not None:
+                return existing
+    else:
+        raise ValidationError({"code": _("Could not find a free code; try again.")})
+    if send:
+        code.email = email_send_record(
+            contact=contact,
+            kind=EmailKind.DISCOUNT,
+            subject=DISCOUNT_SUBJECT,
+            body=DISCOUNT_BODY,
+            extra={
+                "discount_code": code.code,
+                "percent_off": code.percent_off,
+                "expires_on": code.expires_on,
+            },
+        )
+        code.save(update_fields=["email"])
+    return code
+
+
+@transaction.atomic
+def nps_survey_send(
+    *, contact: Contact, actor=None, scale: int = 10, valid_days: int = 14
+) -> NpsSurvey:
+    _check_contact(contact)
+    if scale not in (5, 10):
+        raise ValidationError({"scale": _("The scale is 10 (0–10) or 5 (1–5).")})
+    if not 1 <= valid_days <= 365:
+        raise ValidationError({"valid_days": _("Between 1 and 365 days.")})
+    now = timezone.now()
+    survey = NpsSurvey.objects.create(
+        contact=contact,
+        token=secrets.token_urlsafe(32),
+        scale=scale,
+        created_at=now,
+        expires_at=now + timedelta(days=valid_days),
+        sent_by=actor if actor is not None and actor.pk else None,
+    )
+    survey.email = email_send_record(
+        contact=contact,
+        kind=EmailKind.NPS,
+        subject=NPS_SUBJECT,
+        body=NPS_BODY,
+        extra={"survey_url": nps_survey_url(survey), "expires_at": survey.expires_at},
+    )
+    survey.save(update_fields=["email"])
+    return survey
+
+
+def nps_survey_url(survey: NpsSurvey) -> str:
+    return public_url(reverse("marketing_public:nps", args=[survey.token]))
+
+
+def nps_survey_open(*, token: str) -> NpsSurvey:
+    """The survey behind a token, if it can still be answered (else SurveyClosed)."""
+    survey = NpsSurvey.objects.select_related("contact").filter(token=token).first()
+    _check_open(survey)
+    return survey
+
+
+def _check_open(survey: NpsSurvey | None) -> None:
+    if survey is None:
+        raise SurveyClosed("unknown")
+    if survey.responded_at is not None:
+        raise SurveyClosed("answered")
+    if survey.expires_at <= timezone.now():
+        raise SurveyClosed("expired")
+
+
+@transaction.atomic
+def nps_survey_answer(*, token: str, score: int, comment: str = "") -> NpsSurvey:
+    """Record the one response this survey takes; the row lock makes a double submit lose."""
+    survey = NpsSurvey.objects.select_for_update().filter(token=token).first()
+    _check_open(survey)
+    low = 0 if survey.scale == 10 else 1
+    if not low <= score <= survey.scale:
+        raise ValidationError({"score": _("Pick a score from %(low)s to %(high)s.") % {"low": low, "high": survey.scale}})
+    response = nps_record(
+        actor=None,
+        contact=survey.contact,
+        score=score,
+        scale=survey.scale,
+        comment=comment[:2000],
+        channel="email",
+    )
+    survey.response = response
+    survey.responded_at = response.responded_at
+    survey.save(update_fields=["response", "responded_at"])
+    return survey

@@ -1,0 +1,113 @@
+"""What marketing does when the CRM reports a domain event.
+
+Each (event, purpose) pair is acted on once: the receipt row and the reaction share a
+transaction, so a failure rolls both back (and the task retries), a success makes every
+later delivery of the event a no-op.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+
+from crm.models import (
+    Contact,
+    Deal,
+    DomainEvent,
+    DomainEventKind,
+    Interaction,
+    InteractionKind,
+    Lead,
+    Purchase,
+)
+
+from automation.marketing.models import EmailKind, EmailSend, EventReceipt
+from automation.models import ExitReason
+
+from .enrollments import contact_enrollments_exit, welcome_enroll
+from .scoring import score_refresh
+
+# Sends this recent before a win or a purchase count as converting it.
+CONVERSION_WINDOW = timedelta(days=30)
+K = DomainEventKind
+
+
+def _contact_id(event: DomainEvent) -> int | None:
+    if event.subject_type == "contact":
+        return event.subject_id
+    model = {"interaction": Interaction, "purchase": Purchase, "deal": Deal, "lead": Lead}.get(
+        event.subject_type
+    )
+    if model is None:
+        return None
+    return model.objects.filter(pk=event.subject_id).values_list("contact_id", flat=True).first()
+
+
+def _welcome(event: DomainEvent, contact_id: int) -> None:
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is not None:
+        welcome_enroll(contact=contact)
+
+
+def _score(event: DomainEvent, contact_id: int) -> None:
+    score_refresh(contact_ids=[contact_id])
+
+
+def _conversion(event: DomainEvent, contact_id: int) -> None:
+    EmailSend.objects.filter(
+        contact_id=contact_id,
+        kind=EmailKind.CAMPAIGN,
+        sent_at__isnull=False,
+        sent_at__lte=event.occurred_at,
+        sent_at__gte=event.occurred_at - CONVERSION_WINDOW,
+        converted_at__isnull=True,
+    ).update(converted_at=event.occurred_at)
+
+
+def _deal_won_exit(event: DomainEvent, contact_id: int) -> None:
+    contact_enrollments_exit(contact_id=contact_id, reason=ExitReason.DEAL_WON)
+
+
+def _reply(event: DomainEvent, contact_id: int) -> None:
+    interaction = Interaction.objects.filter(pk=event.subject_id).first()
+    if interaction is None or interaction.kind != InteractionKind.EMAIL_REPLIED:
+        return
+    sends = EmailSend.objects.filter(
+        contact_id=contact_id, sent_at__isnull=False, sent_at__lte=interaction.occurred_at
+    )
+    send_id = (interaction.details or {}).get("email")
+    if isinstance(send_id, int):
+        sends = sends.filter(pk=send_id)
+    latest = sends.order_by("-sent_at", "-id").first()
+    if latest is not None and latest.replied_at is None:
+        EmailSend.objects.filter(pk=latest.pk).update(replied_at=interaction.occurred_at)
+    contact_enrollments_exit(contact_id=contact_id, reason=ExitReason.REPLIED)
+
+
+REACTIONS = {
+    K.CONTACT_CREATED: (("welcome", _welcome), ("score", _score)),
+    K.LEAD_CREATED: (("score", _score),),
+    K.INTERACTION_RECORDED: (("reply", _reply), ("score", _score)),
+    K.PURCHASE_RECORDED: (("conversion", _conversion), ("score", _score)),
+    K.DEAL_WON: (("conversion", _conversion), ("exit", _deal_won_exit)),
+}
+
+
+def event_react(*, event_id: int) -> list[str]:
+    """React to one domain event; returns the purposes acted on by this delivery."""
+    event = DomainEvent.objects.filter(pk=event_id).first()
+    if event is None or not event.automate or event.kind not in REACTIONS:
+        return []
+    contact_id = _contact_id(event)
+    if contact_id is None:
+        return []
+    done = []
+    for purpose, react in REACTIONS[event.kind]:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    EventReceipt.objects.create(event=event, purpose=purpose)
+            except IntegrityError:
+                continue
+            react(event, contact_id)
+            done.append(purpose)
+    return done
