@@ -8,7 +8,9 @@ from goals.tests.factories import snapshot
 
 
 @pytest.mark.browser
-def test_manager_creates_a_goal_from_a_template_and_sees_its_chart(browser_login, live_server, manager):
+def test_manager_creates_a_goal_from_a_template_and_sees_its_chart(
+    browser_login, live_server, manager
+):
     today = timezone.localdate()
     snapshot("cac", today - timedelta(days=2), "118")
     snapshot("cac", today - timedelta(days=1), "112")
@@ -31,5 +33,7 @@ def test_manager_creates_a_goal_from_a_template_and_sees_its_chart(browser_login
     assert page.locator(".page-head [data-status]").inner_text() == "On track"
     box = page.locator("canvas#goal-chart").bounding_box()
     assert box["width"] > 200 and box["height"] > 100
-    datasets = page.evaluate("document.getElementById('goal-chart').chart.data.datasets.map(d => d.data.length)")
+    datasets = page.evaluate(
+        "document.getElementById('goal-chart').chart.data.datasets.map(d => d.data.length)"
+    )
     assert datasets == [2, 2, 2, 2]  # snapshots, target line, expected path, projection
