@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "metrics",
     "goals",
     "automation",
+    "automation.marketing",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,8 @@ MEDIA_URL = "media/"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Goalpost <noreply@goalpost.invalid>")
+# Where the links in marketing email (tracking, unsubscribe, NPS survey) point.
+GOALPOST_PUBLIC_URL = env("GOALPOST_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 # --- CRM domain settings -------------------------------------------------------------
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")
@@ -117,7 +120,11 @@ GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
 # Celery task names that receive every committed domain event id. crm only knows the
 # names, so the domain never imports the apps that react to it.
 GOALPOST_DOMAIN_EVENT_HANDLERS = env.list(
-    "GOALPOST_DOMAIN_EVENT_HANDLERS", default=["automation.tasks.handle_domain_event_task"]
+    "GOALPOST_DOMAIN_EVENT_HANDLERS",
+    default=[
+        "automation.tasks.handle_domain_event_task",
+        "automation.marketing.tasks.handle_domain_event_task",
+    ],
 )
 
 # --- REST API ------------------------------------------------------------------------
@@ -204,6 +211,20 @@ CELERY_BEAT_SCHEDULE["goals-recompute-nightly"] = {
         hour=env.int("GOALS_RECOMPUTE_HOUR", default=2),
         minute=env.int("GOALS_RECOMPUTE_MINUTE", default=30),
     ),
+    "options": {"expires": 6 * 60 * 60},
+}
+
+# Campaign steps that are due run every minute from the database (nothing waits in the
+# broker); a tick not started within 55 s is dropped, the next one covers it.
+CELERY_BEAT_SCHEDULE["marketing-due-steps"] = {
+    "task": "automation.marketing.tasks.due_steps_tick_task",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+# Behaviour points decay without any event, so scores are recomputed nightly.
+CELERY_BEAT_SCHEDULE["marketing-recompute-scores"] = {
+    "task": "automation.marketing.tasks.scores_recompute_nightly_task",
+    "schedule": crontab(hour=3, minute=15),
     "options": {"expires": 6 * 60 * 60},
 }
 

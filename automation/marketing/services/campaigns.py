@@ -9,11 +9,10 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from crm.models import Campaign
-from crm.services.common import apply_fields, model_save
-
 from automation.marketing.models import CampaignPlan, CampaignStep, StepKind, StepVariant
 from automation.marketing.rendering import check_template
+from crm.models import Campaign
+from crm.services.common import apply_fields, model_save
 
 MAX_VARIANTS = 5
 
@@ -130,7 +129,9 @@ def _check_variant(variant: StepVariant) -> None:
 
 
 @transaction.atomic
-def variant_create(*, step: CampaignStep, actor, subject: str, body: str, label: str = "") -> StepVariant:
+def variant_create(
+    *, step: CampaignStep, actor, subject: str, body: str, label: str = ""
+) -> StepVariant:
     if step.kind != StepKind.EMAIL:
         raise ValidationError({"step": _("Only email steps have variants.")})
     taken = set(step.variants.values_list("label", flat=True))

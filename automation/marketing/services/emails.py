@@ -13,14 +13,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Contact, InteractionKind
-from crm.services.contacts import contact_update, interaction_record
-
 from automation.marketing.models import EmailKind, EmailSend
 from automation.marketing.rendering import link_tracked_html, links_in, render_html, render_text
 from automation.marketing.tokens import email_token, public_url, unsubscribe_token
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
+from crm.models import Contact, InteractionKind
+from crm.services.contacts import contact_update, interaction_record
 
 logger = logging.getLogger(__name__)
 

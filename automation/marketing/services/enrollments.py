@@ -6,8 +6,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from crm.models import Campaign, Contact
-
 from automation.marketing.models import Segment
 from automation.marketing.segmenting import segment_contacts
 from automation.models import Enrollment, EnrollmentStatus
@@ -16,6 +14,7 @@ from automation.services.enrollments import (
     enrollment_create,
     enrollment_exit,
 )
+from crm.models import Campaign, Contact
 
 from .progress import progress_start
 
@@ -106,4 +105,3 @@ def welcome_enroll(*, contact: Contact) -> list[Enrollment]:
         if not enrollment_active_exists(campaign=campaign, contact=contact):
             enrollments.append(campaign_enroll_contact(campaign=campaign, contact=contact))
     return enrollments
-

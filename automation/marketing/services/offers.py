@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Contact
-from crm.services.contacts import nps_record
-
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
+from crm.models import Contact
+from crm.services.contacts import nps_record
 
 from .emails import email_send_record
 
@@ -163,7 +162,12 @@ def nps_survey_answer(*, token: str, score: int, comment: str = "") -> NpsSurvey
     _check_open(survey)
     low = 0 if survey.scale == 10 else 1
     if not low <= score <= survey.scale:
-        raise ValidationError({"score": _("Pick a score from %(low)s to %(high)s.") % {"low": low, "high": survey.scale}})
+        raise ValidationError(
+            {
+                "score": _("Pick a score from %(low)s to %(high)s.")
+                % {"low": low, "high": survey.scale}
+            }
+        )
     response = nps_record(
         actor=None,
         contact=survey.contact,

@@ -12,11 +12,10 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.services.common import model_save
-
 from automation.marketing.models import CampaignStep, EnrollmentProgress, StepKind
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
+from crm.services.common import model_save
 
 from .emails import email_send_record
 

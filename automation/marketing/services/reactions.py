@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
+from automation.marketing.models import EmailKind, EmailSend, EventReceipt
+from automation.models import ExitReason
 from crm.models import (
     Contact,
     Deal,
@@ -19,9 +21,6 @@ from crm.models import (
     Lead,
     Purchase,
 )
-
-from automation.marketing.models import EmailKind, EmailSend, EventReceipt
-from automation.models import ExitReason
 
 from .enrollments import contact_enrollments_exit, welcome_enroll
 from .scoring import score_refresh

@@ -13,14 +13,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from automation.marketing.models import ContactScore, LeadHandoff, ScoringModel, ScoringRule
+from automation.marketing.scoring import contacts_with_scores, scoring_model_get
+from automation.services.round_robin import round_robin_next
 from crm.models import ActivityKind, Lead, LeadStatus, Role, User
 from crm.services.activities import activity_create
 from crm.services.common import apply_fields, model_save
 from crm.services.leads import lead_hand_off, lead_update
-
-from automation.marketing.models import ContactScore, LeadHandoff, ScoringModel, ScoringRule
-from automation.marketing.scoring import contacts_with_scores, scoring_model_get
-from automation.services.round_robin import round_robin_next
 
 OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING)
 

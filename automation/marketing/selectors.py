@@ -1,0 +1,135 @@
+"""Reads of the marketing app for the pages, the API and other apps."""
+
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from automation.models import Enrollment, EnrollmentStatus
+from crm.models import Campaign, Contact, Deal, DealStatus, Purchase
+
+from .abtest import winner
+from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
+from .segmenting import segment_contacts
+
+METRICS = ("sent", "opened", "clicked", "replied", "converted")
+
+
+def contact_email_sends(contact: Contact) -> QuerySet[EmailSend]:
+    """Every marketing email recorded for the contact, newest first (for the timeline)."""
+    return (
+        EmailSend.objects.filter(contact=contact)
+        .select_related("campaign", "step", "variant")
+        .order_by("-created_at", "-id")
+    )
+
+
+def campaign_steps(campaign: Campaign) -> QuerySet[CampaignStep]:
+    return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants")
+
+
+def segment_list() -> QuerySet[Segment]:
+    return Segment.objects.select_related("created_by").order_by("name", "id")
+
+
+def segment_count(segment: Segment) -> int:
+    return segment_contacts(match=segment.match, conditions=segment.conditions).count()
+
+
+def _metric_counts(**extra) -> dict:
+    return {
+        "sent": Count("pk", filter=Q(sent_at__isnull=False)),
+        "opened": Count("pk", filter=Q(opened_at__isnull=False)),
+        "clicked": Count("pk", filter=Q(clicked_at__isnull=False)),
+        "replied": Count("pk", filter=Q(replied_at__isnull=False)),
+        "converted": Count("pk", filter=Q(converted_at__isnull=False)),
+        **extra,
+    }
+
+
+def variant_results(campaign: Campaign) -> list[dict]:
+    """Per email step, per variant: sent, opened, clicked, replied, converted (one query),
+    with the winner of each metric when the difference is significant."""
+    rows = (
+        EmailSend.objects.filter(campaign=campaign, kind=EmailKind.CAMPAIGN, step__isnull=False)
+        .order_by()
+        .values("step_id", "variant_id", "variant_label")
+        .annotate(**_metric_counts())
+    )
+    by_step: dict[int, list[dict]] = {}
+    for row in rows:
+        by_step.setdefault(row["step_id"], []).append(
+            {
+                "variant": row["variant_id"],
+                "label": row["variant_label"],
+                **{m: row[m] for m in METRICS},
+            }
+        )
+    results = []
+    for step in (
+        CampaignStep.objects.filter(campaign=campaign, kind=StepKind.EMAIL)
+        .order_by("position")
+        .prefetch_related("variants")
+    ):
+        variants = sorted(by_step.get(step.pk, []), key=lambda r: r["label"])
+        known = {r["variant"] for r in variants}
+        for variant in step.variants.all():
+            if variant.pk not in known:
+                variants.append(
+                    {"variant": variant.pk, "label": variant.label, **dict.fromkeys(METRICS, 0)}
+                )
+        subjects = {v.pk: v.subject for v in step.variants.all()}
+        for row in variants:
+            row["subject"] = subjects.get(row["variant"], "")
+            for metric in METRICS[1:]:
+                row[f"{metric}_rate"] = (100.0 * row[metric] / row["sent"]) if row["sent"] else None
+        variants.sort(key=lambda r: r["label"])
+        winners = {metric: winner(variants, metric) for metric in METRICS[1:]}
+        results.append({"step": step, "variants": variants, "winners": winners})
+    return results
+
+
+def campaign_report(campaign: Campaign) -> dict:
+    """Enrolled, sent, opened, clicked, replied, converted and revenue of one campaign.
+
+    Converted counts enrollments whose contact won a deal or bought after enrolling;
+    revenue sums those contacts' purchases after they enrolled (or attributed to it).
+    """
+    enrollments = Enrollment.objects.filter(campaign=campaign)
+    counts = enrollments.aggregate(
+        enrolled=Count("pk"),
+        active=Count("pk", filter=Q(status=EnrollmentStatus.ACTIVE)),
+        completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
+        exited=Count("pk", filter=Q(status=EnrollmentStatus.EXITED)),
+    )
+    sends = EmailSend.objects.filter(campaign=campaign, kind=EmailKind.CAMPAIGN).aggregate(
+        **_metric_counts()
+    )
+    enrolled_before = Enrollment.objects.filter(
+        campaign=campaign, contact=OuterRef("contact"), enrolled_at__lte=OuterRef("purchased_at")
+    )
+    revenue = Purchase.objects.filter(Q(campaign=campaign) | Q(Exists(enrolled_before))).aggregate(
+        total=Coalesce(
+            Sum("amount"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2)
+        )
+    )["total"]
+    won_after = Deal.objects.filter(
+        contact=OuterRef("contact"), status=DealStatus.WON, closed_at__gte=OuterRef("enrolled_at")
+    )
+    bought_after = Purchase.objects.filter(
+        contact=OuterRef("contact"), purchased_at__gte=OuterRef("enrolled_at")
+    )
+    converted = enrollments.filter(Q(Exists(won_after)) | Q(Exists(bought_after))).count()
+    return {**counts, **sends, "converted_contacts": converted, "revenue": revenue}
+
+
+def campaign_overview() -> QuerySet[Campaign]:
+    """Campaigns with their enrollment counts and steps (for the list page, one query)."""
+    return (
+        Campaign.objects.select_related("owner", "plan")
+        .annotate(
+            active_enrollments=Count(
+                "enrollments", filter=Q(enrollments__status=EnrollmentStatus.ACTIVE), distinct=True
+            ),
+            step_count=Count("steps", distinct=True),
+        )
+        .order_by("name")
+    )
