@@ -325,3 +325,48 @@ def test_delete_a_deal(manager, api_as, world):  # noqa: F811
 
     assert api_as(manager).delete(f"/api/deals/{deal.pk}/").status_code == 204
     assert not Deal.objects.filter(pk=deal.pk).exists()
+
+
+def test_a_pipeline_or_stage_in_use_cannot_be_deleted(admin_user, api_as, world):  # noqa: F811
+    deal_create(actor=admin_user, title="x", stage=world.stages[0])
+    client = api_as(admin_user)
+
+    stage = client.delete(f"/api/stages/{world.stages[0].pk}/")
+    pipeline = client.delete(f"/api/pipelines/{world.pipeline.pk}/")
+    unused = client.delete(f"/api/stages/{world.stages[3].pk}/")
+
+    assert stage.status_code == 400
+    assert stage.data["non_field_errors"] == ["This is still used by: deals."]
+    assert pipeline.status_code == 400
+    assert unused.status_code == 204
+
+
+def test_pipelines_list_their_stages_in_order(rep, api_as, world):  # noqa: F811
+    response = api_as(rep).get(f"/api/pipelines/{world.pipeline.pk}/")
+
+    assert [s["name"] for s in response.data["stages"]] == [
+        "Qualified",
+        "Needs analysis",
+        "Proposal",
+        "Negotiation",
+    ]
+    assert response.data["is_default"] is True
+
+
+def test_stage_filter_and_invalid_probability(admin_user, api_as, world):  # noqa: F811
+    client = api_as(admin_user)
+    _, other = pipeline_with_stages(names=("Only",))
+
+    listed = client.get(f"/api/stages/?pipeline={other[0].pipeline_id}")
+    bad = client.post(
+        "/api/stages/",
+        {"pipeline": world.pipeline.pk, "name": "Over", "win_probability": 101},
+        format="json",
+    )
+    duplicate = client.post(
+        "/api/stages/", {"pipeline": world.pipeline.pk, "name": "Qualified"}, format="json"
+    )
+
+    assert [row["id"] for row in listed.data["results"]] == [other[0].pk]
+    assert bad.status_code == 400 and list(bad.data) == ["win_probability"]
+    assert duplicate.status_code == 400 and list(duplicate.data) == ["non_field_errors"]
