@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Notification
+from crm.models import Notification, User
 from crm.services.common import model_save
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
@@ -137,8 +137,6 @@ def _default_owner(data: dict, *, actor) -> None:
         return
     if data["scope_type"] == ScopeType.REP and str(data.get("scope_id")) != str(actor.pk):
         # A rep's goal belongs to that rep, who is the one notified when it slips.
-        from crm.models import User
-
         data["owner"] = User.objects.filter(pk=data["scope_id"]).first() or actor
     else:
         data["owner"] = actor
