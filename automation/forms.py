@@ -33,6 +33,7 @@ class RuleBuilder:
         self.conditions = list(conditions)
         self.actions = list(actions)
         self.errors = errors or {}
+        self.failed = bool(self.errors)
 
     @classmethod
     def from_rule(cls, rule: Rule) -> "RuleBuilder":
@@ -108,7 +109,10 @@ class RuleBuilder:
 
     def set_errors(self, structured: dict) -> None:
         """Spread the service's errors over the rows they belong to (blank rows skipped)."""
+        self.failed = True
         errors = dict(structured)
+        if not self.name:
+            errors.setdefault("name", [_("Give the rule a name.")])
         for key, rows in (("conditions", self.conditions), ("actions", self.actions)):
             value = errors.get(key)
             if isinstance(value, list) and value and isinstance(value[0], dict):

@@ -4,12 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from automation.engine import event_handle
+from automation.models import Enrollment, Rule, Run
 from crm.models import Activity, Campaign, DomainEvent
 from crm.services.deals import deal_create
 from crm.tests.factories import CampaignFactory, ContactFactory
-
-from automation.engine import event_handle
-from automation.models import Enrollment, Rule, Run
 
 pytestmark = pytest.mark.django_db
 

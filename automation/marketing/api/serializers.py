@@ -1,0 +1,208 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.models import Campaign, Contact
+
+from automation.marketing.models import (
+    CampaignPlan,
+    CampaignStep,
+    DiscountCode,
+    DiscountReason,
+    EmailSend,
+    NpsSurvey,
+    ScoringModel,
+    ScoringRule,
+    Segment,
+    StepKind,
+    StepVariant,
+    WaitUnit,
+)
+
+
+class VariantSerializer(serializers.ModelSerializer):
+    step = serializers.PrimaryKeyRelatedField(queryset=CampaignStep.objects.all())
+    label = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+    class Meta:
+        model = StepVariant
+        fields = ["id", "step", "label", "subject", "body", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class NestedVariantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepVariant
+        fields = ["id", "label", "subject", "body"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    position = serializers.IntegerField(min_value=1, required=False)
+    wait_amount = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+    wait_unit = serializers.ChoiceField(choices=WaitUnit.choices, required=False, allow_blank=True)
+    variants = NestedVariantSerializer(many=True, read_only=True)
+    subject = serializers.CharField(
+        write_only=True, required=False, max_length=300, help_text=_("Email steps: variant A's subject.")
+    )
+    body = serializers.CharField(
+        write_only=True, required=False, help_text=_("Email steps: variant A's body (a template).")
+    )
+
+    class Meta:
+        model = CampaignStep
+        fields = [
+            "id",
+            "campaign",
+            "position",
+            "kind",
+            "wait_amount",
+            "wait_unit",
+            "variants",
+            "subject",
+            "body",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        if self.instance is None and kind == StepKind.EMAIL:
+            for name in ("subject", "body"):
+                if not attrs.get(name):
+                    raise serializers.ValidationError({name: _("An email step needs this.")})
+        if self.instance is None and kind == StepKind.WAIT:
+            if not attrs.get("wait_amount") or not attrs.get("wait_unit"):
+                raise serializers.ValidationError(
+                    {"wait_amount": _("A wait step needs wait_amount and wait_unit.")}
+                )
+        return attrs
+
+
+class CampaignPlanSerializer(serializers.ModelSerializer):
+    audience = serializers.PrimaryKeyRelatedField(
+        queryset=Segment.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = CampaignPlan
+        fields = ["campaign", "welcome_series", "audience", "updated_at"]
+        read_only_fields = ["campaign", "updated_at"]
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    conditions = serializers.JSONField(
+        required=False,
+        help_text=_('[{"field": "tag", "operator": "has", "value": "vip"}]; see /api/segments/fields/.'),
+    )
+
+    class Meta:
+        model = Segment
+        fields = ["id", "name", "description", "match", "conditions", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+
+class SegmentPreviewSerializer(serializers.Serializer):
+    match = serializers.ChoiceField(choices=["all", "any"], default="all")
+    conditions = serializers.JSONField(default=list)
+
+
+class SegmentEnrollSerializer(serializers.Serializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+
+
+class ScoringModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScoringModel
+        fields = [
+            "threshold",
+            "half_life_days",
+            "lookback_days",
+            "max_score",
+            "handoff_team",
+            "followup_due_hours",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {"lookback_days": {"min_value": 1, "max_value": 730}}
+
+
+class ScoringRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScoringRule
+        fields = ["id", "kind", "field", "value", "points", "cap", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"points": {"min_value": -1000, "max_value": 1000}}
+
+
+class EmailSendSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailSend
+        fields = [
+            "id",
+            "kind",
+            "contact",
+            "enrollment",
+            "campaign",
+            "step",
+            "variant",
+            "variant_label",
+            "to",
+            "subject",
+            "body_text",
+            "created_at",
+            "sent_at",
+            "opened_at",
+            "clicked_at",
+            "replied_at",
+            "converted_at",
+        ]
+        read_only_fields = fields
+
+
+class DiscountCodeSerializer(serializers.ModelSerializer):
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+    valid_days = serializers.IntegerField(min_value=1, max_value=365, default=30, write_only=True)
+    reason = serializers.ChoiceField(choices=DiscountReason.choices, default=DiscountReason.MANUAL)
+    key = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text=_("The occasion, e.g. anniversary:2025; asking twice returns the same code."),
+    )
+
+    class Meta:
+        model = DiscountCode
+        fields = [
+            "id",
+            "code",
+            "contact",
+            "reason",
+            "key",
+            "percent_off",
+            "valid_days",
+            "expires_on",
+            "created_at",
+            "redeemed_at",
+        ]
+        read_only_fields = ["code", "expires_on", "created_at", "redeemed_at"]
+        extra_kwargs = {"percent_off": {"min_value": 1, "max_value": 100}}
+
+
+class NpsSurveySerializer(serializers.ModelSerializer):
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+    valid_days = serializers.IntegerField(min_value=1, max_value=365, default=14, write_only=True)
+    scale = serializers.ChoiceField(choices=[10, 5], default=10)
+
+    class Meta:
+        model = NpsSurvey
+        fields = [
+            "id",
+            "contact",
+            "scale",
+            "valid_days",
+            "created_at",
+            "expires_at",
+            "responded_at",
+            "response",
+        ]
+        read_only_fields = ["created_at", "expires_at", "responded_at", "response"]

@@ -1,0 +1,143 @@
+"""Browser forms of the marketing editors; writes still go through the services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Campaign
+
+from .models import (
+    CampaignPlan,
+    RuleKind,
+    ScoringModel,
+    ScoringRule,
+    Segment,
+    StepKind,
+    StepVariant,
+    WaitUnit,
+)
+from .scoring import BEHAVIOURS
+from .scoring import FIELD_CHOICES as SCORING_FIELD_CHOICES
+from .segmenting import FIELD_CHOICES, OPERATOR_CHOICES
+
+
+def apply_service_error(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, next to the field it names if any."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "channel", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class StepForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Step"), choices=StepKind.choices)
+    wait_amount = forms.IntegerField(label=_("Wait"), min_value=1, max_value=3650, required=False)
+    wait_unit = forms.ChoiceField(
+        label=_("Unit"), choices=WaitUnit.choices, required=False, initial=WaitUnit.DAYS
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
+    body = forms.CharField(
+        label=_("Body"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=StepVariant._meta.get_field("body").help_text,
+    )
+    position = forms.IntegerField(
+        label=_("Insert at position"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: at the end."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == StepKind.WAIT:
+            if not data.get("wait_amount"):
+                self.add_error("wait_amount", _("Say how long to wait."))
+            if not data.get("wait_unit"):
+                self.add_error("wait_unit", _("Choose hours or days."))
+        elif data.get("kind") == StepKind.EMAIL:
+            if not data.get("subject"):
+                self.add_error("subject", _("An email needs a subject."))
+            if not data.get("body"):
+                self.add_error("body", _("An email needs a body."))
+        return data
+
+
+class WaitForm(forms.Form):
+    wait_amount = forms.IntegerField(label=_("Wait"), min_value=1, max_value=3650)
+    wait_unit = forms.ChoiceField(label=_("Unit"), choices=WaitUnit.choices)
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = StepVariant
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = CampaignPlan
+        fields = ["welcome_series", "audience"]
+
+
+class EnrollSegmentForm(forms.Form):
+    segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.order_by("name"))
+
+
+class SegmentForm(forms.ModelForm):
+    class Meta:
+        model = Segment
+        fields = ["name", "description", "match"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ConditionForm(forms.Form):
+    field = forms.ChoiceField(label=_("Field"), choices=FIELD_CHOICES)
+    operator = forms.ChoiceField(label=_("Operator"), choices=OPERATOR_CHOICES)
+    value = forms.CharField(label=_("Value"), max_length=120, required=False)
+
+
+ConditionFormSet = forms.formset_factory(ConditionForm, extra=0, can_delete=True, max_num=20)
+
+
+class ScoringModelForm(forms.ModelForm):
+    class Meta:
+        model = ScoringModel
+        fields = [
+            "threshold",
+            "half_life_days",
+            "lookback_days",
+            "max_score",
+            "handoff_team",
+            "followup_due_hours",
+        ]
+
+
+class ScoringRuleForm(forms.ModelForm):
+    field = forms.ChoiceField(label=_("Attribute or behaviour"), choices=SCORING_FIELD_CHOICES)
+
+    class Meta:
+        model = ScoringRule
+        fields = ["field", "value", "points", "cap"]
+
+    def clean(self):
+        data = super().clean()
+        # The kind follows from the field picked; the form offers both in one list.
+        if data.get("field"):
+            self.instance.kind = (
+                RuleKind.BEHAVIOUR if data["field"] in BEHAVIOURS else RuleKind.ATTRIBUTE
+            )
+        return data

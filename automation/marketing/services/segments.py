@@ -1,0 +1,27 @@
+from django.db import transaction
+
+from crm.services.common import apply_fields, model_save
+
+from automation.marketing.models import Segment
+
+SEGMENT_FIELDS = {"name", "description", "match", "conditions"}
+
+
+@transaction.atomic
+def segment_create(*, actor, name: str, **data) -> Segment:
+    segment = Segment(name=name, created_by=actor if actor and actor.pk else None)
+    apply_fields(segment, data, SEGMENT_FIELDS)
+    return model_save(segment)  # clean() validates and normalises the conditions
+
+
+@transaction.atomic
+def segment_update(*, segment: Segment, actor, data: dict) -> Segment:
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    apply_fields(segment, data, SEGMENT_FIELDS)
+    return model_save(segment)
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment, actor) -> None:
+    # Campaigns using it as their audience keep running; their plan loses the audience.
+    segment.delete()

@@ -1,0 +1,78 @@
+"""The lead-scoring model editor: threshold, decay, caps and the point rules."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm import policies
+
+from automation.marketing.forms import ScoringModelForm, ScoringRuleForm, apply_service_error
+from automation.marketing.models import LeadHandoff, ScoringRule
+from automation.marketing.scoring import scoring_model_get
+from automation.marketing.services.scoring import (
+    scoring_model_update,
+    scoring_rule_create,
+    scoring_rule_delete,
+)
+
+from .access import marketing_view
+
+RECENT_HANDOFFS = 10
+
+
+@marketing_view()
+def scoring_editor(request):
+    model = scoring_model_get()
+    model_form = ScoringModelForm(instance=model, prefix="model")
+    rule_form = ScoringRuleForm(prefix="rule")
+    status = 200
+    if request.method == "POST":
+        if "save_model" in request.POST:
+            model_form = ScoringModelForm(request.POST, instance=model, prefix="model")
+            if model_form.is_valid():
+                try:
+                    with transaction.atomic():
+                        scoring_model_update(actor=request.user, data=model_form.cleaned_data)
+                except ValidationError as error:
+                    apply_service_error(model_form, error)
+                else:
+                    messages.success(request, _("Scoring model saved; scores update tonight or on the next event."))
+                    return redirect("marketing:scoring")
+        else:
+            rule_form = ScoringRuleForm(request.POST, prefix="rule")
+            if rule_form.is_valid():
+                data = {**rule_form.cleaned_data, "kind": rule_form.instance.kind}
+                try:
+                    with transaction.atomic():
+                        scoring_rule_create(actor=request.user, **data)
+                except ValidationError as error:
+                    apply_service_error(rule_form, error)
+                else:
+                    messages.success(request, _("Rule added."))
+                    return redirect("marketing:scoring")
+        status = 422
+    return render(
+        request,
+        "marketing/scoring.html",
+        {
+            "model_form": model_form,
+            "rule_form": rule_form,
+            "rules": ScoringRule.objects.order_by("kind", "field", "pk"),
+            "handoffs": LeadHandoff.objects.select_related("lead__contact", "owner")[:RECENT_HANDOFFS],
+            "can_write": policies.can_write(request.user, "campaigns"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@marketing_view(write=True)
+def scoring_rule_remove(request, pk):
+    rule = get_object_or_404(ScoringRule, pk=pk)
+    with transaction.atomic():
+        scoring_rule_delete(rule=rule, actor=request.user)
+    messages.success(request, _("Rule removed."))
+    return redirect("marketing:scoring")
