@@ -99,6 +99,10 @@
           var field = dialog.querySelector('[name="' + name + '"]');
           if (field) field.value = opener.dataset[key];
         });
+        if (opener.dataset.dialogTitle) {
+          var heading = dialog.querySelector("h2");
+          if (heading) heading.textContent = opener.dataset.dialogTitle;
+        }
         if (opener.dataset.dialogAction) {
           var form = dialog.querySelector("form");
           form.setAttribute("action", opener.dataset.dialogAction);
