@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("metrics.api.urls")),
     path("", include("goals.api.urls")),
     path("", include("automation.api.urls")),
+    path("", include("automation.marketing.api.urls")),
     path("", include("crm.importing.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -23,5 +24,6 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("automation.urls")),
     path("", include("crm.importing.urls")),
+    path("", include("automation.marketing.urls")),
     path("", include("crm.web.urls")),
 ]

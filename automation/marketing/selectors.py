@@ -2,6 +2,7 @@
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from automation.models import Enrollment, EnrollmentStatus
 from crm.models import Campaign, Contact, Deal, DealStatus, Purchase
@@ -11,6 +12,12 @@ from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
 from .segmenting import segment_contacts
 
 METRICS = ("sent", "opened", "clicked", "replied", "converted")
+METRIC_LABELS = {
+    "opened": _("opens"),
+    "clicked": _("clicks"),
+    "replied": _("replies"),
+    "converted": _("conversions"),
+}
 
 
 def contact_email_sends(contact: Contact) -> QuerySet[EmailSend]:
@@ -83,7 +90,12 @@ def variant_results(campaign: Campaign) -> list[dict]:
                 row[f"{metric}_rate"] = (100.0 * row[metric] / row["sent"]) if row["sent"] else None
         variants.sort(key=lambda r: r["label"])
         winners = {metric: winner(variants, metric) for metric in METRICS[1:]}
-        results.append({"step": step, "variants": variants, "winners": winners})
+        called = [
+            {**win, "metric": metric, "metric_label": METRIC_LABELS[metric]}
+            for metric, win in winners.items()
+            if win is not None
+        ]
+        results.append({"step": step, "variants": variants, "winners": winners, "called": called})
     return results
 
 

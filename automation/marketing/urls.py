@@ -12,11 +12,21 @@ pages = [
     path("campaigns/<int:pk>/", campaigns.campaign_editor, name="campaign"),
     path("campaigns/<int:pk>/report/", campaigns.campaign_report, name="campaign_report"),
     path("campaigns/<int:pk>/steps/", campaigns.step_add, name="step_add"),
-    path("campaigns/<int:pk>/steps/<int:step_id>/wait/", campaigns.step_wait_edit, name="step_wait"),
+    path(
+        "campaigns/<int:pk>/steps/<int:step_id>/wait/", campaigns.step_wait_edit, name="step_wait"
+    ),
     path("campaigns/<int:pk>/steps/<int:step_id>/move/", campaigns.step_reorder, name="step_move"),
-    path("campaigns/<int:pk>/steps/<int:step_id>/delete/", campaigns.step_remove, name="step_delete"),
-    path("campaigns/<int:pk>/steps/<int:step_id>/variants/", campaigns.variant_add, name="variant_add"),
-    path("campaigns/<int:pk>/variants/<int:variant_id>/", campaigns.variant_edit, name="variant_edit"),
+    path(
+        "campaigns/<int:pk>/steps/<int:step_id>/delete/", campaigns.step_remove, name="step_delete"
+    ),
+    path(
+        "campaigns/<int:pk>/steps/<int:step_id>/variants/",
+        campaigns.variant_add,
+        name="variant_add",
+    ),
+    path(
+        "campaigns/<int:pk>/variants/<int:variant_id>/", campaigns.variant_edit, name="variant_edit"
+    ),
     path(
         "campaigns/<int:pk>/variants/<int:variant_id>/delete/",
         campaigns.variant_remove,

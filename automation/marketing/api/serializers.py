@@ -1,8 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from crm.models import Campaign, Contact
-
 from automation.marketing.models import (
     CampaignPlan,
     CampaignStep,
@@ -17,6 +15,7 @@ from automation.marketing.models import (
     StepVariant,
     WaitUnit,
 )
+from crm.models import Campaign, Contact
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -38,11 +37,16 @@ class NestedVariantSerializer(serializers.ModelSerializer):
 class StepSerializer(serializers.ModelSerializer):
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
     position = serializers.IntegerField(min_value=1, required=False)
-    wait_amount = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+    wait_amount = serializers.IntegerField(
+        min_value=1, max_value=3650, required=False, allow_null=True
+    )
     wait_unit = serializers.ChoiceField(choices=WaitUnit.choices, required=False, allow_blank=True)
     variants = NestedVariantSerializer(many=True, read_only=True)
     subject = serializers.CharField(
-        write_only=True, required=False, max_length=300, help_text=_("Email steps: variant A's subject.")
+        write_only=True,
+        required=False,
+        max_length=300,
+        help_text=_("Email steps: variant A's subject."),
     )
     body = serializers.CharField(
         write_only=True, required=False, help_text=_("Email steps: variant A's body (a template).")
@@ -71,11 +75,11 @@ class StepSerializer(serializers.ModelSerializer):
             for name in ("subject", "body"):
                 if not attrs.get(name):
                     raise serializers.ValidationError({name: _("An email step needs this.")})
-        if self.instance is None and kind == StepKind.WAIT:
-            if not attrs.get("wait_amount") or not attrs.get("wait_unit"):
-                raise serializers.ValidationError(
-                    {"wait_amount": _("A wait step needs wait_amount and wait_unit.")}
-                )
+        missing_wait = not attrs.get("wait_amount") or not attrs.get("wait_unit")
+        if self.instance is None and kind == StepKind.WAIT and missing_wait:
+            raise serializers.ValidationError(
+                {"wait_amount": _("A wait step needs wait_amount and wait_unit.")}
+            )
         return attrs
 
 
@@ -93,12 +97,23 @@ class CampaignPlanSerializer(serializers.ModelSerializer):
 class SegmentSerializer(serializers.ModelSerializer):
     conditions = serializers.JSONField(
         required=False,
-        help_text=_('[{"field": "tag", "operator": "has", "value": "vip"}]; see /api/segments/fields/.'),
+        help_text=_(
+            '[{"field": "tag", "operator": "has", "value": "vip"}]; see /api/segments/fields/.'
+        ),
     )
 
     class Meta:
         model = Segment
-        fields = ["id", "name", "description", "match", "conditions", "created_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "match",
+            "conditions",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_by", "created_at", "updated_at"]
 
 

@@ -1,8 +1,7 @@
 from django.db import transaction
 
-from crm.services.common import apply_fields, model_save
-
 from automation.marketing.models import Segment
+from crm.services.common import apply_fields, model_save
 
 SEGMENT_FIELDS = {"name", "description", "match", "conditions"}
 

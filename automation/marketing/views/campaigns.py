@@ -8,9 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import policies
-from crm.models import Campaign
-
 from automation.marketing import selectors
 from automation.marketing.forms import (
     CampaignForm,
@@ -37,6 +34,8 @@ from automation.marketing.services.enrollments import campaign_enroll_segment
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.campaigns import campaign_create
 from automation.services.enrollments import enrollment_exit
+from crm import policies
+from crm.models import Campaign
 
 from .access import marketing_view
 
@@ -150,7 +149,9 @@ def step_add(request, pk):
 
 
 def _step(pk, step_id) -> CampaignStep:
-    return get_object_or_404(CampaignStep.objects.select_related("campaign"), pk=step_id, campaign_id=pk)
+    return get_object_or_404(
+        CampaignStep.objects.select_related("campaign"), pk=step_id, campaign_id=pk
+    )
 
 
 @require_POST
@@ -257,9 +258,7 @@ def plan_edit(request, pk):
     return _run(
         request,
         campaign,
-        lambda: campaign_plan_update(
-            campaign=campaign, actor=request.user, data=form.cleaned_data
-        ),
+        lambda: campaign_plan_update(campaign=campaign, actor=request.user, data=form.cleaned_data),
         _("Settings saved."),
         invalid_context={"plan_form": form},
     )

@@ -12,8 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from crm.models import Contact
-
 from automation.marketing.services.emails import (
     contact_unsubscribe,
     email_click_record,
@@ -21,13 +19,14 @@ from automation.marketing.services.emails import (
 )
 from automation.marketing.services.offers import SurveyClosed, nps_survey_answer, nps_survey_open
 from automation.marketing.tokens import contact_from_unsubscribe_token, email_from_token
+from crm.models import Contact
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
 @never_cache
 def email_open(request, token):
-    """The 1×1 pixel: always the image (a bad token must not tell anything), open recorded."""
+    """The 1x1 pixel: always the image (a bad token must not tell anything), open recorded."""
     send_id = email_from_token(token)
     if send_id is not None:
         email_open_record(send_id=send_id)
@@ -68,7 +67,9 @@ def nps_survey(request, token):
         survey = nps_survey_open(token=token)
     except SurveyClosed as closed:
         status = 404 if closed.reason == "unknown" else 410
-        return render(request, "marketing/public/nps_closed.html", {"reason": closed.reason}, status=status)
+        return render(
+            request, "marketing/public/nps_closed.html", {"reason": closed.reason}, status=status
+        )
     error = None
     if request.method == "POST":
         try:
@@ -80,7 +81,10 @@ def nps_survey(request, token):
                 nps_survey_answer(token=token, score=score, comment=request.POST.get("comment", ""))
             except SurveyClosed as closed:
                 return render(
-                    request, "marketing/public/nps_closed.html", {"reason": closed.reason}, status=410
+                    request,
+                    "marketing/public/nps_closed.html",
+                    {"reason": closed.reason},
+                    status=410,
                 )
             except ValidationError:
                 error = "score"

@@ -7,8 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import policies
-
 from automation.marketing.forms import ScoringModelForm, ScoringRuleForm, apply_service_error
 from automation.marketing.models import LeadHandoff, ScoringRule
 from automation.marketing.scoring import scoring_model_get
@@ -17,6 +15,7 @@ from automation.marketing.services.scoring import (
     scoring_rule_create,
     scoring_rule_delete,
 )
+from crm import policies
 
 from .access import marketing_view
 
@@ -39,7 +38,10 @@ def scoring_editor(request):
                 except ValidationError as error:
                     apply_service_error(model_form, error)
                 else:
-                    messages.success(request, _("Scoring model saved; scores update tonight or on the next event."))
+                    messages.success(
+                        request,
+                        _("Scoring model saved; scores update tonight or on the next event."),
+                    )
                     return redirect("marketing:scoring")
         else:
             rule_form = ScoringRuleForm(request.POST, prefix="rule")
@@ -61,7 +63,9 @@ def scoring_editor(request):
             "model_form": model_form,
             "rule_form": rule_form,
             "rules": ScoringRule.objects.order_by("kind", "field", "pk"),
-            "handoffs": LeadHandoff.objects.select_related("lead__contact", "owner")[:RECENT_HANDOFFS],
+            "handoffs": LeadHandoff.objects.select_related("lead__contact", "owner")[
+                :RECENT_HANDOFFS
+            ],
             "can_write": policies.can_write(request.user, "campaigns"),
         },
         status=status,

@@ -8,13 +8,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import policies
-
 from automation.marketing import selectors
 from automation.marketing.forms import ConditionFormSet, SegmentForm, apply_service_error
 from automation.marketing.models import Segment
-from automation.marketing.segmenting import check_segment_conditions, segment_contacts, segment_describe
+from automation.marketing.segmenting import (
+    check_segment_conditions,
+    segment_contacts,
+    segment_describe,
+)
 from automation.marketing.services.segments import segment_create, segment_delete, segment_update
+from crm import policies
 
 from .access import marketing_view
 
@@ -23,7 +26,11 @@ PREVIEW_CONTACTS = 5
 
 def _conditions(formset) -> list[dict]:
     return [
-        {"field": f.cleaned_data["field"], "operator": f.cleaned_data["operator"], "value": f.cleaned_data.get("value", "")}
+        {
+            "field": f.cleaned_data["field"],
+            "operator": f.cleaned_data["operator"],
+            "value": f.cleaned_data.get("value", ""),
+        }
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
@@ -66,7 +73,11 @@ def segment_edit(request, pk=None):
         status = 422
     else:
         form = SegmentForm(instance=segment)
-        initial = segment.conditions if segment else [{"field": "lifecycle", "operator": "is", "value": "lead"}]
+        initial = (
+            segment.conditions
+            if segment
+            else [{"field": "lifecycle", "operator": "is", "value": "lead"}]
+        )
         formset = ConditionFormSet(prefix="c", initial=initial)
         status = 200
     audience = None
