@@ -50,6 +50,8 @@ venv-dev: $(DEV_STAMP)
 # broker under var/; with them: PostgreSQL and Redis. Ctrl-C stops all three processes.
 run: export DJANGO_SETTINGS_MODULE = crm.settings.local
 run: export GOALPOST_PORT = $(PORT)
+# The Procfile's `python` and `celery` are the virtualenv's.
+run: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 run: $(RUNTIME_STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
