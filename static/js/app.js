@@ -16,6 +16,17 @@
     }
   });
 
+  // Search forms push their query into the address bar: keep it short and shareable.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.verb !== "get" || !form.matches || !form.matches("form[role=search]")) return;
+    var data = event.detail.formData;
+    if (!data) return;
+    var empty = [];
+    data.forEach(function (value, key) { if (value === "") empty.push(key); });
+    empty.forEach(function (key) { data.delete(key); });
+  });
+
   // A request htmx could not swap (403, 404, 500, network): say so instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;

@@ -34,7 +34,7 @@ def _drag(page, card, target_list):
 
 
 def test_rep_logs_in_and_drags_a_deal_to_the_next_stage(page, live_server, rep, board_setup):
-    pipeline, stages, deal = board_setup
+    _pipeline, stages, deal = board_setup
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/?next=/pipeline/")
     page.get_by_label("Username").fill("rep1")
@@ -67,7 +67,7 @@ def test_rep_logs_in_and_drags_a_deal_to_the_next_stage(page, live_server, rep, 
 
 
 def test_refused_move_snaps_back_with_the_reason(browser_login, live_server, rep, board_setup):
-    pipeline, stages, deal = board_setup
+    _pipeline, stages, deal = board_setup
     page = browser_login(rep)
     page.goto(f"{live_server.url}/pipeline/")
     card = page.locator(f'[data-deal-id="{deal.pk}"]')
