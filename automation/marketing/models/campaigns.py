@@ -128,8 +128,8 @@ class EnrollmentProgress(models.Model):
 
     Due work lives here, in the database, and a beat tick every minute runs what is due:
     nothing waits in the broker for days, so a restart or a lost message loses nothing.
-    `cursor` is the position of the last step done; the next step is the first one after it,
-    so steps can be edited, added and reordered while enrollments run.
+    The next step is the first one after `last_step` in the campaign's current order, so
+    steps can be edited, inserted and reordered while enrollments run.
     """
 
     enrollment = models.OneToOneField(
@@ -138,7 +138,16 @@ class EnrollmentProgress(models.Model):
         on_delete=models.CASCADE,
         related_name="progress",
     )
-    cursor = models.PositiveIntegerField(_("last step done"), default=0)
+    last_step = models.ForeignKey(
+        CampaignStep,
+        verbose_name=_("last step done"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The last step's position when it was done: where to continue if that step is gone.
+    cursor = models.PositiveIntegerField(_("last position done"), default=0)
     next_due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -9,7 +9,13 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from automation.marketing.models import CampaignPlan, CampaignStep, StepKind, StepVariant
+from automation.marketing.models import (
+    CampaignPlan,
+    CampaignStep,
+    EnrollmentProgress,
+    StepKind,
+    StepVariant,
+)
 from automation.marketing.rendering import check_template
 from crm.models import Campaign
 from crm.services.common import apply_fields, model_save
@@ -119,6 +125,11 @@ def step_move(*, step: CampaignStep, actor, position: int) -> CampaignStep:
 def step_delete(*, step: CampaignStep, actor) -> None:
     campaign = step.campaign
     steps = _lock_steps(campaign)
+    # Enrollments that just did this step continue after the step before it.
+    previous = next((s for s in reversed(steps) if s.position < step.position), None)
+    EnrollmentProgress.objects.filter(last_step=step).update(
+        last_step=previous, cursor=previous.position if previous else 0
+    )
     step.delete()
     _renumber([s for s in steps if s.pk != step.pk])
 

@@ -110,22 +110,28 @@ def enrollment_advance(*, progress_id: int, now=None) -> int:
             progress.save(update_fields=["next_due_at", "updated_at"])
             return 0
         sent = 0
+        after = progress.cursor
+        if progress.last_step_id is not None:
+            after = (
+                CampaignStep.objects.filter(pk=progress.last_step_id)
+                .values_list("position", flat=True)
+                .first()
+            ) or after
         steps = (
-            CampaignStep.objects.filter(
-                campaign_id=enrollment.campaign_id, position__gt=progress.cursor
-            )
+            CampaignStep.objects.filter(campaign_id=enrollment.campaign_id, position__gt=after)
             .order_by("position")
             .prefetch_related("variants")
         )
+        fields = ["last_step", "cursor", "next_due_at", "updated_at"]
         for step in steps:
-            progress.cursor = step.position
+            progress.last_step, progress.cursor = step, step.position
             if step.kind == StepKind.WAIT:
                 progress.next_due_at = now + step.delay
-                progress.save(update_fields=["cursor", "next_due_at", "updated_at"])
+                progress.save(update_fields=fields)
                 return sent
             sent += _send_step(enrollment=enrollment, step=step)
         progress.next_due_at = None
-        progress.save(update_fields=["cursor", "next_due_at", "updated_at"])
+        progress.save(update_fields=fields)
         enrollment_complete(enrollment=enrollment)
         return sent
 
