@@ -44,7 +44,9 @@ def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False
     failure is written to the run log instead and the event counts as processed.
     """
     event = DomainEvent.objects.filter(pk=event_id).first()
-    if event is None or event.processed_at is not None or not event.automate:
+    # processed_at is not a shortcut here: other handlers share the event, and the run
+    # rows below are what makes a second delivery harmless.
+    if event is None or not event.automate:
         return
     first_error = None
     for rule in rules_for_event(event.kind):

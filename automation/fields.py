@@ -178,4 +178,5 @@ EVENT_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("old_score", _("Previous lead score"), NUMBER, _payload("old_score")),
     ),
     "contact.tagged": (Field("tag", _("Tag added"), TEXT, _payload("tag")),),
+    "contact.anniversary": (Field("years", _("Years as a customer"), NUMBER, _payload("years")),),
 }

@@ -65,3 +65,11 @@ def outbound_emails_sweep_task():
     )
     for email_id in pending.values_list("pk", flat=True)[:500]:
         outbound_email_send_task.delay(email_id)
+
+
+@shared_task(ignore_result=True)
+def calendar_events_daily_task():
+    """Renewal-due and anniversary events for today (idempotent per day)."""
+    from .services.calendar_events import calendar_events_emit
+
+    calendar_events_emit(day=timezone.localdate())

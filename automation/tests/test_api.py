@@ -253,5 +253,4 @@ def test_registry_lists_fields_per_trigger(manager, rep, api_as):
         "title",
     ]
     assert body["operators_by_type"]["number"] == ["eq", "ne", "gt", "gte", "lt", "lte", "in"]
-    assert "send_nps_survey" not in {a["type"] for a in body["actions"]}
     assert api_as(rep).get("/api/automation/registry/").status_code == 403

@@ -192,6 +192,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Renewal-due and customer-anniversary events, once a day (a rerun emits nothing new).
+    "automation-calendar-events": {
+        "task": "automation.tasks.calendar_events_daily_task",
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"expires": 12 * 60 * 60},
+    },
 }
 KPI_SNAPSHOT_CRONTAB = crontab(
     hour=env.int("KPI_SNAPSHOT_HOUR", default=2), minute=env.int("KPI_SNAPSHOT_MINUTE", default=0)
