@@ -170,10 +170,13 @@ class RowCleaner:
             if mapping.get(header) in self.specs
         ]
         self.header_for = {spec.name: header for _i, header, spec in self.columns}
+        # Resolved once: looking a model field up per cell costs more than cleaning it.
+        self.model_fields = {spec.name: model_field(spec) for _i, _h, spec in self.columns}
         self._users = None
         self._pipelines = None
         self._stages = None
         self._campaigns = None
+        self._choice_maps: dict[str, dict[str, str]] = {}
 
     # --- lookups, loaded on first use -----------------------------------------------
     def _user_index(self) -> dict[str, User]:
@@ -235,9 +238,10 @@ class RowCleaner:
     def _clean_value(self, row: CleanRow, spec: ImportField, raw, text: str) -> None:
         handler = getattr(self, f"_clean_{spec.type}")
         value = handler(spec, raw, text)
-        column = model_field(spec)
+        column = self.model_fields[spec.name]
         if column is not None and value not in (None, ""):
-            column.run_validators(value)
+            if spec.type != "email":  # already checked by validate_email
+                column.run_validators(value)
             if column.max_length and len(str(value)) > column.max_length:
                 raise ValidationError(
                     _("At most %(max)s characters (this one has %(n)s).")
@@ -313,10 +317,16 @@ class RowCleaner:
         raise ValidationError(_("“%(value)s” is not yes or no.") % {"value": text})
 
     def _clean_choice(self, spec, raw, text):
-        wanted = _fold(text)
-        for value, label in spec.choices.choices:
-            if wanted in (_fold(value), _fold(str(label))):
-                return value
+        lookup = self._choice_maps.get(spec.name)
+        if lookup is None:
+            lookup = {}
+            for value, label in spec.choices.choices:
+                lookup.setdefault(_fold(str(label)), value)
+                lookup[_fold(value)] = value
+            self._choice_maps[spec.name] = lookup
+        value = lookup.get(_fold(text))
+        if value is not None:
+            return value
         labels = ", ".join(str(label) for _value, label in spec.choices.choices)
         raise ValidationError(
             _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": labels}

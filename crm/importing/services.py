@@ -8,6 +8,7 @@ batch started with a stale offset does nothing.
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -159,8 +160,12 @@ def _cell(value) -> str:
 
 def _write_row(runner: JobRunner, row: CleanRow) -> str:
     """Write one row in a savepoint; on failure append the reasons to `row.errors`."""
+    # A row that is one service call is atomic by that service's own transaction; only
+    # rows that write several things (a company, then the contact, then its tags) need
+    # a savepoint of their own. It saves two queries a row on big contact files.
+    isolate = transaction.atomic() if runner.writer.writes_several(row) else nullcontext()
     try:
-        with transaction.atomic():
+        with isolate:
             outcome = runner.writer.write(row)
     except ValidationError as exc:
         runner.writer.row_failed()

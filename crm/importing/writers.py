@@ -183,6 +183,12 @@ class RowWriter:
         self._remember(self._contacts, email, contact)
         return contact
 
+    def writes_several(self, row: CleanRow) -> bool:
+        """Whether writing the row takes more than one service call."""
+        if self.job.kind == ImportKind.CONTACTS:
+            return bool(row.values.get("company") or row.values.get("tags"))
+        return self.job.kind != ImportKind.COMPANIES
+
     # --- one writer per kind --------------------------------------------------------
     def write(self, row: CleanRow) -> str:
         return getattr(self, f"write_{self.job.kind}")(dict(row.values))
