@@ -318,3 +318,34 @@ def test_admins_may_import(admin_user):
 
     assert start_and_run(job, admin_user).created_rows == 1
     assert ImportJob.objects.get().created_by == admin_user
+
+
+def test_xlsx_files_import_with_native_numbers_and_dates(manager):
+    import datetime as dt
+
+    import tablib
+
+    ContactFactory(email="buyer@example.com")
+    sheet = tablib.Dataset(headers=["E-Mail", "Betrag", "Datum", "Produkt"])
+    sheet.append(["buyer@example.com", 49.9, dt.datetime(2024, 2, 3, 10, 30), "Pro"])
+    sheet.append(["buyer@example.com", "zehn", dt.datetime(2024, 2, 4), "Pro"])
+    upload = SimpleUploadedFile("kaeufe.xlsx", sheet.export("xlsx"))
+    job = services.import_job_create(actor=manager, kind="purchases", upload=upload)
+    services.import_job_set_mapping(
+        job=job, actor=manager, mapping=job.mapping, duplicate_policy="skip", automate=False
+    )
+
+    job = start_and_run(job, manager)
+
+    purchase = Purchase.objects.get()
+    assert job.mapping == {
+        "E-Mail": "contact_email",
+        "Betrag": "amount",
+        "Datum": "purchased_at",
+        "Produkt": "product",
+    }
+    assert (purchase.amount, purchase.purchased_at.isoformat()) == (
+        Decimal("49.90"),
+        "2024-02-03T10:30:00+00:00",
+    )
+    assert report_lines(job)[1:] == [["3", "Betrag", "“zehn” is not a number.", "zehn"]]
