@@ -1,4 +1,4 @@
-"""Every browser page × every role: login required, 403 for missing rights, 404 outside scope."""
+"""Every browser page for every role: login required, 403 for missing rights, 404 outside scope."""
 
 import pytest
 from django.urls import reverse

@@ -31,9 +31,15 @@ def _owners(request):
 
 
 class ContactFilter(django_filters.FilterSet):
-    lifecycle = django_filters.ChoiceFilter(label=_("Lifecycle"), empty_label=_("Any"), choices=Lifecycle.choices)
-    source = django_filters.ChoiceFilter(label=_("Source"), empty_label=_("Any"), choices=Source.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), empty_label=_("Any"), queryset=_owners)
+    lifecycle = django_filters.ChoiceFilter(
+        label=_("Lifecycle"), empty_label=_("Any"), choices=Lifecycle.choices
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("Source"), empty_label=_("Any"), choices=Source.choices
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), empty_label=_("Any"), queryset=_owners
+    )
     tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__name", lookup_expr="iexact")
 
     class Meta:
@@ -48,7 +54,9 @@ class ContactFilter(django_filters.FilterSet):
 
 class CompanyFilter(django_filters.FilterSet):
     industry = django_filters.CharFilter(label=_("Industry"), lookup_expr="icontains")
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), empty_label=_("Any"), queryset=_owners)
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), empty_label=_("Any"), queryset=_owners
+    )
 
     class Meta:
         model = Company
@@ -56,12 +64,18 @@ class CompanyFilter(django_filters.FilterSet):
 
 
 class LeadFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), empty_label=_("Any"), choices=LeadStatus.choices)
-    source = django_filters.ChoiceFilter(label=_("Source"), empty_label=_("Any"), choices=Source.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), empty_label=_("Any"), choices=LeadStatus.choices
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("Source"), empty_label=_("Any"), choices=Source.choices
+    )
     min_score = django_filters.NumberFilter(
         label=_("Score at least"), field_name="score", lookup_expr="gte"
     )
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), empty_label=_("Any"), queryset=_owners)
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), empty_label=_("Any"), queryset=_owners
+    )
 
     class Meta:
         model = Lead
@@ -69,15 +83,21 @@ class LeadFilter(django_filters.FilterSet):
 
 
 class DealFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), empty_label=_("Any"), choices=DealStatus.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), empty_label=_("Any"), choices=DealStatus.choices
+    )
     pipeline = django_filters.ModelChoiceFilter(
         label=_("Pipeline"), empty_label=_("Any"), queryset=Pipeline.objects.all()
     )
     stage = django_filters.ModelChoiceFilter(
         label=_("Stage"), empty_label=_("Any"), queryset=Stage.objects.select_related("pipeline")
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), empty_label=_("Any"), choices=DealKind.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), empty_label=_("Any"), queryset=_owners)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), empty_label=_("Any"), choices=DealKind.choices
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), empty_label=_("Any"), queryset=_owners
+    )
 
     class Meta:
         model = Deal
@@ -85,14 +105,19 @@ class DealFilter(django_filters.FilterSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(label=_("Kind"), empty_label=_("Any"), choices=ActivityKind.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), empty_label=_("Any"), choices=ActivityKind.choices
+    )
     state = django_filters.ChoiceFilter(
-        label=_("State"), empty_label=_("Any"),
+        label=_("State"),
+        empty_label=_("Any"),
         choices=[("open", _("To do")), ("done", _("Done"))],
         method="filter_state",
     )
     assignee = django_filters.ModelChoiceFilter(
-        label=_("Assignee"), empty_label=_("Any"), queryset=lambda r: User.objects.filter(is_active=True)
+        label=_("Assignee"),
+        empty_label=_("Any"),
+        queryset=lambda r: User.objects.filter(is_active=True),
     )
 
     class Meta:
@@ -104,10 +129,15 @@ class ActivityFilter(django_filters.FilterSet):
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(label=_("Status"), empty_label=_("Any"), choices=TicketStatus.choices)
-    priority = django_filters.ChoiceFilter(label=_("Priority"), empty_label=_("Any"), choices=TicketPriority.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), empty_label=_("Any"), choices=TicketStatus.choices
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), empty_label=_("Any"), choices=TicketPriority.choices
+    )
     assignee = django_filters.ModelChoiceFilter(
-        label=_("Assignee"), empty_label=_("Any"),
+        label=_("Assignee"),
+        empty_label=_("Any"),
         queryset=lambda r: User.objects.filter(
             is_active=True, role__in=[Role.SUPPORT, Role.MANAGER, Role.ADMIN]
         ),

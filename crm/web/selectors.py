@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,10 +42,13 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
 
 def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int = CARDS_PER_COLUMN):
     """One page of a column's cards (plus one row to know whether more follow)."""
+    # Pick the page's ids first and join contact and owner for those rows only: sorting
+    # thousands of joined rows to keep 21 of them is what makes a big column slow.
+    page = deals.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[offset : offset + limit + 1]
     rows = list(
-        deals.filter(stage=stage)
+        Deal.objects.filter(pk__in=Subquery(page))
         .select_related("contact", "owner")
-        .order_by(*CARD_ORDER)[offset : offset + limit + 1]
+        .order_by(*CARD_ORDER)
     )
     now = timezone.now()
     for deal in rows[:limit]:
