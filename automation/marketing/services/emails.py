@@ -49,7 +49,9 @@ def email_context(contact: Contact, *, campaign=None, extra: dict | None = None)
         },
         "purchases": purchases,
         "last_purchase": purchases[0] if purchases else None,
-        "purchase_count": contact.purchases.count(),
+        "purchase_count": (
+            len(purchases) if len(purchases) < PURCHASES_IN_CONTEXT else contact.purchases.count()
+        ),
         "campaign": campaign.name if campaign is not None else "",
         "unsubscribe_url": unsubscribe_url(contact),
         **(extra or {}),

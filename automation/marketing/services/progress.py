@@ -15,7 +15,6 @@ from django.utils import timezone
 from automation.marketing.models import CampaignStep, EnrollmentProgress, StepKind
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
-from crm.services.common import model_save
 
 from .emails import email_send_record
 
@@ -54,9 +53,12 @@ def enrollments_adopt(*, limit: int = 5000) -> int:
 
 @transaction.atomic
 def enrollment_complete(*, enrollment: Enrollment) -> Enrollment:
+    """The campaign ran out of steps. Only status and exit time change, under the progress
+    row's lock, and the table's constraints check them: no full_clean round trips."""
     enrollment.status = EnrollmentStatus.COMPLETED
     enrollment.exited_at = timezone.now()
-    return model_save(enrollment)
+    enrollment.save(update_fields=["status", "exited_at"])
+    return enrollment
 
 
 def _send_step(*, enrollment: Enrollment, step: CampaignStep) -> bool:
@@ -97,7 +99,7 @@ def enrollment_advance(*, progress_id: int, now=None) -> int:
         )
         if progress is None:
             return 0  # not due, or another worker has it
-        enrollment = Enrollment.objects.select_related("contact", "campaign").get(
+        enrollment = Enrollment.objects.select_related("contact__company", "campaign").get(
             pk=progress.enrollment_id
         )
         if enrollment.status != EnrollmentStatus.ACTIVE:
