@@ -1,0 +1,111 @@
+"""NPS surveys (one response per token, expiring) and unique discount codes."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from crm.models import NpsResponse
+from crm.tests.factories import ContactFactory
+
+from automation.marketing.models import DiscountCode, DiscountReason, EmailSend
+from automation.marketing.services.emails import email_send_deliver
+from automation.marketing.services.offers import discount_code_issue, nps_survey_send
+
+pytestmark = pytest.mark.django_db
+
+
+def _deliver_all():
+    """What the worker's email task does for each recorded email."""
+    for send_id in EmailSend.objects.filter(sent_at__isnull=True).values_list("pk", flat=True):
+        email_send_deliver(send_id=send_id)
+
+
+def _survey_path():
+    _deliver_all()
+    return re.search(r"http://127.0.0.1:8000(/m/nps/\S+/)", mail.outbox[-1].body).group(1)
+
+
+def test_nps_link_records_one_response_and_refuses_a_second(client, run_on_commit):
+    contact = ContactFactory(first_name="Nia")
+    survey = run_on_commit(nps_survey_send, contact=contact, actor=None)
+    path = _survey_path()
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b'name="score"' in page.content
+
+    response = client.post(path, {"score": "9", "comment": "Great support"})
+    assert response.status_code == 200
+    [nps] = NpsResponse.objects.filter(contact=contact)
+    assert (nps.score, nps.scale, nps.comment, nps.channel) == (9, 10, "Great support", "email")
+    survey.refresh_from_db()
+    assert survey.response == nps
+
+    again = client.post(path, {"score": "0"})
+    assert again.status_code == 410
+    assert b'data-reason="answered"' in again.content
+    assert client.get(path).status_code == 410
+    assert NpsResponse.objects.filter(contact=contact).count() == 1
+
+
+def test_expired_nps_link_is_refused(client, run_on_commit):
+    contact = ContactFactory()
+    run_on_commit(nps_survey_send, contact=contact, actor=None, valid_days=14)
+    path = _survey_path()
+    with time_machine.travel(timezone.now() + timedelta(days=14, seconds=1)):
+        response = client.post(path, {"score": "10"})
+    assert response.status_code == 410
+    assert b'data-reason="expired"' in response.content
+    assert NpsResponse.objects.count() == 0
+
+
+def test_nps_bad_score_and_unknown_token(client, run_on_commit):
+    run_on_commit(nps_survey_send, contact=ContactFactory(), actor=None)
+    path = _survey_path()
+    assert client.post(path, {"score": "11"}).status_code == 422
+    assert client.post(path, {"score": "ten"}).status_code == 422
+    assert client.get("/m/nps/not-a-token/").status_code == 404
+    assert NpsResponse.objects.count() == 0
+
+
+def test_discount_codes_are_unique_and_once_per_occasion(run_on_commit):
+    contact = ContactFactory(first_name="Lu")
+    first = run_on_commit(
+        discount_code_issue,
+        contact=contact,
+        reason=DiscountReason.ANNIVERSARY,
+        key="anniversary:2025",
+        percent_off=15,
+    )
+    again = discount_code_issue(
+        contact=contact, reason=DiscountReason.ANNIVERSARY, key="anniversary:2025", percent_off=15
+    )
+    assert again.pk == first.pk
+    others = [
+        discount_code_issue(
+            contact=ContactFactory(), reason="repeat_purchase", key="k", percent_off=10
+        )
+        for _ in range(20)
+    ]
+    _deliver_all()
+    codes = {first.code, *(o.code for o in others)}
+    assert len(codes) == 21
+    assert len(mail.outbox) == 21
+    [lu_mail] = [m for m in mail.outbox if m.to == [contact.email]]
+    assert first.code in lu_mail.body
+    assert lu_mail.subject == "Lu, 15% off your next order"
+    assert EmailSend.objects.get(contact=contact).kind == "discount"
+    assert DiscountCode.objects.filter(contact=contact).count() == 1
+
+
+def test_no_offer_email_to_an_opted_out_contact():
+    contact = ContactFactory(opted_out=True)
+    with pytest.raises(ValidationError):
+        nps_survey_send(contact=contact, actor=None)
+    with pytest.raises(ValidationError):
+        discount_code_issue(contact=contact, reason="manual", key="x", percent_off=5)
