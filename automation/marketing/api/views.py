@@ -173,7 +173,7 @@ class CampaignPlanViewSet(
             }
             for row in selectors.variant_results(campaign)
         ]
-        return Response({**report, "revenue": str(report["revenue"]), "steps": steps})
+        return Response({**report, "revenue": f"{report['revenue']:.2f}", "steps": steps})
 
 
 class SegmentViewSet(_Policy, viewsets.ModelViewSet):
