@@ -2,10 +2,9 @@
 
 import pytest
 
-from crm.tests.factories import CampaignFactory, ContactFactory
-
 from automation.marketing.models import CampaignStep, ScoringRule, Segment, StepVariant
 from automation.validation import check_rule_definition
+from crm.tests.factories import CampaignFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 

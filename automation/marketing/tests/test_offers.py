@@ -9,12 +9,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from crm.models import NpsResponse
-from crm.tests.factories import ContactFactory
-
 from automation.marketing.models import DiscountCode, DiscountReason, EmailSend
 from automation.marketing.services.emails import email_send_deliver
 from automation.marketing.services.offers import discount_code_issue, nps_survey_send
+from crm.models import NpsResponse
+from crm.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 

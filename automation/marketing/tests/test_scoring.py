@@ -6,12 +6,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from crm.models import Activity, ActivityKind, DomainEvent, InteractionKind, Lead, LeadStatus, Role
-from crm.services.contacts import interaction_record
-from crm.services.leads import lead_create
-from crm.services.revenue import purchase_record
-from crm.tests.factories import ContactFactory, UserFactory
-
 from automation.marketing.models import ContactScore, LeadHandoff, RuleKind
 from automation.marketing.scoring import contacts_with_scores, scoring_model_get
 from automation.marketing.services.reactions import event_react
@@ -20,6 +14,11 @@ from automation.marketing.services.scoring import (
     scoring_model_update,
     scoring_rule_create,
 )
+from crm.models import Activity, ActivityKind, DomainEvent, InteractionKind, Lead, LeadStatus, Role
+from crm.services.contacts import interaction_record
+from crm.services.leads import lead_create
+from crm.services.revenue import purchase_record
+from crm.tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

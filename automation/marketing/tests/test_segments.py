@@ -8,11 +8,6 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from crm.models import InteractionKind, Lifecycle
-from crm.services.contacts import contact_set_tags, interaction_record
-from crm.services.revenue import purchase_record
-from crm.tests.factories import CampaignFactory, ContactFactory
-
 from automation.marketing.models import ContactScore, StepKind
 from automation.marketing.segmenting import check_segment_conditions, segment_contacts
 from automation.marketing.services.campaigns import step_create
@@ -20,6 +15,10 @@ from automation.marketing.services.enrollments import campaign_enroll_segment
 from automation.marketing.services.progress import due_steps_run
 from automation.marketing.services.segments import segment_create
 from automation.models import Enrollment
+from crm.models import InteractionKind, Lifecycle
+from crm.services.contacts import contact_set_tags, interaction_record
+from crm.services.revenue import purchase_record
+from crm.tests.factories import CampaignFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
