@@ -1,5 +1,6 @@
 """The landing page: My day for sales, a sensible start page for every other role."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -71,6 +72,7 @@ def home(request):
         # Everyone's own tasks; reps live here, other roles also get their shortcuts.
         "day": selectors.my_day(user=user),
         "shortcuts": _links(*ROLE_SHORTCUTS.get(role, ())),
+        "default_currency": settings.GOALPOST_DEFAULT_CURRENCY,
     }
     if policies.can_read(user, "leads"):
         context["top_leads"] = selectors.top_leads(user=user)
