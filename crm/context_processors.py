@@ -35,7 +35,8 @@ NAVIGATION = (
         "metrics:reports",
         _("Reports"),
         "report",
-        roles=frozenset({Role.MANAGER, Role.MARKETING, Role.SUPPORT, Role.ADMIN}),
+        # Reps open their own row of the sales report; the report pages scope it.
+        roles=frozenset({Role.REP, Role.MANAGER, Role.MARKETING, Role.SUPPORT, Role.ADMIN}),
     ),
     NavItem("goals:list", _("Goals"), "goal", resource="goals"),
     NavItem(
@@ -50,6 +51,8 @@ NAVIGATION = (
         "mail",
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
+    NavItem("importing:start", _("Import"), "upload", resource="imports"),
+    NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
 )
 
 

@@ -1,6 +1,7 @@
 """Automation endpoints: rules (with dry run), the run log, campaigns, enrollments."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -154,6 +155,7 @@ class RegistryView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         if not policies.can_read(request.user, "automation"):
             raise PermissionDenied()

@@ -225,7 +225,11 @@ class Deal(TimeStampedModel):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         indexes = [
-            models.Index(fields=["stage", "status", "position"]),
+            # The board pages each column in card order; this index serves that directly.
+            models.Index(
+                fields=["stage", "status", "position", "-created_at", "-id"],
+                name="deal_board_column_idx",
+            ),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "closed_at"]),
         ]

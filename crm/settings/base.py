@@ -156,10 +156,21 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Cache: shared by every process when Redis is configured (throttles, sign-in limits).
+REDIS_URL = env("REDIS_URL", default="")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+# Browser sign-in: this many failures per address and username lock it for the window.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+
 # --- Celery --------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/: tasks still go
 # through a real worker process, so development behaves like production.
-REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = BASE_DIR / "var" / "broker"
@@ -171,6 +182,12 @@ if CELERY_BROKER_URL == "filesystem://":
     }
     for _sub in ("out", "processed"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis hands an unacknowledged (acks_late) task to another worker after this long,
+    # e.g. when its worker died; the default hour would stall automation that long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

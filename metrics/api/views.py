@@ -108,5 +108,7 @@ class KpiSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["date", "kpi"]
     ordering = ["kpi", "scope_type", "scope_id", "date"]
 
+    queryset = KpiSnapshot.objects.none()  # for the schema generator, which has no user
+
     def get_queryset(self):
         return snapshots_visible_to(self.request.user)
