@@ -3,10 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from automation.marketing.models import Segment
 from crm.services.contacts import contact_set_tags
 from crm.tests.factories import CampaignFactory, ContactFactory
-
-from automation.marketing.models import Segment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
