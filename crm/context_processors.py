@@ -51,6 +51,12 @@ NAVIGATION = (
         "mail",
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
+    NavItem(
+        "marketing:segments",
+        _("Segments"),
+        "contact",
+        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
+    ),
     NavItem("importing:start", _("Import"), "upload", resource="imports"),
     NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
 )

@@ -29,6 +29,31 @@ def contact_email_sends(contact: Contact) -> QuerySet[EmailSend]:
     )
 
 
+def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
+    """Campaign emails on the contact timeline: one entry per email sent."""
+    from crm import policies
+    from crm.web.selectors import TimelineEntry
+
+    if not policies.can_read(user, "campaigns"):
+        return []
+    sends = contact_email_sends(contact).filter(sent_at__isnull=False)[:limit]
+    entries = []
+    for send in sends:
+        reactions = [
+            str(label)
+            for label, moment in (
+                (_("opened"), send.opened_at),
+                (_("clicked"), send.clicked_at),
+                (_("replied"), send.replied_at),
+            )
+            if moment
+        ]
+        detail = " · ".join([str(send.campaign or ""), ", ".join(reactions)]).strip(" ·")
+        title = _("Email sent: %(subject)s") % {"subject": send.subject}
+        entries.append(TimelineEntry(send.sent_at, "email", "mail", title, detail))
+    return entries
+
+
 def campaign_steps(campaign: Campaign) -> QuerySet[CampaignStep]:
     return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants")
 

@@ -127,6 +127,10 @@ GOALPOST_DOMAIN_EVENT_HANDLERS = env.list(
     ],
 )
 
+# Callables `(user=, contact=, limit=)` adding entries to the contact timeline, by name
+# for the same reason as the event handlers above.
+GOALPOST_TIMELINE_SOURCES = ["automation.marketing.selectors.contact_timeline_entries"]
+
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

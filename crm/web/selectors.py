@@ -234,8 +234,18 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
                     response.comment,
                 )
             )
+    for source in _timeline_sources():
+        entries.extend(source(user=user, contact=contact, limit=n))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[: n * 2]
+
+
+def _timeline_sources():
+    """Timeline entries from apps that crm does not import (named in settings)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    return [import_string(name) for name in settings.GOALPOST_TIMELINE_SOURCES]
 
 
 def stage_history(deal) -> list:
