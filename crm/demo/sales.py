@@ -62,7 +62,10 @@ def play_deal(ctx: DemoContext, deal, plan: DealPlan):
     for stage, entered_at in plan.moves[1:]:
         deal = deal_move_to_stage(deal=deal, stage=stage, actor=owner, at=entered_at)
     if plan.outcome == WON:
-        deal = deal_mark_won(deal=deal, actor=owner, at=plan.closed_at, automate=False)
+        category = next((c for c, product, _ in PRODUCTS if deal.title.endswith(product)), "")
+        deal = deal_mark_won(
+            deal=deal, actor=owner, at=plan.closed_at, category=category, automate=False
+        )
     elif plan.outcome == LOST:
         deal = deal_mark_lost(
             deal=deal,

@@ -183,8 +183,12 @@ def _close(deal: Deal, *, status: str, at) -> None:
 
 
 @transaction.atomic
-def deal_mark_won(*, deal: Deal, actor, at=None, automate: bool = True) -> Deal:
-    """Win a deal: record its purchase and make its contact a customer."""
+def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: bool = True) -> Deal:
+    """Win a deal: record its purchase and make its contact a customer.
+
+    The purchase's product category is data (it feeds the cross-sell rate), so it is
+    left blank unless the caller knows it; a deal has no product category of its own.
+    """
     deal = _lock(deal)
     _close(deal, status=DealStatus.WON, at=at)
     model_save(deal)
@@ -199,7 +203,7 @@ def deal_mark_won(*, deal: Deal, actor, at=None, automate: bool = True) -> Deal:
             currency=deal.currency,
             purchased_at=deal.closed_at,
             product=deal.title,
-            category=deal.get_kind_display(),
+            category=category,
             deal=deal,
             automate=automate,
         )
