@@ -23,27 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from crm import policies
 from crm.models import Company, Contact, Lifecycle, MergeKind, MergeLog
-from crm.services.contacts import company_update, contact_update
+from crm.services.contacts import CONTACT_EDITABLE_FIELDS, company_update, contact_update
 
-CONTACT_MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "owner",
-    "lifecycle",
-    "customer_since",
-    "churned_at",
-    "source",
-    "referred_by",
-    "opted_out",
-    "birth_date",
-    "occupation",
-    "gender",
-    "marital_status",
-    "income_band",
-    "education",
+# Every field a user may edit, in the model's order (the order the preview shows).
+CONTACT_MERGE_FIELDS = tuple(
+    field.name for field in Contact._meta.fields if field.name in CONTACT_EDITABLE_FIELDS
 )
 COMPANY_MERGE_FIELDS = ("name", "domain", "industry", "phone", "address", "owner")
 LIFECYCLE_RANK = {

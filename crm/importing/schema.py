@@ -202,6 +202,13 @@ LINKED_CONTACT_FIELDS = (
     ),
 )
 
+CURRENCY_FIELD = ImportField(
+    "currency",
+    _("Currency (ISO 4217)"),
+    "currency",
+    synonyms=("currency", "curr", "wahrung", "parabirimi", "moneda", "통화"),
+)
+
 DEAL_FIELDS = (
     ImportField(
         "title",
@@ -217,12 +224,7 @@ DEAL_FIELDS = (
         synonyms=("value", "amount", "dealvalue", "wert", "betrag", "tutar", "price", "valoare"),
         model_field="deal.value",
     ),
-    ImportField(
-        "currency",
-        _("Currency (ISO 4217)"),
-        "currency",
-        synonyms=("currency", "curr", "wahrung", "parabirimi", "moneda", "통화"),
-    ),
+    CURRENCY_FIELD,
     ImportField(
         "pipeline", _("Pipeline"), "pipeline", synonyms=("pipeline", "salespipeline", "trichter")
     ),
@@ -288,12 +290,7 @@ PURCHASE_FIELDS = (
         synonyms=("amount", "total", "price", "betrag", "summe", "value", "revenue", "tutar"),
         model_field="purchase.amount",
     ),
-    ImportField(
-        "currency",
-        _("Currency (ISO 4217)"),
-        "currency",
-        synonyms=("currency", "curr", "wahrung", "parabirimi", "moneda", "통화"),
-    ),
+    CURRENCY_FIELD,
     ImportField(
         "purchased_at",
         _("Purchased at"),
