@@ -158,6 +158,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`, `reason` or `match`; name their enums explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "GoalStatusEnum": ["on_track", "at_risk", "off_track", "achieved", "missed"],
+        "RuleMatchEnum": "automation.models.Match",
+        "EnrollmentExitReasonEnum": "automation.models.ExitReason",
+    },
 }
 
 # --- Cache: shared by every process when Redis is configured (throttles, sign-in limits).
