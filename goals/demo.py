@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from goals import kpi_source
 from goals.models import Goal, Quota, ScopeType
 from goals.periods import period_bounds
 from goals.services import goal_create, quota_create
-from goals.templates_catalog import TEMPLATES
+from goals.templates_catalog import get_template
 
 MONTHLY_REP_QUOTA = Decimal("15000")
 QUOTA_MONTHS = 12
@@ -31,14 +32,33 @@ def _quotas(manager, reps) -> None:
             )
 
 
+# The seeds' four goals, started two months ago so the demo shows progress against
+# the expected path: (template key, title, target as a multiple of the baseline).
+DEMO_GOALS = (
+    ("reduce_churn", "Cut churn by 25 %", Decimal("0.75")),
+    ("shorten_sales_cycle", "Halve the sales cycle", Decimal("0.5")),
+    ("grow_new_revenue", "Grow new revenue by 50 %", Decimal("1.5")),
+    ("lower_cac", "Lower CAC by 30 %", Decimal("0.7")),
+)
+DEMO_GOALS_STARTED_DAYS_AGO = 60
+
+
 def _goals(manager, rep) -> None:
     today = timezone.localdate()
-    for template in TEMPLATES:
-        data = template.initial(today=today)
-        if data["baseline"] is None or data["target"] is None:
+    start = today - timedelta(days=DEMO_GOALS_STARTED_DAYS_AGO)
+    for key, title, factor in DEMO_GOALS:
+        data = get_template(key).initial(today=today)
+        baseline = kpi_source.value_at(data["kpi"], ScopeType.COMPANY, None, start)
+        if not baseline:
             continue  # the demo KPI has no value to start from
-        goal_create(actor=manager, **data)
-    start = today - timedelta(days=30)
+        data.update(
+            title=title,
+            start_date=start,
+            deadline=max(data["deadline"], today + timedelta(days=90)),
+            baseline=baseline,
+            target=(baseline * factor).quantize(Decimal("0.01")),
+        )
+        goal_create(actor=manager, today=today, **data)
     goal_create(
         actor=manager,
         title="Win more of the deals I close",
@@ -49,8 +69,8 @@ def _goals(manager, rep) -> None:
         scope_type=ScopeType.REP,
         scope_id=rep.pk,
         start_date=start,
-        deadline=start + timedelta(days=120),
-        target=Decimal("60"),
+        deadline=start + timedelta(days=150),
+        target=Decimal("70"),
     )
 
 

@@ -22,6 +22,8 @@ def test_dashboard_draws_kpi_cards_and_sparklines(browser_login, live_server, ma
     assert card.locator(".kpi-card__value").inner_text() == "1"
     assert page.locator("canvas[data-sparkline]").count() >= 20
     page.wait_for_selector('canvas[data-sparkline="open_deals"][data-rendered="true"]')
+    # A sparkline stays a sparkline: a responsive chart must not grow its card.
+    assert page.locator('canvas[data-sparkline="open_deals"]').bounding_box()["height"] <= 48
     page.select_option("#id_period", "year")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**period=year**")
