@@ -63,7 +63,8 @@ def _history(ctx: DemoContext) -> int:
 
 def _app_hooks():
     for config in apps.get_app_configs():
-        if config.name == "crm" or not config.name.isidentifier():
+        # The project's own apps only (nested ones such as automation.marketing too).
+        if config.name == "crm" or "site-packages" in config.path:
             continue
         module_name = f"{config.name}.demo"
         if importlib.util.find_spec(module_name) is None:
