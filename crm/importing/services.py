@@ -188,6 +188,41 @@ def _write_row(runner: JobRunner, row: CleanRow) -> str:
     return outcome
 
 
+def _write_rows(runner: JobRunner, rows: list[CleanRow]) -> dict[int, str]:
+    """Write a batch's valid rows in file order; {row number: outcome} ("" = failed).
+
+    New contacts are gathered and written together (`RowWriter.plan` / `flush`); any
+    other row is written on its own, after the gathered ones if it depends on them.
+    """
+    writer = runner.writer
+    outcomes: dict[int, str] = {}
+    pending = []
+
+    def flush():
+        # All or nothing: either every pending row is written, or none and each is
+        # written (or refused, with its reasons) on its own.
+        leftover = writer.flush(pending)
+        if leftover:
+            for row in leftover:
+                outcomes[row.number] = _write_row(runner, row)
+        else:
+            outcomes.update((item.row.number, CREATED) for item in pending)
+        pending.clear()
+
+    for row in rows:
+        if not row.is_valid:
+            continue
+        planned = writer.plan(row)
+        if planned is not None:
+            pending.append(planned)
+            continue
+        if writer.depends_on_pending(row):
+            flush()
+        outcomes[row.number] = _write_row(runner, row)
+    flush()
+    return outcomes
+
+
 def _save_progress(job: ImportJob, fields: list[str]) -> None:
     job.save(update_fields=[*fields, "updated_at"])
 
@@ -207,10 +242,11 @@ def import_batch_run(*, job_id: int, offset: int, runner: JobRunner | None = Non
         chunk = runner.table.rows[offset : offset + batch_size()]
         rows = [runner.cleaner.clean(number, cells) for number, cells in chunk]
         runner.writer.prefetch([row for row in rows if row.is_valid])
+        outcomes = _write_rows(runner, rows)
         counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
         errors = []
         for row in rows:
-            outcome = _write_row(runner, row) if row.is_valid else ""
+            outcome = outcomes.get(row.number, "")
             if outcome:
                 counts[outcome] += 1
                 continue

@@ -1,12 +1,20 @@
-"""Writing one cleaned row through the CRM services.
+"""Writing cleaned rows through the CRM services.
 
 A row is written inside a savepoint by the batch (see `services.import_batch_run`): if any
 step fails (a deal whose new contact is invalid, say) the savepoint rolls the whole row
 back, so no row is ever half written. The lookups cached here are only trusted for rows
 that succeeded; a failed row's entries are dropped and re-read from the database.
+
+New contacts whose company already exists (the bulk of a contacts file) are not written
+one by one: `plan` builds and validates them, and `flush` writes them together through
+`batch.contacts_create_many`, the batch equivalent of `contact_create` (see batch.py).
+Whatever the batch path cannot take, or refuses, goes through the per-row path.
 """
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -31,11 +39,21 @@ from crm.services.deals import deal_create
 from crm.services.events import event_emit
 from crm.services.revenue import purchase_record
 
+from .batch import contact_build, contacts_create_many, tags_by_name
 from .cleaning import CleanRow
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
 COMPANY_FIELDS = {"name", "domain", "industry", "phone", "address", "owner"}
 LOOKUP_CHUNK = 2_000
+
+
+@dataclass
+class PendingContact:
+    """A new contact row validated by `RowWriter.plan`, waiting for `RowWriter.flush`."""
+
+    row: CleanRow
+    contact: Contact
+    tags: list[str] = field(default_factory=list)
 
 
 def _filled(values: dict, allowed: set[str]) -> dict:
@@ -52,14 +70,17 @@ class RowWriter:
         self._contacts: dict[str, Contact | None] = {}
         self._companies_by_name: dict[str, Company | None] = {}
         self._companies_by_domain: dict[str, Company | None] = {}
+        self._tags: dict[str, Tag | None] = {}
+        self._pending_emails: set[str] = set()
         self._touched: list[tuple[dict, str]] = []
 
     # --- lookups ------------------------------------------------------------------
     def prefetch(self, rows: list[CleanRow]) -> None:
         """Warm the caches for a batch with a few queries instead of one per row."""
-        emails, names, domains = set(), set(), set()
+        emails, names, domains, tags = set(), set(), set(), set()
         for row in rows:
             values = row.values
+            tags.update(values.get("tags") or ())
             email = values.get("email") or values.get("contact_email")
             if email:
                 emails.add(email)
@@ -73,6 +94,8 @@ class RowWriter:
         self._load(self._contacts, emails, Contact.objects.all(), "email")
         self._load(self._companies_by_name, names, Company.objects.all(), "name")
         self._load(self._companies_by_domain, domains, Company.objects.all(), "domain")
+        missing_tags = sorted(name for name in tags if name not in self._tags)
+        self._tags.update(tags_by_name(missing_tags))
 
     @staticmethod
     def _load(cache: dict, keys: set[str], queryset, field: str) -> None:
@@ -128,19 +151,28 @@ class RowWriter:
             self._remember(self._companies_by_name, name.lower(), company)
         return company
 
-    def add_tags(self, contact: Contact, names: list[str] | None) -> None:
+    def tag_for(self, name: str) -> Tag:
+        """The tag `name` means (matched without case), created when there is none."""
+        tag = self._tags.get(name)
+        if tag is None:
+            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        self._remember(self._tags, name, tag)
+        return tag
+
+    def add_tags(self, contact: Contact, names: list[str] | None, *, new: bool = False) -> None:
         """Add tags, emitting `contact.tagged` with the import's automate flag.
 
         Not `contact_set_tags`: it replaces the tag set (an update would drop tags the file
-        does not list) and its events always run automation.
+        does not list) and its events always run automation. A contact created by this
+        row (`new`) has no tags yet: no need to ask the database.
         """
         if not names:
             return
-        existing = {t.name.lower() for t in contact.tags.all()}
+        existing = set() if new else {t.name.lower() for t in contact.tags.all()}
         for name in names:
             if name.lower() in existing:
                 continue
-            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            tag = self.tag_for(name)
             contact.tags.add(tag)
             existing.add(name.lower())
             event_emit(
@@ -217,10 +249,81 @@ class RowWriter:
             automate=self.automate,
             **values,
         )
-        self.add_tags(contact, tags)
+        self.add_tags(contact, tags, new=True)
         if email:
             self._remember(self._contacts, email, contact)
         return CREATED
+
+    # --- the batch path for new contacts ----------------------------------------------
+    def depends_on_pending(self, row: CleanRow) -> bool:
+        """Whether a row written one by one needs the pending contacts written first."""
+        email = row.values.get("email") or row.values.get("contact_email")
+        return bool(email) and email in self._pending_emails
+
+    def plan(self, row: CleanRow) -> PendingContact | None:
+        """A new contact row the batch path can write, built and validated; else None.
+
+        None sends the row through the per-row path: an existing contact (skip or update),
+        a company that must be created first, an email already pending in this batch, or
+        a row the model refuses (the per-row path reports the service's own reasons).
+        """
+        if self.job.kind != ImportKind.CONTACTS:
+            return None
+        values = dict(row.values)
+        email = values.get("email")
+        if email and (email in self._pending_emails or self._contacts.get(email, 0) is not None):
+            # A known contact (or not prefetched: 0) is the per-row path's business.
+            return None
+        tags = values.pop("tags", None) or []
+        if values.get("company"):
+            company = self._companies_by_name.get(values["company"].lower())
+            if company is None:
+                return None
+            values["company"] = company
+        values.setdefault("source", Source.IMPORT)
+        try:
+            contact = contact_build(
+                actor=self.actor,
+                first_name=values.pop("first_name"),
+                owner=values.pop("owner", None),
+                **values,
+            )
+        except (ValidationError, KeyError, TypeError):
+            return None
+        if email:
+            self._pending_emails.add(email)
+        return PendingContact(row=row, contact=contact, tags=tags)
+
+    def flush(self, pending: list[PendingContact]) -> list[CleanRow]:
+        """Write the pending contacts together; return the rows left to write one by one.
+
+        On any refusal the batch's savepoint is rolled back and every pending row is
+        returned, so the per-row path writes the good ones and reports the others.
+        """
+        self._pending_emails.clear()
+        if not pending:
+            return []
+        try:
+            # One savepoint for the new tags and the contacts: a refusal undoes both.
+            with transaction.atomic():
+                tags = [[self.tag_for(name) for name in item.tags] for item in pending]
+                contacts_create_many(
+                    actor=self.actor,
+                    contacts=[item.contact for item in pending],
+                    tags=tags,
+                    automate=self.automate,
+                )
+        except (ValidationError, IntegrityError, DatabaseError):
+            self.row_failed()  # forgets the tags it looked up or created
+            for item in pending:
+                item.contact.pk = None
+            return [item.row for item in pending]
+        self._touched = []
+        for item in pending:
+            email = item.contact.email
+            if email:
+                self._contacts[email] = item.contact
+        return []
 
     def write_companies(self, values: dict) -> str:
         domain = values.get("domain")
