@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 
+from crm.web.params import search_text
+
 
 @dataclass(frozen=True)
 class ListSpec:
@@ -45,7 +47,7 @@ def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) ->
     """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
     if filterset is not None:
         queryset = filterset.qs
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET.get("q"))
     if query:
         queryset = search(queryset, query, spec.search_fields)
     queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)

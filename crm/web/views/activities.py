@@ -19,6 +19,7 @@ from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ActivityFilter
 from crm.web.forms.activities import ActivityForm, QuickLogForm
 from crm.web.lists import ListSpec, list_context
+from crm.web.params import positive_int
 from crm.web.responses import apply_validation_error, is_htmx
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
@@ -59,8 +60,8 @@ def activity_create_view(request):
     user = request.user
     initial = {}
     for name in ("deal", "contact"):
-        if request.GET.get(name, "").isdigit():
-            initial[name] = int(request.GET[name])
+        if row_id := positive_int(request.GET.get(name)):
+            initial[name] = row_id
     form = ActivityForm(request.POST or None, user=user, deals=_deals_for(user), initial=initial)
     return form_round_trip(
         request,

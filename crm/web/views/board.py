@@ -21,6 +21,7 @@ from crm.web import selectors
 from crm.web.access import access_row, web_view
 from crm.web.forms.deals import LOST_REASON_SUGGESTIONS, LostForm, QuickDealForm
 from crm.web.forms.widgets import active_users
+from crm.web.params import MAX_ID, bounded_offset, positive_int
 from crm.web.responses import error_text, is_htmx
 
 MAX_ORDER_IDS = 500
@@ -30,10 +31,7 @@ def _owner_filter(request) -> int | None:
     """Managers may narrow the board to one owner; reps always see their own deals."""
     if not request.user.sees_all_sales:
         return None
-    try:
-        return int(request.GET.get("owner") or request.POST.get("owner") or 0) or None
-    except ValueError:
-        return None
+    return positive_int(request.GET.get("owner") or request.POST.get("owner"))
 
 
 @web_view("deals")
@@ -76,10 +74,7 @@ def column_more(request, pk, stage_id):
     """The next page of one column's cards (htmx "load more")."""
     pipeline = get_object_or_404(Pipeline, pk=pk)
     stage = get_object_or_404(Stage, pk=stage_id, pipeline=pipeline)
-    try:
-        offset = max(int(request.GET.get("offset", 0)), 0)
-    except ValueError:
-        offset = 0
+    offset = bounded_offset(request.GET.get("offset"), maximum=MAX_ID)
     owner_id = _owner_filter(request)
     deals = selectors.board_deals(user=request.user, pipeline=pipeline, owner_id=owner_id)
     cards, has_more = selectors.column_cards(deals, stage, offset=offset)
@@ -102,12 +97,8 @@ def _json_error(message: str, status: int) -> JsonResponse:
 
 
 def _parse_order(raw: str) -> list[int]:
-    ids = []
-    for part in raw.split(",")[:MAX_ORDER_IDS]:
-        part = part.strip()
-        if part.isdigit():
-            ids.append(int(part))
-    return ids
+    ids = (positive_int(part) for part in raw.split(",")[:MAX_ORDER_IDS])
+    return [pk for pk in ids if pk is not None]
 
 
 def _placement(*, visible, deal: Deal, order: list[int]) -> tuple[int, dict[int, int]]:
@@ -177,9 +168,11 @@ def deal_move(request, pk):
         return _json_error(_("This deal no longer exists or is not yours."), 404)
     except PermissionDenied:
         return _json_error(_("You are not allowed to move deals."), 403)
-    try:
-        stage = Stage.objects.get(pk=int(request.POST.get("stage", "")))
-    except (Stage.DoesNotExist, ValueError):
+    # Only a stage of the deal's own pipeline is a drop target; anything else is a 400.
+    stage = Stage.objects.filter(
+        pk=positive_int(request.POST.get("stage")), pipeline_id=deal.pipeline_id
+    ).first()
+    if stage is None:
         return _json_error(_("Choose a stage of this pipeline."), 400)
     from_stage_id = deal.stage_id
     owner_id = _owner_filter(request)

@@ -17,6 +17,7 @@ from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
 from crm.web.forms.deals import LOST_REASON_SUGGESTIONS, DealForm, LogActivityForm, LostForm
 from crm.web.lists import ListSpec, list_context
+from crm.web.params import positive_int
 from crm.web.responses import error_text
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
@@ -81,8 +82,8 @@ def deal_create_view(request):
     except ValidationError:
         return render(request, "board/no_pipeline.html")
     initial = {}
-    if request.GET.get("contact", "").isdigit():
-        initial["contact"] = int(request.GET["contact"])
+    if contact_id := positive_int(request.GET.get("contact")):
+        initial["contact"] = contact_id
     form = DealForm(request.POST or None, user=user, pipeline=pipeline, initial=initial)
     return form_round_trip(
         request,

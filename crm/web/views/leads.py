@@ -13,6 +13,7 @@ from crm.web.access import access_row, require_write, visible, web_view
 from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
 from crm.web.lists import ListSpec, list_context
+from crm.web.params import positive_int
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
@@ -75,8 +76,8 @@ def lead_detail(request, pk):
 def lead_create_view(request):
     user = request.user
     initial = {}
-    if request.GET.get("contact", "").isdigit():
-        initial["contact"] = int(request.GET["contact"])
+    if contact_id := positive_int(request.GET.get("contact")):
+        initial["contact"] = contact_id
     form = LeadForm(request.POST or None, user=user, initial=initial)
     return form_round_trip(
         request,

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from crm.models import Company, Contact, Deal
 from crm.web.access import visible
 from crm.web.lists import search
+from crm.web.params import search_text
 
 LOOKUPS = {
     # kind: (policy resource, queryset, searched fields)
@@ -24,7 +25,7 @@ def lookup(request, kind):
     if kind not in LOOKUPS:
         raise Http404
     resource, queryset, fields = LOOKUPS[kind]
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET.get("q"))
     rows = visible(request.user, resource, queryset)
     results = list(search(rows, query, fields)[:LIMIT]) if query else list(rows[:LIMIT])
     return render(request, "web/_lookup_results.html", {"results": results, "query": query})
