@@ -2,6 +2,15 @@
 
 from datetime import date, timedelta
 
+# Dates outside these years are typos (0001-01-01, 9999-12-31), and the arithmetic on
+# them (a year of history before the start, the day after the deadline, the next quarter)
+# would step outside what `date` can hold.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def in_supported_range(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
 
 def month_start(day: date) -> date:
     return day.replace(day=1)

@@ -20,7 +20,7 @@ from crm.models import Notification, User
 from crm.services.common import model_save
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
-from goals.periods import period_bounds
+from goals.periods import in_supported_range, period_bounds
 
 # Edits of these fields are written to the goal's history.
 TRACKED_FIELDS = ("target", "deadline", "plan", "baseline", "start_date", "kpi", "scope")
@@ -65,6 +65,8 @@ def _fill_baseline(data: dict) -> None:
     """Baseline = the KPI at the start date, when the user gave none and it can be read."""
     if data.get("baseline") is not None or not data.get("start_date"):
         return
+    if not in_supported_range(data["start_date"]):
+        return  # check_smart names the date; a KPI over year 1 would overflow first
     kpi, scope_type, scope_id = data.get("kpi"), data.get("scope_type"), data.get("scope_id")
     if not kpi or not kpi_source.kpi_exists(kpi):
         return
@@ -324,12 +326,18 @@ def _quota_check(actor) -> None:
         raise PermissionDenied(_("Only managers set quotas."))
 
 
+def _quota_start_check(start) -> None:
+    if isinstance(start, date) and not in_supported_range(start):
+        raise ValidationError({"start": _("Pick a date between the years 1900 and 2999.")})
+
+
 @transaction.atomic
 def quota_create(*, actor, period: str, start: date, amount, owner=None, team=None) -> Quota:
     """A quota for one rep or one team; `start` is moved to the first day of its period."""
     _quota_check(actor)
     if (owner is None) == (team is None):
         raise ValidationError({"owner": _("Set the quota for either one rep or one team.")})
+    _quota_start_check(start)
     first, end = period_bounds(period, start) if start else (None, None)
     quota = Quota(owner=owner, team=team, period=period, start=first, end=end, amount=amount)
     return model_save(quota)
@@ -346,6 +354,7 @@ def quota_update(*, quota: Quota, actor, **changes) -> Quota:
         setattr(quota, name, value)
     if (quota.owner_id is None) == (quota.team_id is None):
         raise ValidationError({"owner": _("Set the quota for either one rep or one team.")})
+    _quota_start_check(quota.start)
     quota.start, quota.end = period_bounds(quota.period, quota.start)
     return model_save(quota)
 

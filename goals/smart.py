@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from goals.models import Objective, ScopeType
+from goals.periods import in_supported_range
 
 LETTERS = ("specific", "measurable", "achievable", "relevant", "time_bound")
 # Rates are compared over windows at least this long, so one noisy day is not "history".
@@ -111,7 +112,9 @@ def check_smart(
         time_bound.append(_("Set the start date."))
     if deadline is None:
         time_bound.append(_("Set the deadline."))
-    if start is not None and deadline is not None and deadline <= start:
+    if any(day is not None and not in_supported_range(day) for day in (start, deadline)):
+        time_bound.append(_("Pick dates between the years 1900 and 2999."))
+    elif start is not None and deadline is not None and deadline <= start:
         time_bound.append(_("The deadline must come after the start date."))
     if deadline is not None and (creating or data.get("deadline_changed")) and deadline <= today:
         time_bound.append(_("The deadline must be in the future."))
