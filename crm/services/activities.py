@@ -47,3 +47,8 @@ def activity_complete(*, activity: Activity, actor, at=None) -> Activity:
         activity.done_at = at or timezone.now()
         activity.save(update_fields=["done_at", "updated_at"])
     return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, actor) -> None:
+    Activity.objects.filter(pk=activity.pk).delete()

@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import (
     Company,
@@ -176,3 +178,28 @@ def nps_update(*, response: NpsResponse, actor, data: dict) -> NpsResponse:
         response, data, {"contact", "score", "scale", "comment", "responded_at", "channel"}
     )
     return model_save(response)
+
+
+def contact_delete_check(*, contact: Contact) -> None:
+    """Purchases are revenue history the KPIs are computed from: never cascade them away."""
+    if contact.purchases.exists():
+        raise ValidationError(_("This contact has purchases; their revenue history must stay."))
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor) -> None:
+    """Delete a contact with their interactions, leads, tasks and NPS answers (the cascade).
+
+    The check runs under the row lock, so a purchase recorded meanwhile blocks it.
+    """
+    locked = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    if locked is None:
+        return
+    contact_delete_check(contact=locked)
+    locked.delete()
+
+
+@transaction.atomic
+def company_delete(*, company: Company, actor) -> None:
+    """Delete a company; its contacts, deals and purchases stay, without a company."""
+    Company.objects.filter(pk=company.pk).delete()

@@ -12,6 +12,7 @@ from crm.models import (
     DomainEventKind,
     Lifecycle,
     Pipeline,
+    Purchase,
     Stage,
     StageChange,
 )
@@ -192,7 +193,9 @@ def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: b
     deal = _lock(deal)
     _close(deal, status=DealStatus.WON, at=at)
     model_save(deal)
-    if deal.contact_id:
+    # A reopened deal keeps the purchase it recorded when first won (one per deal), so
+    # winning it again records nothing new rather than failing on the unique deal link.
+    if deal.contact_id and not Purchase.objects.filter(deal=deal).exists():
         from .revenue import purchase_record
 
         purchase_record(
@@ -251,6 +254,28 @@ def deal_reopen(*, deal: Deal, actor) -> Deal:
     return deal
 
 
+def deal_delete_check(*, deal: Deal) -> None:
+    """A won deal's purchase is revenue history the KPIs are computed from: it must stay."""
+    if deal.status == DealStatus.WON:
+        raise ValidationError(
+            _("This deal is won; its purchase is revenue history that must stay.")
+        )
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal, actor) -> None:
+    """Delete a deal with its tasks and stage history (the database cascade).
+
+    Checked again under the row lock so a deal won meanwhile is not deleted; a deal
+    already gone (a double submission) is not an error.
+    """
+    locked = Deal.objects.select_for_update().filter(pk=deal.pk).first()
+    if locked is None:
+        return
+    deal_delete_check(deal=locked)
+    locked.delete()
+
+
 def contact_becomes_customer(contact, *, at) -> None:
     """First purchase or won deal: the contact is a customer from that moment."""
     if contact.customer_since is None or contact.lifecycle == Lifecycle.CHURNED:
@@ -266,6 +291,8 @@ def contact_becomes_customer(contact, *, at) -> None:
 __all__ = [
     "contact_becomes_customer",
     "deal_create",
+    "deal_delete",
+    "deal_delete_check",
     "deal_mark_lost",
     "deal_mark_won",
     "deal_move_to_stage",

@@ -88,3 +88,9 @@ def lead_convert(*, lead: Lead, actor, deal: Deal | None = None, at=None, **deal
         contact.lifecycle = Lifecycle.PROSPECT
         contact.save(update_fields=["lifecycle", "updated_at"])
     return lead
+
+
+@transaction.atomic
+def lead_delete(*, lead: Lead, actor) -> None:
+    """Delete a lead and its tasks; a deal it was converted into stays."""
+    Lead.objects.filter(pk=lead.pk).delete()

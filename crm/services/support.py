@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.models import DomainEventKind, Ticket, TicketReply, TicketStatus
+from crm.models import DomainEventKind, Role, Ticket, TicketReply, TicketStatus, User
 
 from .common import model_save
 from .events import event_emit
@@ -51,6 +53,20 @@ def ticket_update(*, ticket: Ticket, actor, data: dict) -> Ticket:
     if ticket.resolved_at is not None and not was_resolved:
         _emit_resolved(ticket, actor)
     return ticket
+
+
+# Who can work a ticket: the roles that may write tickets (crm/policies.py).
+TICKET_ASSIGNEE_ROLES = (Role.SUPPORT, Role.MANAGER, Role.ADMIN)
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, actor, assignee: User) -> Ticket:
+    """Give a ticket to an active agent (support, manager or admin)."""
+    if not assignee.is_active or not assignee.has_role(*TICKET_ASSIGNEE_ROLES):
+        raise ValidationError({"assignee": _("Tickets go to an active support agent or manager.")})
+    if ticket.assignee_id == assignee.pk:
+        return ticket
+    return ticket_update(ticket=ticket, actor=actor, data={"assignee": assignee})
 
 
 @transaction.atomic

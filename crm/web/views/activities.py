@@ -14,7 +14,12 @@ from django.views.decorators.http import require_POST
 
 from crm import policies
 from crm.models import Activity, Deal
-from crm.services.activities import activity_complete, activity_create, activity_update
+from crm.services.activities import (
+    activity_complete,
+    activity_create,
+    activity_update,
+)
+from crm.services.activities import activity_delete as activity_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ActivityFilter
 from crm.web.forms.activities import ActivityForm, QuickLogForm
@@ -104,6 +109,7 @@ def activity_delete(request, pk):
         request,
         obj=activity,
         kind=_("task"),
+        delete=lambda: activity_delete_service(activity=activity, actor=request.user),
         cancel_url=reverse("web:activity_list"),
         success_url=reverse("web:activity_list"),
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from crm import policies
 from crm.models import Company, Deal
 from crm.services.contacts import company_create, company_update
+from crm.services.contacts import company_delete as company_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import CompanyFilter
 from crm.web.forms.contacts import CompanyForm
@@ -101,6 +102,7 @@ def company_delete(request, pk):
         obj=company,
         kind=_("company"),
         consequence=_("Its contacts and deals stay, without a company."),
+        delete=lambda: company_delete_service(company=company, actor=request.user),
         cancel_url=reverse("web:company_detail", args=[pk]),
         success_url=reverse("web:company_list"),
     )

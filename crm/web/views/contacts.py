@@ -6,7 +6,12 @@ from django.utils.translation import gettext as _
 
 from crm import policies
 from crm.models import Contact
-from crm.services.contacts import contact_create, contact_update
+from crm.services.contacts import (
+    contact_create,
+    contact_delete_check,
+    contact_update,
+)
+from crm.services.contacts import contact_delete as contact_delete_service
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ContactFilter
@@ -109,10 +114,8 @@ def contact_delete(request, pk):
         obj=contact,
         kind=_("contact"),
         consequence=_("Their interactions, leads, tasks and NPS answers go too."),
-        # Purchases are revenue history that KPIs are computed from: never cascade them away.
-        blocked=_("This contact has purchases; their revenue history must stay.")
-        if contact.purchases.exists()
-        else "",
+        check=lambda: contact_delete_check(contact=contact),
+        delete=lambda: contact_delete_service(contact=contact, actor=request.user),
         cancel_url=reverse("web:contact_detail", args=[pk]),
         success_url=reverse("web:contact_list"),
     )

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 
 from crm.models import Activity, Deal, DealStatus
 from crm.services.activities import activity_create
-from crm.services.deals import deal_create, deal_reopen, deal_update, default_pipeline
+from crm.services.deals import (
+    deal_create,
+    deal_delete_check,
+    deal_reopen,
+    deal_update,
+    default_pipeline,
+)
+from crm.services.deals import deal_delete as deal_delete_service
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
@@ -124,9 +131,8 @@ def deal_delete(request, pk):
         obj=deal,
         kind=_("deal"),
         consequence=_("Its tasks and stage history go too."),
-        blocked=_("This deal is won; its purchase is revenue history that must stay.")
-        if deal.status == DealStatus.WON
-        else "",
+        check=lambda: deal_delete_check(deal=deal),
+        delete=lambda: deal_delete_service(deal=deal, actor=request.user),
         cancel_url=reverse("web:deal_detail", args=[pk]),
         success_url=reverse("web:deal_list"),
     )

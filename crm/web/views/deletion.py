@@ -1,32 +1,57 @@
-"""Delete with confirmation: GET asks, POST deletes.
+"""Delete with confirmation: GET asks, POST deletes through the row's delete service."""
 
-The domain has no delete services yet; deletion has no side effects beyond the database
-cascade (stage history and tasks go with a deal), so it happens here in one transaction.
-"""
+from collections.abc import Callable
 
 from django.contrib import messages
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from crm.web.responses import error_text
+
+
+def _refusal(check: Callable[[], None] | None) -> str:
+    """Why the service would refuse (its ValidationError), or "" when deleting is allowed."""
+    if check is None:
+        return ""
+    try:
+        check()
+    except ValidationError as error:
+        return error_text(error)
+    return ""
+
 
 def delete_round_trip(
-    request, *, obj, kind: str, cancel_url: str, success_url: str, consequence="", blocked=""
+    request,
+    *,
+    obj,
+    kind: str,
+    delete: Callable[[], None],
+    cancel_url: str,
+    success_url: str,
+    check: Callable[[], None] | None = None,
+    consequence="",
 ):
-    """`blocked` names why this row must stay (e.g. revenue history); then nothing is deleted."""
-    if request.method == "POST" and not blocked:
+    """`check` tells the confirm page up front why a row must stay (e.g. revenue history);
+    `delete` is the service, which checks again inside its transaction and may refuse."""
+    blocked = ""
+    if request.method == "POST":
         name = str(obj)
         try:
-            with transaction.atomic():
-                obj.delete()
+            delete()
+        except ValidationError as error:
+            blocked = error_text(error)
         except ProtectedError:
             messages.error(
                 request, _("“%(name)s” is still in use and cannot be deleted.") % {"name": name}
             )
             return redirect(cancel_url)
-        messages.success(request, _("“%(name)s” deleted.") % {"name": name})
-        return redirect(success_url)
+        else:
+            messages.success(request, _("“%(name)s” deleted.") % {"name": name})
+            return redirect(success_url)
+    else:
+        blocked = _refusal(check)
     return render(
         request,
         "web/confirm_delete.html",

@@ -9,6 +9,7 @@ from crm import policies
 from crm.models import Activity, Lead, LeadStatus
 from crm.services.deals import default_pipeline
 from crm.services.leads import lead_convert, lead_create, lead_update
+from crm.services.leads import lead_delete as lead_delete_service
 from crm.web.access import access_row, require_write, visible, web_view
 from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
@@ -116,6 +117,7 @@ def lead_delete(request, pk):
         request,
         obj=lead,
         kind=_("lead"),
+        delete=lambda: lead_delete_service(lead=lead, actor=request.user),
         cancel_url=reverse("web:lead_detail", args=[pk]),
         success_url=reverse("web:lead_list"),
     )

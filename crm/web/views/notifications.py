@@ -2,10 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.models import Notification
+from crm.services.notifications import notifications_mark_read
 
 
 @login_required
@@ -17,7 +17,5 @@ def notification_list(request):
 @require_POST
 @login_required
 def notifications_read(request):
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    notifications_mark_read(user=request.user)
     return redirect("web:notifications")

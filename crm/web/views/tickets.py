@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from crm import policies
 from crm.models import Ticket, TicketPriority, TicketStatus, User
+from crm.services.support import ticket_assign as ticket_assign_service
 from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ticket_update
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import TicketFilter
@@ -142,7 +143,11 @@ def ticket_assign(request, pk):
         assignee: User = form.cleaned_data["assignee"]
     else:
         assignee = request.user
-    ticket_update(ticket=ticket, actor=request.user, data={"assignee": assignee})
+    try:
+        ticket_assign_service(ticket=ticket, actor=request.user, assignee=assignee)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return _back(request, pk)
     messages.success(
         request,
         _("“%(subject)s” assigned to %(name)s.") % {"subject": ticket.subject, "name": assignee},
