@@ -31,6 +31,7 @@ from crm.models import (
 from .models import ContactScore
 
 MAX_CONDITIONS = 20
+MAX_AGE = 150
 
 CHOICE, TEXT, NUMBER, TAG, RECENCY, FLAG = "choice", "text", "number", "tag", "recency", "flag"
 
@@ -123,6 +124,9 @@ def _check_one(condition) -> tuple[dict, dict]:
         else:
             if not 0 <= number <= 100_000 or (field.type == RECENCY and number < 1):
                 errors["value"] = [_("Enter a number between 1 and 100000.")]
+            elif field.key == "age" and number > MAX_AGE:
+                # Birth dates N years back must stay after year 1 (date.replace fails).
+                errors["value"] = [_("Enter an age between 0 and %(n)s.") % {"n": MAX_AGE}]
             value = str(number)
     elif field.choices is not None:
         if value not in {str(v) for v, _label in field.choices}:

@@ -1,7 +1,8 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from automation.models import Rule
-from automation.validation import check_rule_definition
+from automation.validation import RuleDefinitionError, check_rule_definition
 from crm.services.common import model_save
 
 RULE_FIELDS = {"name", "description", "enabled"}
@@ -17,6 +18,26 @@ def _definition(rule: Rule, data: dict) -> None:
     )
     for name, value in clean.items():
         setattr(rule, name, value)
+    _reject_nul(rule)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _reject_nul(rule: Rule) -> None:
+    """PostgreSQL stores no NUL character in text or jsonb: refuse it as bad input here
+    instead of failing in the INSERT (forms.CharField does the same for Django forms)."""
+    keys = ("name", "description", "triggers", "conditions", "actions")
+    bad = [key for key in keys if _has_nul(getattr(rule, key))]
+    if bad:
+        raise RuleDefinitionError({key: [_("Null characters are not allowed.")] for key in bad})
 
 
 @transaction.atomic

@@ -141,9 +141,14 @@ def nps_survey_url(survey: NpsSurvey) -> str:
 
 def nps_survey_open(*, token: str) -> NpsSurvey:
     """The survey behind a token, if it can still be answered (else SurveyClosed)."""
-    survey = NpsSurvey.objects.select_related("contact").filter(token=token).first()
+    survey = NpsSurvey.objects.select_related("contact").filter(token=_token(token)).first()
     _check_open(survey)
     return survey
+
+
+def _token(token: str) -> str:
+    """A token as sent in a link; a NUL (which PostgreSQL refuses in a query) finds nothing."""
+    return "" if "\x00" in token else token
 
 
 def _check_open(survey: NpsSurvey | None) -> None:
@@ -158,7 +163,7 @@ def _check_open(survey: NpsSurvey | None) -> None:
 @transaction.atomic
 def nps_survey_answer(*, token: str, score: int, comment: str = "") -> NpsSurvey:
     """Record the one response this survey takes; the row lock makes a double submit lose."""
-    survey = NpsSurvey.objects.select_for_update().filter(token=token).first()
+    survey = NpsSurvey.objects.select_for_update().filter(token=_token(token)).first()
     _check_open(survey)
     low = 0 if survey.scale == 10 else 1
     if not low <= score <= survey.scale:
@@ -173,7 +178,8 @@ def nps_survey_answer(*, token: str, score: int, comment: str = "") -> NpsSurvey
         contact=survey.contact,
         score=score,
         scale=survey.scale,
-        comment=comment[:2000],
+        # An invisible NUL would fail the INSERT (PostgreSQL text); the rest is kept.
+        comment=comment.replace("\x00", "")[:2000],
         channel="email",
     )
     survey.response = response

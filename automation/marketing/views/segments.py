@@ -55,9 +55,15 @@ def segment_edit(request, pk=None):
     if request.method == "POST":
         form = SegmentForm(request.POST, instance=segment or Segment())
         formset = ConditionFormSet(request.POST, prefix="c")
+        condition_errors = []
         if formset.is_valid():
-            form.instance.conditions = _conditions(formset)
-        if form.is_valid() and formset.is_valid():
+            # Checked here, not in the model's clean(): its errors are keyed "conditions",
+            # which the form has no field for (ModelForm would raise ValueError).
+            try:
+                form.instance.conditions = check_segment_conditions(_conditions(formset))
+            except ValidationError as error:
+                condition_errors = error.messages
+        if form.is_valid() and formset.is_valid() and not condition_errors:
             data = {**form.cleaned_data, "conditions": form.instance.conditions}
             try:
                 with transaction.atomic():
@@ -70,6 +76,8 @@ def segment_edit(request, pk=None):
             else:
                 messages.success(request, _("Segment saved."))
                 return redirect(reverse("marketing:segment", args=[segment.pk]))
+        for message in condition_errors:
+            form.add_error(None, message)
         status = 422
     else:
         form = SegmentForm(instance=segment)
