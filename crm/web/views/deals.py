@@ -63,7 +63,10 @@ def deal_detail(request, pk):
         pk,
     )
     activities = list(
-        Activity.objects.filter(deal=deal).select_related("assignee").order_by("-created_at")[:50]
+        # The task partial links each task's deal and contact: join them, not one query each.
+        Activity.objects.filter(deal=deal)
+        .select_related("assignee", "deal", "contact")
+        .order_by("-created_at")[:50]
     )
     return render(
         request,

@@ -66,7 +66,9 @@ def lead_detail(request, pk):
         {
             "lead": lead,
             "convert_form": convert_form,
-            "activities": list(activities.order_by("-created_at")[:50]),
+            "activities": list(
+                activities.select_related("deal", "contact").order_by("-created_at")[:50]
+            ),
             "deal_visible": lead.deal_id
             and policies.scope(user, "deals", lead.contact.deals.filter(pk=lead.deal_id)).exists(),
         },
