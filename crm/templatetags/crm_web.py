@@ -3,8 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -65,6 +64,24 @@ def icon(name: str, size: int = 18):
     )
 
 
+def _grouped(amount: Decimal) -> str:
+    """Two decimals with the active locale's separators, digits always grouped.
+
+    Django's `fa` formats define separators but no NUMBER_GROUPING (0 means "never
+    group"), so 1234567.5 would read 1234567.50; a locale without a grouping size
+    gets thousands. USE_THOUSAND_SEPARATOR stays off (ids in attributes must not group).
+    """
+    return numberformat.format(
+        amount,
+        formats.get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=2,
+        grouping=formats.get_format("NUMBER_GROUPING") or 3,
+        thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+        use_l10n=True,
+    )
+
+
 @register.filter
 def money(value, currency: str = ""):
     """Locale-grouped amount with its currency: "$12,500.00" or "12.500,00 RON"."""
@@ -74,7 +91,7 @@ def money(value, currency: str = ""):
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    formatted = floatformat(amount, "2g")
+    formatted = _grouped(amount)
     symbol = CURRENCY_SYMBOLS.get(currency or "")
     if symbol:
         return f"{symbol}{formatted}"

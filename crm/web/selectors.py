@@ -21,6 +21,7 @@ from crm.models import (
     Pipeline,
     Stage,
 )
+from crm.templatetags.crm_web import money
 
 CARDS_PER_COLUMN = 20
 CARD_ORDER = ("position", "-created_at", "-id")
@@ -206,7 +207,7 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
                     "purchase",
                     "deal",
                     _("Purchase: %(product)s") % {"product": purchase.product or "—"},
-                    f"{purchase.amount} {purchase.currency}",
+                    money(purchase.amount, purchase.currency),
                 )
             )
     if policies.can_read(user, "tickets"):
@@ -240,6 +241,27 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
     return entries[: n * 2]
 
 
+# The timeline's own sources, each under the policy resource that scopes it.
+TIMELINE_RESOURCES = (
+    ("deals", "deals"),
+    ("activities", "activities"),
+    ("purchases", "purchases"),
+    ("tickets", "tickets"),
+    ("nps", "nps_responses"),
+)
+
+
+def contact_has_hidden_records(*, user, contact) -> bool:
+    """Whether the contact has timeline rows this user may not see (another rep's deal, a
+    ticket support keeps): a yes or no, so an empty timeline can say so without a count."""
+    for resource, related in TIMELINE_RESOURCES:
+        rows = getattr(contact, related).all()
+        visible = policies.scope(user, resource, rows)
+        if rows.exclude(pk__in=visible.values("pk")).exists():
+            return True
+    return False
+
+
 def _timeline_sources():
     """Timeline entries from apps that crm does not import (named in settings)."""
     from django.conf import settings
@@ -258,6 +280,7 @@ __all__ = [
     "board_deals",
     "column_cards",
     "column_totals",
+    "contact_has_hidden_records",
     "contact_timeline",
     "my_day",
     "pipeline_summary",

@@ -49,13 +49,17 @@ def contact_detail(request, pk):
     contact = access_row(
         user, "contacts", Contact.objects.select_related("company", "owner", "referred_by"), pk
     )
+    timeline = selectors.contact_timeline(user=user, contact=contact)
     return render(
         request,
         "contacts/detail.html",
         {
             "contact": contact,
             "tags": list(contact.tags.all()),
-            "timeline": selectors.contact_timeline(user=user, contact=contact),
+            "timeline": timeline,
+            # Only asked when there is nothing to show: "nothing happened" must be true.
+            "hidden_records": not timeline
+            and selectors.contact_has_hidden_records(user=user, contact=contact),
             "can_edit": policies.can_edit_row(user, "contacts", contact),
             "can_log": policies.can_write(user, "activities"),
         },
