@@ -93,6 +93,36 @@
     });
   });
 
+  /* A card leaving the board (won, or lost through the dialog) must not take keyboard focus
+     with it: focus goes to the next card in its column, else the previous, else the column's
+     heading. Ids are kept rather than elements because the swaps replace the headings. */
+  var leaving = null;
+  board.addEventListener("click", function (event) {
+    var button = event.target.closest(".card .won, .card .lost");
+    if (!button) return;
+    var card = button.closest(".card");
+    var next = card.nextElementSibling, prev = card.previousElementSibling;
+    var neighbour = next && next.matches(".card") ? next : prev && prev.matches(".card") ? prev : null;
+    leaving = {
+      card: card,
+      neighbourId: neighbour ? neighbour.id : null,
+      stageId: columnOf(card).getAttribute("data-stage-id"),
+    };
+  });
+  function restoreFocus() {
+    if (!leaving || leaving.card.isConnected) return;
+    var neighbour = leaving.neighbourId && document.getElementById(leaving.neighbourId);
+    var target = neighbour ? neighbour.querySelector(".card__title")
+      : document.getElementById("col-title-" + leaving.stageId);
+    leaving = null;
+    if (!target) return;
+    if (!target.matches("a, button")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+  document.addEventListener("htmx:afterSettle", restoreFocus);
+  var lostDialog = document.getElementById("lost-dialog");
+  if (lostDialog) lostDialog.addEventListener("close", function () { setTimeout(restoreFocus, 0); });
+
   /* Keyboard: Alt + arrow moves the focused card to the previous/next stage (mirrored in RTL). */
   board.addEventListener("keydown", function (event) {
     if (!event.altKey || (event.key !== "ArrowRight" && event.key !== "ArrowLeft")) return;

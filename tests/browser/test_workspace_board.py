@@ -91,3 +91,39 @@ def test_refused_move_snaps_back_with_the_reason(browser_login, live_server, rep
     deal.refresh_from_db()
     assert deal.stage_id == stages[0].pk
     assert StageChange.objects.filter(deal=deal).count() == 1
+
+
+def test_keyboard_focus_stays_on_the_board_when_a_card_leaves(browser_login, live_server, rep):
+    """Won with the keyboard: focus moves to the next card; the last card's column heading
+    takes it after a loss. The board's live region says what happened."""
+    _pipeline, stages = pipeline_with_stages(is_default=True)
+    first = deal_create(actor=rep, title="First", stage=stages[0])
+    second = deal_create(actor=rep, title="Second", stage=stages[0])
+    page = browser_login(rep)
+    page.goto(f"{live_server.url}/pipeline/")
+    cards = page.locator(f'[data-stage-id="{stages[0].pk}"] .card')
+    expect(cards).to_have_count(2)
+    top, other = (
+        (second, first)
+        if cards.first.get_attribute("id") == f"deal-{second.pk}"
+        else (
+            first,
+            second,
+        )
+    )
+
+    page.get_by_role("button", name=f"Mark won: {top.title}").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#board-status")).to_contain_text("won")
+    expect(page.locator(f"#deal-{top.pk}")).to_have_count(0)
+    expect(page.locator(f"#deal-title-{other.pk}")).to_be_focused()
+
+    page.get_by_role("button", name=f"Mark lost: {other.title}").focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#lost-dialog")
+    expect(dialog.get_by_role("heading")).to_have_text(f"Mark “{other.title}” lost")
+    page.get_by_label("Why was it lost?").fill("No budget")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#deal-{other.pk}")).to_have_count(0)
+    expect(page.locator(f"#col-title-{stages[0].pk}")).to_be_focused()
+    assert Deal.objects.get(pk=other.pk).status == DealStatus.LOST
