@@ -146,12 +146,22 @@ def stored_reading(goal: Goal) -> progress.Reading:
     )
 
 
-def children_rollup(goal: Goal, *, today: date | None = None) -> tuple[list, float | None]:
-    """The children with their live readings, and their mean progress."""
+def children_rollup(
+    goal: Goal, *, today: date | None = None, visible_to=None
+) -> tuple[list, float | None]:
+    """The children with their live readings, and their mean progress.
+
+    With `visible_to`, only the children that user may see are listed (a rep opening a
+    company goal must not read other reps' goals); the rollup still counts them all.
+    """
     today = today or timezone.localdate()
     children = list(kpi_source.annotate_latest_value(goal.children.all(), until=today))
     readings = [(child, live_reading_from_annotation(child, today=today)) for child in children]
-    return readings, progress.rollup([r.progress for _c, r in readings])
+    rollup = progress.rollup([r.progress for _c, r in readings])
+    if visible_to is not None and not visible_to.sees_all_sales:
+        visible = set(goals_visible_to(visible_to).filter(parent=goal).values_list("pk", flat=True))
+        readings = [(child, reading) for child, reading in readings if child.pk in visible]
+    return readings, rollup
 
 
 def goal_history(goal: Goal) -> QuerySet[GoalChange]:

@@ -115,7 +115,9 @@ def goal_detail(request, pk):
         and point[0] <= goal.deadline + timedelta(days=1)
     ]
     reading = selectors.goal_reading(goal, today=today, series=series)
-    children, children_progress = selectors.children_rollup(goal, today=today)
+    children, children_progress = selectors.children_rollup(
+        goal, today=today, visible_to=request.user
+    )
     info = kpi_source.kpi_info(goal.kpi)
     row = _row(goal, reading)
     context = {

@@ -16,6 +16,7 @@ from automation.marketing.services.scoring import (
     scoring_rule_delete,
 )
 from crm import policies
+from crm.models import Lead
 
 from .access import marketing_view
 
@@ -63,9 +64,10 @@ def scoring_editor(request):
             "model_form": model_form,
             "rule_form": rule_form,
             "rules": ScoringRule.objects.order_by("kind", "field", "pk"),
-            "handoffs": LeadHandoff.objects.select_related("lead__contact", "owner")[
-                :RECENT_HANDOFFS
-            ],
+            # Handoffs name leads: only those the user may see (a rep their own).
+            "handoffs": LeadHandoff.objects.filter(
+                lead__in=policies.scope(request.user, "leads", Lead.objects.all())
+            ).select_related("lead__contact", "owner")[:RECENT_HANDOFFS],
             "can_write": policies.can_write(request.user, "campaigns"),
         },
         status=status,
