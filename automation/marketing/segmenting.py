@@ -158,6 +158,8 @@ def check_segment_conditions(conditions) -> list[dict]:
 
 
 def _years_ago(today: date, years: int) -> date:
+    if today.year - years < 1:  # a segment saved before ages were capped
+        return date.min
     try:
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February in a non-leap year

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import Enrollment, EnrollmentStatus
@@ -9,7 +10,7 @@ from crm.models import Campaign, Contact, Deal, DealStatus, Purchase
 
 from .abtest import winner
 from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
-from .segmenting import segment_contacts
+from .segmenting import segment_contacts, segment_filter
 
 METRICS = ("sent", "opened", "clicked", "replied", "converted")
 METRIC_LABELS = {
@@ -64,6 +65,20 @@ def segment_list() -> QuerySet[Segment]:
 
 def segment_count(segment: Segment) -> int:
     return segment_contacts(match=segment.match, conditions=segment.conditions).count()
+
+
+def segment_counts(segments) -> dict[int, int]:
+    """{segment id: audience} for many segments in one aggregate over the contacts (a
+    filtered COUNT per segment), instead of one COUNT query per segment."""
+    now = timezone.now()
+    counts = {}
+    for segment in segments:
+        where = segment_filter(match=segment.match, conditions=segment.conditions, now=now)
+        counts[f"s{segment.pk}"] = Count("pk", filter=where) if where else Count("pk")
+    if not counts:
+        return {}
+    totals = Contact.objects.aggregate(**counts)
+    return {int(key[1:]): value for key, value in totals.items()}
 
 
 def _metric_counts(**extra) -> dict:

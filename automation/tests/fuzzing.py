@@ -64,3 +64,25 @@ def post_with_junk(client, url: str, valid: dict, **headers) -> None:
         for junk in POST_JUNK:
             body = {**valid, name: junk}
             assert_no_5xx(client.post(url, body, **headers), f"POST {url} {name}={junk[:40]!r}")
+
+
+def queries_at(client, url: str) -> int:
+    """How many queries one GET of `url` runs (and it must render)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def assert_flat(client, url: str, add_rows, *, small: int = 3, large: int = 30) -> int:
+    """The page runs the same number of queries with `small` rows and with `large` rows."""
+    add_rows(small)
+    queries_at(client, url)  # warm up: rows created on first view, per-process caches
+    few = queries_at(client, url)
+    add_rows(large - small)
+    many = queries_at(client, url)
+    assert many == few, f"{url}: {few} queries at {small} rows, {many} at {large}"
+    return few

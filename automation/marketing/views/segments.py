@@ -39,9 +39,9 @@ def _conditions(formset) -> list[dict]:
 @marketing_view()
 def segment_list(request):
     segments = list(selectors.segment_list())
+    audiences = selectors.segment_counts(segments)
     for segment in segments:
-        # One COUNT per segment; the list is short (saved segments, not contacts).
-        segment.audience = selectors.segment_count(segment)
+        segment.audience = audiences[segment.pk]
     return render(
         request,
         "marketing/segment_list.html",
