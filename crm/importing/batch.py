@@ -32,7 +32,7 @@ from crm.services.common import owner_for_new_record
 
 # The lifecycle stamps are contact_create's own rule; reusing the function keeps the two
 # paths from drifting apart.
-from crm.services.contacts import _lifecycle_stamps
+from crm.services.contacts import contact_lifecycle_stamp
 from crm.services.events import event_dispatch
 
 
@@ -111,7 +111,7 @@ def contact_build(*, actor, first_name: str, owner=None, **fields) -> Contact:
     contact = Contact(
         first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
     )
-    _lifecycle_stamps(contact)
+    contact_lifecycle_stamp(contact)
     return instance_build_check(contact)
 
 

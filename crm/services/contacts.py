@@ -55,7 +55,7 @@ def company_update(*, company: Company, actor, data: dict) -> Company:
     return model_save(company)
 
 
-def _lifecycle_stamps(contact: Contact) -> None:
+def contact_lifecycle_stamp(contact: Contact) -> None:
     """Keep customer_since / churned_at in step with the lifecycle a user picked."""
     now = timezone.now()
     if contact.lifecycle == Lifecycle.CUSTOMER and contact.customer_since is None:
@@ -89,7 +89,7 @@ def contact_create(
     contact = Contact(
         first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
     )
-    _lifecycle_stamps(contact)
+    contact_lifecycle_stamp(contact)
     model_save(contact)
     event_emit(
         kind=DomainEventKind.CONTACT_CREATED, subject=contact, actor=actor, automate=automate
@@ -107,7 +107,7 @@ def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
         owner_change_check(actor=actor, owner=data["owner"])
     changed = apply_fields(contact, data, CONTACT_EDITABLE_FIELDS)
     if "lifecycle" in changed:
-        _lifecycle_stamps(contact)
+        contact_lifecycle_stamp(contact)
     model_save(contact)
     if tags is not None:
         contact_set_tags(contact=contact, actor=actor, tags=tags)
