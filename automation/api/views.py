@@ -1,11 +1,11 @@
 """Automation endpoints: rules (with dry run), the run log, campaigns, enrollments."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +58,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("days", int, description="Window in days (1–365)")],
         request=None,
+        responses=OpenApiTypes.OBJECT,
     )
     @action(detail=True, methods=["post"], url_path="dry-run")
     def dry_run(self, request, pk=None):
@@ -105,14 +106,20 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = campaign_create(actor=self.request.user, **data)
+        campaign = campaign_create(actor=self.request.user, **data)
+        serializer.instance = self._with_counts(campaign)
 
     def perform_update(self, serializer):
-        serializer.instance = campaign_update(
+        campaign = campaign_update(
             campaign=serializer.instance,
             actor=self.request.user,
             data=dict(serializer.validated_data),
         )
+        serializer.instance = self._with_counts(campaign)
+
+    def _with_counts(self, campaign):
+        # The services return the bare row; `active_enrollments` is an annotation.
+        return self.get_queryset().get(pk=campaign.pk)
 
     def perform_destroy(self, instance):
         campaign_delete(campaign=instance, actor=self.request.user)

@@ -2,7 +2,6 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,6 +22,10 @@ SCOPE_DESCRIPTION = (
     'string `"rep:3"`; `"company"` (or `{"type": "company"}`) has no id. Types: '
     "company, team, rep, pipeline, campaign. Always read back as an object."
 )
+
+# Decimals are written as strings ("62.9400"), like every decimal of the API; None while
+# the KPI has no snapshot for the goal's scope.
+NULLABLE_DECIMAL_STRING = {"type": "string", "format": "decimal", "nullable": True}
 
 
 @extend_schema_field(
@@ -163,7 +166,7 @@ class GoalSerializer(serializers.ModelSerializer):
                 cache[goal.pk] = selectors.goal_reading(goal, today=today)
         return cache[goal.pk]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(NULLABLE_DECIMAL_STRING)
     def get_current_value(self, goal):
         value = self._reading(goal).current_value
         return None if value is None else f"{value:f}"
@@ -188,7 +191,7 @@ class GoalSerializer(serializers.ModelSerializer):
     def get_status(self, goal):
         return self._reading(goal).status
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(NULLABLE_DECIMAL_STRING)
     def get_projection(self, goal):
         value = self._reading(goal).projection
         return None if value is None else f"{value:f}"
@@ -278,7 +281,7 @@ class QuotaSerializer(serializers.ModelSerializer):
         validators = []
         extra_kwargs = {"end": {"help_text": _("First day after the period (exclusive).")}}
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field({"type": "string", "format": "decimal"})
     def get_won_value(self, quota):
         return f"{selectors.attainment_of(quota).won_value:.2f}"
 

@@ -116,7 +116,7 @@ class GoalViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: GoalChangeSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """Edits of the target, deadline, plan and other tracked fields, newest first."""
         changes = selectors.goal_history(self.get_object())

@@ -6,11 +6,12 @@ The campaign and enrollment resources themselves are the automation app's
 
 import uuid
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -68,6 +69,8 @@ from .serializers import (
     StepSerializer,
     VariantSerializer,
 )
+
+AUDIENCE_COUNT = inline_serializer("SegmentCount", {"count": serializers.IntegerField()})
 
 
 class _Policy:
@@ -158,7 +161,7 @@ class CampaignPlanViewSet(
             data=dict(serializer.validated_data),
         )
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def report(self, request, campaign=None):
         """Enrolled, sent, opened, clicked, replied, converted, revenue; A/B results per step."""
@@ -207,11 +210,12 @@ class SegmentViewSet(_Policy, viewsets.ModelViewSet):
             return
         super().check_permissions(request)
 
+    @extend_schema(responses=AUDIENCE_COUNT)
     @action(detail=True, methods=["get"])
     def count(self, request, pk=None):
         return Response({"count": selectors.segment_count(self.get_object())})
 
-    @extend_schema(request=SegmentPreviewSerializer)
+    @extend_schema(request=SegmentPreviewSerializer, responses=AUDIENCE_COUNT)
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The audience size of unsaved conditions (the editor's live count)."""
@@ -221,11 +225,17 @@ class SegmentViewSet(_Policy, viewsets.ModelViewSet):
         count = segment_contacts(match=body.validated_data["match"], conditions=conditions).count()
         return Response({"count": count})
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
     def fields(self, request):
         return Response(segment_describe())
 
-    @extend_schema(request=SegmentEnrollSerializer)
+    @extend_schema(
+        request=SegmentEnrollSerializer,
+        responses={
+            202: inline_serializer("SegmentEnrolled", {"enrolled": serializers.IntegerField()})
+        },
+    )
     @action(detail=True, methods=["post"])
     def enroll(self, request, pk=None):
         """Enroll the segment's contacts (with an address, not opted out) in a campaign."""
