@@ -172,6 +172,7 @@ DOCUMENTED_RESPONSES = [
     ("PATCH", "/api/campaigns/{id}/", "campaigns", {"description": "Spring"}),
     ("GET", "/api/campaign-plans/{campaign}/report/", "campaign-plans", None),
     ("POST", "/api/automation/rules/{id}/dry-run/", "automation/rules", None),
+    ("GET", "/api/enrollments/{id}/", "enrollments", None),
 ]
 
 

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from automation.models import Enrollment, Rule, Run
+from automation.models import Enrollment, ExitReason, Rule, Run
 from automation.validation import RuleDefinitionError, check_rule_definition
 from crm.models import Campaign, Contact
 
@@ -101,6 +101,10 @@ class CampaignSerializer(serializers.ModelSerializer):
 class EnrollmentSerializer(serializers.ModelSerializer):
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+    # Blank while the enrollment runs; declared so the schema's enum admits "".
+    exit_reason = serializers.ChoiceField(
+        choices=ExitReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Enrollment
