@@ -133,6 +133,8 @@ def _check_one(condition) -> tuple[dict, dict]:
             errors["value"] = [_("Choose one of the listed values.")]
     elif not value or len(value) > 120:
         errors["value"] = [_("Enter a value (at most 120 characters).")]
+    elif "\x00" in value:  # PostgreSQL stores no NUL in jsonb: bad input, not a 500
+        errors["value"] = [_("Null characters are not allowed.")]
     return {"field": field.key, "operator": operator, "value": value}, errors
 
 

@@ -240,3 +240,15 @@ def test_public_endpoints_with_forged_tokens_and_indexes_never_500(client, world
     for junk in [*JUNK, "11", "-1", "5.5"]:
         assert_no_5xx(client.post(nps, {"score": junk, "comment": junk}), f"nps {junk[:30]!r}")
     assert_no_5xx(client.post(nps, {"score": "9", "comment": "fine\x00"}), "nps NUL comment")
+
+
+def test_segment_text_condition_with_a_nul_is_refused():
+    from django.core.exceptions import ValidationError
+
+    from automation.marketing.segmenting import check_segment_conditions
+
+    with pytest.raises(ValidationError) as error:
+        check_segment_conditions(
+            [{"field": "occupation", "operator": "contains", "value": "a\x00"}]
+        )
+    assert error.value.messages == ["1. value: Null characters are not allowed."]
