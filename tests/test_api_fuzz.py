@@ -5,9 +5,10 @@ ones and (negative mode) ones that break the schema: wrong types, missing fields
 path ids. They go in-process to the WSGI app against the test database, as a rep and as
 an admin, half of them aimed at real rows so updates and actions get past the 404.
 
-Only `not_a_server_error` is checked over the whole API; the response schema of the
-endpoints it once got wrong is checked below. For a wider look, run the CLI against a dev
-server: `schemathesis run http://127.0.0.1:8000/api/schema/ -H "Authorization: Token …"
+Checked over the whole API: no 5xx, and a 400 is a JSON object naming what is wrong.
+The response schema of the endpoints it once got wrong is checked below. For a wider
+look, run the CLI against a dev server:
+`schemathesis run http://127.0.0.1:8000/api/schema/ -H "Authorization: Token …"
 -c not_a_server_error,response_schema_conformance --phases examples,coverage,fuzzing`.
 Generation is derandomized and keeps no example database: a run is the same every time.
 """
@@ -43,6 +44,16 @@ OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_o
 # Path parameters that are not ids of a world row.
 FIXED_PATH_VALUES = {"key": "win_rate", "resource": "contacts"}
 JUNK_PATH_VALUES = ["null,null", "0", "9223372036854775808", "1.5", "a b"]
+
+
+def a_400_names_what_is_wrong(ctx, response, case):
+    """Bad input is a 400 whose JSON object names the fields (or `non_field_errors`, or
+    `detail` for a body that is not JSON at all), never an empty or bare answer."""
+    if response.status_code != 400 or "json" not in response.headers.get("content-type", [""])[0]:
+        return None
+    errors = response.json()
+    assert isinstance(errors, dict) and errors, f"400 without field errors: {errors!r}"
+    return True
 
 
 @pytest.fixture
@@ -122,7 +133,9 @@ def test_no_request_is_a_server_error(label, role, fuzz_world, db, same_connecti
         savepoint = transaction.savepoint()
         try:
             response = case.call(app=APP, headers=headers)
-            case.validate_response(response, checks=[not_a_server_error], headers=headers)
+            case.validate_response(
+                response, checks=[not_a_server_error, a_400_names_what_is_wrong], headers=headers
+            )
         finally:
             transaction.savepoint_rollback(savepoint)
 
