@@ -436,4 +436,7 @@ ACTIONS: dict[str, ActionType] = {
     )
 }  # fmt: skip
 
-ACTION_CHOICES = [(key, action.label) for key, action in ACTIONS.items()]
+
+def action_choices() -> list[tuple[str, str]]:
+    """(key, label) of every action, read when asked: other apps register theirs at startup."""
+    return [(key, action.label) for key, action in ACTIONS.items()]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign
 
-from .actions import ACTION_CHOICES, ACTIONS
+from .actions import ACTIONS, action_choices
 from .conditions import OPERATOR_CHOICES, OPERATORS_BY_TYPE
 from .fields import CHOICE
 from .models import Match, Rule
@@ -136,7 +136,7 @@ class RuleBuilder:
             "match_options": Match.choices,
             "field_options": [(f.key, f.label) for f in fields.values()],
             "condition_rows": [self._condition_row(c, fields) for c in self.conditions],
-            "action_options": ACTION_CHOICES,
+            "action_options": action_choices(),
             "action_rows": [self._action_row(a, subject) for a in self.actions],
             "condition_count": len(self.conditions),
             "action_count": len(self.actions),

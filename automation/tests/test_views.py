@@ -244,3 +244,14 @@ def test_campaign_create_and_edit(marketer, rep, client):
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.name, campaign.is_active) == ("Welcome series", False)
+
+
+@pytest.mark.django_db
+def test_rule_builder_offers_the_actions_other_apps_register(marketer, client):
+    client.force_login(marketer)
+
+    html = client.get(reverse("automation:rule_create")).text
+
+    # Registered by automation.marketing at startup, after this module was imported.
+    assert 'value="send_discount_code"' in html
+    assert 'value="send_nps_survey"' in html
