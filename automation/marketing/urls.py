@@ -5,7 +5,7 @@ Included once at the site root by crm/urls.py.
 
 from django.urls import include, path
 
-from .views import campaigns, public, scoring, segments
+from .views import campaigns, public, scoring, segments, surveys
 
 pages = [
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
@@ -45,6 +45,7 @@ pages = [
     path("segments/<int:pk>/", segments.segment_edit, name="segment"),
     path("segments/<int:pk>/delete/", segments.segment_remove, name="segment_delete"),
     path("scoring/", scoring.scoring_editor, name="scoring"),
+    path("nps/send/<int:contact_id>/", surveys.nps_survey_send_view, name="nps_send"),
     path("scoring/rules/<int:pk>/delete/", scoring.scoring_rule_remove, name="scoring_rule_delete"),
 ]
 

@@ -143,3 +143,11 @@ def safe_url(url: str) -> str:
     if url.lower().startswith(("http://", "https://")):
         return url
     return ""
+
+
+@register.filter
+def may_write(user, resource: str) -> bool:
+    """`{% if user|may_write:"nps" %}`: the policy's write right, for buttons."""
+    from crm import policies
+
+    return policies.can_write(user, resource)
