@@ -33,7 +33,11 @@ class PolicyViewSet(viewsets.ModelViewSet):
         # Protected references raise before anything is deleted; the exception handler
         # turns them into a 400 naming what still points at the row.
         with transaction.atomic():
-            instance.delete()
+            self.delete_record(instance, actor=self.request.user)
+
+    def delete_record(self, instance, *, actor):
+        """Resources with a delete service (revenue history to keep) override this."""
+        instance.delete()
 
     def create_record(self, *, actor, data):
         raise NotImplementedError

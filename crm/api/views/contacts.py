@@ -28,6 +28,9 @@ class CompanyViewSet(PolicyViewSet):
     def update_record(self, instance, *, actor, data):
         return contact_services.company_update(company=instance, actor=actor, data=data)
 
+    def delete_record(self, instance, *, actor):
+        contact_services.company_delete(company=instance, actor=actor)
+
 
 class ContactViewSet(PolicyViewSet):
     policy_resource = "contacts"
@@ -42,6 +45,9 @@ class ContactViewSet(PolicyViewSet):
 
     def update_record(self, instance, *, actor, data):
         return contact_services.contact_update(contact=instance, actor=actor, data=data)
+
+    def delete_record(self, instance, *, actor):
+        contact_services.contact_delete(contact=instance, actor=actor)
 
 
 class InteractionViewSet(PolicyViewSet):

@@ -37,6 +37,9 @@ class LeadViewSet(PolicyViewSet):
     def update_record(self, instance, *, actor, data):
         return lead_services.lead_update(lead=instance, actor=actor, data=data)
 
+    def delete_record(self, instance, *, actor):
+        lead_services.lead_delete(lead=instance, actor=actor)
+
     @extend_schema(
         request=LeadConvertSerializer,
         responses={200: LeadSerializer},
@@ -109,6 +112,9 @@ class DealViewSet(PolicyViewSet):
         return deal_services.deal_create(actor=actor, **data)
 
     @transaction.atomic
+    def delete_record(self, instance, *, actor):
+        deal_services.deal_delete(deal=instance, actor=actor)
+
     def update_record(self, deal, *, actor, data):
         status_ = data.pop("status", deal.status)
         lost_reason = data.pop("lost_reason", "")
@@ -150,6 +156,9 @@ class ActivityViewSet(PolicyViewSet):
         return activity_services.activity_create(actor=actor, **data)
 
     @transaction.atomic
+    def delete_record(self, instance, *, actor):
+        activity_services.activity_delete(activity=instance, actor=actor)
+
     def update_record(self, activity, *, actor, data):
         done_at = data.pop("done_at", activity.done_at)
         if done_at is None and activity.done_at is not None:
