@@ -8,7 +8,10 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/goalpost")
 }
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Under pytest-xdist each worker ("gw0", "gw1", …) gets its own Redis db, as it gets its
+# own test database, so one worker's Celery worker never takes another's tasks.
+_XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="gw0")
+REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{15 - int(_XDIST_WORKER[2:])}")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
