@@ -79,6 +79,15 @@ def api_as(api_client):
     return login
 
 
+@pytest.fixture
+def celery_worker_thread(transactional_db):
+    """A real Celery worker consuming from Redis in this process (not eager mode)."""
+    from automation.tests.fixtures import thread_worker
+
+    with thread_worker() as worker:
+        yield worker
+
+
 # --- Browser tests (pytest-playwright with Debian's Chromium) ---------------------------
 
 

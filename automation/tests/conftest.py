@@ -24,15 +24,6 @@ def contact(db):
 
 
 @pytest.fixture
-def celery_worker_thread(transactional_db):
-    """A real worker consuming from Redis in this process (see fixtures.thread_worker)."""
-    from .fixtures import thread_worker
-
-    with thread_worker() as worker:
-        yield worker
-
-
-@pytest.fixture
 def celery_worker_process(transactional_db):
     from crm.celery import app
 

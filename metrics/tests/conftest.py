@@ -17,15 +17,3 @@ def at(day: str, hour: int = 12) -> datetime:
 @pytest.fixture
 def june():
     return Period(date(2025, 6, 1), date(2025, 7, 1))
-
-
-@pytest.fixture(autouse=True)
-def fallback_urlconf(settings):
-    """Run against crm.urls; only if it cannot be imported (another app mid-change), use
-    the metrics-only URLconf so these tests still exercise metrics' own routes."""
-    import importlib
-
-    try:
-        importlib.import_module(settings.ROOT_URLCONF)
-    except ImportError:
-        settings.ROOT_URLCONF = "metrics.tests.urls"

@@ -55,12 +55,3 @@ def run_on_commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
-
-
-@pytest.fixture
-def celery_worker_thread(transactional_db):
-    """A real worker on Redis in a thread of this process (the automation app's helper)."""
-    from automation.tests.fixtures import thread_worker
-
-    with thread_worker() as worker:
-        yield worker
