@@ -46,19 +46,13 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 venv: $(RUNTIME_STAMP)
 venv-dev: $(DEV_STAMP)
 
-# Development server. Without DATABASE_URL / REDIS_URL: SQLite and kombu's filesystem
-# broker under var/; with them: PostgreSQL and Redis. Ctrl-C stops all three processes.
+# Development server (crm/devstack.py). Without DATABASE_URL: an embedded PostgreSQL from
+# pip with its data in var/postgres/; without REDIS_URL: kombu's filesystem broker in
+# var/broker/. Migrates, loads demo data, then serves web + worker + beat; a crashed child
+# is restarted, Ctrl-C stops everything.
 run: export DJANGO_SETTINGS_MODULE = crm.settings.local
-run: export GOALPOST_PORT = $(PORT)
-# The Procfile's `python` and `celery` are the virtualenv's.
-run: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 run: $(RUNTIME_STAMP)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo
-	@echo "Serving http://127.0.0.1:$(PORT)/ (log in as rep1 / goalpost); Ctrl-C stops everything."
-	@# -e /dev/null: honcho would otherwise load .env, which holds docker-compose settings.
-	$(VENV)/bin/honcho start -f Procfile -e /dev/null
+	$(PY) -m crm.devstack --port $(PORT)
 
 # The settings module for tests is crm.settings.test (pyproject.toml): PostgreSQL at
 # 127.0.0.1:5432 and Redis at 127.0.0.1:6379 unless DATABASE_URL / REDIS_URL say otherwise.
@@ -100,10 +94,11 @@ check: $(RUNTIME_STAMP)
 	DJANGO_SETTINGS_MODULE=crm.settings.production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=crm.example.com \
+	GOALPOST_PUBLIC_URL=https://crm.example.com \
 	DATABASE_URL=postgres://goalpost:goalpost@127.0.0.1:5432/goalpost \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
-# Drop queued messages of the development broker (SQLite + filesystem transport).
+# Drop queued messages of the development broker (filesystem transport).
 clean-broker:
 	rm -rf var/broker

@@ -9,7 +9,7 @@ _UNSUBSCRIBE = signing.Signer(salt="marketing.unsubscribe")
 
 def public_url(path: str) -> str:
     """Absolute URL for links in emails (they are read outside the site)."""
-    base = getattr(settings, "GOALPOST_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.GOALPOST_PUBLIC_URL.rstrip("/")
     return f"{base}{path}"
 
 

@@ -12,7 +12,6 @@ core data, and must be idempotent itself.
 
 import importlib
 import importlib.util
-import logging
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -20,14 +19,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 from django.utils import timezone
+from tqdm import tqdm
 
 from crm.models import Contact, DomainEvent
 
 from . import aftersales, people, sales, setup
 from .context import DemoContext
 from .setup import DEMO_PASSWORD, DEMO_USERS
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SeedResult", "seed_demo"]
 
@@ -39,26 +37,35 @@ class SeedResult:
     deals: int
 
 
-def _history(ctx: DemoContext) -> int:
-    people.make_companies(ctx)
-    legacy = people.make_legacy_customers(ctx)
-    planned_leads = people.make_leads(ctx, referrers=legacy)
-    direct = people.make_direct_contacts(ctx, referrers=legacy)
-    new_deals = sales.make_lead_deals(ctx, planned_leads)
-    new_deals += sales.make_direct_deals(ctx, direct)
-    renewals = aftersales.make_legacy_subscriptions(ctx, legacy)
-    aftersales.make_new_subscriptions(ctx, new_deals)
+def _history(ctx: DemoContext, progress: tqdm) -> int:
+    def step(label: str, make, *args, **kwargs):
+        progress.set_postfix_str(label)
+        result = make(ctx, *args, **kwargs)
+        progress.update()
+        return result
+
+    step("companies", people.make_companies)
+    legacy = step("long-standing customers", people.make_legacy_customers)
+    planned_leads = step("leads", people.make_leads, referrers=legacy)
+    direct = step("contacts", people.make_direct_contacts, referrers=legacy)
+    new_deals = step("deals from leads", sales.make_lead_deals, planned_leads)
+    new_deals += step("direct deals", sales.make_direct_deals, direct)
+    renewals = step("subscriptions", aftersales.make_legacy_subscriptions, legacy)
+    step("new subscriptions", aftersales.make_new_subscriptions, new_deals)
     customers = sales.customers_of(legacy + [d.contact for d in new_deals if d.contact])
-    expansions = sales.make_expansion_deals(ctx, customers)
-    aftersales.make_repeat_purchases(ctx, sales.customers_of(customers))
-    aftersales.apply_churn(ctx)
-    sales.log_lead_calls(ctx, planned_leads)
-    sales.make_my_day(ctx)
+    expansions = step("upsell and cross-sell deals", sales.make_expansion_deals, customers)
+    step("repeat purchases", aftersales.make_repeat_purchases, sales.customers_of(customers))
+    step("churn", aftersales.apply_churn)
+    step("calls on leads", sales.log_lead_calls, planned_leads)
+    step("today's tasks", sales.make_my_day)
     everyone = list(Contact.objects.filter(customer_since__isnull=False).order_by("pk"))
-    aftersales.make_tickets(ctx, everyone)
-    aftersales.make_nps(ctx, everyone)
-    aftersales.make_spend(ctx)
+    step("tickets", aftersales.make_tickets, everyone)
+    step("NPS answers", aftersales.make_nps, everyone)
+    step("marketing spend", aftersales.make_spend)
     return len(new_deals) + len(renewals) + len(expansions)
+
+
+HISTORY_STEPS = 16
 
 
 def _app_hooks():
@@ -88,14 +95,16 @@ def seed_demo(*, stdout=None) -> SeedResult:
         # marked as history so the outbox sweep never hands them over either. DEBUG off
         # spares logging some 60,000 queries.
         quiet = override_settings(DEBUG=False, GOALPOST_DOMAIN_EVENT_HANDLERS=[])
-        with quiet, transaction.atomic():
-            deals = _history(ctx)
+        bar = tqdm(total=HISTORY_STEPS, desc="Demo history", unit="step", disable=stdout is None)
+        with quiet, transaction.atomic(), bar:
+            deals = _history(ctx, bar)
             DomainEvent.objects.filter(pk__gt=before).update(
                 automate=False, processed_at=timezone.now()
             )
         created = True
 
     for module_name, hook in _app_hooks():
-        logger.info("seed_demo: %s", module_name)
+        if stdout is not None:
+            stdout.write(f"Demo data of {module_name.removesuffix('.demo')}")
         hook(users=dict(ctx.users), anchor=ctx.anchor, stdout=stdout)
     return SeedResult(created=created, contacts=Contact.objects.count(), deals=deals)

@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from crm.devstack import embedded_database_settings, var_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # Only the process environment: docker-compose passes its env file in, and a compose
@@ -69,8 +71,13 @@ TEMPLATES = [
     },
 ]
 
-# Without DATABASE_URL a developer gets SQLite so `make run` needs nothing but Python.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# PostgreSQL everywhere, one SQL dialect. Without DATABASE_URL: the embedded server that
+# `make run` starts (crm/devstack.py), reached through its socket under var/postgres/.
+DATABASES = {
+    "default": env.db("DATABASE_URL")
+    if env("DATABASE_URL", default="")
+    else embedded_database_settings()
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,8 +115,11 @@ MEDIA_URL = "media/"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Goalpost <noreply@goalpost.invalid>")
-# Where the links in marketing email (tracking, unsubscribe, NPS survey) point.
-GOALPOST_PUBLIC_URL = env("GOALPOST_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Where the links in email (tracking, unsubscribe, NPS survey) point: the address the site
+# is served on. `make run PORT=N` sets it to http://127.0.0.1:N; production requires it.
+GOALPOST_PUBLIC_URL = env(
+    "GOALPOST_PUBLIC_URL", default=f"http://127.0.0.1:{env.int('GOALPOST_PORT', default=8000)}"
+)
 
 # --- CRM domain settings -------------------------------------------------------------
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")
@@ -180,18 +190,24 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 
 # --- Celery --------------------------------------------------------------------------
-# Without REDIS_URL the broker is kombu's filesystem transport under var/: tasks still go
-# through a real worker process, so development behaves like production.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = BASE_DIR / "var" / "broker"
+# Without REDIS_URL the broker is kombu's filesystem transport under var/broker/: no server
+# to install, yet tasks still go through a real worker process, so development behaves like
+# production. (A PostgreSQL-backed broker would need kombu's SQLAlchemy transport, which
+# polls a table and pulls SQLAlchemy in; the folder transport is simpler and as tested.)
+# The host part means nothing to the folder transport; naming one spares a warning.
+FILESYSTEM_BROKER_URL = "filesystem://localhost//"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or FILESYSTEM_BROKER_URL)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = var_dir() / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "out"),
         "data_folder_out": str(_queue_dir / "out"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        # Broadcast (remote control) messages; kombu's default is ./control in the cwd.
+        "control_folder": str(_queue_dir / "control"),
     }
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
     # Redis hands an unacknowledged (acks_late) task to another worker after this long,
@@ -266,6 +282,10 @@ CELERY_BEAT_SCHEDULE["marketing-recompute-scores"] = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_briefly": {"()": "crm.logging.ClientErrorsBriefly"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the logger, not a handler: the record is trimmed before any handler sees it,
+    # Django's own debug console handler included.
+    "loggers": {"django.request": {"filters": ["client_errors_briefly"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -9,9 +9,18 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not env("DATABASE_URL", default=""):
-    raise ImproperlyConfigured("Set DATABASE_URL: production does not fall back to SQLite.")
+    raise ImproperlyConfigured(
+        "Set DATABASE_URL: production does not start an embedded database of its own."
+    )
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Links in emails must reach the site from a recipient's mailbox: no localhost default.
+if not env("GOALPOST_PUBLIC_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set GOALPOST_PUBLIC_URL to the address users reach the site on "
+        "(e.g. https://crm.example.com): links in emails are built from it."
+    )
+GOALPOST_PUBLIC_URL = env("GOALPOST_PUBLIC_URL")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 STORAGES = {

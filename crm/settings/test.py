@@ -14,6 +14,8 @@ _XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="gw0")
 REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{15 - int(_XDIST_WORKER[2:])}")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Fixed, whatever the shell says: tests read email links against this address.
+GOALPOST_PUBLIC_URL = "http://127.0.0.1:8000"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -158,6 +158,7 @@ def test_healthz_reports_database_and_broker(db, client):
 
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+    assert response.json()["database_engine"] == "postgresql"
     assert response.json()["broker"] == "ok"
     assert response.json()["status"] == "ok"
 

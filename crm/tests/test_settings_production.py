@@ -14,6 +14,7 @@ COMPLETE = {
     "ALLOWED_HOSTS": "crm.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/goalpost",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "GOALPOST_PUBLIC_URL": "https://crm.example.com",
 }
 
 
@@ -31,7 +32,9 @@ def _manage(*args, **env):
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "GOALPOST_PUBLIC_URL"]
+)
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in COMPLETE.items() if k != missing}
 
@@ -47,3 +50,15 @@ def test_production_settings_pass_check_deploy():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_email_links_use_the_public_url():
+    result = _manage(
+        "shell",
+        "-c",
+        "from automation.marketing.tokens import public_url; print(public_url('/m/nps/x/'))",
+        **COMPLETE,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://crm.example.com/m/nps/x/"

@@ -31,7 +31,7 @@ DAYS_PER_YEAR = Decimal("365.25")
 
 
 class AddMonths(Func):
-    """`timestamp + N calendar months` in SQL (PostgreSQL and SQLite)."""
+    """`timestamp + N calendar months` in SQL."""
 
     output_field = DateTimeField()
 
@@ -42,13 +42,6 @@ class AddMonths(Func):
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} + make_interval(months => %s))", [*params, self.months]
-
-    def as_sqlite(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {sql}, %s)", [
-            *params,
-            f"{self.months:+d} months",
-        ]
 
 
 def purchases_in(scope: Scope):

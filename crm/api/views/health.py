@@ -26,11 +26,16 @@ def _broker_ok() -> bool:
 
 @require_GET
 def healthz(request):
-    """Liveness for load balancers and compose: is the database and the broker reachable."""
+    """Liveness for load balancers and compose: is the database and the broker reachable.
+
+    Names the database engine (`postgresql`, Django's vendor name) and the broker transport
+    (`redis`, `filesystem`), so a glance tells which stack answered.
+    """
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(checks.values())
     body = {
         "status": "ok" if healthy else "unavailable",
+        "database_engine": connection.vendor,
         "broker_transport": settings.CELERY_BROKER_URL.split(":", 1)[0],
         **{name: "ok" if ok else "unavailable" for name, ok in checks.items()},
     }

@@ -1,0 +1,307 @@
+"""The newcomer's path: `make run` from a checkout, exactly as the README says, then use it.
+
+The stack starts with the embedded PostgreSQL and the filesystem broker (none of the
+machine's services), seeds the demo and serves web, worker and beat. Then, as each demo
+user, every page of the navigation, every export and report linked from those pages,
+an import with a Tags column, a deal-value rule through the worker, an NPS email's link,
+a worker killed and restarted, and Ctrl-C. Minutes of work, so one stack for the module.
+"""
+
+import csv
+import io
+import os
+import re
+import signal
+import time
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+
+from tests.makerun import MakeRun
+
+pytestmark = pytest.mark.smoke
+
+DEMO_USERS = ("admin", "manager", "rep1", "rep2", "rep3", "marketing", "support")
+PASSWORD = "goalpost"
+# A busy 2-core machine seeds in a few minutes; a quiet one in about one.
+START_TIMEOUT = 900
+WORKER_TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    run = MakeRun(var_dir=tmp_path_factory.mktemp("var"))
+    run.start()
+    try:
+        run.wait_until_serving(timeout=START_TIMEOUT)
+        yield run
+    finally:
+        run.stop()
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.nav: list[str] = []
+        self.all: list[str] = []
+        self._in_nav = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "nav" and attrs.get("id") == "site-nav":
+            self._in_nav = 1
+        elif tag == "nav" and self._in_nav:
+            self._in_nav += 1
+        if tag == "a" and attrs.get("href"):
+            self.all.append(attrs["href"])
+            if self._in_nav:
+                self.nav.append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "nav" and self._in_nav:
+            self._in_nav -= 1
+
+
+def _links(html: str) -> _Links:
+    parser = _Links()
+    parser.feed(html)
+    return parser
+
+
+def _is_export_or_report(url: str) -> bool:
+    path = urlsplit(url).path
+    return "export" in url or path.startswith("/reports/") or path.endswith((".csv", ".xlsx"))
+
+
+def _signed_in(stack: MakeRun, username: str) -> requests.Session:
+    session = requests.Session()
+    login = stack.base_url + "/accounts/login/"
+    session.get(login, timeout=30)
+    response = session.post(
+        login,
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": login},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "sessionid" in session.cookies, username
+    return session
+
+
+def _api(stack: MakeRun, username: str) -> requests.Session:
+    session = requests.Session()
+    token = session.post(
+        stack.base_url + "/api/auth/token/",
+        json={"username": username, "password": PASSWORD},
+        timeout=30,
+    ).json()["token"]
+    session.headers["Authorization"] = f"Token {token}"
+    return session
+
+
+def _eventually(check, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(1)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+def test_healthz_names_postgresql_and_the_filesystem_broker(stack):
+    body = requests.get(stack.base_url + "/healthz", timeout=30).json()
+
+    assert body == {
+        "status": "ok",
+        "database_engine": "postgresql",
+        "broker_transport": "filesystem",
+        "database": "ok",
+        "broker": "ok",
+    }
+    assert "SQLite" not in stack.output()
+
+
+@pytest.mark.parametrize("username", DEMO_USERS)
+def test_every_page_export_and_report_answers_without_a_server_error(stack, username):
+    session = _signed_in(stack, username)
+    home = session.get(stack.base_url + "/", timeout=60)
+    nav = [urljoin(stack.base_url, href) for href in _links(home.text).nav]
+    assert len(nav) >= 5, nav
+
+    seen, failures = set(), []
+    queue = list(nav)
+    while queue:
+        url = queue.pop(0)
+        if url in seen or urlsplit(url).netloc != urlsplit(stack.base_url).netloc:
+            continue
+        seen.add(url)
+        response = session.get(url, timeout=120)
+        if response.status_code >= 500:
+            failures.append((url, response.status_code))
+        if "text/html" in response.headers.get("Content-Type", ""):
+            queue += [
+                urljoin(url, href)
+                for href in _links(response.text).all
+                if _is_export_or_report(urljoin(url, href))
+            ]
+
+    assert failures == [], failures
+    assert any(_is_export_or_report(url) for url in seen), sorted(seen)
+    assert "/data-quality/" not in nav[0]  # the menu starts with My day
+    if username == "admin":
+        assert stack.base_url + "/data-quality/" in seen
+
+
+def test_a_contacts_import_with_a_tags_column_completes(stack):
+    session = _signed_in(stack, "admin")
+    start = stack.base_url + "/imports/"
+    session.get(start, timeout=30)
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["First name", "Email", "Tags"])
+    writer.writerow(["Ada", "ada.smoke@example.test", "vip"])
+    writer.writerow(["Grace", "grace.smoke@example.test", "vip, beta"])
+    upload = session.post(
+        start,
+        data={"kind": "contacts", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        files={"file": ("contacts.csv", rows.getvalue().encode(), "text/csv")},
+        headers={"Referer": start},
+        timeout=60,
+    )
+    assert upload.status_code == 200, upload.text[:2000]
+    job_url = re.match(r".*/imports/\d+/", upload.url).group(0)
+    _submit_each_step(session, upload, job_url)
+
+    api = _api(stack, "admin")
+
+    def imported():
+        found = api.get(
+            stack.base_url + "/api/contacts/", params={"search": "smoke@example.test"}, timeout=30
+        ).json()["results"]
+        return found if len(found) == 2 else None
+
+    contacts = _eventually(imported, timeout=WORKER_TIMEOUT, what="the import")
+    assert sorted(c["email"] for c in contacts) == [
+        "ada.smoke@example.test",
+        "grace.smoke@example.test",
+    ]
+    assert sorted(tag for c in contacts for tag in c["tags"]) == ["beta", "vip", "vip"]
+    detail = session.get(job_url, timeout=30).text
+    assert '<strong data-testid="import-status">Completed</strong>' in detail
+    assert '<strong data-testid="import-created">2</strong>' in detail
+    assert '<strong data-testid="import-failed">0</strong>' in detail
+
+
+def _submit_each_step(session, response, job_url):
+    """Mapping, then preview: submit each page's main form as guessed, as a person would."""
+    for _step in range(4):
+        if not response.url.startswith(job_url) or re.search(r"/\d+/$", response.url):
+            return
+        main = response.text[response.text.index("<main") :]
+        form = re.search(r'<form[^>]*method="post"[^>]*>(.*?)</form>', main, re.S | re.I)
+        assert form, response.text[:2000]
+        data = _form_defaults(form.group(1))
+        response = session.post(
+            response.url, data=data, headers={"Referer": response.url}, timeout=60
+        )
+        assert response.status_code == 200, response.text[:2000]
+
+
+def _form_defaults(html: str) -> dict:
+    data = {}
+    for name, value in re.findall(
+        r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html
+    ):
+        data[name] = value
+    for name, value in re.findall(
+        r'<input[^>]*type="radio"[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*checked', html
+    ):
+        data[name] = value
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        data[name] = chosen.group(1) if chosen else ""
+    return data
+
+
+def test_a_deal_over_500_gets_its_call_task_from_the_worker(stack):
+    api = _api(stack, "rep1")
+    pipeline = api.get(stack.base_url + "/api/pipelines/", timeout=30).json()["results"][0]
+    deal = api.post(
+        stack.base_url + "/api/deals/",
+        json={"title": "Smoke test deal", "value": "600", "pipeline": pipeline["id"]},
+        timeout=30,
+    ).json()
+
+    def call_task():
+        tasks = api.get(
+            stack.base_url + "/api/activities/", params={"deal": deal["id"]}, timeout=30
+        ).json()["results"]
+        return [t for t in tasks if t["kind"] == "call"]
+
+    tasks = _eventually(call_task, timeout=WORKER_TIMEOUT, what="the call task")
+    assert len(tasks) == 1
+    assert tasks[0]["subject"] == "Call about Smoke test deal (600.00 USD)"
+
+
+def test_nps_email_links_point_at_the_port_served_on(stack):
+    api = _api(stack, "support")
+    contact = next(
+        c
+        for c in api.get(stack.base_url + "/api/contacts/", timeout=30).json()["results"]
+        if c["email"] and not c["opted_out"]
+    )
+    response = api.post(
+        stack.base_url + "/api/nps-surveys/", json={"contact": contact["id"]}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+
+    link = stack.wait_for_output(r"http://127\.0\.0\.1:(\d+)/m/nps/\S+", timeout=WORKER_TIMEOUT)
+    assert int(link.group(1)) == stack.port
+
+
+def test_a_killed_worker_is_back_within_10_seconds_and_the_site_keeps_serving(stack):
+    pid = int(stack.wait_for_output(r"worker pid (\d+)", timeout=60).group(1))
+    stack.wait_for_output(r"worker \| .*celery@\S+ ready", timeout=WORKER_TIMEOUT)
+
+    os.kill(pid, signal.SIGKILL)
+
+    assert requests.get(stack.base_url + "/healthz", timeout=10).status_code == 200
+    restarted = stack.wait_for_output(r"Restarted worker \(pid (\d+)\)", timeout=10)
+    assert int(restarted.group(1)) != pid
+    # The new worker is the one that takes tasks: a rule still creates its call task.
+    test_a_deal_over_500_gets_its_call_task_from_the_worker(stack)
+
+
+def test_refused_requests_log_one_line_without_a_traceback(stack):
+    session = _signed_in(stack, "rep1")
+    forbidden = session.get(stack.base_url + "/automation/rules/", timeout=30)
+    missing = session.get(stack.base_url + "/deals/999999999/", timeout=30)
+
+    assert (forbidden.status_code, missing.status_code) == (403, 404)
+    stack.wait_for_output(r"Not Found: /deals/999999999/", timeout=10)
+    assert "Traceback" not in stack.output()
+
+
+def test_ctrl_c_stops_every_process_within_10_seconds(stack):
+    var_dir = str(stack.var_dir)
+
+    seconds = stack.stop()
+
+    assert seconds < 10, stack.tail()
+    assert "Stopping the database" in stack.output()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(stack.base_url + "/healthz", timeout=5)
+    import psutil
+
+    leftovers = [
+        p.info
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if p.info["cmdline"] and any(var_dir in part for part in p.info["cmdline"])
+    ]
+    assert leftovers == []
