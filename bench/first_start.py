@@ -11,6 +11,7 @@ folder (database and demo data reused). Goals (issue 11): first start ≤ 90 s o
 """
 
 import argparse
+import itertools
 import shutil
 import subprocess
 import tempfile
@@ -28,7 +29,7 @@ def phases(run: MakeRun) -> list[tuple[str, float]]:
     marks = [(at, line[4:]) for at, line in run.lines if line.startswith("==> ")]
     return [
         (title, later - at)
-        for (at, title), (later, _next) in zip(marks, marks[1:], strict=False)
+        for (at, title), (later, _next) in itertools.pairwise(marks)
         if not title.startswith(("web pid", "Serving"))
     ]
 
@@ -43,9 +44,13 @@ def timed_start(checkout: Path, var_dir: Path, label: str) -> None:
     for title, seconds in phases(run):
         print(f"{label} · {title}: {seconds:.1f} s")
     verdict = "met" if served <= FIRST_START_GOAL_SECONDS else "NOT met"
-    print(f"{label} · login page served: {served:.1f} s (goal ≤ {FIRST_START_GOAL_SECONDS} s: {verdict})")
+    print(
+        f"{label} · login page served: {served:.1f} s (goal ≤ {FIRST_START_GOAL_SECONDS} s: {verdict})"
+    )
     verdict = "met" if stopped <= STOP_GOAL_SECONDS else "NOT met"
-    print(f"{label} · Ctrl-C to every process stopped: {stopped:.1f} s (goal ≤ {STOP_GOAL_SECONDS} s: {verdict})")
+    print(
+        f"{label} · Ctrl-C to every process stopped: {stopped:.1f} s (goal ≤ {STOP_GOAL_SECONDS} s: {verdict})"
+    )
 
 
 def main() -> None:
@@ -58,7 +63,8 @@ def main() -> None:
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(checkout)], check=True)  # noqa: S603, S607
         began = time.monotonic()
-        subprocess.run(["make", "--no-print-directory", "venv"], cwd=checkout, check=True, capture_output=True)  # noqa: S603, S607
+        install = ["make", "--no-print-directory", "venv"]
+        subprocess.run(install, cwd=checkout, check=True, capture_output=True)  # noqa: S603
         print(f"install (make venv, not counted): {time.monotonic() - began:.1f} s")
         var_dir = checkout / "var"
         timed_start(checkout, var_dir, "first start")
