@@ -1,7 +1,7 @@
 """Demo hook (`manage.py seed_demo`): a year of KPI snapshots so charts have history.
 
-Daily for the last 30 days and weekly before that keeps the backfill short on SQLite;
-it runs only while the database has no snapshots, so a second `make run` skips it.
+Daily for the last 30 days and weekly before that: a point a week is all a year's chart
+needs. It runs only while the database has no snapshots, so a second `make run` skips it.
 """
 
 from datetime import timedelta
