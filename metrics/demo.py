@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.utils import timezone
 from tqdm import tqdm
 
+from metrics import registry
 from metrics.models import KpiSnapshot
-from metrics.services import backfill_days, snapshot_day, snapshot_scopes
+from metrics.services import backfill_days, snapshot_history
 
 DEMO_HISTORY_DAYS = 365
 DEMO_DAILY_RECENT_DAYS = 30
@@ -21,7 +22,12 @@ def seed_demo(*, stdout=None, **kwargs) -> None:
         return
     last = timezone.localdate() - timedelta(days=1)
     first = last - timedelta(days=DEMO_HISTORY_DAYS - 1)
-    scopes = snapshot_scopes()
     days = backfill_days(first, last, daily_recent_days=DEMO_DAILY_RECENT_DAYS)
-    for day in tqdm(days, desc="KPI history", unit="day", disable=stdout is None):
-        snapshot_day(day, scopes=scopes)
+    bar = tqdm(
+        total=len(registry.KPIS),
+        desc=f"KPI history, {len(days)} days",
+        unit="KPI",
+        disable=stdout is None,
+    )
+    with bar:
+        snapshot_history(days, progress=lambda key: (bar.set_postfix_str(key), bar.update()))

@@ -47,3 +47,31 @@ class KpiSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.kpi} · {self.scope_type}:{self.scope_id} · {self.date}"
+
+
+class KpiWindow(models.Model):
+    """Scratch rows of a history backfill: the windows whose KPIs one statement computes.
+
+    metrics.history writes one row per snapshot day of a run, joins every KPI aggregate
+    to them in SQL (one statement per aggregate for all the days) and deletes them in the
+    same transaction; nothing reads them afterwards.
+    """
+
+    run = models.UUIDField(_("run"), db_index=True)
+    day = models.DateField(_("day"))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    start_at = models.DateTimeField(_("start at"))
+    end_at = models.DateTimeField(_("end at"))
+    # The 12 months ending with `end` (Period.trailing_year), for CLV.
+    year_start = models.DateField(_("year start"))
+    year_start_at = models.DateTimeField(_("year start at"))
+
+    class Meta:
+        ordering = ["run", "day"]
+        verbose_name = _("KPI window")
+        verbose_name_plural = _("KPI windows")
+        constraints = [models.UniqueConstraint(fields=["run", "day"], name="kpi_window_unique_day")]
+
+    def __str__(self):
+        return f"{self.run} · {self.day}"

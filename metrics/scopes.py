@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,10 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days
+
+    def trailing_year(self) -> "Period":
+        """The 12 months ending with this period's end (CLV's yearly figures)."""
+        return Period(self.end - relativedelta(years=1), self.end)
 
     def previous(self) -> "Period":
         """The period of the same length right before this one (for "change vs last period")."""

@@ -4,11 +4,12 @@ Numbers come out of SQL (`aggregate`, `annotate`, `Subquery`); Python only divid
 two or three totals a query returns. Money stays Decimal end to end.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DurationField, ExpressionWrapper, F
+from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from metrics.scopes import Scope, UnsupportedScope
 
@@ -37,6 +38,28 @@ class KpiResult:
     breakdown: list | None = None
     # Which of value/numerator/denominator are amounts of money (serialised as strings).
     money: frozenset = frozenset()
+
+
+# Set while metrics.history computes one KPI over many windows: it answers `aggregate` for
+# every window in one statement and hands each window its row.
+aggregate_source: ContextVar = ContextVar("kpi_aggregate_source", default=None)
+
+
+def aggregate(queryset: QuerySet, **aggregates) -> dict:
+    """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
+
+    Every KPI aggregates through here, so the same formula also runs over a whole history
+    of windows in one SQL statement per aggregate (metrics.history).
+    """
+    source = aggregate_source.get()
+    if source is None:
+        return queryset.aggregate(**aggregates)
+    return source.aggregate(queryset, aggregates)
+
+
+def row_count(queryset: QuerySet) -> int:
+    """`queryset.count()` through `aggregate` (for querysets without GROUP BY)."""
+    return aggregate(queryset, n=Count("pk"))["n"]
 
 
 def money(amount) -> Decimal:

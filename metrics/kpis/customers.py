@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from crm.models import Contact, Purchase, Subscription, SubscriptionStatus
 from metrics.scopes import Period, Scope
 
-from .base import KpiResult, count, percent
+from .base import KpiResult, aggregate, count, percent
 
 
 def repeat_customers(period: Period, scope: Scope) -> KpiResult:
@@ -29,7 +29,8 @@ def _customer_at(moment) -> Q:
 
 def _customer_counts(period: Period, scope: Scope) -> dict:
     start, end = period.start_at, period.end_at
-    return Contact.objects.filter(scope.people_q("owner")).aggregate(
+    return aggregate(
+        Contact.objects.filter(scope.people_q("owner")),
         at_start=Count("id", filter=_customer_at(start)),
         lost=Count("id", filter=_customer_at(start) & Q(churned_at__lt=end)),
         at_end=Count("id", filter=_customer_at(end)),
@@ -57,11 +58,12 @@ def retention_rate(period: Period, scope: Scope) -> KpiResult:
 
 def renewal_rate(period: Period, scope: Scope) -> KpiResult:
     """Subscriptions renewed ÷ subscriptions whose renewal fell due in the period."""
-    totals = Subscription.objects.filter(
-        scope.people_q("contact__owner"),
-        renewal_due__gte=period.start,
-        renewal_due__lt=period.end,
-    ).aggregate(
+    totals = aggregate(
+        Subscription.objects.filter(
+            scope.people_q("contact__owner"),
+            renewal_due__gte=period.start,
+            renewal_due__lt=period.end,
+        ),
         due=Count("id"),
         renewed=Count(
             "id", filter=Q(status=SubscriptionStatus.RENEWED) | Q(renewed_at__isnull=False)

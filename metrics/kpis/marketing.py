@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from crm.models import Contact, Lead, Purchase, Referral, Spend
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, amount, count, money, prorated
+from .base import KpiResult, aggregate, amount, count, money, prorated, row_count
 from .revenue import bought_in
 
 
@@ -46,7 +46,7 @@ def spend_in(period: Period, scope: Scope):
 def cac(period: Period, scope: Scope) -> KpiResult:
     """Sales and marketing spend in the period ÷ customers acquired in the period."""
     spent = spend_in(period, scope)
-    new = acquired(period, scope).count()
+    new = row_count(acquired(period, scope))
     return KpiResult(
         value=money(spent / new) if new else None,
         numerator=spent,
@@ -61,19 +61,21 @@ def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
         purchases = purchases.filter(campaign_id=scope.id)
     else:
         purchases = purchases.filter(campaign__isnull=False)
-    return amount(purchases.aggregate(total=Sum("amount"))["total"])
+    return amount(aggregate(purchases, total=Sum("amount"))["total"])
 
 
 def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:
-    return count(acquired(period, scope, attributed_only=True).count())
+    return count(row_count(acquired(period, scope, attributed_only=True)))
 
 
 def referrals(period: Period, scope: Scope) -> KpiResult:
     """Referrals made in the period; a rep's are those whose referrer is their contact."""
     return count(
-        Referral.objects.filter(
-            scope.people_q("referrer__owner"),
-            referred_on__gte=period.start,
-            referred_on__lt=period.end,
-        ).count()
+        row_count(
+            Referral.objects.filter(
+                scope.people_q("referrer__owner"),
+                referred_on__gte=period.start,
+                referred_on__lt=period.end,
+            )
+        )
     )

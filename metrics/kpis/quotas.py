@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from crm.models import DealStatus
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, money, prorated, rounded
+from .base import KpiResult, aggregate, money, prorated, rounded
 from .sales import deals_in
 
 
@@ -46,15 +46,14 @@ def quota_amount(period: Period, scope: Scope):
 
 def quota_attainment(period: Period, scope: Scope) -> KpiResult:
     quota = quota_amount(period, scope) or money(0)
-    won = (
-        deals_in(scope)
-        .filter(
+    won = aggregate(
+        deals_in(scope).filter(
             Q(status=DealStatus.WON),
             closed_at__gte=period.start_at,
             closed_at__lt=period.end_at,
-        )
-        .aggregate(total=Sum("value"))["total"]
-    )
+        ),
+        total=Sum("value"),
+    )["total"]
     won = money(won)
     value = rounded(100 * won / quota) if quota else None
     return KpiResult(

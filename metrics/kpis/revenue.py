@@ -7,7 +7,6 @@ customer's owner; to a pipeline through its deal; to a campaign through its attr
 from datetime import timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
     Avg,
@@ -25,7 +24,7 @@ from django.db.models import (
 from crm.models import Contact, Deal, DealKind, DealStatus, Purchase
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, amount, money, percent, rounded
+from .base import KpiResult, aggregate, amount, money, percent, rounded
 
 DAYS_PER_YEAR = Decimal("365.25")
 
@@ -64,30 +63,30 @@ def bought_in(period: Period) -> Q:
 def new_revenue(period: Period, scope: Scope) -> KpiResult:
     """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers."""
     months = settings.GOALPOST_NEW_REVENUE_MONTHS
-    total = (
+    total = aggregate(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
             purchased_at__gte=F("contact__customer_since"),
             purchased_at__lt=AddMonths(F("contact__customer_since"), months),
-        )
-        .aggregate(total=Sum("amount"))["total"]
-    )
+        ),
+        total=Sum("amount"),
+    )["total"]
     result = amount(total)
     result.extra = {"months": months}
     return result
 
 
 def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
-    total = (
+    total = aggregate(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
             contact__customer_since__gte=period.start_at,
             contact__customer_since__lt=period.end_at,
-        )
-        .aggregate(total=Sum("amount"))["total"]
-    )
+        ),
+        total=Sum("amount"),
+    )["total"]
     return amount(total)
 
 
@@ -104,8 +103,8 @@ def customer_lifespan_years(end_at=None) -> tuple[Decimal, str]:
     churned = Contact.objects.filter(customer_since__isnull=False, churned_at__isnull=False)
     if end_at is not None:
         churned = churned.filter(churned_at__lt=end_at)
-    mean = churned.aggregate(
-        mean=Avg(F("churned_at") - F("customer_since"), output_field=DurationField())
+    mean = aggregate(
+        churned, mean=Avg(F("churned_at") - F("customer_since"), output_field=DurationField())
     )["mean"]
     if mean and mean > timedelta(0):
         days = Decimal(str(mean.total_seconds())) / Decimal(86400)
@@ -121,13 +120,12 @@ def clv(period: Period, scope: Scope) -> KpiResult:
     window is always the 12 months before the period's end, whatever its start.
     numerator = that year's revenue, denominator = its unique customers.
     """
-    year = Period(period.end - relativedelta(years=1), period.end)
-    totals = (
-        purchases_in(scope)
-        .filter(bought_in(year))
-        .aggregate(
-            revenue=Sum("amount"), purchases=Count("id"), customers=Count("contact", distinct=True)
-        )
+    year = period.trailing_year()
+    totals = aggregate(
+        purchases_in(scope).filter(bought_in(year)),
+        revenue=Sum("amount"),
+        purchases=Count("id"),
+        customers=Count("contact", distinct=True),
     )
     revenue, purchases, customers = (
         money(totals["revenue"]),
@@ -181,7 +179,8 @@ def upsell_rate(period: Period, scope: Scope) -> KpiResult:
     upsold_purchase = Purchase.objects.filter(
         bought_in(period), contact=OuterRef("pk"), deal__kind=DealKind.UPSELL
     )
-    totals = customers_during(period, scope).aggregate(
+    totals = aggregate(
+        customers_during(period, scope),
         customers=Count("id"),
         upsold=Count("id", filter=Exists(upsold_deal) | Exists(upsold_purchase)),
     )

@@ -13,12 +13,15 @@ from metrics.scopes import Period, Scope, ScopeType
 from .base import (
     SECONDS_PER_DAY,
     KpiResult,
+    aggregate,
+    aggregate_source,
     count,
     elapsed,
     mean_duration,
     money,
     percent,
     rounded,
+    row_count,
 )
 
 
@@ -43,58 +46,53 @@ def _closed(period: Period) -> Q:
 
 
 def leads(period: Period, scope: Scope) -> KpiResult:
-    return count(leads_in(scope).filter(_created(period)).count())
+    return count(row_count(leads_in(scope).filter(_created(period))))
 
 
 def conversion_rate(period: Period, scope: Scope) -> KpiResult:
-    totals = (
-        leads_in(scope)
-        .filter(_created(period))
-        .aggregate(
-            created=Count("id"),
-            converted=Count("id", filter=Q(converted_at__lt=period.end_at)),
-        )
+    totals = aggregate(
+        leads_in(scope).filter(_created(period)),
+        created=Count("id"),
+        converted=Count("id", filter=Q(converted_at__lt=period.end_at)),
     )
     return percent(totals["converted"], totals["created"])
 
 
 def close_rate(period: Period, scope: Scope) -> KpiResult:
-    totals = (
-        deals_in(scope)
-        .filter(_created(period))
-        .aggregate(
-            created=Count("id"),
-            won=Count("id", filter=Q(status=DealStatus.WON, closed_at__lt=period.end_at)),
-        )
+    totals = aggregate(
+        deals_in(scope).filter(_created(period)),
+        created=Count("id"),
+        won=Count("id", filter=Q(status=DealStatus.WON, closed_at__lt=period.end_at)),
     )
     return percent(totals["won"], totals["created"])
 
 
 def win_rate(period: Period, scope: Scope) -> KpiResult:
-    totals = (
-        deals_in(scope)
-        .filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST])
-        .aggregate(closed=Count("id"), won=Count("id", filter=Q(status=DealStatus.WON)))
+    totals = aggregate(
+        deals_in(scope).filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST]),
+        closed=Count("id"),
+        won=Count("id", filter=Q(status=DealStatus.WON)),
     )
     return percent(totals["won"], totals["closed"])
 
 
 def open_deals(period: Period, scope: Scope) -> KpiResult:
     """Deals created before the end and not closed before it, whatever happened later."""
-    totals = (
+    totals = aggregate(
         deals_in(scope)
         .filter(created_at__lt=period.end_at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at))
-        .aggregate(n=Count("id"), amount=Sum("value"))
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at)),
+        n=Count("id"),
+        amount=Sum("value"),
     )
     return count(totals["n"], amount=money(totals["amount"]))
 
 
 def sales_cycle_days(period: Period, scope: Scope) -> KpiResult:
-    totals = (
-        deals_in(scope)
-        .filter(_closed(period), status=DealStatus.WON)
-        .aggregate(total=Sum(elapsed("closed_at", "created_at")), n=Count("id"))
+    totals = aggregate(
+        deals_in(scope).filter(_closed(period), status=DealStatus.WON),
+        total=Sum(elapsed("closed_at", "created_at")),
+        n=Count("id"),
     )
     return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
 
@@ -107,8 +105,10 @@ def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
     else:
         exits = exits.filter(scope.people_q("deal__owner"))
     stay = elapsed("left_at", "entered_at")
-    totals = exits.aggregate(total=Sum(stay), n=Count("id"))
+    totals = aggregate(exits, total=Sum(stay), n=Count("id"))
     result = mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
+    if aggregate_source.get() is not None:
+        return result  # a history (metrics.history) stores no per-stage breakdown
     rows = (
         exits.values("stage_id", "stage__name", "stage__position", "stage__pipeline__name")
         .annotate(total=Sum(stay), n=Count("id"))
@@ -139,7 +139,8 @@ def calls_per_lead(period: Period, scope: Scope) -> KpiResult:
         done = done.filter(lead__campaign_id=scope.id)
     else:
         done = done.filter(scope.people_q("assignee"))
-    totals = done.aggregate(
+    totals = aggregate(
+        done,
         calls=Count("id", filter=Q(kind=ActivityKind.CALL)),
         worked=Count("lead", distinct=True),
     )

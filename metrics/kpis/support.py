@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from crm.models import NpsResponse, Ticket
 from metrics.scopes import Period, Scope
 
-from .base import SECONDS_PER_HOUR, KpiResult, elapsed, mean_duration, percent
+from .base import SECONDS_PER_HOUR, KpiResult, aggregate, elapsed, mean_duration, percent
 
 # Each response is classified on its own scale: 0-10 (9-10 promote, 0-6 detract) or
 # 1-5 (4-5 promote, 1-2 detract). GOALPOST_NPS_SCALE only picks the scale new surveys use.
@@ -14,21 +14,26 @@ DETRACTOR = Q(scale=10, score__lte=6) | Q(scale=5, score__lte=2)
 
 
 def avg_resolution_hours(period: Period, scope: Scope) -> KpiResult:
-    totals = Ticket.objects.filter(
-        scope.people_q("assignee"),
-        resolved_at__gte=period.start_at,
-        resolved_at__lt=period.end_at,
-    ).aggregate(total=Sum(elapsed("resolved_at", "opened_at")), n=Count("id"))
+    totals = aggregate(
+        Ticket.objects.filter(
+            scope.people_q("assignee"),
+            resolved_at__gte=period.start_at,
+            resolved_at__lt=period.end_at,
+        ),
+        total=Sum(elapsed("resolved_at", "opened_at")),
+        n=Count("id"),
+    )
     return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_HOUR)
 
 
 def nps(period: Period, scope: Scope) -> KpiResult:
     """% promoters - % detractors; numerator = promoters - detractors, denominator = responses."""
-    totals = NpsResponse.objects.filter(
-        scope.people_q("contact__owner"),
-        responded_at__gte=period.start_at,
-        responded_at__lt=period.end_at,
-    ).aggregate(
+    totals = aggregate(
+        NpsResponse.objects.filter(
+            scope.people_q("contact__owner"),
+            responded_at__gte=period.start_at,
+            responded_at__lt=period.end_at,
+        ),
         responses=Count("id"),
         promoters=Count("id", filter=PROMOTER),
         detractors=Count("id", filter=DETRACTOR),

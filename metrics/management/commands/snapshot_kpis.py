@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from metrics.services import backfill_days, snapshot_day, snapshot_scopes
+from metrics import registry
+from metrics.services import backfill_days, snapshot_history
 
 
 def _date(text: str) -> date:
@@ -42,11 +43,17 @@ class Command(BaseCommand):
             first = last
         if first > last:
             raise CommandError("--from must not be after --to")
-        scopes = snapshot_scopes()
         plan = backfill_days(first, last, daily_recent_days=daily_recent)
-        rows = 0
-        for day in tqdm(plan, desc="KPI snapshots", unit="day", disable=options["verbosity"] < 1):
-            rows += snapshot_day(day, scopes=scopes)
+        bar = tqdm(
+            total=len(registry.KPIS),
+            desc=f"KPI snapshots, {len(plan)} days",
+            unit="KPI",
+            disable=options["verbosity"] < 1,
+        )
+        with bar:
+            rows = snapshot_history(
+                plan, progress=lambda key: (bar.set_postfix_str(key), bar.update())
+            )
         self.stdout.write(
             self.style.SUCCESS(f"{rows} snapshot rows for {len(plan)} days ({first}..{last}).")
         )
