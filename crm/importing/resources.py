@@ -6,7 +6,6 @@ the API. Each resource names the joins its columns need, so an export costs a co
 number of queries whatever its size.
 """
 
-import re
 from dataclasses import dataclass
 
 import tablib
@@ -16,6 +15,7 @@ from crm import policies
 from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
 
 from . import filters as export_filters
+from .formula_guard import neutralise_cell
 
 
 def _field(attribute: str, column: str | None = None) -> fields.Field:
@@ -263,22 +263,6 @@ def export_queryset(*, user, resource: str, params):
     if not filterset.is_valid():
         raise ExportFilterError(filterset.errors)
     return filterset.qs.order_by("pk")
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
-
-
-def neutralise_cell(value):
-    """Quote text a spreadsheet would run as a formula (CSV injection).
-
-    Phone numbers and signed numbers ("+49 30 1234", "-5") are left alone.
-    """
-    if not isinstance(value, str) or value[:1] not in _FORMULA_START:
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return f"'{value}"
 
 
 def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:

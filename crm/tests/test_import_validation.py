@@ -21,7 +21,6 @@ from crm.tests.factories import CampaignFactory, UserFactory, pipeline_with_stag
         ("1,234.50", "1234.50"),
         ("1.234,50", "1234.50"),
         ("99,90", "99.90"),
-        ("1,234", "1234"),
         ("$ 1,200.00", "1200.00"),
         ("1 200 €", "1200"),
         (12.5, "12.5"),
@@ -29,6 +28,20 @@ from crm.tests.factories import CampaignFactory, UserFactory, pipeline_with_stag
 )
 def test_parse_decimal_reads_both_decimal_marks(text, expected):
     assert parse_decimal(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "number_format", "expected"),
+    [("1,234", "point", "1234"), ("1,234", "comma", "1.234"), ("1.500", "comma", "1500")],
+)
+def test_parse_decimal_reads_a_two_way_number_in_the_columns_format(text, number_format, expected):
+    assert parse_decimal(text, number_format) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["1,234", "1.500"])
+def test_parse_decimal_does_not_guess_a_two_way_number(text):
+    with pytest.raises(ValueError):
+        parse_decimal(text)
 
 
 @pytest.mark.parametrize(
