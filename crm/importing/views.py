@@ -16,7 +16,15 @@ from crm.models import Company, Contact, ImportStatus, MergeKind, MergeLog
 from crm.services.contacts import contact_update
 
 from . import selectors, services
-from .forms import AssignOwnerForm, MappingForm, MergeForm, UploadForm
+from .encodings import encoding_label
+from .forms import (
+    AssignOwnerForm,
+    ColumnFormatForm,
+    EncodingForm,
+    MappingForm,
+    MergeForm,
+    UploadForm,
+)
 from .merges import SPECS, default_choices, record_merge, related_counts, undo_merge
 from .resources import EXPORTABLE, FORMATS, ExportFilterError, export_dataset, render_export
 from .schema import FIELDS_BY_KIND
@@ -86,18 +94,63 @@ def import_mapping(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
+    """Every row checked; the character set and each column's format can be changed here.
+
+    POST `action=encoding` reads the file again in another character set (refused, with
+    the reason on this page, when the file does not decode in it), `action=formats`
+    answers how number and date columns are written, and a plain POST starts the import.
+    """
     job = _import_job(request, pk)
     if job.status != ImportStatus.DRAFT:
         return redirect("importing:detail", pk=job.pk)
-    if request.method == "POST":
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    encoding_form = EncodingForm(request.POST if action == "encoding" else None, job=job)
+    problems: list[str] = []
+    if action == "encoding":
+        if encoding_form.is_valid():
+            try:
+                services.import_job_set_encoding(
+                    job=job, actor=request.user, encoding=encoding_form.cleaned_data["encoding"]
+                )
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                return redirect("importing:preview", pk=job.pk)
+        else:
+            problems = [e for errors in encoding_form.errors.values() for e in errors]
+        job.refresh_from_db()
+    elif action == "formats":
+        preview = selectors.import_preview(job=job)
+        form = ColumnFormatForm(request.POST, readings=preview.readings)
+        if form.is_valid():
+            try:
+                services.import_job_set_column_formats(
+                    job=job, actor=request.user, answers=form.answers()
+                )
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                return redirect("importing:preview", pk=job.pk)
+    elif request.method == "POST":
         try:
             services.import_job_start(job=job, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            if "options" in getattr(exc, "error_dict", {}):
+                return redirect("importing:preview", pk=job.pk)
             return redirect("importing:mapping", pk=job.pk)
         return redirect("importing:detail", pk=job.pk)
     preview = selectors.import_preview(job=job)
-    return render(request, "importing/preview.html", {"job": job, "preview": preview})
+    context = {
+        "job": job,
+        "preview": preview,
+        "encoding_form": EncodingForm(job=job) if action != "encoding" else encoding_form,
+        "encoding_label": encoding_label(job.encoding) if job.encoding else "",
+        "detected_label": encoding_label(job.detected_encoding) if job.detected_encoding else "",
+        "format_form": ColumnFormatForm(readings=preview.readings),
+        "problems": problems,
+    }
+    return render(request, "importing/preview.html", context, status=400 if problems else 200)
 
 
 @login_required
