@@ -31,9 +31,10 @@ from crm.models import (
 )
 
 from .cleaning import CleanRow, RowCleaner, RowError, cell_text
-from .formats import ColumnReading, column_readings
+from .formats import DATE_TYPES, NUMBER_TYPES, ColumnReading, column_readings
 from .formula_guard import neutralise_cell
 from .reading import Table, read_table
+from .schema import fields_for
 from .writers import LOOKUP_CHUNK
 
 PREVIEW_SAMPLE = 10
@@ -71,6 +72,25 @@ def job_column_readings(*, job: ImportJob, table: Table) -> list[ColumnReading]:
         rows=table.rows,
         chosen=job.column_formats,
     )
+
+
+def import_job_column_formats(job: ImportJob) -> list[dict]:
+    """[{column, field, type, format}] for the job's mapped number and date columns."""
+    specs = fields_for(job.kind)
+    columns = []
+    for header in job.headers:
+        spec = specs.get(job.mapping.get(header, ""))
+        if spec is None or spec.type not in NUMBER_TYPES + DATE_TYPES:
+            continue
+        columns.append(
+            {
+                "column": header,
+                "field": spec.name,
+                "type": "number" if spec.type in NUMBER_TYPES else "date",
+                "format": job.column_formats.get(header) or None,
+            }
+        )
+    return columns
 
 
 @dataclass

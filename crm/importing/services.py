@@ -238,6 +238,42 @@ def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
     return job
 
 
+@transaction.atomic
+def import_job_submit(
+    *,
+    actor,
+    kind: str,
+    upload: UploadedFile,
+    encoding: str = "",
+    mapping: dict | None = None,
+    duplicate_policy: str = DuplicatePolicy.SKIP,
+    automate: bool = False,
+    column_formats: dict | None = None,
+) -> ImportJob:
+    """Upload, map, answer and start in one step: what the browser's wizard does, for the API.
+
+    All or nothing: a file, mapping or format the browser would refuse is refused here
+    with the same reasons, and no job is left behind. Without a mapping the guessed one is
+    used; a column whose cells read two ways needs its answer in `column_formats`.
+    """
+    job = import_job_create(actor=actor, kind=kind, upload=upload, encoding=encoding)
+    try:
+        job = import_job_set_mapping(
+            job=job,
+            actor=actor,
+            mapping=job.mapping if mapping is None else mapping,
+            duplicate_policy=duplicate_policy,
+            automate=automate,
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"mapping": exc.messages}) from exc
+    if column_formats:
+        job = import_job_set_column_formats(job=job, actor=actor, answers=column_formats)
+    return import_job_start(job=job, actor=actor)
+
+
 def import_job_fail(*, job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.COMPLETED).update(
         status=ImportStatus.FAILED, error_message=message[:2000], updated_at=timezone.now()
