@@ -32,7 +32,13 @@ from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError
 
 from . import selectors, services
 from .formats import COMMA, DMY, MDY, POINT
-from .resources import EXPORTABLE, ExportFilterError, export_dataset, render_export
+from .resources import (
+    EXPORTABLE,
+    ExportFilterError,
+    export_dataset,
+    export_workbook,
+    render_export,
+)
 from .selectors import import_job_column_formats
 
 
@@ -42,6 +48,8 @@ class _FileRenderer(renderers.BaseRenderer):
     charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
         if isinstance(data, dict):
             lines = [f"{key}: {value}" for key, value in data.items()]
             return "\n".join(lines).encode("utf-8")
@@ -102,13 +110,16 @@ class ExportView(APIView):
             raise exceptions.PermissionDenied()
         params = request.query_params.copy()
         params.pop("format", None)
+        extension = request.accepted_renderer.format
         try:
-            dataset = export_dataset(user=request.user, resource=resource, params=params)
+            if extension == "xlsx":
+                content = export_workbook(user=request.user, resource=resource, params=params)
+            else:
+                content = export_dataset(user=request.user, resource=resource, params=params)
         except ExportFilterError as exc:
             raise exceptions.ValidationError(exc.errors) from exc
-        extension = request.accepted_renderer.format
         return Response(
-            dataset,
+            content,
             headers={"Content-Disposition": f'attachment; filename="{resource}.{extension}"'},
         )
 

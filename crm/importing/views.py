@@ -26,7 +26,14 @@ from .forms import (
     UploadForm,
 )
 from .merges import SPECS, default_choices, record_merge, related_counts, undo_merge
-from .resources import EXPORTABLE, FORMATS, ExportFilterError, export_dataset, render_export
+from .resources import (
+    EXPORTABLE,
+    FORMATS,
+    ExportFilterError,
+    export_dataset,
+    export_workbook,
+    render_export,
+)
 from .schema import FIELDS_BY_KIND
 
 # --- imports ----------------------------------------------------------------------------
@@ -440,11 +447,15 @@ def export(request, resource, fmt):
     if not policies.can_read(request.user, resource):
         raise PermissionDenied
     try:
-        dataset = export_dataset(user=request.user, resource=resource, params=request.GET)
+        if fmt == "xlsx":
+            content = export_workbook(user=request.user, resource=resource, params=request.GET)
+        else:
+            dataset = export_dataset(user=request.user, resource=resource, params=request.GET)
+            content = render_export(dataset, fmt)
     except ExportFilterError as exc:
         lines = [f"{field}: {' '.join(errors)}" for field, errors in exc.errors.items()]
         return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
     content_type, extension = FORMATS[fmt]
-    response = HttpResponse(render_export(dataset, fmt), content_type=content_type)
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slugify(resource)}.{extension}"'
     return response
