@@ -220,7 +220,8 @@ def import_template(request, kind):
     if kind not in FIELDS_BY_KIND:
         raise Http404
     header = ",".join(spec.name for spec in FIELDS_BY_KIND[kind]) + "\r\n"
-    return _csv_download(header.encode(), f"goalpost-{kind}.csv")
+    # A BOM like every CSV Goalpost writes, so Excel keeps what users type in it as UTF-8.
+    return _csv_download(("\ufeff" + header).encode("utf-8"), f"goalpost-{kind}.csv")
 
 
 # --- duplicates and merge ---------------------------------------------------------------

@@ -208,3 +208,27 @@ def test_the_preview_asks_about_an_ambiguous_column_and_takes_the_answer(client,
     assert '12/01/1980 <span class="muted">→ 1980-12-01</span>' in body
     job.refresh_from_db()
     assert job.column_formats == {"Birth date": "mdy"}
+
+
+def test_every_csv_the_importer_writes_has_a_bom_so_excel_reads_utf8(client, api_as, manager):
+    client.force_login(manager)
+    _upload(client, content="Ad,E-posta\nŞükrü,broken\n".encode(), name="k.csv")
+    job = ImportJob.objects.get()
+    client.post(
+        reverse("importing:mapping", args=[job.pk]),
+        {"col_0": "first_name", "col_1": "email", "duplicate_policy": "skip"},
+    )
+
+    downloads = [
+        client.get(reverse("importing:template", args=["contacts"])),
+        client.get(reverse("importing:preview_errors", args=[job.pk])),
+        client.get(reverse("importing:errors", args=[job.pk])),
+        client.get(reverse("importing:export", args=["contacts", "csv"])),
+        api_as(manager).get("/api/export/contacts/?format=csv"),
+    ]
+
+    for response in downloads:
+        assert response.status_code == 200
+        assert response.content.startswith(b"\xef\xbb\xbf"), response.content[:40]
+    preview_report = downloads[1].content.decode("utf-8-sig").splitlines()
+    assert preview_report[1] == "2,E-posta,“broken” is not a valid email address.,broken"
