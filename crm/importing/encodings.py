@@ -62,9 +62,12 @@ class Decoded:
 def codec_name(encoding: str) -> str:
     """The canonical Python name ("CP1254", "windows-1254" → "cp1254"); "" if unknown."""
     try:
-        name = codecs.lookup(encoding).name
-    except (LookupError, TypeError):
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
         return ""
+    if not getattr(info, "_is_text_encoding", True):
+        return ""  # "hex", "rot13", "zlib": codecs, but no character sets
+    name = info.name
     return {"iso8859-1": "latin-1", "euc_kr": "cp949", "utf-8-sig": "utf-8"}.get(name, name)
 
 

@@ -43,10 +43,13 @@ EXAMPLES_SHOWN = 3
 
 # Spaces, non-breaking spaces and apostrophes group thousands in every format.
 _GROUPING = re.compile(r"[\s\u00a0\u202f']")
-_CURRENCY_NOISE = re.compile(r"[^\d,.\-]")
+# A currency code or symbol may stand before or after the number: "$1,200.00", "1.500 €".
+_MONEY = re.compile(
+    r"(?:[A-Z]{3}|[^\d,.\-]{1,3})?(?P<number>-?[\d.,]+)(?:[A-Z]{3}|[^\d,.\-]{1,3})?"
+)
 _NUMBER = {
-    POINT: re.compile(r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"),
-    COMMA: re.compile(r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"),
+    POINT: re.compile(r"-?([1-9]\d{0,2}(,\d{3})+|\d+)(\.\d+)?"),
+    COMMA: re.compile(r"-?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?"),
 }
 _DATE = re.compile(r"(\d{1,4})([./\-])(\d{1,2})\2(\d{1,4})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
@@ -60,7 +63,8 @@ class FormatError(ValueError):
 
 
 def _number_text(text: str) -> str:
-    return _CURRENCY_NOISE.sub("", _GROUPING.sub("", text))
+    match = _MONEY.fullmatch(_GROUPING.sub("", text))
+    return match.group("number") if match else ""
 
 
 def number_readings(text: str) -> dict[str, Decimal]:

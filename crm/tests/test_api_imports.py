@@ -159,6 +159,10 @@ def test_a_column_that_reads_two_ways_is_a_400_naming_it_and_leaves_no_job(api_a
             {"encoding": ["“klingon” is not a character set we know."]},
         ),
         (
+            {"kind": "contacts", "file": True, "encoding": "rot13"},
+            {"encoding": ["“rot13” is not a character set we know."]},
+        ),
+        (
             {"kind": "contacts", "file": True, "encoding": "utf-8"},
             {
                 "encoding": [

@@ -23,6 +23,9 @@ from crm.tests.factories import CampaignFactory, UserFactory, pipeline_with_stag
         ("99,90", "99.90"),
         ("$ 1,200.00", "1200.00"),
         ("1 200 €", "1200"),
+        ("EUR 1.500,00", "1500.00"),
+        ("CHF 1'234.50", "1234.50"),
+        ("0.500", "0.500"),
         (12.5, "12.5"),
     ],
 )
@@ -38,8 +41,8 @@ def test_parse_decimal_reads_a_two_way_number_in_the_columns_format(text, number
     assert parse_decimal(text, number_format) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["1,234", "1.500"])
-def test_parse_decimal_does_not_guess_a_two_way_number(text):
+@pytest.mark.parametrize("text", ["1,234", "1.500", "1a2", "12e3", "0.5.0"])
+def test_parse_decimal_does_not_guess_a_two_way_number_or_read_junk(text):
     with pytest.raises(ValueError):
         parse_decimal(text)
 
