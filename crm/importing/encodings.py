@@ -35,6 +35,7 @@ ENCODING_CHOICES = (
 )
 OFFICE_ENCODINGS = ("cp1252", "cp1254", "cp1250", "cp1256", "cp949")
 SCORED_WORDS = 5000
+SAMPLE_BYTES = 256 * 1024
 
 _ALPHABETS = {
     "tr": set("çğıöşüâîûÇĞİÖŞÜÂÎÛ"),
@@ -119,7 +120,12 @@ def _language_score(text: str) -> int:
     Symbols that are no letter ("ª", "¾") cost 2: they are what a wrong code page shows.
     A Latin word made only of non-ASCII letters ("Çíãíá") is Arabic or Korean read wrong.
     """
-    words = list(dict.fromkeys(_WORD_WITH_NON_ASCII.findall(text)))[:SCORED_WORDS]
+    unique: dict[str, None] = {}
+    for match in _WORD_WITH_NON_ASCII.finditer(text):
+        unique[match.group()] = None
+        if len(unique) >= SCORED_WORDS:
+            break  # enough to tell the languages apart, however large the file
+    words = list(unique)
     chars = [ch for word in words for ch in word if ord(ch) > 127]
     if not chars:
         return 0
@@ -158,16 +164,35 @@ def detect_encoding(raw: bytes) -> Decoded:
         name = codec_name(match.encoding)
         if name and name not in candidates:
             candidates.append(name)
-    readable = []
+    # Score a sample (the distinct lines with non-ASCII bytes) and decode the whole file
+    # only for the best candidates: a 50 MB file in 15 candidates would take seconds.
+    sample = _non_ascii_lines(raw)
+    ranked = []
     for order, name in enumerate(candidates):
         try:
-            text = decode_strict(raw, name)
+            text = decode_strict(sample, name)
         except ValidationError:
             continue
-        readable.append((-_language_score(text), order, Decoded(name, text)))
-    if not readable:
-        raise ValidationError(
-            _("The file's characters are not readable in any character set we know."),
-            code="encoding",
-        )
-    return min(readable, key=lambda item: item[:2])[2]
+        ranked.append((-_language_score(text), order, name))
+    for _score, _order, name in sorted(ranked):
+        try:
+            return Decoded(name, decode_strict(raw, name))
+        except ValidationError:
+            continue
+    raise ValidationError(
+        _("The file's characters are not readable in any character set we know."),
+        code="encoding",
+    )
+
+
+def _non_ascii_lines(raw: bytes, limit: int = SAMPLE_BYTES) -> bytes:
+    lines: dict[bytes, None] = {}
+    size = 0
+    for line in raw.split(b"\n"):
+        if line in lines or line.isascii():
+            continue
+        lines[line] = None
+        size += len(line) + 1
+        if size >= limit:
+            break
+    return b"\n".join(lines)
