@@ -17,6 +17,7 @@ from crm.services.contacts import contact_update
 
 from . import selectors, services
 from .encodings import encoding_label
+from .formats import DATE_ORDERS, NUMBER_FORMATS
 from .forms import (
     AssignOwnerForm,
     ColumnFormatForm,
@@ -166,7 +167,18 @@ def import_detail(request, pk):
     job = _import_job(request, pk)
     if job.status == ImportStatus.DRAFT:
         return redirect("importing:mapping", pk=job.pk)
-    return render(request, "importing/detail.html", {"job": job})
+    written = dict(NUMBER_FORMATS + DATE_ORDERS)
+    columns = [
+        {**column, "written": written[column["format"]]}
+        for column in selectors.import_job_column_formats(job)
+        if column["format"] in written
+    ]
+    context = {
+        "job": job,
+        "encoding_label": encoding_label(job.encoding) if job.encoding else "",
+        "columns": columns,
+    }
+    return render(request, "importing/detail.html", context)
 
 
 @login_required

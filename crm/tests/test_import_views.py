@@ -209,6 +209,11 @@ def test_the_preview_asks_about_an_ambiguous_column_and_takes_the_answer(client,
     job.refresh_from_db()
     assert job.column_formats == {"Birth date": "mdy"}
 
+    client.post(url)
+    detail = client.get(reverse("importing:detail", args=[job.pk])).content.decode()
+    assert "Character set: Unicode (UTF-8)." in detail
+    assert "<li>Birth date: month first (12/31/1980)</li>" in detail
+
 
 def test_every_csv_the_importer_writes_has_a_bom_so_excel_reads_utf8(client, api_as, manager):
     client.force_login(manager)
