@@ -128,8 +128,8 @@ def import_preview(request, pk):
             problems = [e for errors in encoding_form.errors.values() for e in errors]
         job.refresh_from_db()
     elif action == "formats":
-        preview = selectors.import_preview(job=job)
-        form = ColumnFormatForm(request.POST, readings=preview.readings)
+        readings = selectors.job_column_readings(job=job, table=selectors.job_table(job))
+        form = ColumnFormatForm(request.POST, readings=readings)
         if form.is_valid():
             try:
                 services.import_job_set_column_formats(
@@ -139,6 +139,12 @@ def import_preview(request, pk):
                 problems = exc.messages
             else:
                 return redirect("importing:preview", pk=job.pk)
+        else:
+            problems = [
+                f"{form.fields[name].label}: {error}"
+                for name, errors in form.errors.items()
+                for error in errors
+            ]
     elif request.method == "POST":
         try:
             services.import_job_start(job=job, actor=request.user)

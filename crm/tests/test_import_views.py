@@ -237,3 +237,20 @@ def test_every_csv_the_importer_writes_has_a_bom_so_excel_reads_utf8(client, api
         assert response.content.startswith(b"\xef\xbb\xbf"), response.content[:40]
     preview_report = downloads[1].content.decode("utf-8-sig").splitlines()
     assert preview_report[1] == "2,E-posta,“broken” is not a valid email address.,broken"
+
+
+def test_a_format_that_is_not_a_choice_is_a_preview_error(client, manager):
+    client.force_login(manager)
+    _upload(client, content=b"First name,Birth date\nAda,12/01/1980\n", name="p.csv")
+    job = ImportJob.objects.get()
+
+    response = client.post(
+        reverse("importing:preview", args=[job.pk]), {"action": "formats", "format_1": "ydm"}
+    )
+
+    assert response.status_code == 400
+    assert "Birth date: Select a valid choice. ydm is not one of the available choices." in (
+        response.content.decode()
+    )
+    job.refresh_from_db()
+    assert job.column_formats == {}
