@@ -46,11 +46,15 @@ RULE_DEFINITION = {
 }
 
 
-def build_world(*, rep, admin) -> dict[str, int]:
-    """Create one row per resource; returns collection path prefix -> id of its row."""
+def build_world(*, rep, admin, copy: int = 0) -> dict[str, int]:
+    """Create one row per resource; returns collection path prefix -> id of its row.
+
+    Called again with `copy=1, 2, …` it adds another such row per resource (the paging
+    test wants several), leaving out only what may exist once (the default pipeline).
+    """
     now = timezone.now()
     team = TeamFactory(manager=admin)
-    pipeline, stages = pipeline_with_stages(is_default=True)
+    pipeline, stages = pipeline_with_stages(is_default=not copy)
     company = CompanyFactory(owner=rep)
     contact = ContactFactory(company=company, owner=rep)
     other = ContactFactory(owner=rep)
@@ -91,11 +95,11 @@ def build_world(*, rep, admin) -> dict[str, int]:
         "campaign-variants": step.variants.get().pk,
         "segments": segment_create(
             actor=admin,
-            name="Customers",
+            name=f"Customers {copy}" if copy else "Customers",
             conditions=[{"field": "lifecycle", "operator": "is", "value": "customer"}],
         ).pk,
         "scoring-rules": ScoringRule.objects.create(
-            kind="attribute", field="source", value="referral", points=10
+            kind="attribute", field="source", value="referral", points=10 + copy
         ).pk,
         "enrollments": Enrollment.objects.create(campaign=campaign, contact=contact).pk,
         "automation/rules": Rule.objects.create(name="Big deal call", **RULE_DEFINITION).pk,
@@ -109,5 +113,5 @@ def build_world(*, rep, admin) -> dict[str, int]:
     }
     UserFactory(role=Role.MANAGER, team=team)
     # The goal's KPI has a reading, so its current value and projection are filled in.
-    snapshot("churn_rate", now.date() - timedelta(days=1), "7.5")
+    snapshot("churn_rate", now.date() - timedelta(days=1 + copy), "7.5")
     return ids

@@ -13,25 +13,18 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from crm.models import Campaign, DealStatus, ImportKind, Pipeline, Stage, User
 
+from . import formats
+from .formula_guard import restore_cell
 from .mapping import normalise_header
 from .schema import ImportField, fields_for, model_field
 
 TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "ja", "j", "evet", "da", "oui", "si", "예", "بله"}
 FALSE_WORDS = {"0", "no", "n", "false", "f", "nein", "hayir", "nu", "non", "아니오", "خیر"}
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y")
-DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M",
-)
-_CURRENCY_NOISE = re.compile(r"[^\d,.\-]")
 
 
 @dataclass
@@ -69,65 +62,35 @@ def _fold(value: str) -> str:
     return normalise_header(value)
 
 
-def parse_decimal(value) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    text = _CURRENCY_NOISE.sub("", str(value))
-    if "," in text and "." in text:
-        # Whichever separator comes last is the decimal one: 1,234.50 or 1.234,50.
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        head, _sep, tail = text.rpartition(",")
-        # 1234,5 and 99,90 are decimal commas; 1,234 and 1,234,567 group thousands.
-        text = f"{head}.{tail}" if len(tail) != 3 or "," in head else head + tail
-    return Decimal(text)
+def parse_decimal(value, number_format: str = "") -> Decimal:
+    """A number in the column's format ("point" or "comma"; see formats.py)."""
+    return formats.parse_number(value, number_format)
 
 
-def parse_date_value(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if " " in text or "T" in text:
-        text = text.replace("T", " ").split(" ")[0]
-    parsed = parse_date(text) if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text) else None
-    if parsed:
-        return parsed
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError
+def parse_date_value(value, order: str = "") -> dt.date:
+    """A date in the column's order ("dmy" or "mdy"; ISO dates read in any)."""
+    return formats.parse_date(value, order)
 
 
-def parse_datetime_value(value) -> dt.datetime:
-    moment = None
+def parse_datetime_value(value, order: str = "") -> dt.datetime:
+    """A moment; naive ones are in the current time zone (the one Goalpost exports in)."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
     else:
         text = str(value).strip()
-        try:
-            moment = parse_datetime(text)
-        except ValueError:
-            moment = None
+        moment = None
+        if re.match(r"\d{4}-", text):
+            try:
+                moment = parse_datetime(text)
+            except ValueError:
+                moment = None
         if moment is None:
-            for fmt in DATETIME_FORMATS:
-                try:
-                    moment = dt.datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-        if moment is None:
-            moment = dt.datetime.combine(parse_date_value(text), dt.time())
+            date_part, time_part = formats.split_moment(text)
+            moment = dt.datetime.combine(
+                formats.parse_date(date_part, order), formats.parse_time(time_part)
+            )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -160,7 +123,14 @@ def split_tags(value) -> list[str]:
 class RowCleaner:
     """Cleans rows of one import kind under one mapping ({header: field})."""
 
-    def __init__(self, *, kind: str, headers: list[str], mapping: dict[str, str]):
+    def __init__(
+        self,
+        *,
+        kind: str,
+        headers: list[str],
+        mapping: dict[str, str],
+        column_formats: dict[str, str] | None = None,
+    ):
         self.kind = kind
         self.specs = fields_for(kind)
         # (cell index, header, spec) for every mapped column, in file order.
@@ -170,6 +140,12 @@ class RowCleaner:
             if mapping.get(header) in self.specs
         ]
         self.header_for = {spec.name: header for _i, header, spec in self.columns}
+        # {field: "point"/"comma"/"dmy"/"mdy"}: how the column reads, decided for the
+        # whole column (formats.py); "" reads only cells that read one way.
+        column_formats = column_formats or {}
+        self.format_for = {
+            spec.name: column_formats.get(header, "") for _i, header, spec in self.columns
+        }
         # Resolved once: looking a model field up per cell costs more than cleaning it.
         self.model_fields = {spec.name: model_field(spec) for _i, _h, spec in self.columns}
         self._users = None
@@ -214,7 +190,7 @@ class RowCleaner:
         raw_stage = None
         for index, header, spec in self.columns:
             raw = cells[index] if index < len(cells) else None
-            text = cell_text(raw)
+            text = restore_cell(cell_text(raw))
             if text == "":
                 if spec.required:
                     row.errors.append(RowError(header, _("This field is required.")))
@@ -271,11 +247,37 @@ class RowCleaner:
             ) from None
         return email
 
+    def _format_error(self, spec, text: str, readings) -> ValidationError:
+        number_format = self.format_for.get(spec.name, "")
+        if len(set(readings.values())) > 1 and not number_format:
+            return ValidationError(
+                _(
+                    "“%(value)s” can be read two ways: choose how the column is written "
+                    "in the preview."
+                )
+                % {"value": text}
+            )
+        if spec.type != "decimal":
+            if number_format and readings:
+                order = dict(formats.DATE_ORDERS)[number_format]
+                return ValidationError(
+                    _("“%(value)s” is not a date written %(order)s, as the column is.")
+                    % {"value": text, "order": order}
+                )
+            return None
+        if number_format and readings:
+            written = dict(formats.NUMBER_FORMATS)[number_format]
+            return ValidationError(
+                _("“%(value)s” is not a number written as %(format)s.")
+                % {"value": text, "format": written}
+            )
+        return ValidationError(_("“%(value)s” is not a number.") % {"value": text})
+
     def _clean_decimal(self, spec, raw, text):
         try:
-            value = parse_decimal(raw)
+            value = parse_decimal(raw, self.format_for.get(spec.name, ""))
         except (InvalidOperation, ValueError):
-            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+            raise self._format_error(spec, text, formats.number_readings(text)) from None
         if not value.is_finite():
             raise ValidationError(_("“%(value)s” is not a number.") % {"value": text})
         if value < 0:
@@ -290,19 +292,23 @@ class RowCleaner:
             )
         return code
 
+    def _date_error(self, spec, text: str):
+        readings = formats.date_readings(formats.split_moment(text)[0])
+        return self._format_error(spec, text, readings)
+
     def _clean_date(self, spec, raw, text):
         try:
-            return parse_date_value(raw)
+            return parse_date_value(raw, self.format_for.get(spec.name, ""))
         except (ValueError, TypeError):
-            raise ValidationError(
+            raise self._date_error(spec, text) or ValidationError(
                 _("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).") % {"value": text}
             ) from None
 
     def _clean_datetime(self, spec, raw, text):
         try:
-            return parse_datetime_value(raw)
+            return parse_datetime_value(raw, self.format_for.get(spec.name, ""))
         except (ValueError, TypeError, OverflowError):
-            raise ValidationError(
+            raise self._date_error(spec, text) or ValidationError(
                 _("“%(value)s” is not a date and time (use YYYY-MM-DD HH:MM).") % {"value": text}
             ) from None
 

@@ -6,6 +6,7 @@ the list pages' search box, so a list page can hand its query string to the expo
 
 import django_filters as filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
@@ -42,7 +43,8 @@ def _search(*fields):
 
 class ContactExportFilter(filters.FilterSet):
     q = filters.CharFilter(
-        label=_("Search"), method=_search("first_name", "last_name", "email", "phone")
+        label=_("Search"),
+        method=_search("first_name", "last_name", "email", "phone", "company__name"),
     )
     lifecycle = filters.ChoiceFilter(choices=Lifecycle.choices)
     source = filters.ChoiceFilter(choices=Source.choices)
@@ -62,7 +64,7 @@ class ContactExportFilter(filters.FilterSet):
 
 
 class CompanyExportFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method=_search("name", "domain"))
+    q = filters.CharFilter(label=_("Search"), method=_search("name", "domain", "industry"))
     industry = filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -71,7 +73,10 @@ class CompanyExportFilter(filters.FilterSet):
 
 
 class DealExportFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method=_search("title"))
+    q = filters.CharFilter(
+        label=_("Search"),
+        method=_search("title", "contact__first_name", "contact__last_name", "company__name"),
+    )
     status = filters.ChoiceFilter(choices=DealStatus.choices)
     kind = filters.ChoiceFilter(choices=DealKind.choices)
 
@@ -87,6 +92,7 @@ class LeadExportFilter(filters.FilterSet):
     )
     status = filters.ChoiceFilter(choices=LeadStatus.choices)
     source = filters.ChoiceFilter(choices=Source.choices)
+    min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
 
     class Meta:
         model = Lead
@@ -94,23 +100,44 @@ class LeadExportFilter(filters.FilterSet):
 
 
 class ActivityExportFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method=_search("subject"))
+    q = filters.CharFilter(
+        label=_("Search"),
+        method=_search(
+            "subject", "notes", "contact__first_name", "contact__last_name", "deal__title"
+        ),
+    )
     kind = filters.ChoiceFilter(choices=ActivityKind.choices)
     done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
+    # The list page's "state" filter: open (to do) or done.
+    state = filters.ChoiceFilter(
+        choices=[("open", _("To do")), ("done", _("Done"))], method="filter_state"
+    )
 
     class Meta:
         model = Activity
         fields = ["assignee", "deal", "lead", "contact"]
 
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(done_at__isnull=(value == "open"))
+
 
 class TicketExportFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("Search"), method=_search("subject"))
+    q = filters.CharFilter(
+        label=_("Search"),
+        method=_search("subject", "description", "contact__first_name", "contact__last_name"),
+    )
     status = filters.ChoiceFilter(choices=TicketStatus.choices)
     priority = filters.ChoiceFilter(choices=TicketPriority.choices)
+    breached = filters.BooleanFilter(method="filter_breached")
 
     class Meta:
         model = Ticket
         fields = ["assignee", "contact"]
+
+    def filter_breached(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.unresolved().filter(sla_due_at__lt=timezone.now())
 
 
 class PurchaseExportFilter(filters.FilterSet):

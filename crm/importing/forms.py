@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import DuplicatePolicy, ImportKind, Role, User
 
+from .encodings import ENCODING_CHOICES, encoding_label
 from .merges import SPECS
 from .schema import DEDUPLICATED_KINDS, FIELDS_BY_KIND
 
@@ -61,6 +62,44 @@ class MappingForm(forms.Form):
             header: self.cleaned_data[name]
             for header, name in self.columns
             if self.cleaned_data.get(name)
+        }
+
+
+class EncodingForm(forms.Form):
+    """The character set the preview reads the CSV file in; the detector's guess first."""
+
+    encoding = forms.ChoiceField(label=_("Character set"))
+
+    def __init__(self, *args, job, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = list(ENCODING_CHOICES)
+        if job.encoding and job.encoding not in dict(choices):
+            choices.append((job.encoding, encoding_label(job.encoding)))
+        self.fields["encoding"].choices = choices
+        self.fields["encoding"].initial = job.encoding
+
+
+class ColumnFormatForm(forms.Form):
+    """One "how is this column written" choice per number or date column."""
+
+    def __init__(self, *args, readings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for reading in readings:
+            name = f"format_{reading.index}"
+            self.fields[name] = forms.ChoiceField(
+                label=reading.header,
+                choices=[("", _("— choose —")), *reading.choices],
+                required=False,
+                initial=reading.chosen,
+            )
+            self.rows.append((reading, self[name]))
+
+    def answers(self) -> dict[str, str]:
+        return {
+            reading.header: self.cleaned_data[field.name]
+            for reading, field in self.rows
+            if self.cleaned_data.get(field.name)
         }
 
 

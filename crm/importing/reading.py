@@ -14,7 +14,8 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+from .encodings import decode_strict, detect_encoding
+
 MAX_COLUMNS = 200
 
 
@@ -23,6 +24,8 @@ class Table:
     headers: list[str]
     # (row number as the spreadsheet shows it, cells), blank lines left out.
     rows: list[tuple[int, list]]
+    # The character set a CSV file was read in ("" for XLSX, which is always Unicode).
+    encoding: str = ""
 
 
 def file_format(name: str) -> str:
@@ -34,17 +37,15 @@ def file_format(name: str) -> str:
     raise ValidationError(_("Upload a .csv or .xlsx file."), code="format")
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("The file's text encoding is not readable."))  # pragma: no cover
+def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    """(text, encoding): in the given encoding, or the one the detector finds."""
+    if encoding:
+        return decode_strict(raw, encoding), encoding
+    decoded = detect_encoding(raw)
+    return decoded.text, decoded.encoding
 
 
-def _csv_rows(raw: bytes) -> list[list]:
-    text = _decode(raw)
+def _csv_rows(text: str) -> list[list]:
     # Spreadsheets saved in German, Turkish or Romanian locales use ";" between cells.
     # The header line decides: csv.Sniffer guesses wrong on ragged files.
     header_line = text.split("\n", 1)[0]
@@ -70,9 +71,17 @@ def _is_blank(cells) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in cells)
 
 
-def read_table(raw: bytes, *, name: str) -> Table:
-    """Parse the file; raise ValidationError (shown on the upload form) if it is unusable."""
-    rows = _csv_rows(raw) if file_format(name) == "csv" else _xlsx_rows(raw)
+def read_table(raw: bytes, *, name: str, encoding: str = "") -> Table:
+    """Parse the file; raise ValidationError (shown on the upload form) if it is unusable.
+
+    A CSV file is read in `encoding`, or in the character set detected when none is given;
+    a file that does not decode cleanly in it is refused, never read with replacements.
+    """
+    if file_format(name) == "csv":
+        text, encoding = _decode(raw, encoding)
+        rows = _csv_rows(text)
+    else:
+        rows, encoding = _xlsx_rows(raw), ""
     numbered = [(number, cells) for number, cells in enumerate(rows, start=1)]
     numbered = [(n, cells) for n, cells in numbered if not _is_blank(cells)]
     if not numbered:
@@ -90,7 +99,7 @@ def read_table(raw: bytes, *, name: str) -> Table:
     for number, cells in numbered[1:]:
         cells = list(cells) + [None] * (len(headers) - len(cells))
         data.append((number, cells))
-    return Table(headers=headers, rows=data)
+    return Table(headers=headers, rows=data, encoding=encoding)
 
 
 def _unique_headers(headers: list[str]) -> list[str]:

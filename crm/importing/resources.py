@@ -6,16 +6,24 @@ the API. Each resource names the joins its columns need, so an export costs a co
 number of queries whatever its size.
 """
 
+import datetime as dt
+import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
+import openpyxl
 import tablib
+from django.db.models import Model
+from django.utils import timezone
 from import_export import fields, resources
+from openpyxl.cell import WriteOnlyCell
 
 from crm import policies
 from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
 
 from . import filters as export_filters
+from .formula_guard import neutralise_cell
 
 
 def _field(attribute: str, column: str | None = None) -> fields.Field:
@@ -265,22 +273,6 @@ def export_queryset(*, user, resource: str, params):
     return filterset.qs.order_by("pk")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
-
-
-def neutralise_cell(value):
-    """Quote text a spreadsheet would run as a formula (CSV injection).
-
-    Phone numbers and signed numbers ("+49 30 1234", "-5") are left alone.
-    """
-    if not isinstance(value, str) or value[:1] not in _FORMULA_START:
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return f"'{value}"
-
-
 def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:
     for index, row in enumerate(dataset):
         cleaned = [neutralise_cell(v) for v in row]
@@ -299,3 +291,75 @@ def render_export(dataset: tablib.Dataset, fmt: str) -> bytes:
         return dataset.export("xlsx")
     # A BOM so Excel opens UTF-8 accents correctly.
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+
+
+# ISO 4217 minor units where they are not two.
+CURRENCY_DECIMALS = {
+    **dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+_SHEET_NAME_JUNK = re.compile(r"[\[\]:*?/\\]")
+
+
+def money_format(currency: str) -> str:
+    decimals = CURRENCY_DECIMALS.get((currency or "").upper(), 2)
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _typed(value):
+    """(cell value, number format) as Excel should hold it."""
+    if isinstance(value, Model):
+        return value.pk, None
+    if isinstance(value, bool) or value is None:
+        return value, None
+    if isinstance(value, dt.datetime):
+        # Excel has no time zones: the moment as the user's clock shows it (as the CSV).
+        if timezone.is_aware(value):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        return value, DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return value, DATE_FORMAT
+    if isinstance(value, int | float | Decimal):
+        return value, None
+    return neutralise_cell(str(value)), None
+
+
+def export_workbook(*, user, resource: str, params) -> bytes:
+    """The list as an XLSX workbook with typed cells, on a sheet named after the list.
+
+    Amounts are numbers shown with their currency's decimals, dates and times are dates,
+    counts and ids are numbers; text is guarded against formulas as in the CSV.
+    """
+    queryset = export_queryset(user=user, resource=resource, params=params)
+    exporter = EXPORTABLE[resource].resource()
+    fields_ = exporter.get_export_fields()
+    headers = exporter.get_export_headers()
+    model = EXPORTABLE[resource].model
+    workbook = openpyxl.Workbook(write_only=True)
+    title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(headers)
+    for obj in queryset.iterator(chunk_size=2000):
+        currency = getattr(obj, "currency", "")
+        row = []
+        for export_field in fields_:
+            name = exporter.get_field_name(export_field)
+            if hasattr(exporter, f"dehydrate_{name}"):
+                value = exporter.export_field(export_field, obj)
+            else:
+                value = export_field.get_value(obj)
+            value, number_format = _typed(value)
+            if isinstance(value, Decimal):
+                number_format = money_format(currency)
+            if number_format:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+                row.append(cell)
+            else:
+                row.append(value)
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

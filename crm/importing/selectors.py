@@ -31,8 +31,10 @@ from crm.models import (
 )
 
 from .cleaning import CleanRow, RowCleaner, RowError, cell_text
-from .reading import read_table
-from .resources import neutralise_cell
+from .formats import DATE_TYPES, NUMBER_TYPES, ColumnReading, column_readings
+from .formula_guard import neutralise_cell
+from .reading import Table, read_table
+from .schema import fields_for
 from .writers import LOOKUP_CHUNK
 
 PREVIEW_SAMPLE = 10
@@ -55,6 +57,42 @@ def import_job_get(*, user, pk) -> ImportJob:
     return job
 
 
+def job_table(job: ImportJob) -> Table:
+    """The job's file as the import reads it (in the job's character set)."""
+    with job.file.open("rb") as handle:
+        return read_table(handle.read(), name=job.original_name, encoding=job.encoding)
+
+
+def job_column_readings(*, job: ImportJob, table: Table) -> list[ColumnReading]:
+    """How each mapped number and date column reads: inferred, or as the user answered."""
+    return column_readings(
+        kind=job.kind,
+        headers=job.headers,
+        mapping=job.mapping,
+        rows=table.rows,
+        chosen=job.column_formats,
+    )
+
+
+def import_job_column_formats(job: ImportJob) -> list[dict]:
+    """[{column, field, type, format}] for the job's mapped number and date columns."""
+    specs = fields_for(job.kind)
+    columns = []
+    for header in job.headers:
+        spec = specs.get(job.mapping.get(header, ""))
+        if spec is None or spec.type not in NUMBER_TYPES + DATE_TYPES:
+            continue
+        columns.append(
+            {
+                "column": header,
+                "field": spec.name,
+                "type": "number" if spec.type in NUMBER_TYPES else "date",
+                "format": job.column_formats.get(header) or None,
+            }
+        )
+    return columns
+
+
 @dataclass
 class Preview:
     total: int = 0
@@ -64,6 +102,11 @@ class Preview:
     sample: list[CleanRow] = field(default_factory=list)
     errors: list[tuple[int, RowError]] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)
+    readings: list[ColumnReading] = field(default_factory=list)
+
+    @property
+    def questions(self) -> list[ColumnReading]:
+        return [reading for reading in self.readings if reading.needs_answer]
 
     @property
     def errors_shown(self):
@@ -87,16 +130,30 @@ def import_preview(*, job: ImportJob) -> Preview:
     Nothing is written: the checks that depend on the database (does this email exist?)
     are answered by a few bulk lookups, and rows earlier in the file count as existing.
     """
-    with job.file.open("rb") as handle:
-        table = read_table(handle.read(), name=job.original_name)
-    cleaner = RowCleaner(kind=job.kind, headers=job.headers, mapping=job.mapping)
+    table = job_table(job)
+    readings = job_column_readings(job=job, table=table)
+    cleaner = RowCleaner(
+        kind=job.kind,
+        headers=job.headers,
+        mapping=job.mapping,
+        column_formats={r.header: r.effective for r in readings if r.effective},
+    )
     rows = [cleaner.clean(number, cells) for number, cells in table.rows]
+    by_index = {reading.index: reading for reading in readings}
     for row, (_number, cells) in zip(rows[:PREVIEW_SAMPLE], table.rows, strict=False):
-        # What the file says in the mapped columns, shown next to the verdict.
-        row.cells = [cell_text(cells[index]) for index, _header, _spec in cleaner.columns]
+        # What the file says in the mapped columns, and for numbers and dates written as
+        # text, the value that will be stored: "1.500 → 1,500.00".
+        row.cells = []
+        for index, _header, _spec in cleaner.columns:
+            raw = cells[index] if index < len(cells) else None
+            text = cell_text(raw)
+            reading = by_index.get(index)
+            stored = reading.show(text) if reading and isinstance(raw, str) and text else ""
+            row.cells.append((text, stored if stored != text else ""))
     preview = Preview(
         total=len(rows),
         columns=[(header, str(spec.label)) for _i, header, spec in cleaner.columns],
+        readings=readings,
     )
     emails = {r.values.get("email") or r.values.get("contact_email") for r in rows}
     emails.discard(None)

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import DuplicatePolicy, ImportJob, ImportRowError, ImportStatus
+from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 
 from .cleaning import CleanRow, RowCleaner, RowError
+from .encodings import codec_name
+from .formats import format_choices_check
 from .mapping import guess_mapping, mapping_check
 from .reading import Table, file_format, read_table
 from .writers import CREATED, SKIPPED, UPDATED, RowWriter
@@ -41,16 +43,33 @@ def import_access_check(user) -> None:
 
 
 @transaction.atomic
-def import_job_create(*, actor, kind: str, upload: UploadedFile) -> ImportJob:
-    """Store the upload and read its header; the mapping starts from our guesses."""
+def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str = "") -> ImportJob:
+    """Store the upload and read its header; the mapping starts from our guesses.
+
+    A CSV file is read in `encoding` when one is given, else in the character set the
+    detector finds; either way a file that does not decode cleanly is refused.
+    """
     import_access_check(actor)
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Choose what the file contains.")})
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("The file is larger than 50 MB.")})
     try:
         file_format(upload.name)
-        table = read_table(upload.read(), name=upload.name)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from exc
+    if encoding and not codec_name(encoding):
+        raise ValidationError(
+            {
+                "encoding": _("“%(encoding)s” is not a character set we know.")
+                % {"encoding": encoding}
+            }
+        )
+    try:
+        table = read_table(upload.read(), name=upload.name, encoding=codec_name(encoding))
+    except ValidationError as exc:
+        key = "encoding" if encoding and exc.code == "encoding" else "file"
+        raise ValidationError({key: exc.messages}) from exc
     upload.seek(0)
     job = ImportJob(
         kind=kind,
@@ -58,6 +77,8 @@ def import_job_create(*, actor, kind: str, upload: UploadedFile) -> ImportJob:
         headers=table.headers,
         mapping=guess_mapping(kind, table.headers),
         total_rows=len(table.rows),
+        encoding=table.encoding,
+        detected_encoding="" if encoding else table.encoding,
         created_by=actor,
     )
     job.file.save(upload.name, upload, save=False)
@@ -84,6 +105,87 @@ def import_job_set_mapping(
     return job
 
 
+def _draft_check(job: ImportJob) -> None:
+    if job.status != ImportStatus.DRAFT:
+        raise ValidationError(_("This import has already started."))
+
+
+@transaction.atomic
+def import_job_set_encoding(*, job: ImportJob, actor, encoding: str) -> ImportJob:
+    """Read the file again in another character set; refuse one it does not decode in.
+
+    The columns keep their mapping by position (the headers themselves may read
+    differently now); answers about number and date formats are asked again.
+    """
+    import_access_check(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _draft_check(job)
+    name = codec_name(encoding)
+    if not name:
+        raise ValidationError(
+            {
+                "encoding": _("“%(encoding)s” is not a character set we know.")
+                % {"encoding": encoding}
+            }
+        )
+    if file_format(job.original_name) != "csv":
+        raise ValidationError({"encoding": _("An XLSX workbook has no character set to choose.")})
+    with job.file.open("rb") as handle:
+        try:
+            table = read_table(handle.read(), name=job.original_name, encoding=name)
+        except ValidationError as exc:
+            raise ValidationError({"encoding": exc.messages}) from exc
+    targets = [job.mapping.get(header, "") for header in job.headers]
+    if len(table.headers) == len(job.headers):
+        mapping = {h: t for h, t in zip(table.headers, targets, strict=True) if t}
+    else:
+        mapping = guess_mapping(job.kind, table.headers)
+    job.encoding = name
+    job.headers = table.headers
+    job.mapping = mapping
+    job.total_rows = len(table.rows)
+    job.column_formats = {}
+    job.save(
+        update_fields=[
+            "encoding",
+            "headers",
+            "mapping",
+            "total_rows",
+            "column_formats",
+            "updated_at",
+        ]
+    )
+    return job
+
+
+@transaction.atomic
+def import_job_set_column_formats(*, job: ImportJob, actor, answers: dict) -> ImportJob:
+    """Record how number and date columns are written ({header: "comma", …})."""
+    from .selectors import job_column_readings, job_table
+
+    import_access_check(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _draft_check(job)
+    if not isinstance(answers, dict):
+        raise ValidationError({"options": _("Give the column formats as {column: format}.")})
+    readings = job_column_readings(job=job, table=job_table(job))
+    try:
+        answers = format_choices_check(readings, answers)
+    except ValueError as exc:
+        raise ValidationError(
+            {
+                "options": _(
+                    "“%(column)s” is not a mapped number or date column, or the format is not "
+                    "one of its choices."
+                )
+                % {"column": exc.args[0]}
+            }
+        ) from None
+    job.column_formats = {**job.column_formats, **answers}
+    job.save(update_fields=["column_formats", "updated_at"])
+    return job
+
+
 def _enqueue(job_id: int) -> None:
     from .tasks import import_job_run_task
 
@@ -97,13 +199,27 @@ def _enqueue(job_id: int) -> None:
 @transaction.atomic
 def import_job_start(*, job: ImportJob, actor) -> ImportJob:
     """Queue the import; the worker gets the job id once this transaction commits."""
+    from .selectors import job_column_readings, job_table
+
     import_access_check(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportStatus.DRAFT:
-        raise ValidationError(_("This import has already started."))
+    _draft_check(job)
     mapping_check(job.kind, job.headers, job.mapping)
+    readings = job_column_readings(job=job, table=job_table(job))
+    unanswered = [r.header for r in readings if r.needs_answer]
+    if unanswered:
+        raise ValidationError(
+            {
+                "options": _(
+                    "Say how these columns are written; their cells read two ways: %(columns)s."
+                )
+                % {"columns": ", ".join(f"“{h}”" for h in unanswered)}
+            }
+        )
+    # The worker reads each column exactly as the preview showed it.
+    job.column_formats = {r.header: r.effective for r in readings if r.effective}
     job.status = ImportStatus.QUEUED
-    job.save(update_fields=["status", "updated_at"])
+    job.save(update_fields=["status", "column_formats", "updated_at"])
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -120,6 +236,42 @@ def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
     job.save(update_fields=["status", "error_message", "updated_at"])
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+@transaction.atomic
+def import_job_submit(
+    *,
+    actor,
+    kind: str,
+    upload: UploadedFile,
+    encoding: str = "",
+    mapping: dict | None = None,
+    duplicate_policy: str = DuplicatePolicy.SKIP,
+    automate: bool = False,
+    column_formats: dict | None = None,
+) -> ImportJob:
+    """Upload, map, answer and start in one step: what the browser's wizard does, for the API.
+
+    All or nothing: a file, mapping or format the browser would refuse is refused here
+    with the same reasons, and no job is left behind. Without a mapping the guessed one is
+    used; a column whose cells read two ways needs its answer in `column_formats`.
+    """
+    job = import_job_create(actor=actor, kind=kind, upload=upload, encoding=encoding)
+    try:
+        job = import_job_set_mapping(
+            job=job,
+            actor=actor,
+            mapping=job.mapping if mapping is None else mapping,
+            duplicate_policy=duplicate_policy,
+            automate=automate,
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"mapping": exc.messages}) from exc
+    if column_formats:
+        job = import_job_set_column_formats(job=job, actor=actor, answers=column_formats)
+    return import_job_start(job=job, actor=actor)
 
 
 def import_job_fail(*, job_id: int, message: str) -> None:
@@ -142,8 +294,13 @@ class JobRunner:
     @classmethod
     def for_job(cls, job: ImportJob) -> "JobRunner":
         with job.file.open("rb") as handle:
-            table = read_table(handle.read(), name=job.original_name)
-        cleaner = RowCleaner(kind=job.kind, headers=job.headers, mapping=job.mapping)
+            table = read_table(handle.read(), name=job.original_name, encoding=job.encoding)
+        cleaner = RowCleaner(
+            kind=job.kind,
+            headers=job.headers,
+            mapping=job.mapping,
+            column_formats=job.column_formats,
+        )
         return cls(table=table, cleaner=cleaner, writer=RowWriter(job))
 
 

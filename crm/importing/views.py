@@ -16,9 +16,25 @@ from crm.models import Company, Contact, ImportStatus, MergeKind, MergeLog
 from crm.services.contacts import contact_update
 
 from . import selectors, services
-from .forms import AssignOwnerForm, MappingForm, MergeForm, UploadForm
+from .encodings import encoding_label
+from .formats import DATE_ORDERS, NUMBER_FORMATS
+from .forms import (
+    AssignOwnerForm,
+    ColumnFormatForm,
+    EncodingForm,
+    MappingForm,
+    MergeForm,
+    UploadForm,
+)
 from .merges import SPECS, default_choices, record_merge, related_counts, undo_merge
-from .resources import EXPORTABLE, FORMATS, ExportFilterError, export_dataset, render_export
+from .resources import (
+    EXPORTABLE,
+    FORMATS,
+    ExportFilterError,
+    export_dataset,
+    export_workbook,
+    render_export,
+)
 from .schema import FIELDS_BY_KIND
 
 # --- imports ----------------------------------------------------------------------------
@@ -86,18 +102,69 @@ def import_mapping(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
+    """Every row checked; the character set and each column's format can be changed here.
+
+    POST `action=encoding` reads the file again in another character set (refused, with
+    the reason on this page, when the file does not decode in it), `action=formats`
+    answers how number and date columns are written, and a plain POST starts the import.
+    """
     job = _import_job(request, pk)
     if job.status != ImportStatus.DRAFT:
         return redirect("importing:detail", pk=job.pk)
-    if request.method == "POST":
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    encoding_form = EncodingForm(request.POST if action == "encoding" else None, job=job)
+    problems: list[str] = []
+    if action == "encoding":
+        if encoding_form.is_valid():
+            try:
+                services.import_job_set_encoding(
+                    job=job, actor=request.user, encoding=encoding_form.cleaned_data["encoding"]
+                )
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                return redirect("importing:preview", pk=job.pk)
+        else:
+            problems = [e for errors in encoding_form.errors.values() for e in errors]
+        job.refresh_from_db()
+    elif action == "formats":
+        readings = selectors.job_column_readings(job=job, table=selectors.job_table(job))
+        form = ColumnFormatForm(request.POST, readings=readings)
+        if form.is_valid():
+            try:
+                services.import_job_set_column_formats(
+                    job=job, actor=request.user, answers=form.answers()
+                )
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                return redirect("importing:preview", pk=job.pk)
+        else:
+            problems = [
+                f"{form.fields[name].label}: {error}"
+                for name, errors in form.errors.items()
+                for error in errors
+            ]
+    elif request.method == "POST":
         try:
             services.import_job_start(job=job, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            if "options" in getattr(exc, "error_dict", {}):
+                return redirect("importing:preview", pk=job.pk)
             return redirect("importing:mapping", pk=job.pk)
         return redirect("importing:detail", pk=job.pk)
     preview = selectors.import_preview(job=job)
-    return render(request, "importing/preview.html", {"job": job, "preview": preview})
+    context = {
+        "job": job,
+        "preview": preview,
+        "encoding_form": EncodingForm(job=job) if action != "encoding" else encoding_form,
+        "encoding_label": encoding_label(job.encoding) if job.encoding else "",
+        "detected_label": encoding_label(job.detected_encoding) if job.detected_encoding else "",
+        "format_form": ColumnFormatForm(readings=preview.readings),
+        "problems": problems,
+    }
+    return render(request, "importing/preview.html", context, status=400 if problems else 200)
 
 
 @login_required
@@ -106,7 +173,18 @@ def import_detail(request, pk):
     job = _import_job(request, pk)
     if job.status == ImportStatus.DRAFT:
         return redirect("importing:mapping", pk=job.pk)
-    return render(request, "importing/detail.html", {"job": job})
+    written = dict(NUMBER_FORMATS + DATE_ORDERS)
+    columns = [
+        {**column, "written": written[column["format"]]}
+        for column in selectors.import_job_column_formats(job)
+        if column["format"] in written
+    ]
+    context = {
+        "job": job,
+        "encoding_label": encoding_label(job.encoding) if job.encoding else "",
+        "columns": columns,
+    }
+    return render(request, "importing/detail.html", context)
 
 
 @login_required
@@ -160,7 +238,8 @@ def import_template(request, kind):
     if kind not in FIELDS_BY_KIND:
         raise Http404
     header = ",".join(spec.name for spec in FIELDS_BY_KIND[kind]) + "\r\n"
-    return _csv_download(header.encode(), f"goalpost-{kind}.csv")
+    # A BOM like every CSV Goalpost writes, so Excel keeps what users type in it as UTF-8.
+    return _csv_download(("\ufeff" + header).encode("utf-8"), f"goalpost-{kind}.csv")
 
 
 # --- duplicates and merge ---------------------------------------------------------------
@@ -387,11 +466,15 @@ def export(request, resource, fmt):
     if not policies.can_read(request.user, resource):
         raise PermissionDenied
     try:
-        dataset = export_dataset(user=request.user, resource=resource, params=request.GET)
+        if fmt == "xlsx":
+            content = export_workbook(user=request.user, resource=resource, params=request.GET)
+        else:
+            dataset = export_dataset(user=request.user, resource=resource, params=request.GET)
+            content = render_export(dataset, fmt)
     except ExportFilterError as exc:
         lines = [f"{field}: {' '.join(errors)}" for field, errors in exc.errors.items()]
         return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
     content_type, extension = FORMATS[fmt]
-    response = HttpResponse(render_export(dataset, fmt), content_type=content_type)
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slugify(resource)}.{extension}"'
     return response

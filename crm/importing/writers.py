@@ -67,6 +67,9 @@ class RowWriter:
         self.actor = job.created_by
         self.automate = job.automate
         self.update_existing = job.duplicate_policy == DuplicatePolicy.UPDATE
+        # A default fills a value only when the file has no column for it: an empty cell
+        # of a mapped column stays empty, so an exported file imports back unchanged.
+        self.mapped_fields = set(job.mapping.values())
         self._contacts: dict[str, Contact | None] = {}
         self._companies_by_name: dict[str, Company | None] = {}
         self._companies_by_domain: dict[str, Company | None] = {}
@@ -241,7 +244,8 @@ class RowWriter:
             )
             self.add_tags(existing, tags)
             return UPDATED
-        values.setdefault("source", Source.IMPORT)
+        if "source" not in self.mapped_fields:
+            values.setdefault("source", Source.IMPORT)
         contact = contact_create(
             actor=self.actor,
             first_name=values.pop("first_name"),
@@ -280,7 +284,8 @@ class RowWriter:
             if company is None:
                 return None
             values["company"] = company
-        values.setdefault("source", Source.IMPORT)
+        if "source" not in self.mapped_fields:
+            values.setdefault("source", Source.IMPORT)
         try:
             contact = contact_build(
                 actor=self.actor,
@@ -350,7 +355,7 @@ class RowWriter:
         contact = self.linked_contact(values, company=company, required=False)
         for key in ("contact_email", "contact_first_name", "contact_last_name"):
             values.pop(key, None)
-        if company is None and contact is not None:
+        if company is None and contact is not None and "company" not in self.mapped_fields:
             company = contact.company
         deal_create(
             actor=self.actor,

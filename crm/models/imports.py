@@ -40,6 +40,12 @@ class ImportJob(TimeStampedModel):
     headers = models.JSONField(_("columns"), default=list, blank=True)
     # {column header: target field name}; unmapped columns are absent.
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # The character set a CSV file is read in; the detector's guess until a user changes it.
+    encoding = models.CharField(_("character set"), max_length=40, blank=True)
+    detected_encoding = models.CharField(_("detected character set"), max_length=40, blank=True)
+    # {column header: "point"/"comma" (numbers) or "dmy"/"mdy" (dates)}: while a draft,
+    # the user's answers; from the start, how the job reads every number and date column.
+    column_formats = models.JSONField(_("column formats"), default=dict, blank=True)
     duplicate_policy = models.CharField(
         _("when a record already exists"),
         max_length=10,

@@ -164,3 +164,50 @@ def test_the_api_export_is_in_the_openapi_schema(api_as, admin_user):
 
     assert response.status_code == 200
     assert "/api/export/{resource}/" in response.json()["paths"]
+
+
+LIST_PAGES = {
+    "contacts": ("web:contact_list", "lifecycle=customer&q=Ada"),
+    "companies": ("web:company_list", "industry=Retail"),
+    "deals": ("web:deal_list", "status=won"),
+    "leads": ("web:lead_list", "min_score=50"),
+    "activities": ("web:activity_list", "state=open"),
+    "tickets": ("web:ticket_list", "priority=urgent"),
+}
+
+
+@pytest.mark.parametrize("resource", sorted(LIST_PAGES))
+def test_every_list_page_links_to_its_csv_and_xlsx_export_with_its_filters(
+    client, manager, resource
+):
+    import re
+
+    from django.utils.html import escape
+
+    name, query = LIST_PAGES[resource]
+    client.force_login(manager)
+
+    page = client.get(f"{reverse(name)}?{query}")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    for fmt in ("csv", "xlsx"):
+        href = escape(f"{reverse('importing:export', args=[resource, fmt])}?{query}")
+        assert f'href="{href}"' in body
+    links = re.findall(r'href="(/export/[^"]+)"', body)
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200
+
+
+def test_the_export_link_exports_the_rows_the_filtered_page_shows(client, manager):
+    LeadFactory(owner=manager, score=80, contact=ContactFactory(first_name="Hot", last_name="Lead"))
+    LeadFactory(
+        owner=manager, score=10, contact=ContactFactory(first_name="Cold", last_name="Lead")
+    )
+    client.force_login(manager)
+
+    page = client.get(reverse("web:lead_list") + "?min_score=50")
+    response = client.get(reverse("importing:export", args=["leads", "csv"]) + "?min_score=50")
+
+    assert [lead.contact.first_name for lead in page.context["rows"]] == ["Hot"]
+    assert [row["contact_name"] for row in _rows(response)] == ["Hot Lead"]

@@ -21,14 +21,30 @@ from crm.tests.factories import CampaignFactory, UserFactory, pipeline_with_stag
         ("1,234.50", "1234.50"),
         ("1.234,50", "1234.50"),
         ("99,90", "99.90"),
-        ("1,234", "1234"),
         ("$ 1,200.00", "1200.00"),
         ("1 200 €", "1200"),
+        ("EUR 1.500,00", "1500.00"),
+        ("CHF 1'234.50", "1234.50"),
+        ("0.500", "0.500"),
         (12.5, "12.5"),
     ],
 )
 def test_parse_decimal_reads_both_decimal_marks(text, expected):
     assert parse_decimal(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "number_format", "expected"),
+    [("1,234", "point", "1234"), ("1,234", "comma", "1.234"), ("1.500", "comma", "1500")],
+)
+def test_parse_decimal_reads_a_two_way_number_in_the_columns_format(text, number_format, expected):
+    assert parse_decimal(text, number_format) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["1,234", "1.500", "1a2", "12e3", "0.5.0"])
+def test_parse_decimal_does_not_guess_a_two_way_number_or_read_junk(text):
+    with pytest.raises(ValueError):
+        parse_decimal(text)
 
 
 @pytest.mark.parametrize(

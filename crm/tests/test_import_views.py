@@ -147,3 +147,110 @@ def test_import_job_api_reports_progress(api_as, manager, rep):
     assert response.status_code == 200
     assert (response.json()["percent"], response.json()["status"]) == (25, "running")
     assert api_as(rep).get(f"/api/imports/{job.pk}/").status_code == 403
+
+
+TURKISH = "E-posta;Ad;Soyad;Şirket\r\nx@example.test;Şükrü;Yılmaz;Güneş İnşaat\r\n".encode("cp1254")
+
+
+def test_the_preview_shows_the_detected_character_set_and_lets_a_user_change_it(client, manager):
+    client.force_login(manager)
+    _upload(client, content=TURKISH, name="kisiler.csv")
+    job = ImportJob.objects.get()
+    url = reverse("importing:preview", args=[job.pk])
+
+    body = client.get(url).content.decode()
+    assert 'data-testid="detected-encoding">Turkish (Windows-1254)</strong>' in body
+    assert "<td>Şükrü</td>" in body
+    assert "<td>Güneş İnşaat</td>" in body
+
+    response = client.post(url, {"action": "encoding", "encoding": "cp1252"})
+    assert response.status_code == 302
+    body = client.get(url).content.decode()
+    assert 'data-testid="current-encoding">Western European (Windows-1252)</strong>' in body
+    assert "<td>Þükrü</td>" in body
+
+
+def test_an_encoding_that_does_not_decode_is_refused_on_the_preview(client, manager):
+    client.force_login(manager)
+    _upload(client, content="이메일,이름\nk@example.test,민준\n".encode("cp949"), name="k.csv")
+    job = ImportJob.objects.get()
+    url = reverse("importing:preview", args=[job.pk])
+
+    response = client.post(url, {"action": "encoding", "encoding": "utf-8"})
+
+    assert response.status_code == 400
+    assert (
+        "The file does not read cleanly as Unicode (UTF-8): byte 0xC0 on line 1 is not a "
+        "character in it. Choose another character set."
+    ) in response.content.decode()
+    job.refresh_from_db()
+    assert job.encoding == "cp949"
+
+
+def test_the_preview_asks_about_an_ambiguous_column_and_takes_the_answer(client, manager):
+    client.force_login(manager)
+    _upload(client, content=b"First name,Birth date\nAda,12/01/1980\n", name="p.csv")
+    job = ImportJob.objects.get()
+    url = reverse("importing:preview", args=[job.pk])
+
+    body = client.get(url).content.decode()
+    assert 'data-testid="preview-questions"' in body
+    assert "<code>12/01/1980</code> → <code>1980-01-12 or 1980-12-01?</code>" in body
+    response = client.post(url)  # starting is refused until the column is answered
+    assert response["Location"] == url
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DRAFT
+
+    response = client.post(url, {"action": "formats", "format_1": "mdy"})
+    assert response.status_code == 302
+    body = client.get(url).content.decode()
+    assert 'data-testid="preview-questions"' not in body
+    assert '12/01/1980 <span class="muted">→ 1980-12-01</span>' in body
+    job.refresh_from_db()
+    assert job.column_formats == {"Birth date": "mdy"}
+
+    client.post(url)
+    detail = client.get(reverse("importing:detail", args=[job.pk])).content.decode()
+    assert "Character set: Unicode (UTF-8)." in detail
+    assert "<li>Birth date: month first (12/31/1980)</li>" in detail
+
+
+def test_every_csv_the_importer_writes_has_a_bom_so_excel_reads_utf8(client, api_as, manager):
+    client.force_login(manager)
+    _upload(client, content="Ad,E-posta\nŞükrü,broken\n".encode(), name="k.csv")
+    job = ImportJob.objects.get()
+    client.post(
+        reverse("importing:mapping", args=[job.pk]),
+        {"col_0": "first_name", "col_1": "email", "duplicate_policy": "skip"},
+    )
+
+    downloads = [
+        client.get(reverse("importing:template", args=["contacts"])),
+        client.get(reverse("importing:preview_errors", args=[job.pk])),
+        client.get(reverse("importing:errors", args=[job.pk])),
+        client.get(reverse("importing:export", args=["contacts", "csv"])),
+        api_as(manager).get("/api/export/contacts/?format=csv"),
+    ]
+
+    for response in downloads:
+        assert response.status_code == 200
+        assert response.content.startswith(b"\xef\xbb\xbf"), response.content[:40]
+    preview_report = downloads[1].content.decode("utf-8-sig").splitlines()
+    assert preview_report[1] == "2,E-posta,“broken” is not a valid email address.,broken"
+
+
+def test_a_format_that_is_not_a_choice_is_a_preview_error(client, manager):
+    client.force_login(manager)
+    _upload(client, content=b"First name,Birth date\nAda,12/01/1980\n", name="p.csv")
+    job = ImportJob.objects.get()
+
+    response = client.post(
+        reverse("importing:preview", args=[job.pk]), {"action": "formats", "format_1": "ydm"}
+    )
+
+    assert response.status_code == 400
+    assert "Birth date: Select a valid choice. ydm is not one of the available choices." in (
+        response.content.decode()
+    )
+    job.refresh_from_db()
+    assert job.column_formats == {}
