@@ -62,6 +62,8 @@ def _wants_csv(request) -> bool:
 def _csv_response(filename: str, header: list, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The byte order mark tells Excel the file is UTF-8 (Şükrü, 김, ş stay themselves).
+    response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([str(h) for h in header])
     for row in rows:

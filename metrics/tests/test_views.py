@@ -185,7 +185,8 @@ def test_sales_report_rows_and_csv(client, manager, rep, other_rep, data):
 
     response = client.get(reverse("metrics:report_sales"), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table[0][:3] == ["Rep", "Won deals", "Won value"]
     assert len(table) == 1 + len(rows)
 
@@ -239,7 +240,7 @@ def test_csv_cells_cannot_smuggle_formulas(client, manager, data):
     from metrics.views import _csv_response
 
     response = _csv_response("x.csv", ["a", "b"], [["=cmd()", ""], ["ok", None]])
-    assert response.content.decode().splitlines()[1:] == ["'=cmd(),", "ok,"]
+    assert response.content.decode("utf-8-sig").splitlines()[1:] == ["'=cmd(),", "ok,"]
 
 
 @pytest.mark.parametrize(
