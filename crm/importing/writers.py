@@ -54,6 +54,113 @@ LINKED_CONTACT_KEYS = ("contact_email", "contact_first_name", "contact_last_name
 LOOKUP_CHUNK = 2_000
 
 
+class References:
+    """The deals and leads lead and activity rows point at, as their exports write them.
+
+    A lead's deal and an activity's lead are ids; an activity's deal is a title, which
+    may repeat: the row's contact email picks among same-titled deals. The preview and
+    the job resolve a row's references here alike, loaded per batch with a few queries.
+    """
+
+    def __init__(self):
+        self._deals_by_id: dict[int, Deal | None] = {}
+        self._leads_by_id: dict[int, Lead | None] = {}
+        # lower-case title -> the deals so titled, oldest first
+        self._deals_by_title: dict[str, list[Deal]] = {}
+
+    def prefetch(self, kind: str, rows: list[CleanRow]) -> None:
+        deal_ids, deal_titles, lead_ids = set(), set(), set()
+        for row in rows:
+            values = row.values
+            if kind == ImportKind.LEADS and values.get("deal"):
+                deal_ids.add(values["deal"])
+            if kind == ImportKind.ACTIVITIES:
+                if values.get("deal"):
+                    deal_titles.add(values["deal"].lower())
+                if values.get("lead"):
+                    lead_ids.add(values["lead"])
+        self._load_ids(self._deals_by_id, deal_ids, Deal)
+        self._load_ids(self._leads_by_id, lead_ids, Lead)
+        self._load_titles(deal_titles)
+
+    @staticmethod
+    def _load_ids(cache: dict, keys: set[int], model) -> None:
+        missing = sorted(k for k in keys if k not in cache)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            cache.update(dict.fromkeys(chunk))
+            cache.update(model.objects.in_bulk(chunk))
+
+    def _load_titles(self, titles: set[str]) -> None:
+        missing = sorted(t for t in titles if t not in self._deals_by_title)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            for title in chunk:
+                self._deals_by_title[title] = []
+            found = (
+                Deal.objects.annotate(
+                    lookup_key=Lower("title"), contact_key=Lower("contact__email")
+                )
+                .filter(lookup_key__in=chunk)
+                .order_by("pk")
+            )
+            for deal in found:
+                self._deals_by_title[deal.lookup_key].append(deal)
+
+    def deal_by_id(self, pk: int) -> Deal:
+        if pk not in self._deals_by_id:
+            self._load_ids(self._deals_by_id, {pk}, Deal)
+        deal = self._deals_by_id[pk]
+        if deal is None:
+            raise ValidationError({"deal": _("No deal has the id %(id)s.") % {"id": pk}})
+        return deal
+
+    def lead_by_id(self, pk: int) -> Lead:
+        if pk not in self._leads_by_id:
+            self._load_ids(self._leads_by_id, {pk}, Lead)
+        lead = self._leads_by_id[pk]
+        if lead is None:
+            raise ValidationError({"lead": _("No lead has the id %(id)s.") % {"id": pk}})
+        return lead
+
+    def deal_by_title(self, title: str, *, contact_email: str | None) -> Deal:
+        """The deal titled so (case aside); the contact picks among same-titled deals."""
+        key = title.lower()
+        if key not in self._deals_by_title:
+            self._load_titles({key})
+        deals = self._deals_by_title[key]
+        if len(deals) > 1 and contact_email:
+            email = contact_email.lower()
+            deals = [deal for deal in deals if deal.contact_key == email] or deals
+        if not deals:
+            raise ValidationError({"deal": _("No deal is titled “%(title)s”.") % {"title": title}})
+        if len(deals) > 1:
+            raise ValidationError(
+                {
+                    "deal": _(
+                        "%(count)s deals are titled “%(title)s”; give the contact's email "
+                        "to say which one."
+                    )
+                    % {"count": len(deals), "title": title}
+                }
+            )
+        return deals[0]
+
+    def resolve(self, kind: str, values: dict) -> dict:
+        """{field: record} for the row's references; ValidationError names a missing one."""
+        found = {}
+        if kind == ImportKind.LEADS and values.get("deal"):
+            found["deal"] = self.deal_by_id(values["deal"])
+        if kind == ImportKind.ACTIVITIES:
+            if values.get("lead"):
+                found["lead"] = self.lead_by_id(values["lead"])
+            if values.get("deal"):
+                found["deal"] = self.deal_by_title(
+                    values["deal"], contact_email=values.get("contact_email")
+                )
+        return found
+
+
 @dataclass
 class PendingContact:
     """A new contact row validated by `RowWriter.plan`, waiting for `RowWriter.flush`."""
@@ -81,11 +188,7 @@ class RowWriter:
         self._companies_by_name: dict[str, Company | None] = {}
         self._companies_by_domain: dict[str, Company | None] = {}
         self._tags: dict[str, Tag | None] = {}
-        # Deals and leads the lead and activity rows point at: by id, and deals by title
-        # (lower case; titles repeat, so a list).
-        self._deals_by_id: dict[int, Deal | None] = {}
-        self._deals_by_title: dict[str, list[Deal]] = {}
-        self._leads_by_id: dict[int, Lead | None] = {}
+        self.references = References()
         self._pending_emails: set[str] = set()
         self._touched: list[tuple[dict, str]] = []
 
@@ -93,17 +196,9 @@ class RowWriter:
     def prefetch(self, rows: list[CleanRow]) -> None:
         """Warm the caches for a batch with a few queries instead of one per row."""
         emails, names, domains, tags = set(), set(), set(), set()
-        deal_ids, deal_titles, lead_ids = set(), set(), set()
         for row in rows:
             values = row.values
             tags.update(values.get("tags") or ())
-            if self.job.kind == ImportKind.LEADS and values.get("deal"):
-                deal_ids.add(values["deal"])
-            if self.job.kind == ImportKind.ACTIVITIES:
-                if values.get("deal"):
-                    deal_titles.add(values["deal"].lower())
-                if values.get("lead"):
-                    lead_ids.add(values["lead"])
             email = values.get("email") or values.get("contact_email")
             if email:
                 emails.add(email)
@@ -119,31 +214,7 @@ class RowWriter:
         self._load(self._companies_by_domain, domains, Company.objects.all(), "domain")
         missing_tags = sorted(name for name in tags if name not in self._tags)
         self._tags.update(tags_by_name(missing_tags))
-        self._load_ids(self._deals_by_id, deal_ids, Deal)
-        self._load_ids(self._leads_by_id, lead_ids, Lead)
-        self._load_titles(deal_titles)
-
-    @staticmethod
-    def _load_ids(cache: dict, keys: set[int], model) -> None:
-        missing = sorted(k for k in keys if k not in cache)
-        for start in range(0, len(missing), LOOKUP_CHUNK):
-            chunk = missing[start : start + LOOKUP_CHUNK]
-            cache.update(dict.fromkeys(chunk))
-            cache.update(model.objects.in_bulk(chunk))
-
-    def _load_titles(self, titles: set[str]) -> None:
-        missing = sorted(t for t in titles if t not in self._deals_by_title)
-        for start in range(0, len(missing), LOOKUP_CHUNK):
-            chunk = missing[start : start + LOOKUP_CHUNK]
-            for title in chunk:
-                self._deals_by_title[title] = []
-            found = (
-                Deal.objects.annotate(lookup_key=Lower("title"))
-                .filter(lookup_key__in=chunk)
-                .order_by("pk")
-            )
-            for deal in found:
-                self._deals_by_title[deal.lookup_key].append(deal)
+        self.references.prefetch(self.job.kind, rows)
 
     @staticmethod
     def _load(cache: dict, keys: set[str], queryset, field: str) -> None:
@@ -179,44 +250,6 @@ class RowWriter:
         for cache, key in self._touched:
             cache.pop(key, None)
         self._touched = []
-
-    def deal_by_id(self, pk: int) -> Deal:
-        if pk not in self._deals_by_id:
-            self._load_ids(self._deals_by_id, {pk}, Deal)
-        deal = self._deals_by_id[pk]
-        if deal is None:
-            raise ValidationError({"deal": _("No deal has the id %(id)s.") % {"id": pk}})
-        return deal
-
-    def lead_by_id(self, pk: int) -> Lead:
-        if pk not in self._leads_by_id:
-            self._load_ids(self._leads_by_id, {pk}, Lead)
-        lead = self._leads_by_id[pk]
-        if lead is None:
-            raise ValidationError({"lead": _("No lead has the id %(id)s.") % {"id": pk}})
-        return lead
-
-    def deal_by_title(self, title: str, *, contact: Contact | None) -> Deal:
-        """The deal titled so (case aside); the row's contact picks among same-titled deals."""
-        key = title.lower()
-        if key not in self._deals_by_title:
-            self._load_titles({key})
-        deals = self._deals_by_title[key]
-        if len(deals) > 1 and contact is not None:
-            deals = [deal for deal in deals if deal.contact_id == contact.pk] or deals
-        if not deals:
-            raise ValidationError({"deal": _("No deal is titled “%(title)s”.") % {"title": title}})
-        if len(deals) > 1:
-            raise ValidationError(
-                {
-                    "deal": _(
-                        "%(count)s deals are titled “%(title)s”; give the contact's email "
-                        "to say which one."
-                    )
-                    % {"count": len(deals), "title": title}
-                }
-            )
-        return deals[0]
 
     def contact_by_email(self, email: str) -> Contact | None:
         return self._get(self._contacts, email.lower(), Contact.objects.all(), "email")
@@ -463,8 +496,7 @@ class RowWriter:
         contact = self.linked_contact(values, company=None, required=True)
         for key in LINKED_CONTACT_KEYS:
             values.pop(key, None)
-        if values.get("deal"):
-            values["deal"] = self.deal_by_id(values["deal"])
+        values.update(self.references.resolve(ImportKind.LEADS, values))
         if "source" not in self.mapped_fields:
             values.setdefault("source", Source.IMPORT)
         lead_create(
@@ -477,13 +509,10 @@ class RowWriter:
         return CREATED
 
     def write_activities(self, values: dict) -> str:
+        values.update(self.references.resolve(ImportKind.ACTIVITIES, values))
         contact = self.linked_contact(values, company=None, required=False)
         for key in LINKED_CONTACT_KEYS:
             values.pop(key, None)
-        if values.get("lead"):
-            values["lead"] = self.lead_by_id(values["lead"])
-        if values.get("deal"):
-            values["deal"] = self.deal_by_title(values["deal"], contact=contact)
         if contact is not None:
             values["contact"] = contact
         # activity_create emits no event: there is no automation to hold back.
