@@ -9,11 +9,12 @@ A bad row is a row error in the report, never a failed job.
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from crm.importing.selectors import import_preview
-from crm.models import Activity, Contact, DomainEvent, ImportStatus, Lead, Ticket
+from crm.models import Activity, Contact, DomainEvent, ImportJob, ImportStatus, Lead, Ticket
 from crm.tests.factories import (
     CampaignFactory,
     ContactFactory,
@@ -297,3 +298,28 @@ def test_a_rep_cannot_import_tickets(client, rep):
 
     assert client.get(reverse("importing:start")).status_code == 403
     assert client.get(reverse("importing:template", args=["tickets"])).status_code == 403
+
+
+def test_a_tickets_file_goes_through_the_browser_wizard(client, manager, support_agent):
+    client.force_login(manager)
+    upload = SimpleUploadedFile(
+        "tickets.csv",
+        b"Subject,Priority,Assignee\r\nHinge,urgent,support\r\nLamp,whenever,\r\n",
+        content_type="text/csv",
+    )
+
+    response = client.post(reverse("importing:start"), {"kind": "tickets", "file": upload})
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("importing:mapping", args=[job.pk])
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert job.mapping == {"Subject": "subject", "Priority": "priority", "Assignee": "assignee"}
+    response = client.post(
+        reverse("importing:mapping", args=[job.pk]),
+        {"col_0": "subject", "col_1": "priority", "col_2": "assignee"},
+    )
+    assert response["Location"] == reverse("importing:preview", args=[job.pk])
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert (preview.context["preview"].valid, preview.context["preview"].invalid) == (1, 1)
+    assert "“whenever” is not one of" in preview.content.decode()
