@@ -332,7 +332,7 @@ class RowCleaner:
     _clean_deal_id = _clean_lead_id = _clean_record_id
 
     def _clean_deal(self, spec, raw, text):
-        # A deal's title: the writer finds the deal (see RowWriter.deal_by_title).
+        # A deal's title: found by the job and the preview (writers.References.deal_by_title).
         return text
 
     def _clean_currency(self, spec, raw, text):
