@@ -219,7 +219,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
     # A plain string here: the request's `kind` is the documented enum, and a second
     # component with the same choice set makes the schema's enum name unresolvable.
     kind = serializers.CharField(
-        read_only=True, help_text=_("contacts, companies, deals or purchases")
+        read_only=True,
+        help_text=_("contacts, companies, deals, purchases, leads, activities or tickets"),
     )
     percent = serializers.IntegerField(read_only=True)
     columns = serializers.SerializerMethodField(

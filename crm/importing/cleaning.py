@@ -16,13 +16,31 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from crm.models import Campaign, DealStatus, ImportKind, Pipeline, Stage, User
+from crm.models import (
+    Campaign,
+    DealStatus,
+    ImportKind,
+    LeadStatus,
+    Pipeline,
+    Stage,
+    TicketStatus,
+    User,
+)
 
 from . import formats
 from .formula_guard import restore_cell
 from .mapping import normalise_header
 from .schema import ImportField, fields_for, model_field
 
+# Kinds whose rows name a contact by email (created when unknown and named).
+LINKED_CONTACT_KINDS = (
+    ImportKind.DEALS,
+    ImportKind.PURCHASES,
+    ImportKind.LEADS,
+    ImportKind.ACTIVITIES,
+    ImportKind.TICKETS,
+)
+TICKET_MOMENTS = ("opened_at", "first_response_at", "resolved_at")
 TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "ja", "j", "evet", "da", "oui", "si", "예", "بله"}
 FALSE_WORDS = {"0", "no", "n", "false", "f", "nein", "hayir", "nu", "non", "아니오", "خیر"}
 
@@ -207,7 +225,11 @@ class RowCleaner:
             self._check_contact_name(row)
         if self.kind == ImportKind.DEALS:
             self._check_deal(row, raw_stage)
-        if self.kind in (ImportKind.DEALS, ImportKind.PURCHASES):
+        if self.kind == ImportKind.LEADS:
+            self._check_lead(row)
+        if self.kind == ImportKind.TICKETS:
+            self._check_ticket(row)
+        if self.kind in LINKED_CONTACT_KINDS:
             self._check_linked_contact(row)
         return row
 
@@ -225,9 +247,10 @@ class RowCleaner:
                 )
         if spec.type == "full_name":
             first, last = value
-            row.values.setdefault("first_name", first)
+            prefix = spec.extra.get("prefix", "")
+            row.values.setdefault(f"{prefix}first_name", first)
             if last:
-                row.values.setdefault("last_name", last)
+                row.values.setdefault(f"{prefix}last_name", last)
             return
         row.values[spec.name] = value
 
@@ -283,6 +306,34 @@ class RowCleaner:
         if value < 0:
             raise ValidationError(_("The amount cannot be negative."))
         return value.quantize(Decimal("0.01"))
+
+    def _clean_integer(self, spec, raw, text):
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, float) and raw.is_integer():
+            return int(raw)
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": text})
+
+    def _clean_record_id(self, spec, raw, text):
+        """The id of a deal or lead, as the lead and activity exports write it."""
+        try:
+            value = self._clean_integer(spec, raw, text)
+        except ValidationError:
+            value = 0
+        if value <= 0:
+            raise ValidationError(
+                _("“%(value)s” is not an id (a whole number, as the export writes it).")
+                % {"value": text}
+            )
+        return value
+
+    _clean_deal_id = _clean_lead_id = _clean_record_id
+
+    def _clean_deal(self, spec, raw, text):
+        # A deal's title: found by the job and the preview (writers.References.deal_by_title).
+        return text
 
     def _clean_currency(self, spec, raw, text):
         code = text.upper()
@@ -429,6 +480,50 @@ class RowCleaner:
             self._error(row, "closed_at", _("A deal cannot close before it was created."))
         if closed_at and closed_at > timezone.now() + dt.timedelta(days=1):
             self._error(row, "closed_at", _("A deal cannot close in the future."))
+
+    def _failed(self, row: CleanRow, field_name: str) -> bool:
+        header = self.header_for.get(field_name)
+        return header is not None and any(e.column == header for e in row.errors)
+
+    def _check_lead(self, row: CleanRow) -> None:
+        values = row.values
+        status = values.get("status", LeadStatus.NEW)
+        converted_at = values.get("converted_at")
+        if self._failed(row, "status") or self._failed(row, "converted_at"):
+            return
+        if status == LeadStatus.CONVERTED and not converted_at:
+            self._error(
+                row,
+                "converted_at" if "converted_at" in self.header_for else "status",
+                _("A converted lead needs the date it was converted."),
+            )
+        if status != LeadStatus.CONVERTED and converted_at:
+            self._error(row, "converted_at", _("Only a converted lead has a conversion date."))
+
+    def _check_ticket(self, row: CleanRow) -> None:
+        values = row.values
+        if any(self._failed(row, name) for name in (*TICKET_MOMENTS, "status")):
+            return
+        first, resolved = values.get("first_response_at"), values.get("resolved_at")
+        opened = values.get("opened_at")
+        if opened is None and (first or resolved):
+            # A migrated ticket without its opening date was open at least by then.
+            values["opened_at"] = opened = min(m for m in (first, resolved) if m)
+        status = values.get("status", TicketStatus.OPEN)
+        if resolved and status in (TicketStatus.OPEN, TicketStatus.PENDING):
+            self._error(
+                row,
+                "resolved_at",
+                _("An open or pending ticket cannot have a resolution date."),
+            )
+        if resolved and resolved < opened:
+            self._error(row, "resolved_at", _("A ticket cannot be resolved before it was opened."))
+        if first and first < opened:
+            self._error(
+                row,
+                "first_response_at",
+                _("A ticket cannot be answered before it was opened."),
+            )
 
     def _check_linked_contact(self, row: CleanRow) -> None:
         # Whether an unknown email has a name to create the contact with is checked at

@@ -49,7 +49,8 @@ class MappingForm(forms.Form):
         self.fields["duplicate_policy"].initial = job.duplicate_policy
         self.fields["automate"].initial = job.automate
         if job.kind not in DEDUPLICATED_KINDS:
-            # Deals and purchases link existing contacts by email; nothing to update or skip.
+            # Deals, purchases, leads, activities and tickets link contacts by email;
+            # every row creates its record: nothing to update or skip.
             self.fields["duplicate_policy"].required = False
             self.fields["duplicate_policy"].widget = forms.HiddenInput()
 

@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
+    ActivityKind,
     DealKind,
     DealStatus,
     Education,
     Gender,
     ImportKind,
     IncomeBand,
+    LeadStatus,
     Lifecycle,
     MaritalStatus,
     Source,
+    TicketPriority,
+    TicketStatus,
 )
 
 
@@ -26,8 +30,10 @@ from crm.models import (
 class ImportField:
     name: str
     label: str
-    # str, email, decimal, date, datetime, bool, choice, user, pipeline, stage, campaign,
-    # company (a name, found or created), domain, tags, full_name
+    # str, email, decimal, integer, date, datetime, bool, choice, user, pipeline, stage,
+    # campaign, company (a name, found or created), domain, tags, full_name (its
+    # extra["prefix"] names the fields it fills: "contact_" fills contact_first_name),
+    # deal (a title), deal_id and lead_id (ids, as the lead and activity exports write them)
     type: str = "str"
     required: bool = False
     synonyms: tuple[str, ...] = ()
@@ -315,11 +321,177 @@ PURCHASE_FIELDS = (
     ImportField("company", _("Company"), "company", synonyms=COMPANY),
 )
 
+ASSIGNEE = ("assignee", "assignedto", "assigned", "agent", "zugewiesen", "atanan", *OWNER)
+SUBJECT = ("subject", "title", "betreff", "konu", "subiect", "제목", "موضوع")
+SOURCE_FIELD = ImportField(
+    "source",
+    _("Source"),
+    "choice",
+    synonyms=("source", "leadsource", "origin", "quelle", "herkunft", "kaynak", "sursa"),
+    choices=Source,
+)
+CAMPAIGN_FIELD = ImportField(
+    "campaign", _("Campaign"), "campaign", synonyms=("campaign", "kampagne", "kampanya")
+)
+
+# A lead's contact must exist or be named: the export writes its email and full name.
+LEAD_FIELDS = (
+    ImportField(
+        "contact_email",
+        _("Contact email"),
+        "email",
+        required=True,
+        synonyms=(*EMAIL, "contactemail", "leademail", "kundenemail"),
+        model_field="contact.email",
+    ),
+    ImportField(
+        "contact_name",
+        _("Contact name (split into first and last)"),
+        "full_name",
+        synonyms=FULL_NAME,
+        extra={"prefix": "contact_"},
+    ),
+    *LINKED_CONTACT_FIELDS[1:],
+    SOURCE_FIELD,
+    CAMPAIGN_FIELD,
+    ImportField(
+        "status",
+        _("Status"),
+        "choice",
+        synonyms=("status", "state", "leadstatus", "durum", "stare"),
+        choices=LeadStatus,
+    ),
+    ImportField(
+        "score",
+        _("Score"),
+        "integer",
+        synonyms=("score", "leadscore", "punkte", "puan", "scor", "점수"),
+        model_field="lead.score",
+    ),
+    ImportField("owner", _("Owner (username or email)"), "user", synonyms=OWNER),
+    ImportField(
+        "handed_off_at",
+        _("Handed to sales at"),
+        "datetime",
+        synonyms=("handedoffat", "handedoff", "handoff", "handedtosalesat"),
+    ),
+    ImportField(
+        "converted_at",
+        _("Converted at"),
+        "datetime",
+        synonyms=("convertedat", "converted", "conversiondate", "konvertiertam"),
+    ),
+    # The lead export writes the deal's id (the lead points at one deal, titles repeat).
+    ImportField(
+        "deal",
+        _("Deal (id, as the export writes it)"),
+        "deal_id",
+        synonyms=("deal", "dealid", "opportunity", "opportunityid"),
+    ),
+    ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
+)
+
+ACTIVITY_FIELDS = (
+    ImportField(
+        "kind",
+        _("Kind (call, email, meeting, task)"),
+        "choice",
+        required=True,
+        synonyms=("kind", "type", "activitytype", "art", "typ", "tur", "tip", "유형"),
+        choices=ActivityKind,
+    ),
+    ImportField(
+        "subject", _("Subject"), required=True, synonyms=SUBJECT, model_field="activity.subject"
+    ),
+    ImportField(
+        "notes",
+        _("Notes"),
+        synonyms=("notes", "note", "comment", "comments", "notizen", "notlar", "메모"),
+        model_field="activity.notes",
+    ),
+    ImportField(
+        "due_at",
+        _("Due"),
+        "datetime",
+        synonyms=("dueat", "due", "duedate", "deadline", "fallig", "faellig", "termin"),
+    ),
+    ImportField(
+        "done_at",
+        _("Done at"),
+        "datetime",
+        synonyms=("doneat", "done", "completedat", "completed", "erledigtam", "tamamlanma"),
+    ),
+    ImportField("assignee", _("Assignee (username or email)"), "user", synonyms=ASSIGNEE),
+    # The activity export writes its deal's title; the contact tells same-titled deals apart.
+    ImportField(
+        "deal",
+        _("Deal (title)"),
+        "deal",
+        synonyms=("deal", "dealtitle", "dealname", "opportunity"),
+        model_field="deal.title",
+    ),
+    ImportField(
+        "lead", _("Lead (id, as the export writes it)"), "lead_id", synonyms=("lead", "leadid")
+    ),
+    *LINKED_CONTACT_FIELDS,
+    ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
+)
+
+TICKET_FIELDS = (
+    ImportField(
+        "subject", _("Subject"), required=True, synonyms=SUBJECT, model_field="ticket.subject"
+    ),
+    ImportField(
+        "description",
+        _("Description"),
+        synonyms=("description", "body", "message", "details", "beschreibung", "aciklama"),
+        model_field="ticket.description",
+    ),
+    *LINKED_CONTACT_FIELDS,
+    ImportField("company", _("Company"), "company", synonyms=COMPANY),
+    ImportField(
+        "priority",
+        _("Priority"),
+        "choice",
+        synonyms=("priority", "prio", "prioritat", "oncelik", "prioritate", "우선순위"),
+        choices=TicketPriority,
+    ),
+    ImportField(
+        "status",
+        _("Status"),
+        "choice",
+        synonyms=("status", "state", "ticketstatus", "durum", "stare"),
+        choices=TicketStatus,
+    ),
+    ImportField("assignee", _("Assignee (username or email)"), "user", synonyms=ASSIGNEE),
+    ImportField(
+        "opened_at",
+        _("Opened at"),
+        "datetime",
+        synonyms=("openedat", "opened", "dateopened", "eroffnetam", *CREATED_AT),
+    ),
+    ImportField(
+        "first_response_at",
+        _("First response at"),
+        "datetime",
+        synonyms=("firstresponseat", "firstresponse", "respondedat", "ersteantwort"),
+    ),
+    ImportField(
+        "resolved_at",
+        _("Resolved at"),
+        "datetime",
+        synonyms=("resolvedat", "resolved", "solvedat", "closedat", "gelostam", "cozulme"),
+    ),
+)
+
 FIELDS_BY_KIND: dict[str, tuple[ImportField, ...]] = {
     ImportKind.CONTACTS: CONTACT_FIELDS,
     ImportKind.COMPANIES: COMPANY_FIELDS,
     ImportKind.DEALS: DEAL_FIELDS,
     ImportKind.PURCHASES: PURCHASE_FIELDS,
+    ImportKind.LEADS: LEAD_FIELDS,
+    ImportKind.ACTIVITIES: ACTIVITY_FIELDS,
+    ImportKind.TICKETS: TICKET_FIELDS,
 }
 
 # Kinds where "update or skip" applies to the imported record itself.

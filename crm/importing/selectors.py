@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     CharField,
     Count,
@@ -35,7 +36,7 @@ from .formats import DATE_TYPES, NUMBER_TYPES, ColumnReading, column_readings
 from .formula_guard import neutralise_cell
 from .reading import Table, read_table
 from .schema import fields_for
-from .writers import LOOKUP_CHUNK
+from .writers import LOOKUP_CHUNK, References
 
 PREVIEW_SAMPLE = 10
 PREVIEW_ERRORS_SHOWN = 200
@@ -124,6 +125,16 @@ def _existing(keys: set[str], queryset, name: str) -> set[str]:
     return found
 
 
+def _check_references(references: References, cleaner: RowCleaner, kind: str, row) -> None:
+    """The deal or lead a row names exists (and is one): the job's own check."""
+    try:
+        references.resolve(kind, row.values)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            text = cell_text(row.values.get(key))
+            row.errors.extend(RowError(cleaner.header_for.get(key, key), m, text) for m in messages)
+
+
 def import_preview(*, job: ImportJob) -> Preview:
     """Validate every row as the job will, and say what each valid row would do.
 
@@ -167,6 +178,8 @@ def import_preview(*, job: ImportJob) -> Preview:
     )
     known_names = _existing(names, Company.objects.all(), "name")
     existing_action = "update" if job.duplicate_policy == DuplicatePolicy.UPDATE else "skip"
+    references = References()
+    references.prefetch(job.kind, [row for row in rows if row.is_valid])
 
     for row in rows:
         if row.is_valid:
@@ -197,6 +210,7 @@ def import_preview(*, job: ImportJob) -> Preview:
                     )
                 elif email:
                     known_emails.add(email)
+                _check_references(references, cleaner, job.kind, row)
                 row.action = "create"
         if row.is_valid:
             preview.valid += 1

@@ -21,13 +21,17 @@ from django.utils.translation import gettext as _
 from crm.models import (
     Company,
     Contact,
+    Deal,
+    DomainEvent,
     DomainEventKind,
     DuplicatePolicy,
     ImportJob,
     ImportKind,
+    Lead,
     Source,
     Tag,
 )
+from crm.services.activities import activity_create
 from crm.services.contacts import (
     CONTACT_EDITABLE_FIELDS,
     company_create,
@@ -37,14 +41,124 @@ from crm.services.contacts import (
 )
 from crm.services.deals import deal_create
 from crm.services.events import event_emit
+from crm.services.leads import lead_create
 from crm.services.revenue import purchase_record
+from crm.services.support import TICKET_ASSIGNEE_ROLES, ticket_open
 
 from .batch import contact_build, contacts_create_many, tags_by_name
 from .cleaning import CleanRow
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
 COMPANY_FIELDS = {"name", "domain", "industry", "phone", "address", "owner"}
+LINKED_CONTACT_KEYS = ("contact_email", "contact_first_name", "contact_last_name")
 LOOKUP_CHUNK = 2_000
+
+
+class References:
+    """The deals and leads lead and activity rows point at, as their exports write them.
+
+    A lead's deal and an activity's lead are ids; an activity's deal is a title, which
+    may repeat: the row's contact email picks among same-titled deals. The preview and
+    the job resolve a row's references here alike, loaded per batch with a few queries.
+    """
+
+    def __init__(self):
+        self._deals_by_id: dict[int, Deal | None] = {}
+        self._leads_by_id: dict[int, Lead | None] = {}
+        # lower-case title -> the deals so titled, oldest first
+        self._deals_by_title: dict[str, list[Deal]] = {}
+
+    def prefetch(self, kind: str, rows: list[CleanRow]) -> None:
+        deal_ids, deal_titles, lead_ids = set(), set(), set()
+        for row in rows:
+            values = row.values
+            if kind == ImportKind.LEADS and values.get("deal"):
+                deal_ids.add(values["deal"])
+            if kind == ImportKind.ACTIVITIES:
+                if values.get("deal"):
+                    deal_titles.add(values["deal"].lower())
+                if values.get("lead"):
+                    lead_ids.add(values["lead"])
+        self._load_ids(self._deals_by_id, deal_ids, Deal)
+        self._load_ids(self._leads_by_id, lead_ids, Lead)
+        self._load_titles(deal_titles)
+
+    @staticmethod
+    def _load_ids(cache: dict, keys: set[int], model) -> None:
+        missing = sorted(k for k in keys if k not in cache)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            cache.update(dict.fromkeys(chunk))
+            cache.update(model.objects.in_bulk(chunk))
+
+    def _load_titles(self, titles: set[str]) -> None:
+        missing = sorted(t for t in titles if t not in self._deals_by_title)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            for title in chunk:
+                self._deals_by_title[title] = []
+            found = (
+                Deal.objects.annotate(
+                    lookup_key=Lower("title"), contact_key=Lower("contact__email")
+                )
+                .filter(lookup_key__in=chunk)
+                .order_by("pk")
+            )
+            for deal in found:
+                self._deals_by_title[deal.lookup_key].append(deal)
+
+    def deal_by_id(self, pk: int) -> Deal:
+        if pk not in self._deals_by_id:
+            self._load_ids(self._deals_by_id, {pk}, Deal)
+        deal = self._deals_by_id[pk]
+        if deal is None:
+            raise ValidationError({"deal": _("No deal has the id %(id)s.") % {"id": pk}})
+        return deal
+
+    def lead_by_id(self, pk: int) -> Lead:
+        if pk not in self._leads_by_id:
+            self._load_ids(self._leads_by_id, {pk}, Lead)
+        lead = self._leads_by_id[pk]
+        if lead is None:
+            raise ValidationError({"lead": _("No lead has the id %(id)s.") % {"id": pk}})
+        return lead
+
+    def deal_by_title(self, title: str, *, contact_email: str | None) -> Deal:
+        """The deal titled so (case aside); the contact picks among same-titled deals."""
+        key = title.lower()
+        if key not in self._deals_by_title:
+            self._load_titles({key})
+        deals = self._deals_by_title[key]
+        if len(deals) > 1 and contact_email:
+            email = contact_email.lower()
+            deals = [deal for deal in deals if deal.contact_key == email] or deals
+        if not deals:
+            raise ValidationError({"deal": _("No deal is titled “%(title)s”.") % {"title": title}})
+        if len(deals) > 1:
+            raise ValidationError(
+                {
+                    "deal": _(
+                        "%(count)s deals are titled “%(title)s”; give the contact's email "
+                        "to say which one."
+                    )
+                    % {"count": len(deals), "title": title}
+                }
+            )
+        return deals[0]
+
+    def resolve(self, kind: str, values: dict) -> dict:
+        """{field: record} for the row's references; ValidationError names a missing one."""
+        found = {}
+        if kind == ImportKind.LEADS and values.get("deal"):
+            found["deal"] = self.deal_by_id(values["deal"])
+        if kind == ImportKind.ACTIVITIES:
+            if values.get("lead"):
+                found["lead"] = self.lead_by_id(values["lead"])
+            if values.get("deal"):
+                found["deal"] = self.deal_by_title(
+                    values["deal"], contact_email=values.get("contact_email")
+                )
+        return found
 
 
 @dataclass
@@ -74,6 +188,7 @@ class RowWriter:
         self._companies_by_name: dict[str, Company | None] = {}
         self._companies_by_domain: dict[str, Company | None] = {}
         self._tags: dict[str, Tag | None] = {}
+        self.references = References()
         self._pending_emails: set[str] = set()
         self._touched: list[tuple[dict, str]] = []
 
@@ -99,6 +214,7 @@ class RowWriter:
         self._load(self._companies_by_domain, domains, Company.objects.all(), "domain")
         missing_tags = sorted(name for name in tags if name not in self._tags)
         self._tags.update(tags_by_name(missing_tags))
+        self.references.prefetch(self.job.kind, rows)
 
     @staticmethod
     def _load(cache: dict, keys: set[str], queryset, field: str) -> None:
@@ -374,4 +490,69 @@ class RowWriter:
         if company is not None:
             values["company"] = company
         purchase_record(actor=self.actor, contact=contact, automate=self.automate, **values)
+        return CREATED
+
+    def write_leads(self, values: dict) -> str:
+        contact = self.linked_contact(values, company=None, required=True)
+        for key in LINKED_CONTACT_KEYS:
+            values.pop(key, None)
+        values.update(self.references.resolve(ImportKind.LEADS, values))
+        if "source" not in self.mapped_fields:
+            values.setdefault("source", Source.IMPORT)
+        lead_create(
+            actor=self.actor,
+            contact=contact,
+            owner=values.pop("owner", None),
+            automate=self.automate,
+            **values,
+        )
+        return CREATED
+
+    def write_activities(self, values: dict) -> str:
+        values.update(self.references.resolve(ImportKind.ACTIVITIES, values))
+        contact = self.linked_contact(values, company=None, required=False)
+        for key in LINKED_CONTACT_KEYS:
+            values.pop(key, None)
+        if contact is not None:
+            values["contact"] = contact
+        # activity_create emits no event: there is no automation to hold back.
+        activity_create(
+            actor=self.actor,
+            kind=values.pop("kind"),
+            subject=values.pop("subject"),
+            assignee=values.pop("assignee", None),
+            **values,
+        )
+        return CREATED
+
+    def write_tickets(self, values: dict) -> str:
+        company = self.company_for(values.pop("company", None))
+        contact = self.linked_contact(values, company=company, required=False)
+        for key in LINKED_CONTACT_KEYS:
+            values.pop(key, None)
+        if company is None and contact is not None and "company" not in self.mapped_fields:
+            company = contact.company
+        assignee = values.get("assignee")
+        if assignee is not None and not assignee.has_role(*TICKET_ASSIGNEE_ROLES):
+            # ticket_assign's rule: tickets go to the roles that work them.
+            raise ValidationError(
+                {"assignee": _("Tickets go to an active support agent or manager.")}
+            )
+        # The SLA due time is derived from the priority and the opening time by the service.
+        ticket = ticket_open(
+            actor=self.actor,
+            subject=values.pop("subject"),
+            contact=contact,
+            company=company,
+            **values,
+        )
+        if not self.automate:
+            # ticket_open always lets automation see the resolution of a ticket opened as
+            # resolved; an import that runs no automation marks that event as not for
+            # automation before it commits, and the engine then ignores it.
+            DomainEvent.objects.filter(
+                kind=DomainEventKind.TICKET_RESOLVED,
+                subject_type=ticket._meta.model_name,
+                subject_id=ticket.pk,
+            ).update(automate=False)
         return CREATED

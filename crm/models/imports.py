@@ -11,6 +11,9 @@ class ImportKind(models.TextChoices):
     COMPANIES = "companies", _("Companies")
     DEALS = "deals", _("Deals")
     PURCHASES = "purchases", _("Purchases")
+    LEADS = "leads", _("Leads")
+    ACTIVITIES = "activities", _("Activities")
+    TICKETS = "tickets", _("Tickets")
 
 
 class ImportStatus(models.TextChoices):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.generators import SchemaGenerator
 
 from crm.importing import services
-from crm.models import Contact, Deal, ImportJob, ImportStatus
+from crm.models import Contact, Deal, ImportJob, ImportStatus, Ticket
 from crm.tests.factories import pipeline_with_stages
 
 TURKISH = "E-posta;Ad;Soyad;Şirket\r\nx@example.test;Şükrü;Yılmaz;Güneş İnşaat\r\n".encode("cp1254")
@@ -186,12 +186,63 @@ def test_bad_import_requests_are_400s_with_field_errors(api_as, manager, data, e
     assert ImportJob.objects.count() == 0
 
 
+def test_an_api_import_of_tickets_reads_an_export_back_and_reports_bad_rows(
+    api_as, manager, support_agent
+):
+    contact = Contact.objects.create(first_name="Ada", email="ada@example.test")
+    raw = (
+        b"id,subject,description,contact_email,company,priority,status,assignee,opened_at,"
+        b"first_response_at,resolved_at,sla_due_at\r\n"
+        b"7,'-Broken hinge,Left door,ada@example.test,,urgent,resolved,support,"
+        b"05.03.2024 10:00,,06.03.2024 09:00,05.03.2024 14:00\r\n"
+        b"8,Invoice copy,,nobody@example.test,,low,open,,,,,\r\n"
+    )
+
+    response = api_as(manager).post(
+        "/api/imports/",
+        {"file": _file(raw, "tickets.csv"), "kind": "tickets"},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.json()
+    job_id = response.json()["id"]
+    services.import_job_run(job_id=job_id)
+    body = api_as(manager).get(f"/api/imports/{job_id}/").json()
+    assert (body["kind"], body["status"], body["created_rows"], body["failed_rows"]) == (
+        "tickets",
+        "completed",
+        1,
+        1,
+    )
+    assert "id" not in body["mapping"] and "sla_due_at" not in body["mapping"]
+    assert body["mapping"]["assignee"] == "assignee"
+    assert body["errors"] == [
+        {
+            "row": 3,
+            "column": "contact_email",
+            "reason": "No contact has the email nobody@example.test; "
+            "map a first-name column to create one.",
+            "value": "nobody@example.test",
+        }
+    ]
+    ticket = Ticket.objects.get()
+    assert (ticket.subject, ticket.contact, ticket.assignee, ticket.priority) == (
+        "-Broken hinge",
+        contact,
+        support_agent,
+        "urgent",
+    )
+    assert ticket.opened_at == dt.datetime(2024, 3, 5, 10, tzinfo=dt.UTC)
+    assert ticket.sla_due_at == ticket.opened_at + dt.timedelta(hours=4)
+
+
+@pytest.mark.parametrize("kind", ["contacts", "tickets"])
 @pytest.mark.parametrize("role_fixture", ["rep", "marketer", "support_agent"])
-def test_only_managers_and_admins_may_import_through_the_api(api_as, request, role_fixture):
+def test_only_managers_and_admins_may_import_through_the_api(api_as, request, role_fixture, kind):
     client = api_as(request.getfixturevalue(role_fixture))
 
     response = client.post(
-        "/api/imports/", {"file": _file(TURKISH), "kind": "contacts"}, format="multipart"
+        "/api/imports/", {"file": _file(TURKISH), "kind": kind}, format="multipart"
     )
 
     assert response.status_code == 403
