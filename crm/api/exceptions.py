@@ -4,11 +4,11 @@ from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
-
-from crm.constraints import constraint_error
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from crm.constraints import constraint_error
 
 
 def _model_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:

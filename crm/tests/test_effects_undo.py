@@ -58,7 +58,9 @@ def test_won_reopened_lost_counts_no_revenue_and_contact_is_not_a_customer(rep, 
 def test_reopen_keeps_the_customer_when_another_purchase_stands(rep, stages):
     contact = ContactFactory()
     purchase_record(actor=rep, contact=contact, amount=Decimal("50"), purchased_at=T0)
-    deal = deal_create(actor=rep, title="More", value=Decimal("400"), contact=contact, created_at=T0)
+    deal = deal_create(
+        actor=rep, title="More", value=Decimal("400"), contact=contact, created_at=T0
+    )
     deal_mark_won(deal=deal, actor=rep, at=T0 + timedelta(days=3))
     deal_reopen(deal=deal, actor=rep)
     contact.refresh_from_db()
@@ -81,7 +83,9 @@ def test_won_again_after_reopen_records_one_standing_purchase(rep, stages):
 
 def test_backdated_close_after_reopen_works(rep, api_as, stages):
     contact = ContactFactory()
-    deal = deal_create(actor=rep, title="Late", value=Decimal("400"), contact=contact, created_at=T0)
+    deal = deal_create(
+        actor=rep, title="Late", value=Decimal("400"), contact=contact, created_at=T0
+    )
     client = api_as(rep)
     url = f"/api/deals/{deal.pk}/"
     assert client.patch(url, {"status": "won"}, format="json").status_code == 200
