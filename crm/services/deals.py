@@ -120,6 +120,8 @@ def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
     changed = apply_fields(locked, data, DEAL_EDITABLE_FIELDS)
     if changed:
         model_save(locked)
+    if locked.status == DealStatus.WON and changed & {"value", "currency"}:
+        _purchase_follow_deal(locked)
     if "value" in changed:
         event_emit(
             kind=DomainEventKind.DEAL_VALUE_CHANGED,
@@ -170,6 +172,14 @@ def deal_move_to_stage(
         payload={"from_stage": previous_stage_id, "to_stage": stage.pk},
     )
     return deal
+
+
+def _purchase_follow_deal(deal: Deal) -> None:
+    """A won deal's purchase is derived from it: a corrected value corrects the revenue."""
+    for purchase in Purchase.objects.select_for_update().filter(deal=deal):
+        purchase.amount = deal.value
+        purchase.currency = deal.currency
+        model_save(purchase)
 
 
 def _close(deal: Deal, *, status: str, at) -> None:

@@ -132,10 +132,25 @@ PURCHASE_EDITABLE_FIELDS = {
 @transaction.atomic
 def purchase_update(*, purchase: Purchase, actor, data: dict) -> Purchase:
     """Correct a purchase (amount, moment, attribution); the buyer stays a customer."""
-    apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
+    changed = apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
     model_save(purchase)
     contact_becomes_customer(purchase.contact, at=purchase.purchased_at)
+    if "purchased_at" in changed and purchase.reversed_at is None:
+        _customer_since_follow_purchases(purchase.contact)
     return purchase
+
+
+def _customer_since_follow_purchases(contact) -> None:
+    """A customer since their first purchase: moving that purchase moves the date. A date
+    set by hand earlier than every purchase (a customer from before the CRM) is kept."""
+    first = Purchase.objects.filter(contact=contact).order_by("purchased_at").first()
+    opened = Purchase.objects.filter(contact=contact, contact_before__isnull=False).exists()
+    if first is None or contact.customer_since is None:
+        return
+    if first.purchased_at < contact.customer_since or opened:
+        if contact.customer_since != first.purchased_at:
+            contact.customer_since = first.purchased_at
+            model_save(contact)
 
 
 @transaction.atomic

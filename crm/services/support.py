@@ -43,7 +43,8 @@ def ticket_update(*, ticket: Ticket, actor, data: dict) -> Ticket:
     was_resolved = ticket.resolved_at is not None
     for name, value in data.items():
         setattr(ticket, name, value)
-    if "priority" in data:
+    # Derived, never edited: follows its inputs whichever of them changed.
+    if "priority" in data or "opened_at" in data:
         ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=ticket.opened_at)
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         ticket.resolved_at = ticket.resolved_at or timezone.now()
