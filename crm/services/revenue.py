@@ -147,10 +147,10 @@ def _customer_since_follow_purchases(contact) -> None:
     opened = Purchase.objects.filter(contact=contact, contact_before__isnull=False).exists()
     if first is None or contact.customer_since is None:
         return
-    if first.purchased_at < contact.customer_since or opened:
-        if contact.customer_since != first.purchased_at:
-            contact.customer_since = first.purchased_at
-            model_save(contact)
+    moved = contact.customer_since != first.purchased_at
+    if moved and (first.purchased_at < contact.customer_since or opened):
+        contact.customer_since = first.purchased_at
+        model_save(contact)
 
 
 @transaction.atomic
