@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
 from crm.models import Contact
+from crm.services.consent import suppression_describe, suppression_for
 from crm.services.contacts import nps_record
 
 from .emails import email_send_record
@@ -47,6 +48,14 @@ def _new_code(length: int = 10) -> str:
 def _check_contact(contact: Contact) -> None:
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address.")})
+    suppression = suppression_for(contact.email)
+    if suppression is not None:
+        raise ValidationError(
+            {
+                "contact": _("%(email)s is on the suppression list (%(why)s).")
+                % {"email": suppression.email, "why": suppression_describe(suppression)}
+            }
+        )
     if contact.opted_out:
         raise ValidationError({"contact": _("This contact opted out of email.")})
 
