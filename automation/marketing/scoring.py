@@ -257,7 +257,7 @@ def scoring_rule_label(rule: ScoringRule) -> str:
     attribute = ATTRIBUTES.get(rule.field)
     label = str(attribute.label) if attribute else rule.field
     if attribute and attribute.choices:
-        value = dict((str(k), str(v)) for k, v in attribute.choices).get(rule.value, rule.value)
+        value = {str(k): str(v) for k, v in attribute.choices}.get(rule.value, rule.value)
     else:
         value = rule.value
     return f"{label}: {value}" if rule.field != "has_company" else label
