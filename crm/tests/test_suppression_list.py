@@ -198,3 +198,37 @@ def run_on_commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+def test_contact_page_shows_the_suppression_with_reason_and_date(client, marketer):
+    contact = ContactFactory(email="Shown@Example.com")
+    address_suppress(email="shown@example.com", reason="bounce")
+    client.force_login(marketer)
+    page = client.get(reverse("web:contact_detail", args=[contact.pk])).text
+    assert "suppressed: bounced on" in page
+    assert reverse("web:suppression_list") + "?q=shown%40example.com" in page
+
+
+def test_a_database_conflict_in_a_browser_form_names_the_fields(client, manager, monkeypatch):
+    """A race the service could not see: the database refuses, the form says which fields."""
+    from django.db import connection
+
+    taken = ContactFactory(email="race@example.com")
+
+    def racing_create(**data):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO crm_contact (first_name, last_name, email, phone, lifecycle, "
+                "source, opted_out, occupation, gender, marital_status, income_band, "
+                "education, created_at, updated_at) VALUES ('R', '', %s, '', 'lead', '', "
+                "false, '', '', '', '', '', now(), now())",
+                [taken.email.upper()],
+            )
+
+    monkeypatch.setattr("crm.web.views.contacts.contact_create", racing_create)
+    client.force_login(manager)
+    response = client.post(
+        reverse("web:contact_create"), {"first_name": "New", "email": "", "lifecycle": "lead"}
+    )
+    assert response.status_code == 422
+    assert "Email: Another contact already has this email address." in response.text
