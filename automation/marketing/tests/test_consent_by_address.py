@@ -177,3 +177,26 @@ def test_rule_nps_action_does_not_send_twice(run_on_commit, contact):
     assert "nps_survey" in first
     assert second["summary"].startswith("Already sent on")
     assert len(mail.outbox) == 1
+
+
+def test_a_contact_enrolled_again_does_not_get_the_same_campaign_email_twice(
+    nurture, contact, run_on_commit
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from automation.services.enrollments import enrollment_exit
+
+    with time_machine.travel(START, tick=False) as clock:
+        first = run_on_commit(campaign_enroll_contact, campaign=nurture, contact=contact)
+        run_on_commit(due_steps_run)
+        enrollment_exit(enrollment=first, reason="manual")
+        run_on_commit(campaign_enroll_contact, campaign=nurture, contact=contact)
+        run_on_commit(due_steps_run)
+        clock.move_to(START + timedelta(days=3))
+        run_on_commit(due_steps_run)
+
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects == ["Welcome Ada", "Still there, Ada?"]
+    assert EmailSend.objects.filter(contact=contact).count() == 2
