@@ -147,3 +147,17 @@ def test_a_unique_constraint_names_its_fields(rep, stages):
     )
     assert list(error) == ["deal"]
     assert error["deal"] == ["Deal: This deal already has a purchase."]
+
+
+def test_the_contact_timeline_keeps_the_reversed_purchase(client, manager, stages):
+    from django.urls import reverse
+
+    contact = ContactFactory()
+    deal = deal_create(actor=manager, title="Widget", value=Decimal("400"), contact=contact)
+    deal_mark_won(deal=deal, actor=manager)
+    client.force_login(manager)
+    assert client.post(reverse("web:deal_reopen", args=[deal.pk])).status_code == 302
+
+    page = client.get(reverse("web:contact_detail", args=[contact.pk])).text
+    assert "Purchase: Widget" in page
+    assert "reversed on" in page and "The deal was reopened." in page
