@@ -160,3 +160,17 @@ def test_api_takes_and_validates_fires(api_as, marketer):
     bad = client.post("/api/automation/rules/", {**body, "fires": "sometimes"}, format="json")
     assert bad.status_code == 400
     assert "fires" in bad.json()
+
+
+def test_registry_describes_the_firing_choice(api_as, marketer):
+    registry = api_as(marketer).get("/api/automation/registry/").json()
+    assert set(registry["firing"]) == {"becomes_true", "every_event", "once_per_record"}
+    assert registry["change_triggers"]["deal.value_changed"] == ["value"]
+
+
+def test_rule_page_says_how_often_it_fires(client, marketer, default_rules):
+    rule = Rule.objects.get(name__startswith="Deal over")
+    client.force_login(marketer)
+    page = client.get(f"/automation/rules/{rule.pk}/").content.decode()
+    assert "How often" in page
+    assert "When the conditions become true — not again while they stay true" in page
