@@ -18,6 +18,7 @@ from crm.models import DomainEvent
 from .actions import ACTIONS
 from .conditions import conditions_met
 from .context import SUBJECT_QUERYSETS, RuleContext
+from .firing import repeat_reason
 from .models import Enrollment, EnrollmentStatus, Rule
 from .triggers import fields_for
 
@@ -65,6 +66,8 @@ class Simulation:
     """What the dry run has 'done' so far, so the same contact is not enrolled twice."""
 
     def __init__(self, campaign_ids: set[int]):
+        # Records the simulated rule acted on, for "only once per record".
+        self.acted_on: set[tuple[str, int]] = set()
         self.enrolled = set(
             Enrollment.objects.filter(
                 campaign_id__in=campaign_ids, status=EnrollmentStatus.ACTIVE
@@ -109,6 +112,9 @@ def rule_dry_run(*, rule: Rule, days: int, now=None) -> DryRunReport:
             continue
         if not conditions_met(fields=fields, match=rule.match, conditions=rule.conditions, ctx=ctx):
             continue
+        if repeat_reason(rule=rule, fields=fields, ctx=ctx, done_subjects=simulation.acted_on):
+            continue
+        simulation.acted_on.add((ctx.event.subject_type, ctx.event.subject_id))
         report.matched += 1
         for action in rule.actions:
             preview = _preview(action, ctx, simulation)

@@ -18,6 +18,7 @@ from crm.models import DomainEvent
 from .actions import ACTIONS, ActionError
 from .conditions import conditions_met
 from .context import RuleContext
+from .firing import repeat_reason
 from .models import Rule, Run, RunStatus
 from .triggers import fields_for
 
@@ -94,6 +95,10 @@ def rule_run(*, rule: Rule, event: DomainEvent, attempt: int = 1) -> Run | None:
             return run
         if not conditions_met(fields=fields, match=rule.match, conditions=rule.conditions, ctx=ctx):
             _finish(run, RunStatus.SKIPPED, _("Conditions not met."))
+            return run
+        repeat = repeat_reason(rule=rule, fields=fields, ctx=ctx)
+        if repeat is not None:
+            _finish(run, RunStatus.SKIPPED, repeat)
             return run
         if _looping(rule, event, run):
             _finish(run, RunStatus.SKIPPED, _("Stopped: the rule keeps re-triggering itself."))

@@ -69,6 +69,19 @@ def _at_event(name: str, record: str):
     return get
 
 
+def _stage_at_event():
+    """The stage the event moved the deal to (or, before it, from), else the current one."""
+    current = _fk("deal", "stage")
+
+    def get(ctx):
+        for key in ("stage", "to_stage"):
+            if ctx.payload.get(key) is not None:
+                return str(ctx.payload[key])
+        return current(ctx)
+
+    return get
+
+
 def _payload(name: str):
     return lambda ctx: ctx.payload.get(name)
 
@@ -123,7 +136,7 @@ SUBJECT_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("value", _("Deal value"), NUMBER, _at_event("value", "deal")),
         Field("currency", _("Currency"), TEXT, _attr("deal", "currency")),
         Field("kind", _("Deal kind"), CHOICE, _attr("deal", "kind"), _static(DealKind.choices)),
-        Field("stage", _("Stage"), CHOICE, _fk("deal", "stage"), _stages),
+        Field("stage", _("Stage"), CHOICE, _stage_at_event(), _stages),
         Field("pipeline", _("Pipeline"), CHOICE, _fk("deal", "pipeline"), _pipelines),
         Field("owner", _("Deal owner"), CHOICE, _fk("deal", "owner"), _users),
         Field("status", _("Deal status"), CHOICE, _attr("deal", "status"),

@@ -13,7 +13,7 @@ from crm.models import Campaign
 from .actions import ACTIONS, action_choices
 from .conditions import OPERATOR_CHOICES, OPERATORS_BY_TYPE
 from .fields import CHOICE
-from .models import Match, Rule
+from .models import Firing, Match, Rule
 from .params import CAMPAIGN, INT, LONGTEXT, TEAM, USER, USERS
 from .triggers import TRIGGER_CHOICES, fields_for, subject_of
 
@@ -24,12 +24,14 @@ class RuleBuilder:
     """The state of the rule builder page, from a saved rule or from a submitted form."""
 
     def __init__(self, *, name="", description="", enabled=True, triggers=(), match="all",
-                 conditions=(), actions=(), errors=None):  # fmt: skip
+                 conditions=(), actions=(), errors=None,
+                 fires=Firing.BECOMES_TRUE):  # fmt: skip
         self.name = name
         self.description = description
         self.enabled = enabled
         self.triggers = list(triggers)
         self.match = match
+        self.fires = fires
         self.conditions = list(conditions)
         self.actions = list(actions)
         self.errors = errors or {}
@@ -43,6 +45,7 @@ class RuleBuilder:
             enabled=rule.enabled,
             triggers=rule.triggers,
             match=rule.match,
+            fires=rule.fires,
             conditions=[
                 {
                     **c,
@@ -73,6 +76,7 @@ class RuleBuilder:
             enabled=data.get("enabled") == "on",
             triggers=data.getlist("triggers"),
             match=data.get("match", "all"),
+            fires=data.get("fires", Firing.BECOMES_TRUE),
             conditions=conditions,
             actions=actions,
         )
@@ -103,6 +107,7 @@ class RuleBuilder:
             "enabled": self.enabled,
             "triggers": self.triggers,
             "match": self.match,
+            "fires": self.fires,
             "conditions": [c for c in self.conditions if c.get("field")],
             "actions": [a for a in self.actions if a.get("type")],
         }
@@ -134,6 +139,7 @@ class RuleBuilder:
                 for k, label in TRIGGER_CHOICES
             ],
             "match_options": Match.choices,
+            "firing_options": Firing.choices,
             "field_options": [(f.key, f.label) for f in fields.values()],
             "condition_rows": [self._condition_row(c, fields) for c in self.conditions],
             "action_options": action_choices(),
@@ -277,6 +283,7 @@ def rule_summary(rule: Rule) -> dict:
     return {
         "triggers": [TRIGGERS[t].label for t in rule.triggers if t in TRIGGERS],
         "match": rule.get_match_display(),
+        "fires": rule.get_fires_display(),
         "conditions": conditions,
         "actions": actions,
     }

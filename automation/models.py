@@ -19,6 +19,17 @@ class Match(models.TextChoices):
     ANY = "any", _("any condition")
 
 
+class Firing(models.TextChoices):
+    """When a rule on a change (value, stage, score) acts again for the same record."""
+
+    BECOMES_TRUE = (
+        "becomes_true",
+        _("When the conditions become true — not again while they stay true"),
+    )
+    EVERY_EVENT = "every_event", _("On every change, even if the conditions already held")
+    ONCE_PER_RECORD = "once_per_record", _("Only once per record, ever")
+
+
 class RuleQuerySet(models.QuerySet):
     def enabled(self):
         return self.filter(enabled=True)
@@ -32,6 +43,11 @@ class Rule(TimeStampedModel):
     # concern the same kind of record, so conditions and actions mean the same thing.
     triggers = models.JSONField(_("triggers"), default=list)
     match = models.CharField(_("match"), max_length=3, choices=Match.choices, default=Match.ALL)
+    # A $600 deal edited to 650 then 700 should not be called about three times: by
+    # default a change fires the rule only when it makes the conditions true.
+    fires = models.CharField(
+        _("fires"), max_length=20, choices=Firing.choices, default=Firing.BECOMES_TRUE
+    )
     # [{"field": "value", "operator": "gt", "value": "500"}, ...]
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
     # Ordered: [{"type": "create_task", "params": {...}}, ...]

@@ -2,11 +2,16 @@
 
 from .actions import ACTIONS
 from .conditions import OPERATORS, OPERATORS_BY_TYPE
+from .firing import PREVIOUS_VALUES
+from .models import Firing
 from .triggers import TRIGGERS
 
 
 def registry_describe() -> dict:
     return {
+        # How often a rule acts when a change keeps its conditions true (Rule.fires).
+        "firing": {key: str(label) for key, label in Firing.choices},
+        "change_triggers": {kind: sorted(fields) for kind, fields in PREVIOUS_VALUES.items()},
         "operators": {key: str(label) for key, label in OPERATORS.items()},
         "operators_by_type": {kind: list(ops) for kind, ops in OPERATORS_BY_TYPE.items()},
         "triggers": [

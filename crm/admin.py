@@ -126,7 +126,20 @@ class ActivityAdmin(admin.ModelAdmin):
 
 @admin.register(models.Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
-    list_display = ("contact", "amount", "currency", "product", "category", "purchased_at")
+    list_display = (
+        "contact",
+        "amount",
+        "currency",
+        "product",
+        "category",
+        "purchased_at",
+        "reversed_at",
+    )
+
+    def get_queryset(self, request):
+        # Reversed purchases are history: the admin shows them too.
+        return models.Purchase.history.all()
+
     list_filter = ("category",)
     raw_id_fields = ("contact", "company", "deal", "campaign")
     date_hierarchy = "purchased_at"

@@ -56,6 +56,7 @@ NAVIGATION = (
         "contact",
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
+    NavItem("web:suppression_list", _("Suppression list"), "mail", resource="suppressions"),
     NavItem("importing:start", _("Import"), "upload", resource="imports"),
     NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
 )

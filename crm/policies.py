@@ -43,6 +43,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "goals": (EVERYONE, frozenset({REP, MANAGER, ADMIN})),
     "quotas": (EVERYONE, frozenset({MANAGER, ADMIN})),
     "imports": (frozenset({MANAGER, ADMIN}), frozenset({MANAGER, ADMIN})),
+    "suppressions": (frozenset({MARKETING, ADMIN}), frozenset({MARKETING, ADMIN})),
 }
 
 

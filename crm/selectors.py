@@ -88,6 +88,14 @@ def purchase_list(*, user) -> QuerySet[Purchase]:
     return policies.scope(user, "purchases", Purchase.objects.all())
 
 
+def suppression_list(*, user):
+    from crm.models import SuppressedAddress
+
+    return policies.scope(
+        user, "suppressions", SuppressedAddress.objects.select_related("contact", "created_by")
+    )
+
+
 def subscription_list(*, user) -> QuerySet[Subscription]:
     return policies.scope(user, "subscriptions", Subscription.objects.all())
 

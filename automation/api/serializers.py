@@ -28,6 +28,7 @@ class RuleSerializer(serializers.ModelSerializer):
             "enabled",
             "triggers",
             "match",
+            "fires",
             "conditions",
             "actions",
             "created_by",

@@ -53,7 +53,11 @@ def _send_nps(ctx, params, run):
     contact = ctx.contact
     if contact is None or not contact.email or contact.opted_out:
         return {"summary": _("no contact to survey (missing address or opted out)")}
-    survey = nps_survey_send(contact=contact, valid_days=params["valid_days"])
+    try:
+        survey = nps_survey_send(contact=contact, valid_days=params["valid_days"])
+    except ValidationError as exc:
+        # Already sent (an open survey), or the address is suppressed: not sent again.
+        return {"summary": "; ".join(exc.messages)}
     return {"nps_survey": survey.pk, "summary": _("sent NPS survey to %s") % contact.email}
 
 

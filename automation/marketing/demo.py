@@ -24,6 +24,10 @@ Just reply with a time that suits you.
 
 
 def seed_demo(*, users, **kwargs) -> None:
+    from .services.scoring import scores_adopt_lead_scores
+
+    # Seeded leads carry scores: they become their contacts' one stored score.
+    scores_adopt_lead_scores()
     nurture = Campaign.objects.filter(name="Nurture").first()
     if nurture is None or CampaignStep.objects.filter(campaign=nurture).exists():
         return

@@ -175,27 +175,92 @@ def _behaviour_term(rule: ScoringRule, model: ScoringModel, now):
     return total
 
 
-def score_expression(*, model: ScoringModel | None = None, now=None):
-    """The score of each contact as an integer expression over `Contact`, or None if no rules."""
-    model = model or scoring_model_get()
-    now = now or timezone.now()
+def _rule_terms(model: ScoringModel, now) -> list[tuple[ScoringRule, object]]:
     terms = []
     for rule in ScoringRule.objects.order_by("pk"):
         if rule.kind == RuleKind.ATTRIBUTE:
-            terms.append(
-                Case(
-                    When(_attribute_q(rule, now), then=Value(float(rule.points))),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
+            term = Case(
+                When(_attribute_q(rule, now), then=Value(float(rule.points))),
+                default=Value(0.0),
+                output_field=FloatField(),
             )
         else:
-            terms.append(_behaviour_term(rule, model, now))
-    total = Value(0.0)
-    for term in terms:
+            term = _behaviour_term(rule, model, now)
+        terms.append((rule, term))
+    return terms
+
+
+def _adjustment_term():
+    from .models import ContactScore
+
+    return Cast(
+        Coalesce(
+            Subquery(ContactScore.objects.filter(contact=OuterRef("pk")).values("adjustment")[:1]),
+            Value(0),
+        ),
+        FloatField(),
+    )
+
+
+def score_expression(*, model: ScoringModel | None = None, now=None):
+    """The score of each contact as an integer expression over `Contact`: the rules'
+    (decayed) points plus the contact's stored adjustment, within 0..max_score."""
+    model = model or scoring_model_get()
+    now = now or timezone.now()
+    total = _adjustment_term()
+    for _rule, term in _rule_terms(model, now):
         total = total + term
     clamped = Greatest(Least(total, Value(float(model.max_score))), Value(0.0))
     return Cast(Round(clamped), IntegerField())
+
+
+def score_explain(*, contact: Contact, model: ScoringModel | None = None, now=None) -> dict:
+    """Which rule gave which points (behaviour decayed), the adjustment, and the total.
+
+    Computed with the very expressions the stored score comes from, so the lines add up
+    to it (before the 0..max clamp, which is shown when it applies).
+    """
+    model = model or scoring_model_get()
+    now = now or timezone.now()
+    terms = _rule_terms(model, now)
+    annotations = {f"t{i}": term for i, (_rule, term) in enumerate(terms)}
+    annotations["adjustment"] = _adjustment_term()
+    annotations["total"] = score_expression(model=model, now=now)
+    row = Contact.objects.filter(pk=contact.pk).annotate(**annotations).values(*annotations)[0]
+    lines = []
+    for i, (rule, _term) in enumerate(terms):
+        points = round(row[f"t{i}"], 1)
+        if points:
+            lines.append(
+                {
+                    "rule": rule.pk,
+                    "label": scoring_rule_label(rule),
+                    "points": points,
+                    "decayed": rule.kind == RuleKind.BEHAVIOUR and bool(model.half_life_days),
+                }
+            )
+    adjustment = int(row["adjustment"])
+    raw = sum(line["points"] for line in lines) + adjustment
+    return {
+        "score": row["total"],
+        "lines": lines,
+        "adjustment": adjustment,
+        "clamped": round(raw) != row["total"],
+        "half_life_days": model.half_life_days,
+        "max_score": model.max_score,
+    }
+
+
+def scoring_rule_label(rule: ScoringRule) -> str:
+    if rule.kind == RuleKind.BEHAVIOUR:
+        return str(BEHAVIOURS.get(rule.field, rule.field))
+    attribute = ATTRIBUTES.get(rule.field)
+    label = str(attribute.label) if attribute else rule.field
+    if attribute and attribute.choices:
+        value = {str(k): str(v) for k, v in attribute.choices}.get(rule.value, rule.value)
+    else:
+        value = rule.value
+    return f"{label}: {value}" if rule.field != "has_company" else label
 
 
 def contacts_with_scores(*, model=None, now=None) -> QuerySet[Contact]:

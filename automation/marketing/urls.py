@@ -45,6 +45,11 @@ pages = [
     path("segments/<int:pk>/", segments.segment_edit, name="segment"),
     path("segments/<int:pk>/delete/", segments.segment_remove, name="segment_delete"),
     path("scoring/", scoring.scoring_editor, name="scoring"),
+    path(
+        "scoring/contacts/<int:contact_id>/",
+        scoring.score_explanation,
+        name="score_explanation",
+    ),
     path("nps/send/<int:contact_id>/", surveys.nps_survey_send_view, name="nps_send"),
     path("scoring/rules/<int:pk>/delete/", scoring.scoring_rule_remove, name="scoring_rule_delete"),
 ]

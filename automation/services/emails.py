@@ -1,10 +1,10 @@
 import logging
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from automation.models import OutboundEmail
+from crm.services.mail import EmailSuppressed, email_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,12 @@ def outbound_email_send(*, email_id: int) -> bool:
         email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.sent_at is not None:
             return False
-        send_mail(email.subject, email.body, None, [email.to])
+        try:
+            email_deliver(to=email.to, subject=email.subject, body=email.body)
+        except EmailSuppressed:
+            email.error = "address on the suppression list"
+            email.save(update_fields=["error"])
+            return False
         email.sent_at = timezone.now()
         email.error = ""
         email.save(update_fields=["sent_at", "error"])

@@ -5,7 +5,7 @@ from automation.models import Rule
 from automation.validation import RuleDefinitionError, check_rule_definition
 from crm.services.common import model_save
 
-RULE_FIELDS = {"name", "description", "enabled"}
+RULE_FIELDS = {"name", "description", "enabled", "fires"}
 
 
 def _definition(rule: Rule, data: dict) -> None:

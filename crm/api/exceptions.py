@@ -8,6 +8,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crm.constraints import constraint_error
+
 
 def _model_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     detail = as_serializer_error(exc)
@@ -41,9 +43,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = _still_referenced(exc)
     elif isinstance(exc, IntegrityError):
-        exc = exceptions.ValidationError(
-            {api_settings.NON_FIELD_ERRORS_KEY: [_("The change conflicts with existing data.")]}
-        )
+        detail = constraint_error(exc)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("A value is out of range or malformed.")]}

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from crm.api.views.auth import TokenView
+from crm.api.views.consent import SuppressedAddressViewSet
 from crm.api.views.contacts import (
     CompanyViewSet,
     ContactViewSet,
@@ -39,6 +40,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("nps-responses", NpsResponseViewSet, basename="nps-response")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("spend", SpendViewSet, basename="spend")
+router.register("suppressions", SuppressedAddressViewSet, basename="suppression")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -27,7 +27,14 @@ from django.db import transaction
 from django.db.models import ForeignKey, Model
 from django.utils.translation import gettext as _
 
-from crm.models import Contact, DomainEvent, DomainEventKind, Tag
+from crm.models import (
+    Contact,
+    DomainEvent,
+    DomainEventKind,
+    SuppressedAddress,
+    Tag,
+    email_normalize,
+)
 from crm.services.common import owner_for_new_record
 
 # The lifecycle stamps are contact_create's own rule; reusing the function keeps the two
@@ -135,6 +142,15 @@ def contacts_create_many(
     if any(contact.pk is not None for contact in contacts):
         raise ValidationError(_("Only new contacts can be created in a batch."))
     foreign_keys_check(contacts)
+    # Consent belongs to the address: an imported contact with a suppressed one is opted out.
+    suppressed = set(
+        SuppressedAddress.objects.filter(
+            email__in={email_normalize(c.email) for c in contacts if c.email}
+        ).values_list("email", flat=True)
+    )
+    for contact in contacts:
+        if email_normalize(contact.email) in suppressed:
+            contact.opted_out = True
     created = Contact.objects.bulk_create(contacts)
     events_record(
         kind=DomainEventKind.CONTACT_CREATED, subjects=created, actor=actor, automate=automate

@@ -243,6 +243,9 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
         winner_before=winner_before,
         merged_by=actor,
     )
+    if spec.kind == MergeKind.CONTACT and "email" in data:
+        # An address belongs to one contact: the record merged away gives it up first.
+        spec.model.objects.filter(pk=loser.pk).update(email="")
     _update(spec, winner, actor=actor, data=data)
     log.repointed, log.removed = _move_rows(spec, winner, loser)
     spec.model.objects.filter(pk=loser.pk).delete()

@@ -1,4 +1,5 @@
 from .base import TimeStampedModel
+from .consent import SuppressedAddress, SuppressionReason, email_normalize
 from .contacts import (
     Campaign,
     Company,
@@ -75,6 +76,8 @@ __all__ = [
     "StageChange",
     "Subscription",
     "SubscriptionStatus",
+    "SuppressedAddress",
+    "SuppressionReason",
     "Tag",
     "Team",
     "Ticket",
@@ -83,4 +86,5 @@ __all__ = [
     "TicketStatus",
     "TimeStampedModel",
     "User",
+    "email_normalize",
 ]

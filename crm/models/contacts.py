@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
@@ -136,7 +137,10 @@ class Contact(TimeStampedModel):
     opted_out = models.BooleanField(
         _("opted out of email"),
         default=False,
-        help_text=_("Every email send honours this flag."),
+        help_text=_(
+            "Every email send honours this flag and the suppression list, which holds "
+            "the address itself (for every contact with it)."
+        ),
     )
     # Demographics used by lead scoring; all optional.
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -172,6 +176,13 @@ class Contact(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=~Q(referred_by=F("id")), name="contact_not_referred_by_self"
+            ),
+            # One contact per address, compared case-insensitively (a blank one is none).
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="contact_email_unique_ci",
+                violation_error_message=_("Another contact already has this email address."),
             ),
         ]
 

@@ -9,6 +9,19 @@ from .contacts import Campaign, Company, Contact
 from .sales import Deal
 
 
+class PurchaseQuerySet(models.QuerySet):
+    def reversed(self):
+        return self.filter(reversed_at__isnull=False)
+
+
+class ActivePurchaseManager(models.Manager.from_queryset(PurchaseQuerySet)):
+    """Revenue: purchases that stand. A purchase reversed with its cause (a won deal
+    reopened) is kept as history, reachable through `Purchase.history`, and counts nowhere."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(reversed_at__isnull=True)
+
+
 class Purchase(models.Model):
     contact = models.ForeignKey(
         Contact, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="purchases"
@@ -36,15 +49,24 @@ class Purchase(models.Model):
         on_delete=models.SET_NULL,
         related_name="purchases",
     )
-    # One purchase per won deal: winning twice (a retry, a reopen) cannot double revenue.
-    deal = models.OneToOneField(
+    # One standing purchase per won deal: winning twice (a retry) cannot double revenue;
+    # reopening the deal reverses it, and winning it again records a new one.
+    deal = models.ForeignKey(
         Deal,
         verbose_name=_("deal"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="purchase",
+        related_name="purchases",
     )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
+    # What the buyer was before this purchase made them a customer (null when they already
+    # were one), so reversing it can undo the customer spell it opened.
+    contact_before = models.JSONField(_("contact before"), null=True, blank=True)
+
+    objects = ActivePurchaseManager()
+    history = models.Manager.from_queryset(PurchaseQuerySet)()
 
     class Meta:
         ordering = ["-purchased_at", "-id"]
@@ -52,7 +74,13 @@ class Purchase(models.Model):
         verbose_name_plural = _("purchases")
         indexes = [models.Index(fields=["contact", "purchased_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="purchase_amount_not_negative")
+            models.CheckConstraint(condition=Q(amount__gte=0), name="purchase_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["deal"],
+                condition=Q(reversed_at__isnull=True),
+                name="purchase_one_standing_per_deal",
+                violation_error_message=_("This deal already has a purchase."),
+            ),
         ]
 
     def __str__(self):

@@ -99,6 +99,11 @@ class TicketReply(models.Model):
     )
     body = models.TextField(_("reply"))
     created_at = models.DateTimeField(_("created at"))
+    # The email that carries the reply to the customer: recorded with the reply, sent
+    # after commit, stamped once (a second delivery attempt finds emailed_at set).
+    emailed_to = models.EmailField(_("emailed to"), blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    email_error = models.CharField(_("email not sent"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

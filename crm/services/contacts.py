@@ -15,6 +15,7 @@ from crm.models import (
 )
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
+from .consent import address_suppress, contact_email_check, suppression_describe, suppression_for
 from .events import event_emit
 
 CONTACT_EDITABLE_FIELDS = {
@@ -82,6 +83,34 @@ def contact_set_tags(*, contact: Contact, actor, tags) -> None:
             )
 
 
+def _consent_follow_address(contact: Contact, *, actor, asked: bool = False) -> None:
+    """A suppressed address stays suppressed for every contact that has it: the contact is
+    opted out, and clearing the flag is done on the suppression list, not here."""
+    suppression = suppression_for(contact.email)
+    if suppression is None:
+        return
+    if asked and not contact.opted_out:
+        raise ValidationError(
+            {
+                "opted_out": _(
+                    "%(email)s is on the suppression list (%(why)s); marketing or an admin "
+                    "can remove it there."
+                )
+                % {"email": suppression.email, "why": suppression_describe(suppression)}
+            }
+        )
+    contact.opted_out = True
+
+
+def _consent_record(contact: Contact, *, actor, was_opted_out: bool) -> None:
+    """Opting a contact out opts the address out, for every contact with it."""
+    if contact.opted_out and not was_opted_out and contact.email:
+        note = _("Marked opted out by %(user)s.") % {"user": actor} if actor else ""
+        address_suppress(
+            email=contact.email, reason="unsubscribe", actor=actor, contact=contact, note=note
+        )
+
+
 @transaction.atomic
 def contact_create(
     *, actor, first_name: str, owner=None, tags=None, automate=True, **fields
@@ -90,7 +119,10 @@ def contact_create(
         first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
     )
     contact_lifecycle_stamp(contact)
+    contact_email_check(email=contact.email)
+    _consent_follow_address(contact, actor=actor)
     model_save(contact)
+    _consent_record(contact, actor=actor, was_opted_out=False)
     event_emit(
         kind=DomainEventKind.CONTACT_CREATED, subject=contact, actor=actor, automate=automate
     )
@@ -105,10 +137,15 @@ def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
     tags = data.pop("tags", None)
     if "owner" in data and data["owner"] != contact.owner:
         owner_change_check(actor=actor, owner=data["owner"])
+    was_opted_out = contact.opted_out
     changed = apply_fields(contact, data, CONTACT_EDITABLE_FIELDS)
     if "lifecycle" in changed:
         contact_lifecycle_stamp(contact)
+    if "email" in changed:
+        contact_email_check(email=contact.email, exclude_pk=contact.pk)
+    _consent_follow_address(contact, actor=actor, asked="opted_out" in changed)
     model_save(contact)
+    _consent_record(contact, actor=actor, was_opted_out=was_opted_out)
     if tags is not None:
         contact_set_tags(contact=contact, actor=actor, tags=tags)
     return contact

@@ -120,6 +120,8 @@ def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
     changed = apply_fields(locked, data, DEAL_EDITABLE_FIELDS)
     if changed:
         model_save(locked)
+    if locked.status == DealStatus.WON and changed & {"value", "currency"}:
+        _purchase_follow_deal(locked)
     if "value" in changed:
         event_emit(
             kind=DomainEventKind.DEAL_VALUE_CHANGED,
@@ -172,12 +174,30 @@ def deal_move_to_stage(
     return deal
 
 
+def _purchase_follow_deal(deal: Deal) -> None:
+    """A won deal's purchase is derived from it: a corrected value corrects the revenue."""
+    for purchase in Purchase.objects.select_for_update().filter(deal=deal):
+        purchase.amount = deal.value
+        purchase.currency = deal.currency
+        model_save(purchase)
+
+
 def _close(deal: Deal, *, status: str, at) -> None:
     at = at or timezone.now()
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": _("This deal is already closed.")})
     if at < deal.created_at:
         raise ValidationError({"closed_at": _("A deal cannot close before it was created.")})
+    if deal.stage_entered_at and at < deal.stage_entered_at:
+        raise ValidationError(
+            {
+                "closed_at": _(
+                    "The deal entered its current stage on %(entered)s; it cannot close "
+                    "before that."
+                )
+                % {"entered": timezone.localtime(deal.stage_entered_at).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
     deal.status = status
     deal.closed_at = at
     StageChange.objects.filter(deal=deal, left_at__isnull=True).update(left_at=at)
@@ -193,8 +213,8 @@ def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: b
     deal = _lock(deal)
     _close(deal, status=DealStatus.WON, at=at)
     model_save(deal)
-    # A reopened deal keeps the purchase it recorded when first won (one per deal), so
-    # winning it again records nothing new rather than failing on the unique deal link.
+    # Reopening reverses the purchase, so a deal won again records a new one; a standing
+    # purchase (a retried call) is not recorded twice.
     if deal.contact_id and not Purchase.objects.filter(deal=deal).exists():
         from .revenue import purchase_record
 
@@ -240,17 +260,34 @@ def deal_mark_lost(*, deal: Deal, actor, reason: str, at=None, automate: bool = 
 
 @transaction.atomic
 def deal_reopen(*, deal: Deal, actor) -> Deal:
-    """Reopen a closed deal in its last stage; a won deal's purchase stays as recorded."""
+    """Reopen a closed deal: the close is undone, with its effects.
+
+    A won deal's purchase is reversed (kept as history, counted nowhere), and with it the
+    customer spell it opened. The deal goes back into the stage spell the close ended, so
+    a later close may be backdated to any moment after the deal entered that stage.
+    """
+    from .revenue import purchase_reverse
+
     deal = _lock(deal)
     if deal.status == DealStatus.OPEN:
         return deal
-    now = timezone.now()
+    if deal.status == DealStatus.WON:
+        for purchase in Purchase.objects.filter(deal=deal):
+            purchase_reverse(purchase=purchase, actor=actor, reason=_("The deal was reopened."))
+    last = StageChange.objects.filter(deal=deal).order_by("-entered_at", "-id").first()
     deal.status = DealStatus.OPEN
     deal.closed_at = None
     deal.lost_reason = ""
-    deal.stage_entered_at = now
+    if last is not None and last.stage_id == deal.stage_id:
+        last.left_at = None
+        last.save(update_fields=["left_at"])
+        deal.stage_entered_at = last.entered_at
+    else:
+        deal.stage_entered_at = timezone.now()
+        StageChange.objects.create(
+            deal=deal, stage=deal.stage, entered_at=deal.stage_entered_at, actor=actor
+        )
     model_save(deal)
-    StageChange.objects.create(deal=deal, stage=deal.stage, entered_at=now, actor=actor)
     return deal
 
 

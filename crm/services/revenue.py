@@ -2,9 +2,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from crm.models import DomainEventKind, Purchase, Spend, Subscription, SubscriptionStatus
+from crm.models import (
+    Contact,
+    DomainEventKind,
+    Lifecycle,
+    Purchase,
+    Spend,
+    Subscription,
+    SubscriptionStatus,
+)
 
 from .common import apply_fields, model_save
 from .deals import contact_becomes_customer
@@ -19,14 +28,14 @@ def purchase_record(
     fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
     if fields.get("company") is None and contact.company_id:
         fields["company"] = contact.company
-    purchase = model_save(
-        Purchase(
-            contact=contact,
-            amount=amount,
-            purchased_at=purchased_at or timezone.now(),
-            **fields,
-        )
+    purchase = Purchase(
+        contact=contact,
+        amount=amount,
+        purchased_at=purchased_at or timezone.now(),
+        contact_before=_spell_opening(contact),
+        **fields,
     )
+    model_save(purchase)
     contact_becomes_customer(contact, at=purchase.purchased_at)
     event_emit(
         kind=DomainEventKind.PURCHASE_RECORDED,
@@ -35,6 +44,46 @@ def purchase_record(
         payload={"amount": str(purchase.amount), "contact": contact.pk},
         automate=automate,
     )
+    return purchase
+
+
+def _spell_opening(contact) -> dict | None:
+    """What the contact was, if this purchase is the one that makes them a customer."""
+    if contact.customer_since is not None and contact.lifecycle != Lifecycle.CHURNED:
+        return None
+    return {
+        "lifecycle": contact.lifecycle,
+        "customer_since": contact.customer_since.isoformat() if contact.customer_since else None,
+        "churned_at": contact.churned_at.isoformat() if contact.churned_at else None,
+    }
+
+
+@transaction.atomic
+def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
+    """Reverse a purchase whose cause was undone (a won deal reopened).
+
+    The row stays, marked reversed, and counts in no revenue; if it opened the buyer's
+    customer spell and no other standing purchase keeps them a customer, the contact goes
+    back to what they were before it. Otherwise `customer_since` is recomputed from the
+    purchases that stand.
+    """
+    purchase = Purchase.history.select_for_update().get(pk=purchase.pk)
+    if purchase.reversed_at is not None:
+        return purchase
+    purchase.reversed_at = timezone.now()
+    purchase.reversal_reason = reason[:200]
+    purchase.save(update_fields=["reversed_at", "reversal_reason"])
+    contact = Contact.objects.select_for_update().get(pk=purchase.contact_id)
+    standing = Purchase.objects.filter(contact=contact).order_by("purchased_at").first()
+    if standing is None and purchase.contact_before is not None:
+        before = purchase.contact_before
+        contact.lifecycle = before["lifecycle"]
+        contact.customer_since = parse_datetime(before["customer_since"] or "")
+        contact.churned_at = parse_datetime(before["churned_at"] or "")
+        model_save(contact)
+    elif standing is not None and contact.customer_since == purchase.purchased_at:
+        contact.customer_since = standing.purchased_at
+        model_save(contact)
     return purchase
 
 
@@ -83,10 +132,25 @@ PURCHASE_EDITABLE_FIELDS = {
 @transaction.atomic
 def purchase_update(*, purchase: Purchase, actor, data: dict) -> Purchase:
     """Correct a purchase (amount, moment, attribution); the buyer stays a customer."""
-    apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
+    changed = apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
     model_save(purchase)
     contact_becomes_customer(purchase.contact, at=purchase.purchased_at)
+    if "purchased_at" in changed and purchase.reversed_at is None:
+        _customer_since_follow_purchases(purchase.contact)
     return purchase
+
+
+def _customer_since_follow_purchases(contact) -> None:
+    """A customer since their first purchase: moving that purchase moves the date. A date
+    set by hand earlier than every purchase (a customer from before the CRM) is kept."""
+    first = Purchase.objects.filter(contact=contact).order_by("purchased_at").first()
+    opened = Purchase.objects.filter(contact=contact, contact_before__isnull=False).exists()
+    if first is None or contact.customer_since is None:
+        return
+    moved = contact.customer_since != first.purchased_at
+    if moved and (first.purchased_at < contact.customer_since or opened):
+        contact.customer_since = first.purchased_at
+        model_save(contact)
 
 
 @transaction.atomic

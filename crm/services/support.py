@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from crm.models import DomainEventKind, Role, Ticket, TicketReply, TicketStatus,
 
 from .common import model_save
 from .events import event_emit
+
+logger = logging.getLogger(__name__)
 
 
 def sla_due(*, priority: str, opened_at):
@@ -43,7 +46,8 @@ def ticket_update(*, ticket: Ticket, actor, data: dict) -> Ticket:
     was_resolved = ticket.resolved_at is not None
     for name, value in data.items():
         setattr(ticket, name, value)
-    if "priority" in data:
+    # Derived, never edited: follows its inputs whichever of them changed.
+    if "priority" in data or "opened_at" in data:
         ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=ticket.opened_at)
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         ticket.resolved_at = ticket.resolved_at or timezone.now()
@@ -70,10 +74,28 @@ def ticket_assign(*, ticket: Ticket, actor, assignee: User) -> Ticket:
 
 
 @transaction.atomic
-def ticket_respond(*, ticket: Ticket, actor, body: str, at=None) -> TicketReply:
-    """Reply to the customer: the first reply stamps the first response time."""
+def ticket_respond(
+    *, ticket: Ticket, actor, body: str, at=None, send_email: bool | None = None
+) -> TicketReply:
+    """Reply to the customer: emailed to them, and the first reply stamps the first
+    response time.
+
+    A reply written now is emailed (after commit) unless `send_email=False`; a historical
+    one (`at` given: a migration from another tool) is recorded only, unless asked.
+    """
+    if send_email is None:
+        send_email = at is None
     at = at or timezone.now()
-    reply = model_save(TicketReply(ticket=ticket, author=actor, body=body, created_at=at))
+    reply = TicketReply(ticket=ticket, author=actor, body=body, created_at=at)
+    contact = ticket.contact
+    if send_email:
+        if contact is None or not contact.email:
+            reply.email_error = _("The ticket has no customer email address.")
+        else:
+            reply.emailed_to = contact.email
+    model_save(reply)
+    if reply.emailed_to:
+        transaction.on_commit(lambda: ticket_reply_deliver(reply_id=reply.pk))
     if ticket.first_response_at is None:
         ticket.first_response_at = at
     if ticket.status == TicketStatus.OPEN:
@@ -82,6 +104,46 @@ def ticket_respond(*, ticket: Ticket, actor, body: str, at=None) -> TicketReply:
         ticket.assignee = actor
     ticket.save(update_fields=["first_response_at", "status", "assignee"])
     return reply
+
+
+def ticket_reply_deliver(*, reply_id: int) -> bool:
+    """Email one reply unless it already went out; True when this call sent it.
+
+    Goes through `email_deliver`, so a suppressed address is refused and the refusal is
+    shown on the ticket instead of "emailed".
+    """
+    from .mail import EmailSuppressed, email_deliver
+
+    with transaction.atomic():
+        reply = (
+            TicketReply.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(pk=reply_id)
+            .first()
+        )
+        if reply is None or reply.emailed_at is not None or not reply.emailed_to:
+            return False
+        ticket = reply.ticket
+        try:
+            email_deliver(
+                to=reply.emailed_to,
+                subject=_("Re: %(subject)s [ticket #%(id)s]")
+                % {"subject": ticket.subject, "id": ticket.pk},
+                body=reply.body,
+            )
+        except EmailSuppressed:
+            reply.email_error = _("Not emailed: the address is on the suppression list.")
+            reply.save(update_fields=["email_error"])
+            return False
+        except Exception as exc:  # SMTP down: say so on the ticket, the agent can resend
+            logger.warning("Ticket reply %s not emailed: %s", reply.pk, exc)
+            reply.email_error = _("Not emailed: the mail server refused it.")
+            reply.save(update_fields=["email_error"])
+            return False
+        reply.emailed_at = timezone.now()
+        reply.email_error = ""
+        reply.save(update_fields=["emailed_at", "email_error"])
+        return True
 
 
 @transaction.atomic

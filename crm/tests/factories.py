@@ -159,3 +159,11 @@ class SpendFactory(factory.django.DjangoModelFactory):
     month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     category = models.SpendCategory.MARKETING
     amount = Decimal("1000.00")
+
+
+class SuppressedAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SuppressedAddress
+
+    email = factory.Sequence(lambda n: f"suppressed{n}@example.com")
+    reason = models.SuppressionReason.BOUNCE

@@ -16,6 +16,7 @@ from crm.tests.factories import (
     SpendFactory,
     StageFactory,
     SubscriptionFactory,
+    SuppressedAddressFactory,
     TeamFactory,
     TicketFactory,
     UserFactory,
@@ -59,6 +60,7 @@ def make_rows(resource, n, owner):
             referrer=ContactFactory(), referred=ContactFactory(), referred_on="2025-01-01"
         ),
         "spend": lambda: SpendFactory(note="x"),
+        "suppressions": lambda: SuppressedAddressFactory(),
     }
     for _ in range(n):
         makers[resource]()

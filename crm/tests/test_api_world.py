@@ -35,6 +35,7 @@ ENDPOINTS = {
     "nps": "/api/nps-responses/",
     "referrals": "/api/referrals/",
     "spend": "/api/spend/",
+    "suppressions": "/api/suppressions/",
 }
 ROLES = list(Role.values)
 
@@ -81,6 +82,7 @@ def create_payload(resource: str, world, n: int = 0) -> dict:
         "nps": {"contact": world.contact.pk, "score": 9},
         "referrals": {"referrer": world.contact.pk, "referred": world.other_contact.pk},
         "spend": {"month": "2025-03-17", "category": "marketing", "amount": "1200.00"},
+        "suppressions": {"email": f"bounced{n}@example.com", "reason": "bounce"},
     }
     return payloads[resource]
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from crm import policies
-from crm.models import Interaction, Referral
+from crm.models import Interaction, Referral, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -40,6 +40,7 @@ UPDATES = {
     "nps": {"comment": "Great"},
     "referrals": {"referred_on": "2025-01-01"},
     "spend": {"note": "Trade fair"},
+    "suppressions": {"note": "Bounced twice"},
 }
 
 
@@ -67,6 +68,9 @@ def row_owned_by(resource, world, user):  # noqa: F811
             referrer=own_contact, referred=world.contact, referred_on="2024-06-01"
         ),
         "spend": lambda: SpendFactory(),
+        "suppressions": lambda: SuppressedAddress.objects.create(
+            email=f"gone-{user.pk}@example.com", reason="bounce"
+        ),
     }
     return makers[resource]()
 

@@ -141,8 +141,8 @@ def _check_stage_histories():
 def _check_won_deals_have_purchases():
     won = Deal.objects.filter(status=DealStatus.WON)
     assert won.count() >= 100
-    assert not won.filter(purchase__isnull=True).exists()
-    assert set(won.values_list("purchase__amount", flat=True)) <= set(
+    assert not won.filter(purchases__isnull=True).exists()
+    assert set(won.values_list("purchases__amount", flat=True)) <= set(
         won.values_list("value", flat=True)
     )
     for deal in won.select_related("contact")[:100]:

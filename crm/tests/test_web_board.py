@@ -176,7 +176,7 @@ def test_won_from_the_board_removes_the_card_and_updates_the_column(client, rep,
     html = response.content.decode()
     assert f'id="col-head-{stages[0].pk}"' in html and "won" in html
     deal.refresh_from_db()
-    assert deal.status == DealStatus.WON and deal.purchase.amount == Decimal("500")
+    assert deal.status == DealStatus.WON and deal.purchases.get().amount == Decimal("500")
     again = client.post(
         reverse("web:deal_won", args=[deal.pk]), {"from": "board"}, HTTP_HX_REQUEST="true"
     )

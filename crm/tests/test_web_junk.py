@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from crm.models import SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -149,6 +150,7 @@ def world(rep, other_rep):
         "lead": LeadFactory(contact=contact, owner=rep),
         "activity": ActivityFactory(assignee=rep, deal=deal),
         "ticket": TicketFactory(contact=contact),
+        "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
     }
 
 
@@ -205,6 +207,10 @@ URL_KWARGS = {
     "lookup": lambda w: {"kind": "contacts"},
     "notifications": None,
     "notifications_read": None,
+    "suppression_list": None,
+    "suppression_add": None,
+    "suppression_edit": _row("suppression"),
+    "suppression_remove": _row("suppression"),
 }
 
 

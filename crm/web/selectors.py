@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import policies
@@ -19,6 +19,7 @@ from crm.models import (
     Lead,
     LeadStatus,
     Pipeline,
+    Purchase,
     Stage,
 )
 from crm.templatetags.crm_web import money
@@ -199,15 +200,25 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
                     )
                 )
     if policies.can_read(user, "purchases"):
-        purchases = policies.scope(user, "purchases", contact.purchases.all())
+        # Reversed purchases stay in the history, marked as such (their revenue counts nowhere).
+        purchases = policies.scope(user, "purchases", Purchase.history.filter(contact=contact))
         for purchase in purchases.order_by("-purchased_at")[:n]:
+            amount = money(purchase.amount, purchase.currency)
+            if purchase.reversed_at is not None:
+                amount = _("%(amount)s — reversed on %(date)s: %(reason)s") % {
+                    "amount": amount,
+                    "date": formats.date_format(
+                        timezone.localtime(purchase.reversed_at), "DATE_FORMAT"
+                    ),
+                    "reason": purchase.reversal_reason,
+                }
             entries.append(
                 TimelineEntry(
                     purchase.purchased_at,
                     "purchase",
                     "deal",
                     _("Purchase: %(product)s") % {"product": purchase.product or "—"},
-                    money(purchase.amount, purchase.currency),
+                    amount,
                 )
             )
     if policies.can_read(user, "tickets"):

@@ -14,6 +14,7 @@ from crm.web.views import (
     leads,
     lookups,
     notifications,
+    suppressions,
     tickets,
 )
 
@@ -31,6 +32,15 @@ web_patterns = [
     path("deals/<int:pk>/move/", board.deal_move, name="deal_move"),
     path("deals/<int:pk>/won/", board.deal_won, name="deal_won"),
     path("deals/<int:pk>/lost/", board.deal_lost, name="deal_lost"),
+    # Suppression list (consent by address)
+    path("suppressions/", suppressions.suppression_list, name="suppression_list"),
+    path("suppressions/new/", suppressions.suppression_add, name="suppression_add"),
+    path("suppressions/<int:pk>/edit/", suppressions.suppression_edit, name="suppression_edit"),
+    path(
+        "suppressions/<int:pk>/remove/",
+        suppressions.suppression_remove_view,
+        name="suppression_remove",
+    ),
     # Deals
     path("deals/", deals.deal_list, name="deal_list"),
     path("deals/new/", deals.deal_create_view, name="deal_create"),

@@ -9,6 +9,7 @@ from .views import (
     DiscountCodeViewSet,
     EmailSendViewSet,
     NpsSurveyViewSet,
+    ScoreExplanationView,
     ScoringModelView,
     ScoringRuleViewSet,
     SegmentViewSet,
@@ -27,5 +28,6 @@ router.register("nps-surveys", NpsSurveyViewSet, basename="nps-survey")
 
 urlpatterns = [
     path("scoring-model/", ScoringModelView.as_view(), name="scoring-model"),
+    path("scores/<int:contact_id>/", ScoreExplanationView.as_view(), name="score-explanation"),
     *router.urls,
 ]

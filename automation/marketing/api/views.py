@@ -27,7 +27,7 @@ from automation.marketing.models import (
     ScoringRule,
     StepVariant,
 )
-from automation.marketing.scoring import scoring_model_get
+from automation.marketing.scoring import score_explain, scoring_model_get
 from automation.marketing.segmenting import (
     check_segment_conditions,
     segment_contacts,
@@ -54,7 +54,7 @@ from automation.marketing.services.scoring import (
 from automation.marketing.services.segments import segment_create, segment_delete, segment_update
 from crm import policies
 from crm.api.permissions import PolicyPermission
-from crm.models import Campaign
+from crm.models import Campaign, Contact
 
 from .serializers import (
     CampaignPlanSerializer,
@@ -270,6 +270,22 @@ class ScoringModelView(APIView):
         body.is_valid(raise_exception=True)
         model = scoring_model_update(actor=request.user, data=dict(body.validated_data))
         return Response(ScoringModelSerializer(model).data)
+
+
+class ScoreExplanationView(APIView):
+    """A contact's one lead score, explained: `{score, lines: [{rule, label, points,
+    decayed}], adjustment, clamped, half_life_days, max_score}`. The same `score` is the
+    contact's leads' `score`, what segments filter on and what automation reads."""
+
+    permission_classes = [IsAuthenticated, PolicyPermission]
+    policy_resource = "leads"
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, contact_id: int):
+        contact = get_object_or_404(
+            policies.scope(request.user, "contacts", Contact.objects.all()), pk=contact_id
+        )
+        return Response(score_explain(contact=contact))
 
 
 class ScoringRuleViewSet(_Policy, viewsets.ModelViewSet):

@@ -106,7 +106,12 @@ class ContactScore(models.Model):
         on_delete=models.CASCADE,
         related_name="marketing_score",
     )
+    # The one stored lead score of the contact (mirrored onto every lead of theirs):
+    # the scoring rules' points plus `adjustment`, kept within 0..max_score.
     score = models.IntegerField(_("score"), default=0, db_index=True)
+    # Points set by hand, by an import or by a "change lead score" rule, on top of the
+    # rules: a lead score typed in stays what was typed, and is explained as such.
+    adjustment = models.IntegerField(_("adjustment"), default=0)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:

@@ -8,7 +8,6 @@ at-least-once only across a crash between the SMTP call and the commit.
 import logging
 from datetime import timedelta
 
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +18,14 @@ from automation.marketing.tokens import email_token, public_url, unsubscribe_tok
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 from crm.models import Contact, InteractionKind
-from crm.services.contacts import contact_update, interaction_record
+from crm.services.consent import address_suppress
+from crm.services.contacts import interaction_record
+from crm.services.mail import EmailSuppressed, email_deliver
 
 logger = logging.getLogger(__name__)
 
 PURCHASES_IN_CONTEXT = 10
+SUPPRESSED = "address on the suppression list"
 
 
 def unsubscribe_url(contact: Contact) -> str:
@@ -127,7 +129,7 @@ def _enqueue(send_id: int) -> None:
 
 
 def email_send_deliver(*, send_id: int) -> bool:
-    """Send one recorded email unless already sent or the contact opted out since."""
+    """Send one recorded email unless already sent or its address was suppressed since."""
     with transaction.atomic():
         send = (
             EmailSend.objects.select_for_update(of=("self",))
@@ -141,16 +143,18 @@ def email_send_deliver(*, send_id: int) -> bool:
             send.error = "opted out before sending"
             send.save(update_fields=["error"])
             return False
-        unsubscribe = unsubscribe_url(send.contact)
-        message = EmailMultiAlternatives(
-            subject=send.subject,
-            body=send.body_text,
-            to=[send.to],
-            headers={"List-Unsubscribe": f"<{unsubscribe}>"},
-        )
-        if send.body_html:
-            message.attach_alternative(send.body_html, "text/html")
-        message.send()
+        try:
+            email_deliver(
+                to=send.to,
+                subject=send.subject,
+                body=send.body_text,
+                html=send.body_html,
+                unsubscribe_url=unsubscribe_url(send.contact),
+            )
+        except EmailSuppressed:
+            send.error = SUPPRESSED
+            send.save(update_fields=["error"])
+            return False
         send.sent_at = timezone.now()
         send.save(update_fields=["sent_at"])
         return True
@@ -199,12 +203,27 @@ def email_click_record(*, send_id: int, index: int) -> str | None:
 
 @transaction.atomic
 def contact_unsubscribe(*, contact: Contact) -> Contact:
-    """Opt the contact out of email and end their active enrollments."""
-    if not contact.opted_out:
-        contact = contact_update(contact=contact, actor=None, data={"opted_out": True})
-    for enrollment in Enrollment.objects.filter(contact=contact, status=EnrollmentStatus.ACTIVE):
+    """Suppress the contact's address (for every contact with it) and end the active
+    enrollments of every such contact."""
+    if contact.email:
+        address_suppress(email=contact.email, reason="unsubscribe", contact=contact)
+    else:
+        Contact.objects.filter(pk=contact.pk).update(opted_out=True)
+    contact.refresh_from_db()
+    enrollments = Enrollment.objects.filter(
+        contact__in=contacts_sharing_address(contact), status=EnrollmentStatus.ACTIVE
+    )
+    for enrollment in enrollments:
         enrollment_exit(enrollment=enrollment, reason=ExitReason.OPTED_OUT)
     return contact
+
+
+def contacts_sharing_address(contact: Contact):
+    from crm.services.consent import contacts_with_address
+
+    if not contact.email:
+        return Contact.objects.filter(pk=contact.pk)
+    return contacts_with_address(contact.email)
 
 
 SWEEP_HORIZON = timedelta(days=1)

@@ -7,11 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
 from crm.models import Contact
+from crm.services.consent import suppression_describe, suppression_for
 from crm.services.contacts import nps_record
 
 from .emails import email_send_record
@@ -47,6 +50,14 @@ def _new_code(length: int = 10) -> str:
 def _check_contact(contact: Contact) -> None:
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address.")})
+    suppression = suppression_for(contact.email)
+    if suppression is not None:
+        raise ValidationError(
+            {
+                "contact": _("%(email)s is on the suppression list (%(why)s).")
+                % {"email": suppression.email, "why": suppression_describe(suppression)}
+            }
+        )
     if contact.opted_out:
         raise ValidationError({"contact": _("This contact opted out of email.")})
 
@@ -110,7 +121,11 @@ def discount_code_issue(
 def nps_survey_send(
     *, contact: Contact, actor=None, scale: int = 10, valid_days: int = 14
 ) -> NpsSurvey:
+    # The contact row lock queues a second click behind the first, which then finds the
+    # survey the first one sent.
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _check_contact(contact)
+    nps_survey_already_sent_check(contact=contact)
     if scale not in (5, 10):
         raise ValidationError({"scale": _("The scale is 10 (0–10) or 5 (1–5).")})
     if not 1 <= valid_days <= 365:
@@ -133,6 +148,41 @@ def nps_survey_send(
     )
     survey.save(update_fields=["email"])
     return survey
+
+
+class SurveyAlreadySent(ValidationError):
+    """The contact has an open survey: it is not sent again (the message says when)."""
+
+    def __init__(self, survey: NpsSurvey):
+        self.survey = survey
+        super().__init__(
+            {
+                "contact": _(
+                    "Already sent on %(sent)s to %(email)s; its link works until %(until)s."
+                )
+                % {
+                    "sent": date_format(localtime(survey.created_at), "DATETIME_FORMAT"),
+                    "email": survey.contact.email,
+                    "until": date_format(localtime(survey.expires_at), "DATE_FORMAT"),
+                }
+            }
+        )
+
+
+def nps_survey_open_for(contact: Contact) -> NpsSurvey | None:
+    """The survey the contact can still answer, if any: the one cause a new send repeats."""
+    return (
+        NpsSurvey.objects.select_related("contact")
+        .filter(contact=contact, responded_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def nps_survey_already_sent_check(*, contact: Contact) -> None:
+    survey = nps_survey_open_for(contact)
+    if survey is not None:
+        raise SurveyAlreadySent(survey)
 
 
 def nps_survey_url(survey: NpsSurvey) -> str:

@@ -12,7 +12,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from automation.marketing.models import CampaignStep, EnrollmentProgress, StepKind
+from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgress, StepKind
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 
@@ -64,6 +64,10 @@ def enrollment_complete(*, enrollment: Enrollment) -> Enrollment:
 def _send_step(*, enrollment: Enrollment, step: CampaignStep) -> bool:
     contact = enrollment.contact
     if not contact.email:
+        return False
+    # The same email for the same cause is sent once: a contact enrolled again (after
+    # completing or leaving the campaign) does not get a step they already received.
+    if EmailSend.objects.filter(contact=contact, step=step).exclude(enrollment=enrollment).exists():
         return False
     variant = variant_pick(
         enrollment_id=enrollment.pk, step_id=step.pk, variants=list(step.variants.all())

@@ -23,7 +23,7 @@ from crm.models import (
 )
 
 from .enrollments import contact_enrollments_exit, welcome_enroll
-from .scoring import score_refresh
+from .scoring import lead_score_adopt, score_refresh
 
 # Sends this recent before a win or a purchase count as converting it.
 CONVERSION_WINDOW = timedelta(days=30)
@@ -49,6 +49,15 @@ def _welcome(event: DomainEvent, contact_id: int) -> None:
 
 def _score(event: DomainEvent, contact_id: int) -> None:
     score_refresh(contact_ids=[contact_id])
+
+
+def _lead_score(event: DomainEvent, contact_id: int) -> None:
+    """A lead created with a score, or a lead score edited: that number is the contact's
+    score from now on. A lead created without one takes the contact's score."""
+    if event.kind == K.LEAD_CREATED and not (event.payload or {}).get("score"):
+        score_refresh(contact_ids=[contact_id])
+    else:
+        lead_score_adopt(lead_id=event.subject_id)
 
 
 def _conversion(event: DomainEvent, contact_id: int) -> None:
@@ -84,7 +93,8 @@ def _reply(event: DomainEvent, contact_id: int) -> None:
 
 REACTIONS = {
     K.CONTACT_CREATED: (("welcome", _welcome), ("score", _score)),
-    K.LEAD_CREATED: (("score", _score),),
+    K.LEAD_CREATED: (("score", _lead_score),),
+    K.LEAD_SCORE_CHANGED: (("score", _lead_score),),
     K.INTERACTION_RECORDED: (("reply", _reply), ("score", _score)),
     K.PURCHASE_RECORDED: (("conversion", _conversion), ("score", _score)),
     K.DEAL_WON: (("conversion", _conversion), ("exit", _deal_won_exit)),

@@ -101,7 +101,8 @@ def lead_handoff_if_qualified(*, lead: Lead, score: int, model: ScoringModel) ->
 
 
 def score_apply(*, contact_id: int, score: int, model: ScoringModel, now=None) -> None:
-    """Store a contact's new score, copy it to their open leads, hand over if qualified."""
+    """Store a contact's new score and copy it to every lead of theirs (the list, the API
+    and automation read the lead's copy); hand an open lead over if qualified."""
     now = now or timezone.now()
     with transaction.atomic():
         ContactScore.objects.update_or_create(
@@ -114,9 +115,57 @@ def score_apply(*, contact_id: int, score: int, model: ScoringModel, now=None) -
         )
         for lead in leads:
             if lead.score != score:
+                # An event, so rules on "lead score changed" see the crossing.
                 lead_update(lead=lead, actor=None, data={"score": score})
+        Lead.objects.filter(contact_id=contact_id).exclude(status__in=OPEN_LEAD_STATUSES).exclude(
+            score=score
+        ).update(score=score)
     if leads:
         lead_handoff_if_qualified(lead=leads[0], score=score, model=model)
+
+
+def lead_score_adopt(*, lead_id: int, now=None) -> int | None:
+    """A lead's score was set from outside scoring (the API, the lead form, an import, a
+    "change lead score" rule): keep that number as the contact's one score by moving the
+    contact's adjustment, then copy it to their other leads. Returns the score.
+
+    A lead whose score equals the stored one is scoring's own copy: nothing to adopt.
+    """
+    model = scoring_model_get()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return None
+        stored, _created = ContactScore.objects.select_for_update().get_or_create(
+            contact_id=lead.contact_id
+        )
+        if not _created and stored.score == lead.score:
+            return lead.score
+        current = (
+            contacts_with_scores(model=model, now=now)
+            .filter(pk=lead.contact_id)
+            .values_list("computed_score", flat=True)
+            .first()
+        ) or 0
+        stored.adjustment += lead.score - current
+        stored.save(update_fields=["adjustment"])
+    return score_refresh(contact_ids=[lead.contact_id], now=now).get(lead.contact_id)
+
+
+def scores_adopt_lead_scores() -> int:
+    """Contacts whose leads carry a score but who have no stored score (data from before
+    one score, or an import without automation): the latest lead's score becomes theirs."""
+    orphans = (
+        Lead.objects.filter(contact__marketing_score__isnull=True)
+        .order_by("contact_id", "-created_at", "-id")
+        .distinct("contact_id")
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for lead_id in list(orphans):
+        lead_score_adopt(lead_id=lead_id)
+        count += 1
+    return count
 
 
 def score_refresh(*, contact_ids, now=None) -> dict[int, int]:
@@ -137,6 +186,7 @@ def scores_recompute_all(*, now=None) -> int:
 
     The comparison with the stored score happens in SQL, so only changed contacts come back.
     """
+    scores_adopt_lead_scores()
     model = scoring_model_get()
     stored = Coalesce(
         Subquery(ContactScore.objects.filter(contact=OuterRef("pk")).values("score")[:1]),

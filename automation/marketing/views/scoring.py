@@ -8,19 +8,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from automation.marketing.forms import ScoringModelForm, ScoringRuleForm, apply_service_error
-from automation.marketing.models import LeadHandoff, ScoringRule
-from automation.marketing.scoring import scoring_model_get
+from automation.marketing.models import ContactScore, LeadHandoff, ScoringRule
+from automation.marketing.scoring import score_explain, scoring_model_get
 from automation.marketing.services.scoring import (
     scoring_model_update,
     scoring_rule_create,
     scoring_rule_delete,
 )
 from crm import policies
-from crm.models import Lead
+from crm.models import Contact, Lead
 
 from .access import marketing_view
 
 RECENT_HANDOFFS = 10
+TOP_SCORES = 10
 
 
 @marketing_view()
@@ -69,8 +70,28 @@ def scoring_editor(request):
                 lead__in=policies.scope(request.user, "leads", Lead.objects.all())
             ).select_related("lead__contact", "owner")[:RECENT_HANDOFFS],
             "can_write": policies.can_write(request.user, "campaigns"),
+            "top_scores": ContactScore.objects.filter(
+                contact__in=policies.scope(request.user, "contacts", Contact.objects.all()),
+                score__gt=0,
+            ).select_related("contact")[:TOP_SCORES],
+            "scored_count": ContactScore.objects.filter(score__gt=0).count(),
+            "adjusted_count": ContactScore.objects.exclude(adjustment=0).count(),
         },
         status=status,
+    )
+
+
+@marketing_view(resource="leads")
+def score_explanation(request, contact_id: int):
+    """One contact's lead score, line by line: the rules' (decayed) points and the
+    adjustment set by hand, an import or a rule."""
+    contact = get_object_or_404(
+        policies.scope(request.user, "contacts", Contact.objects.all()), pk=contact_id
+    )
+    return render(
+        request,
+        "marketing/score_explanation.html",
+        {"contact": contact, "explanation": score_explain(contact=contact)},
     )
 
 

@@ -23,9 +23,20 @@ class PurchaseSerializer(PolicyModelSerializer):
             "deal",
         ]
         extra_kwargs = {"purchased_at": {"required": False}, "currency": CURRENCY_FIELD}
+        # The one-standing-purchase-per-deal constraint is checked by validate_deal, as a
+        # field error rather than DRF's non-field one.
+        validators = []
 
     def validate_currency(self, value):
         return _validate_currency(value)
+
+    def validate_deal(self, value):
+        others = Purchase.objects.filter(deal=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if value is not None and others.exists():
+            raise serializers.ValidationError(_("This deal already has a purchase."))
+        return value
 
 
 class SubscriptionSerializer(PolicyModelSerializer):

@@ -58,8 +58,17 @@ class TicketReplySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TicketReply
-        fields = ["id", "ticket", "author", "body", "created_at"]
-        read_only_fields = ["ticket", "author"]
+        fields = [
+            "id",
+            "ticket",
+            "author",
+            "body",
+            "created_at",
+            "emailed_to",
+            "emailed_at",
+            "email_error",
+        ]
+        read_only_fields = ["ticket", "author", "emailed_to", "emailed_at", "email_error"]
 
     def validate_created_at(self, value):
         ticket = self.context.get("ticket")

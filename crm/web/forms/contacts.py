@@ -49,6 +49,29 @@ class ContactForm(forms.ModelForm):
         names = [name.strip() for name in self.cleaned_data["tags"].split(",")]
         return list(dict.fromkeys(name for name in names if name))
 
+    def clean_email(self) -> str:
+        """A duplicate address (any letter case) names the contact who has it; the page
+        offers to open that contact or, when editing, to merge the two."""
+        from django.urls import reverse
+
+        from crm.services.consent import contact_email_check
+
+        email = (self.cleaned_data.get("email") or "").strip()
+        try:
+            contact_email_check(email=email, exclude_pk=self.instance.pk)
+        except forms.ValidationError as error:
+            existing = Contact.objects.get(
+                pk=error.error_dict["email"][0].params["existing_contact"]
+            )
+            self.duplicate_of = existing
+            self.duplicate_url = reverse("web:contact_detail", args=[existing.pk])
+            if self.instance.pk:
+                self.merge_url = reverse(
+                    "importing:merge", args=["contact", existing.pk, self.instance.pk]
+                )
+            raise forms.ValidationError(error.error_dict["email"]) from None
+        return email
+
 
 class CompanyForm(forms.ModelForm):
     class Meta:

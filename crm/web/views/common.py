@@ -4,8 +4,9 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from crm.constraints import constraint_error
 from crm.web.responses import apply_validation_error, go_to, render_form
 
 FORM_PAGE = "web/form_page.html"
@@ -41,6 +42,10 @@ def form_round_trip(
                 saved = save(form.cleaned_data)
         except ValidationError as error:
             apply_validation_error(form, error)
+        except IntegrityError as error:
+            # A constraint only the database could check (a race): the same sentence,
+            # naming the fields in conflict, that the API answers.
+            apply_validation_error(form, ValidationError(constraint_error(error)))
         else:
             messages.success(request, success_message)
             return go_to(request, success_url(saved))

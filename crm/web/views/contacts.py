@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from crm import policies
 from crm.models import Contact
+from crm.services.consent import suppression_for
 from crm.services.contacts import (
     contact_create,
     contact_delete_check,
@@ -62,6 +63,8 @@ def contact_detail(request, pk):
             and selectors.contact_has_hidden_records(user=user, contact=contact),
             "can_edit": policies.can_edit_row(user, "contacts", contact),
             "can_log": policies.can_write(user, "activities"),
+            "suppression": suppression_for(contact.email),
+            "can_see_suppressions": policies.can_read(user, "suppressions"),
         },
     )
 

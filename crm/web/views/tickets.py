@@ -165,18 +165,30 @@ def ticket_respond_view(request, pk):
         return redirect("web:ticket_detail", pk=pk)
     try:
         with transaction.atomic():
-            ticket_respond(ticket=ticket, actor=request.user, body=form.cleaned_data["body"])
+            reply = ticket_respond(
+                ticket=ticket, actor=request.user, body=form.cleaned_data["body"]
+            )
             if request.POST.get("resolve"):
                 ticket_resolve(ticket=Ticket.objects.get(pk=pk), actor=request.user)
     except ValidationError as error:
         messages.error(request, error_text(error))
-    else:
+        return redirect("web:ticket_detail", pk=pk)
+    # The email went out on commit; say what really happened to it.
+    reply.refresh_from_db()
+    resolved = bool(request.POST.get("resolve"))
+    if reply.emailed_at:
         messages.success(
             request,
-            _("Reply sent and ticket resolved.")
-            if request.POST.get("resolve")
-            else _("Reply sent."),
-        )
+            (_("Reply emailed to %(to)s and ticket resolved.") if resolved
+             else _("Reply emailed to %(to)s.")) % {"to": reply.emailed_to},
+        )  # fmt: skip
+    else:
+        messages.warning(
+            request,
+            (_("Reply saved and ticket resolved, but not emailed: %(why)s") if resolved
+             else _("Reply saved but not emailed: %(why)s"))
+            % {"why": reply.email_error or _("sending is still under way.")},
+        )  # fmt: skip
     return redirect("web:ticket_detail", pk=pk)
 
 
