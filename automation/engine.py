@@ -32,9 +32,8 @@ DONE = (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
 
 
 def rules_for_event(kind: str) -> list[Rule]:
-    """Enabled rules listening to `kind`; triggers are JSON, filtered here so SQLite and
-    PostgreSQL behave the same (the list of rules is short)."""
-    return [r for r in Rule.objects.enabled().order_by("pk") if kind in (r.triggers or [])]
+    """Enabled rules listening to `kind` (jsonb containment on the triggers list)."""
+    return list(Rule.objects.enabled().filter(triggers__contains=[kind]).order_by("pk"))
 
 
 def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 Decay is a half-life applied in weekly steps: behaviour from this week counts fully, from
 the week before 0.5^(7/half-life) of it, and so on back to the look-back horizon. Weekly
-buckets keep the expression portable (PostgreSQL and SQLite) and the nightly recompute a
+buckets keep the expression a plain CASE over week numbers and the nightly recompute a
 handful of aggregate queries, whatever the number of contacts.
 """
 

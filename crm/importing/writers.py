@@ -22,7 +22,6 @@ from crm.models import (
     Company,
     Contact,
     Deal,
-    DomainEvent,
     DomainEventKind,
     DuplicatePolicy,
     ImportJob,
@@ -539,20 +538,12 @@ class RowWriter:
                 {"assignee": _("Tickets go to an active support agent or manager.")}
             )
         # The SLA due time is derived from the priority and the opening time by the service.
-        ticket = ticket_open(
+        ticket_open(
             actor=self.actor,
             subject=values.pop("subject"),
             contact=contact,
             company=company,
+            automate=self.automate,
             **values,
         )
-        if not self.automate:
-            # ticket_open always lets automation see the resolution of a ticket opened as
-            # resolved; an import that runs no automation marks that event as not for
-            # automation before it commits, and the engine then ignores it.
-            DomainEvent.objects.filter(
-                kind=DomainEventKind.TICKET_RESOLVED,
-                subject_type=ticket._meta.model_name,
-                subject_id=ticket.pk,
-            ).update(automate=False)
         return CREATED

@@ -21,7 +21,14 @@ def sla_due(*, priority: str, opened_at):
 
 @transaction.atomic
 def ticket_open(
-    *, actor, subject: str, opened_at=None, status=TicketStatus.OPEN, resolved_at=None, **fields
+    *,
+    actor,
+    subject: str,
+    opened_at=None,
+    status=TicketStatus.OPEN,
+    resolved_at=None,
+    automate: bool = True,
+    **fields,
 ) -> Ticket:
     opened_at = opened_at or timezone.now()
     ticket = Ticket(
@@ -32,12 +39,12 @@ def ticket_open(
         ticket.resolved_at = timezone.now()
     model_save(ticket)
     if ticket.resolved_at is not None:
-        _emit_resolved(ticket, actor)
+        _emit_resolved(ticket, actor, automate=automate)
     return ticket
 
 
-def _emit_resolved(ticket: Ticket, actor) -> None:
-    event_emit(kind=DomainEventKind.TICKET_RESOLVED, subject=ticket, actor=actor)
+def _emit_resolved(ticket: Ticket, actor, *, automate: bool = True) -> None:
+    event_emit(kind=DomainEventKind.TICKET_RESOLVED, subject=ticket, actor=actor, automate=automate)
 
 
 @transaction.atomic

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("crm", "0004_purchase_reversal")]
-AFTER = [("crm", "0005_suppression_list_and_unique_email")]
+BEFORE = [("crm", "0006_purchase_reversal")]
+AFTER = [("crm", "0007_suppression_list_and_unique_email")]
 
 
 def _migrate(targets):

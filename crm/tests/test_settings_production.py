@@ -55,6 +55,7 @@ def test_production_settings_pass_check_deploy():
 def test_production_email_links_use_the_public_url():
     result = _manage(
         "shell",
+        "--no-imports",
         "-c",
         "from automation.marketing.tokens import public_url; print(public_url('/m/nps/x/'))",
         **COMPLETE,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0003_deal_board_column_index'),
+        ('crm', '0005_import_kinds_leads_activities_tickets'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0005_suppression_list_and_unique_email'),
+        ('crm', '0007_suppression_list_and_unique_email'),
     ]
 
     operations = [

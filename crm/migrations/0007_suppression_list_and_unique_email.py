@@ -43,7 +43,7 @@ def addresses_prepare(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_purchase_reversal'),
+        ('crm', '0006_purchase_reversal'),
     ]
 
     operations = [
