@@ -5,10 +5,8 @@ before the import can start."""
 import datetime as dt
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
-from crm.celery import app
 from crm.models import Contact, ImportJob
 
 TURKISH = (
@@ -17,18 +15,9 @@ TURKISH = (
 ).encode("cp1254")
 
 
-@pytest.fixture
-def worker(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
 @pytest.mark.browser
 def test_a_turkish_file_reads_right_in_the_preview_and_asks_about_its_dates(
-    browser_login, live_server, manager, worker
+    browser_login, live_server, manager, import_worker
 ):
     page = browser_login(manager)
     page.goto(f"{live_server.url}/imports/")

@@ -1,10 +1,8 @@
 """Upload a CSV in Chromium, check the guessed mapping and the preview, watch the progress."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
-from crm.celery import app
 from crm.models import Contact, ImportJob
 
 CSV = (
@@ -15,18 +13,9 @@ CSV = (
 )
 
 
-@pytest.fixture
-def worker(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
 @pytest.mark.browser
 def test_upload_map_preview_and_watch_the_import_reach_100_percent(
-    browser_login, live_server, manager, worker
+    browser_login, live_server, manager, import_worker
 ):
     page = browser_login(manager)
     page.goto(f"{live_server.url}/imports/")
