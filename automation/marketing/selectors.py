@@ -37,9 +37,15 @@ def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
 
     if not policies.can_read(user, "campaigns"):
         return []
-    sends = contact_email_sends(contact).filter(sent_at__isnull=False)[:limit]
+    sends = contact_email_sends(contact).filter(Q(sent_at__isnull=False) | ~Q(error=""))[:limit]
     entries = []
     for send in sends:
+        if send.sent_at is None:
+            # Not sent, and why: "already sent on …", suppressed, opted out.
+            title = _("Email not sent: %(subject)s") % {"subject": send.subject}
+            detail = " · ".join([str(send.campaign or ""), send.error]).strip(" ·")
+            entries.append(TimelineEntry(send.created_at, "email", "mail", title, detail))
+            continue
         reactions = [
             str(label)
             for label, moment in (
@@ -96,7 +102,10 @@ def variant_results(campaign: Campaign) -> list[dict]:
     """Per email step, per variant: sent, opened, clicked, replied, converted (one query),
     with the winner of each metric when the difference is significant."""
     rows = (
-        EmailSend.objects.filter(campaign=campaign, kind=EmailKind.CAMPAIGN, step__isnull=False)
+        # A step not sent again (email_send_skip_repeat) has no variant: not an A/B row.
+        EmailSend.objects.filter(
+            campaign=campaign, kind=EmailKind.CAMPAIGN, step__isnull=False, variant__isnull=False
+        )
         .order_by()
         .values("step_id", "variant_id", "variant_label")
         .annotate(**_metric_counts())

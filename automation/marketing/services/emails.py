@@ -8,7 +8,7 @@ at-least-once only across a crash between the SMTP call and the commit.
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 PURCHASES_IN_CONTEXT = 10
 SUPPRESSED = "address on the suppression list"
+ALREADY_SENT = "already sent on %(date)s; not sent again"
 
 
 def unsubscribe_url(contact: Contact) -> str:
@@ -158,6 +159,30 @@ def email_send_deliver(*, send_id: int) -> bool:
         send.sent_at = timezone.now()
         send.save(update_fields=["sent_at"])
         return True
+
+
+def email_send_skip_repeat(*, enrollment, step, earlier: EmailSend) -> EmailSend | None:
+    """Record, without sending, that `step` was not emailed again to this enrollment's
+    contact because `earlier` already was; the row carries "already sent on <date>".
+
+    A row with an error is never delivered (email_send_deliver, the sweep). Returns None
+    when this enrollment already has a row for the step (a replayed tick).
+    """
+    try:
+        with transaction.atomic():
+            return EmailSend.objects.create(
+                kind=EmailKind.CAMPAIGN,
+                contact=earlier.contact,
+                enrollment=enrollment,
+                campaign=enrollment.campaign,
+                step=step,
+                to=earlier.to,
+                subject=earlier.subject,
+                body_text="",
+                error=ALREADY_SENT % {"date": earlier.sent_at.date().isoformat()},
+            )
+    except IntegrityError:
+        return None
 
 
 def _stamp(send: EmailSend, field: str, at) -> bool:

@@ -16,7 +16,7 @@ from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgr
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 
-from .emails import email_send_record
+from .emails import email_send_record, email_send_skip_repeat
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,16 @@ def _send_step(*, enrollment: Enrollment, step: CampaignStep) -> bool:
     if not contact.email:
         return False
     # The same email for the same cause is sent once: a contact enrolled again (after
-    # completing or leaving the campaign) does not get a step they already received.
-    if EmailSend.objects.filter(contact=contact, step=step).exclude(enrollment=enrollment).exists():
+    # completing or leaving the campaign) does not get a step they already received, and
+    # the enrollment records that it did not, and why (the contact's timeline shows it).
+    earlier = (
+        EmailSend.objects.filter(contact=contact, step=step, sent_at__isnull=False)
+        .exclude(enrollment=enrollment)
+        .order_by("sent_at")
+        .first()
+    )
+    if earlier is not None:
+        email_send_skip_repeat(enrollment=enrollment, step=step, earlier=earlier)
         return False
     variant = variant_pick(
         enrollment_id=enrollment.pk, step_id=step.pk, variants=list(step.variants.all())

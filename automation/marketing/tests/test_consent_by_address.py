@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from automation.marketing.models import EmailSend, NpsSurvey
+from automation.marketing.selectors import contact_timeline_entries
 from automation.marketing.services.emails import email_send_deliver, email_send_record
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.marketing.services.offers import discount_code_issue, nps_survey_send
@@ -180,7 +181,7 @@ def test_rule_nps_action_does_not_send_twice(run_on_commit, contact):
 
 
 def test_a_contact_enrolled_again_does_not_get_the_same_campaign_email_twice(
-    nurture, contact, run_on_commit
+    nurture, contact, run_on_commit, manager
 ):
     from datetime import timedelta
 
@@ -199,4 +200,15 @@ def test_a_contact_enrolled_again_does_not_get_the_same_campaign_email_twice(
 
     subjects = [m.subject for m in mail.outbox]
     assert subjects == ["Welcome Ada", "Still there, Ada?"]
-    assert EmailSend.objects.filter(contact=contact).count() == 2
+    welcome = EmailSend.objects.get(contact=contact, subject="Welcome Ada", sent_at__isnull=False)
+    skipped = EmailSend.objects.get(contact=contact, sent_at__isnull=True)
+    assert skipped.enrollment != welcome.enrollment and skipped.step == welcome.step
+    assert skipped.error == f"already sent on {welcome.sent_at.date().isoformat()}; not sent again"
+    assert EmailSend.objects.filter(contact=contact).count() == 3
+    # The skip is a visible line on the contact's timeline, and is never delivered later.
+    entries = contact_timeline_entries(user=manager, contact=contact, limit=10)
+    assert [(str(e.title), e.detail) for e in entries if "not sent" in str(e.title)] == [
+        ("Email not sent: Welcome Ada", f"Nurture test · {skipped.error}")
+    ]
+    assert email_send_deliver(send_id=skipped.pk) is False
+    assert len(mail.outbox) == 2
