@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -30,6 +31,7 @@ from crm.services.contacts import contact_set_tags, contact_update
 from crm.services.deals import deal_update
 from crm.services.leads import lead_update
 
+from .marketing.tokens import public_url, unsubscribe_token
 from .params import CAMPAIGN, CHOICE, INT, LONGTEXT, TEAM, TEXT, USER, USERS, Param
 from .placeholders import fill
 from .services.emails import outbound_email_queue
@@ -299,6 +301,9 @@ def _send_email(ctx, params, run):
         to=contact.email,
         subject=fill(params["subject"], ctx),
         body=fill(params["body"], ctx),
+        unsubscribe_url=public_url(
+            reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)])
+        ),
     )
     return {"email": email.pk, "summary": _("emailed %s") % contact.email}
 

@@ -237,6 +237,8 @@ class OutboundEmail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    # Set on email to a contact: announced in List-Unsubscribe (RFC 8058) and the footer.
+    unsubscribe_url = models.URLField(_("unsubscribe URL"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     error = models.TextField(_("error"), blank=True)

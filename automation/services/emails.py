@@ -9,9 +9,19 @@ from crm.services.mail import EmailSuppressed, email_deliver
 logger = logging.getLogger(__name__)
 
 
-def outbound_email_queue(*, run, to: str, subject: str, body: str) -> OutboundEmail:
-    """Record an email in the caller's transaction; it is handed to a worker after commit."""
-    email = OutboundEmail.objects.create(run=run, to=to, subject=subject, body=body)
+def outbound_email_queue(
+    *, run, to: str, subject: str, body: str, unsubscribe_url: str = ""
+) -> OutboundEmail:
+    """Record an email in the caller's transaction; it is handed to a worker after commit.
+
+    Email to a contact passes `unsubscribe_url`: it ends the body and is announced in the
+    List-Unsubscribe headers, as on campaign email. Notifications to staff do not.
+    """
+    if unsubscribe_url:
+        body = f"{body}\n\n-- \nUnsubscribe: {unsubscribe_url}\n"
+    email = OutboundEmail.objects.create(
+        run=run, to=to, subject=subject, body=body, unsubscribe_url=unsubscribe_url
+    )
     transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 
@@ -36,7 +46,12 @@ def outbound_email_send(*, email_id: int) -> bool:
         if email is None or email.sent_at is not None:
             return False
         try:
-            email_deliver(to=email.to, subject=email.subject, body=email.body)
+            email_deliver(
+                to=email.to,
+                subject=email.subject,
+                body=email.body,
+                unsubscribe_url=email.unsubscribe_url,
+            )
         except EmailSuppressed:
             email.error = "address on the suppression list"
             email.save(update_fields=["error"])

@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 
 from automation.engine import event_handle
+from automation.marketing.tokens import unsubscribe_token
 from automation.models import OutboundEmail, Rule, Run, RunStatus
 from automation.services.emails import outbound_email_send
 from automation.services.rules import rule_create
-from crm.models import Activity, DomainEvent, DomainEventKind, Notification, Role
+from crm.models import Activity, Contact, DomainEvent, DomainEventKind, Notification, Role
 from crm.services.contacts import contact_create
 from crm.services.deals import deal_create
 from crm.services.leads import lead_create
@@ -123,10 +124,22 @@ def test_email_honours_opt_out_and_is_sent_once(rep, django_capture_on_commit_ca
     contact_create(actor=rep, first_name="Opt", email="out@example.com", opted_out=True)
     _handle_all()
     email = OutboundEmail.objects.get()
-    assert (email.to, email.subject, email.body) == ("ada@example.com", "Hi Ada", "Welcome, Ada L.")
+    ada = Contact.objects.get(email="ada@example.com")
+    unsubscribe = f"http://127.0.0.1:8000/m/unsubscribe/{unsubscribe_token(ada.pk)}/"
+    assert (email.to, email.subject, email.unsubscribe_url) == (
+        "ada@example.com",
+        "Hi Ada",
+        unsubscribe,
+    )
+    assert email.body == f"Welcome, Ada L.\n\n-- \nUnsubscribe: {unsubscribe}\n"
     assert outbound_email_send(email_id=email.pk) is True
     assert outbound_email_send(email_id=email.pk) is False  # a second delivery sends nothing
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    # Marketing email by a rule carries one-click unsubscribe (RFC 8058) like a campaign's.
+    assert mail.outbox[0].extra_headers == {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
     summaries = sorted(Run.objects.values_list("summary", flat=True))
     assert summaries == ["contact opted out; no email sent", "emailed ada@example.com"]
 

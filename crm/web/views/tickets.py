@@ -185,9 +185,10 @@ def ticket_respond_view(request, pk):
     else:
         messages.warning(
             request,
-            (_("Reply saved and ticket resolved, but not emailed: %(why)s") if resolved
-             else _("Reply saved but not emailed: %(why)s"))
-            % {"why": reply.email_error or _("sending is still under way.")},
+            # email_error is a whole sentence ("Not emailed: the address is …").
+            (_("Reply saved and ticket resolved. %(why)s") if resolved
+             else _("Reply saved. %(why)s"))
+            % {"why": reply.email_error or _("It is still being emailed.")},
         )  # fmt: skip
     return redirect("web:ticket_detail", pk=pk)
 
