@@ -23,7 +23,7 @@ from crm import policies
 from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
 
 from . import filters as export_filters
-from .formula_guard import neutralise_cell
+from .formula_guard import neutralise_cell, restore_cell
 
 
 def _field(attribute: str, column: str | None = None) -> fields.Field:
@@ -330,7 +330,8 @@ def export_workbook(*, user, resource: str, params) -> bytes:
     """The list as an XLSX workbook with typed cells, on a sheet named after the list.
 
     Amounts are numbers shown with their currency's decimals, dates and times are dates,
-    counts and ids are numbers; text is guarded against formulas as in the CSV.
+    counts and ids are numbers; text that would run as a formula is a quote-prefixed
+    string cell.
     """
     queryset = export_queryset(user=user, resource=resource, params=params)
     exporter = EXPORTABLE[resource].resource()
@@ -353,7 +354,15 @@ def export_workbook(*, user, resource: str, params) -> bytes:
             value, number_format = _typed(value)
             if isinstance(value, Decimal):
                 number_format = money_format(currency)
-            if number_format:
+            if isinstance(value, str) and restore_cell(value) != value:
+                # XLSX can say "this is text" itself: the cell holds the person's text,
+                # typed as a string and quote-prefixed, so Excel neither runs it nor
+                # shows a guard quote (the CSV needs the quote; a re-import takes it off).
+                cell = WriteOnlyCell(sheet, value=restore_cell(value))
+                cell.data_type = "s"
+                cell.quotePrefix = True
+                row.append(cell)
+            elif number_format:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format
                 row.append(cell)

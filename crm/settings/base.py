@@ -284,8 +284,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"client_errors_briefly": {"()": "crm.logging.ClientErrorsBriefly"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # On the logger, not a handler: the record is trimmed before any handler sees it,
-    # Django's own debug console handler included.
-    "loggers": {"django.request": {"filters": ["client_errors_briefly"]}},
+    "loggers": {
+        # Django's records go to our console alone (its default config would print each
+        # one a second time through its own debug console handler).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # On the logger, not a handler: the record is trimmed before any handler sees it.
+        "django.request": {"filters": ["client_errors_briefly"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

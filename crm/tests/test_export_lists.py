@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import tablib
 from django.urls import reverse
@@ -211,3 +212,19 @@ def test_the_export_link_exports_the_rows_the_filtered_page_shows(client, manage
 
     assert [lead.contact.first_name for lead in page.context["rows"]] == ["Hot"]
     assert [row["contact_name"] for row in _rows(response)] == ["Hot Lead"]
+
+
+def test_xlsx_holds_formula_like_text_as_quote_prefixed_text_without_a_visible_quote(
+    client, manager
+):
+    ContactFactory(first_name="=HYPERLINK(1)", last_name="@Home", phone="+49 30 1234")
+    client.force_login(manager)
+
+    response = client.get(reverse("importing:export", args=["contacts", "xlsx"]))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    first = sheet.cell(row=2, column=headers.index("first_name") + 1)
+    last = sheet.cell(row=2, column=headers.index("last_name") + 1)
+    assert (first.value, first.data_type, first.quotePrefix) == ("=HYPERLINK(1)", "s", True)
+    assert (last.value, last.quotePrefix) == ("@Home", True)

@@ -272,7 +272,8 @@ def test_the_xlsx_export_is_typed_on_a_named_sheet(client, manager):
     refit = by_title["Kitchen refit"]
     value = refit[header.index("value")]
     assert (value.value, value.data_type, value.number_format) == (6250, "n", "#,##0.00")
-    won = by_title["'+Won order"]
+    won = by_title["+Won order"]  # text, quote-prefixed: no guard quote to see in XLSX
+    assert (won[1].data_type, won[1].quotePrefix) == ("s", True)
     assert won[header.index("value")].number_format == "#,##0"  # yen have no decimals
     close = refit[header.index("expected_close_date")]
     assert (close.value, close.number_format) == (dt.datetime(2030, 12, 31), "yyyy-mm-dd")
