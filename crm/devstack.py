@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,7 +122,6 @@ class Child:
     started_at: float = 0.0
     crashes: int = 0
     restart_at: float | None = None
-    _readers: list[threading.Thread] = field(default_factory=list)
 
     def start(self, env: dict) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -140,9 +139,7 @@ class Child:
         )
         self.started_at = time.monotonic()
         self.restart_at = None
-        reader = threading.Thread(target=self._pump, args=(self.process,), daemon=True)
-        reader.start()
-        self._readers = [reader]
+        threading.Thread(target=self._pump, args=(self.process,), daemon=True).start()
 
     def _pump(self, process: subprocess.Popen) -> None:
         for line in process.stdout:
