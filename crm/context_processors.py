@@ -1,6 +1,7 @@
 """Template context every page needs: the navigation for the user's role and their badges."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -92,8 +93,10 @@ def navigation(request):
         return {}
     return {
         "nav_items": SimpleLazyObject(lambda: nav_items(user, request.path)),
-        # Lazy: costs a query only on pages that render the badge.
-        "unread_notifications": SimpleLazyObject(
+        # Lazy: costs a query only on pages that render the badge. A cached callable, not a
+        # SimpleLazyObject: templates call it and get a real int, which plural formulas
+        # such as Romanian's (`n % 100`) need.
+        "unread_notifications": cache(
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
         ),
         "show_admin_link": user.is_staff or user.is_admin_role,

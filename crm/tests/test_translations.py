@@ -5,9 +5,11 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from crm.context_processors import NAVIGATION
+from crm.models import Role
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ["de", "tr", "ko", "fa", "ro"]
@@ -39,3 +41,23 @@ def test_the_catalog_is_committed_compiled_and_has_no_fuzzy_entries(language):
     assert po.fuzzy_entries() == []
     assert po.metadata["Language"] == language
     assert po.percent_translated() >= 90
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_my_day_renders_in_each_language(client, rep, language):
+    client.force_login(rep)
+
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    translated = {e.msgid: e.msgstr for e in _catalog(language).translated_entries()}
+    assert translated["My day"] in response.content.decode()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_menu_page_renders_in_each_language(client, make_user, language):
+    admin = make_user(Role.ADMIN, username="root")
+    client.force_login(admin)
+    for item in NAVIGATION:
+        response = client.get(reverse(item.url_name), HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, (item.url_name, language)
