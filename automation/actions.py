@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -127,10 +129,13 @@ def _create_task(ctx, params, run):
     links = {"deal": ctx.deal, "contact": ctx.contact}
     if ctx.subject_type == "lead":
         links["lead"] = ctx.subject
+    # The shipped rule's title is a msgid: the task reads in its assignee's language.
+    with override(getattr(assignee, "language", "") or settings.LANGUAGE_CODE):
+        title = fill(gettext(params["title"]), ctx)
     activity = activity_create(
         actor=None,
         kind=params["kind"],
-        subject=fill(params["title"], ctx)[:200],
+        subject=title[:200],
         assignee=assignee,
         due_at=timezone.now() + timedelta(hours=params["due_in_hours"]),
         **links,

@@ -6,11 +6,15 @@ code (tests, demo data) that needs them after a database flush.
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-NURTURE = "Nurture"
+# Stored in English; pages show them through the catalogs (the `shipped` template filter).
+
+NURTURE = gettext_noop("Nurture")
 THRESHOLD = "500"
-CALL_RULE = "Deal over $500 → call the owner"
-NURTURE_RULE = "Deal $500 or less → Nurture"
+CALL_RULE = gettext_noop("Deal over $500 → call the owner")
+NURTURE_RULE = gettext_noop("Deal $500 or less → Nurture")
+CALL_TITLE = gettext_noop("Call about {deal} ({value})")
 DEAL_TRIGGERS = ["deal.created", "deal.value_changed"]
 
 
@@ -25,7 +29,7 @@ def call_rule_definition(threshold: str = THRESHOLD) -> dict:
                 "type": "create_task",
                 "params": {
                     "kind": "call",
-                    "title": "Call about {deal} ({value})",
+                    "title": CALL_TITLE,
                     "assignee": "owner",
                     "due_in_hours": 24,
                 },
@@ -52,7 +56,7 @@ def default_rules_seed() -> None:
     from .models import Rule
 
     campaign, _created = Campaign.objects.get_or_create(
-        name=NURTURE, defaults={"channel": "email", "description": "Nurture small deals."}
+        name=NURTURE, defaults={"channel": "email", "description": gettext_noop("Nurture small deals.")}
     )
     Rule.objects.get_or_create(name=CALL_RULE, defaults=call_rule_definition())
     Rule.objects.get_or_create(name=NURTURE_RULE, defaults=nurture_rule_definition(campaign.pk))

@@ -6,6 +6,7 @@ stacking Django formsets; validation is the one `check_rule_definition` the API 
 """
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign
@@ -39,9 +40,10 @@ class RuleBuilder:
 
     @classmethod
     def from_rule(cls, rule: Rule) -> "RuleBuilder":
+        # A shipped rule opens in the editor's language, as the list shows it (`shipped`).
         return cls(
-            name=rule.name,
-            description=rule.description,
+            name=gettext(rule.name),
+            description=gettext(rule.description) if rule.description else "",
             enabled=rule.enabled,
             triggers=rule.triggers,
             match=rule.match,

@@ -71,6 +71,13 @@ class Rule(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def trigger_labels(self) -> list[str]:
+        """The triggers in the reader's words ("Deal created"); an unknown kind as stored."""
+        from .triggers import TRIGGERS
+
+        return [str(TRIGGERS[k].label) if k in TRIGGERS else k for k in self.triggers]
+
     def clean(self):
         from .validation import check_rule_definition
 

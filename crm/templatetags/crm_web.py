@@ -6,6 +6,7 @@ from django import template
 from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -96,6 +97,16 @@ def money(value, currency: str = ""):
     if symbol:
         return f"{symbol}{formatted}"
     return f"{formatted} {currency}".strip()
+
+
+@register.filter
+def shipped(text: str) -> str:
+    """A row Goalpost ships (the default rules, the Nurture campaign) in the reader's language.
+
+    Those rows are written in English by a data migration and their texts are msgids of
+    our catalogs; anything a user wrote is not, and comes back unchanged.
+    """
+    return gettext(text) if text else text
 
 
 @register.filter

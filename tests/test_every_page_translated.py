@@ -1,0 +1,215 @@
+"""Every page of every role, in each of our users' languages, shows no English interface text.
+
+The world below is written in Turkish and Persian (names, titles, notes) so that any
+English left on a page is the interface's, not the data's. A page counts as seen when it
+answers 200 for the role; the policy tests decide which roles that is.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from automation.marketing.models import ScoringRule, Segment, StepKind
+from automation.marketing.services.campaigns import step_create
+from automation.marketing.services.enrollments import campaign_enroll_contact
+from automation.models import Rule
+from crm.models import ImportJob, Notification
+from crm.tests.factories import (
+    ActivityFactory,
+    CampaignFactory,
+    CompanyFactory,
+    ContactFactory,
+    DealFactory,
+    LeadFactory,
+    NpsResponseFactory,
+    PurchaseFactory,
+    SubscriptionFactory,
+    SuppressedAddressFactory,
+    TicketFactory,
+    pipeline_with_stages,
+)
+from goals.tests.factories import GoalFactory, QuotaFactory, snapshot
+
+from .i18n_pages import EnglishFinder, english_sentences
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["de", "tr", "ko", "fa", "ro"]
+ROLES = ["rep", "manager", "marketer", "support_agent", "admin_user"]
+
+
+@pytest.fixture
+def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
+    settings.MEDIA_ROOT = tmp_path
+    now = timezone.now()
+    pipeline, stages = pipeline_with_stages(
+        names=("Nitelikli", "İhtiyaç analizi", "Teklif", "Pazarlık"), is_default=True, name="Satış"
+    )
+    company = CompanyFactory(name="Kestane Gıda", domain="kestane.example")
+    contact = ContactFactory(owner=rep, first_name="Şebnem", last_name="Yıldız", company=company)
+    twin = ContactFactory(owner=rep, first_name="Şebnem", last_name="Yıldız", email="")
+    persian = ContactFactory(owner=other_rep, first_name="شیرین", last_name="کریمی")
+    deal = DealFactory(
+        stage=stages[2], owner=rep, contact=contact, company=company, title="Lisans yenilemesi"
+    )
+    DealFactory(
+        stage=stages[3],
+        owner=rep,
+        contact=contact,
+        title="Yazarkasa",
+        status="won",
+        created_at=now - timedelta(days=20),
+        closed_at=now - timedelta(days=3),
+        value=Decimal("1500.00"),
+    )
+    DealFactory(
+        stage=stages[1],
+        owner=other_rep,
+        contact=persian,
+        title="قرارداد پشتیبانی",
+        status="lost",
+        created_at=now - timedelta(days=20),
+        closed_at=now - timedelta(days=2),
+        lost_reason="قیمت",
+    )
+    lead = LeadFactory(owner=rep, contact=twin)
+    ActivityFactory(assignee=rep, deal=deal, subject="Şebnem Hanım'ı ara")
+    ActivityFactory(
+        assignee=rep,
+        deal=deal,
+        subject="Teklif görüşmesi",
+        done_at=now - timedelta(hours=2),
+        notes="Fiyatı beğendi",
+    )
+    ticket = TicketFactory(contact=contact, subject="Fatura hatalı")
+    PurchaseFactory(contact=contact, product="Analiz paketi", category="Yazılım")
+    SubscriptionFactory(contact=contact, plan="Ekip")
+    NpsResponseFactory(contact=contact, comment="Çok iyi")
+    SuppressedAddressFactory(email="eski@kestane.example")
+    Notification.objects.create(user=rep, message="Şebnem aradı", url="/")
+    goal = GoalFactory(
+        title="Kaybı azalt", owner=manager, plan="Her yenilemeyi ara.", resources="İki kişi."
+    )
+    for days_ago, value in [(30, 8), (20, 7.5), (10, 7), (0, 6.8)]:
+        snapshot("churn_rate", timezone.localdate() - timedelta(days=days_ago), value)
+    QuotaFactory(owner=rep)
+    campaign = CampaignFactory(name="Hoş geldin serisi")
+    for subject in ("Merhaba {{ contact.first_name }}", "Yeni ürünlerimiz"):
+        step_create(
+            campaign=campaign,
+            actor=None,
+            kind=StepKind.EMAIL,
+            subject=subject,
+            body="Hoş geldiniz.",
+        )
+    segment = Segment.objects.create(name="VIP müşteriler", conditions=[])
+    campaign_enroll_contact(campaign=campaign, contact=contact)
+    ScoringRule.objects.create(kind="attribute", field="source", value="web", points=5)
+    client.force_login(admin_user)
+    client.post(
+        reverse("importing:start"),
+        {
+            "kind": "contacts",
+            "file": SimpleUploadedFile(
+                "kişiler.csv", "Ad,Soyad,E-posta\nAyşe,Kaya,ayse@example.com\n".encode()
+            ),
+        },
+    )
+    client.logout()
+    return {
+        "pk": {
+            "deal": deal.pk,
+            "lead": lead.pk,
+            "contact": contact.pk,
+            "company": company.pk,
+            "ticket": ticket.pk,
+            "goal": goal.pk,
+            "rule": Rule.objects.order_by("pk").first().pk,
+            "campaign": campaign.pk,
+            "segment": segment.pk,
+            "job": ImportJob.objects.get().pk,
+            "pipeline": pipeline.pk,
+        },
+        "merge": [contact.pk, twin.pk],
+    }
+
+
+def _pages(world) -> list[str]:
+    pk = world["pk"]
+    return [
+        reverse("web:home"),
+        reverse("web:board"),
+        reverse("web:deal_list"),
+        reverse("web:deal_create"),
+        reverse("web:deal_detail", args=[pk["deal"]]),
+        reverse("web:deal_edit", args=[pk["deal"]]),
+        reverse("web:lead_list"),
+        reverse("web:lead_create"),
+        reverse("web:lead_detail", args=[pk["lead"]]),
+        reverse("web:contact_list"),
+        reverse("web:contact_create"),
+        reverse("web:contact_detail", args=[pk["contact"]]),
+        reverse("web:company_list"),
+        reverse("web:company_detail", args=[pk["company"]]),
+        reverse("web:activity_list"),
+        reverse("web:activity_create"),
+        reverse("web:ticket_list"),
+        reverse("web:ticket_create"),
+        reverse("web:ticket_detail", args=[pk["ticket"]]),
+        reverse("web:notifications"),
+        reverse("web:suppression_list"),
+        reverse("metrics:dashboard"),
+        reverse("metrics:reports"),
+        reverse("metrics:report_sales"),
+        reverse("metrics:report_pipeline"),
+        reverse("metrics:report_marketing"),
+        reverse("metrics:report_support"),
+        reverse("goals:list"),
+        reverse("goals:create"),
+        reverse("goals:detail", args=[pk["goal"]]),
+        reverse("goals:edit", args=[pk["goal"]]),
+        reverse("goals:quotas"),
+        reverse("automation:rules"),
+        reverse("automation:rule_create"),
+        reverse("automation:rule_detail", args=[pk["rule"]]),
+        reverse("automation:rule_edit", args=[pk["rule"]]),
+        reverse("automation:campaigns"),
+        reverse("marketing:campaigns"),
+        reverse("marketing:campaign", args=[pk["campaign"]]),
+        reverse("marketing:campaign_report", args=[pk["campaign"]]),
+        reverse("marketing:segments"),
+        reverse("marketing:segment_new"),
+        reverse("marketing:segment", args=[pk["segment"]]),
+        reverse("marketing:scoring"),
+        reverse("importing:start"),
+        reverse("importing:mapping", args=[pk["job"]]),
+        reverse("importing:detail", args=[pk["job"]]),
+        reverse("importing:quality"),
+        reverse("importing:duplicates"),
+        reverse("importing:merges"),
+        reverse("importing:merge", args=["contact", *world["merge"]]),
+        reverse("password_change"),
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_shows_english_to_any_role(client, request, world, language):
+    finder = EnglishFinder(language)
+    seen, english = 0, {}
+    for role in ROLES:
+        client.force_login(request.getfixturevalue(role))
+        for url in _pages(world):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            if response.status_code != 200:
+                continue
+            seen += 1
+            html = response.content.decode()
+            for text in finder.english_in(html) + english_sentences(html, language=language):
+                english.setdefault(text, set()).add(url)
+    assert seen > 150
+    print("ENGLISH", language, {text: sorted(urls)[:3] for text, urls in english.items()})
+    assert {text: sorted(urls)[:3] for text, urls in english.items()} == {}
