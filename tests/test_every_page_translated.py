@@ -213,3 +213,25 @@ def test_no_page_shows_english_to_any_role(client, request, world, language):
     assert seen > 150
     print("ENGLISH", language, {text: sorted(urls)[:3] for text, urls in english.items()})
     assert {text: sorted(urls)[:3] for text, urls in english.items()} == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_form_errors_read_in_each_language(client, admin_user, world, language):
+    """A goal that fails its SMART letters, a rule without triggers, a deal without a title."""
+    finder = EnglishFinder(language)
+    client.force_login(admin_user)
+    posts = [
+        (reverse("goals:create"), {"title": "", "kpi": "churn_rate", "target": "-5"}),
+        (reverse("automation:rule_create"), {"name": "", "match": "all"}),
+        (reverse("web:deal_create"), {"title": "", "value": "1.500,00x"}),
+        (reverse("web:contact_create"), {"first_name": "", "email": "not-an-address"}),
+    ]
+    english = {}
+    for url, data in posts:
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code in (200, 400, 422), url
+        html = response.content.decode()
+        assert 'class="error' in html or "errorlist" in html, url
+        for text in finder.english_in(html) + english_sentences(html, language=language):
+            english.setdefault(text, []).append(url)
+    assert english == {}
