@@ -13,9 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from crm.models import (
     ActivityKind,

@@ -56,7 +56,8 @@ def default_rules_seed() -> None:
     from .models import Rule
 
     campaign, _created = Campaign.objects.get_or_create(
-        name=NURTURE, defaults={"channel": "email", "description": gettext_noop("Nurture small deals.")}
+        name=NURTURE,
+        defaults={"channel": "email", "description": gettext_noop("Nurture small deals.")},
     )
     Rule.objects.get_or_create(name=CALL_RULE, defaults=call_rule_definition())
     Rule.objects.get_or_create(name=NURTURE_RULE, defaults=nurture_rule_definition(campaign.pk))

@@ -89,7 +89,7 @@ class EnglishFinder:
                     continue
                 if PLACEHOLDER.search(english):
                     literal = PLACEHOLDER.sub("", english)
-                    # "%(n)s open deals" is worth a pattern; "%(a)s – %(b)s" is not.
+                    # "%(n)s open deals" is worth a pattern; "%(a)s, %(b)s" is not.
                     if len(re.findall(r"[A-Za-z]{3,}", literal)) >= 2:
                         patterns.append(_pattern(english))
                 elif re.search(r"[A-Za-z]{2,}", english):
@@ -152,7 +152,7 @@ def english_sentences(html: str, *, language: str) -> list[str]:
         if any(mark in text for mark in ("@", "://", "{{", "{%")):
             continue
         words = re.findall(r"[^\W\d_]+", text)
-        if len(words) >= 2 and all(w.lower() in vocabulary or len(w) < 4 for w in words):
-            if sum(len(w) >= 4 for w in words) >= 2:
-                found.append(text)
+        english = all(w.lower() in vocabulary or len(w) < 4 for w in words)
+        if english and sum(len(w) >= 4 for w in words) >= 2:
+            found.append(text)
     return found

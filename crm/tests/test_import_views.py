@@ -195,7 +195,10 @@ def test_the_preview_asks_about_an_ambiguous_column_and_takes_the_answer(client,
 
     body = client.get(url).content.decode()
     assert 'data-testid="preview-questions"' in body
-    assert "<code>12/01/1980</code> → <code>1980-01-12 or 1980-12-01?</code>" in body
+    assert (
+        '<code>12/01/1980</code> <span class="arrow" aria-hidden="true">→</span> '
+        "<code>1980-01-12 or 1980-12-01?</code>"
+    ) in body
     response = client.post(url)  # starting is refused until the column is answered
     assert response["Location"] == url
     job.refresh_from_db()
