@@ -28,7 +28,7 @@ help:
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make bench     run every bench/*.py benchmark against a scratch PostgreSQL database"
-	@echo "make messages  update locale/*/LC_MESSAGES/django.po for $(LANGS)"
+	@echo "make messages  update locale/*/LC_MESSAGES/django.po and djangojs.po for $(LANGS)"
 	@echo "make check     manage.py check --deploy with production settings"
 
 $(PY):
@@ -82,11 +82,14 @@ bench: $(DEV_STAMP)
 	done; \
 	if [ $$found = 0 ]; then echo "no benchmarks in bench/"; fi
 
+# django.po: Python and templates. djangojs.po: static/js, served by /jsi18n/ (Django's
+# JavaScriptCatalog); the vendored libraries and collected static files are not ours.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*' --ignore 'var/*'
 messages: export DJANGO_SETTINGS_MODULE = crm.settings.local
 messages: $(RUNTIME_STAMP)
 	mkdir -p locale
-	$(MANAGE) makemessages $(foreach lang,$(LANGS),--locale $(lang)) \
-		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*' --ignore 'var/*'
+	$(MANAGE) makemessages -d django $(foreach lang,$(LANGS),--locale $(lang)) $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -d djangojs $(foreach lang,$(LANGS),--locale $(lang)) $(MESSAGES_IGNORE)
 	$(MANAGE) compilemessages --ignore '.venv/*'
 
 # A throwaway environment shaped like production: long random key, a host, a database URL.

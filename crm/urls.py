@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.api.views.health import healthz
+from crm.web.views.jsi18n import javascript_catalog
 
 api_patterns = [
     path("", include("crm.api.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("", include("metrics.urls")),
     path("", include("goals.urls")),
     path("", include("automation.urls")),

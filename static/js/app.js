@@ -39,17 +39,19 @@
     Goalpost.announce(gettext("The server could not be reached. Check your connection."), "error");
   });
 
-  var strings = null;
-  function gettext(text) {
-    if (strings === null) {
-      var source = document.getElementById("goalpost-i18n");
-      try { strings = source ? JSON.parse(source.textContent) : {}; } catch (e) { strings = {}; }
-    }
-    return strings[text] || text;
-  }
+  // Strings go through Django's JavaScript catalog (/jsi18n/, loaded before this file):
+  // the global gettext, ngettext and interpolate.
+
+  // Dates and numbers drawn by scripts read like the page around them. Django's locale
+  // formats print Latin digits and Gregorian dates in every language we ship, Persian
+  // included, while ICU's default for "fa" is Persian digits and the Solar Hijri calendar
+  // ("fa-u-nu-latn" alone still gives Hijri dates). One reading of a figure across page,
+  // chart, CSV and API, and dates matching the deal dates imported from other systems:
+  // so Intl always gets the Gregorian calendar and Latin digits (a no-op for de, tr, ko, ro).
+  var intlLocale = (document.documentElement.lang || "en") + "-u-ca-gregory-nu-latn";
 
   var Goalpost = (window.Goalpost = {
-    gettext: gettext,
+    intlLocale: intlLocale,
     csrfToken: function () {
       try {
         return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];

@@ -6,7 +6,6 @@
   var board = document.getElementById("board");
   if (!board || !window.Sortable) return;
   var status = document.getElementById("board-status");
-  var t = window.Goalpost.gettext;
 
   function columnOf(el) { return el.closest("[data-stage-id]"); }
   function cardIds(list) {
@@ -19,7 +18,12 @@
     Object.keys(columns || {}).forEach(function (stageId) {
       var column = board.querySelector('[data-stage-id="' + stageId + '"]');
       if (!column) return;
-      column.querySelector('[data-role="count"]').textContent = columns[stageId].count;
+      var count = column.querySelector('[data-role="count"]');
+      var n = columns[stageId].count;
+      count.textContent = n;
+      // The label screen readers hear must follow the figure, in the page's plural rules.
+      count.setAttribute("aria-label",
+        interpolate(ngettext("%(counter)s deal", "%(counter)s deals", n), { counter: n }, true));
       column.querySelector('[data-role="total"]').textContent = columns[stageId].total;
     });
   }
@@ -58,17 +62,17 @@
         });
       })
       .catch(function () {
-        return { ok: false, status: 0, data: { error: t("The server could not be reached. Check your connection.") } };
+        return { ok: false, status: 0, data: { error: gettext("The server could not be reached. Check your connection.") } };
       })
       .then(function (result) {
         card.classList.remove("is-saving");
         card.removeAttribute("aria-busy");
         if (result.ok) {
           updateColumns(result.data.columns);
-          window.Goalpost.announce(result.data.message || t("Moved."), "success", status);
+          window.Goalpost.announce(result.data.message || gettext("Moved."), "success", status);
         } else {
           snapBack(card, fromList, oldIndex);
-          var reason = result.data.error || (result.status === 403 ? t("You are not allowed to do that.") : t("The move was refused."));
+          var reason = result.data.error || (result.status === 403 ? gettext("You are not allowed to do that.") : gettext("The move was refused."));
           window.Goalpost.announce(reason, "error", status);
         }
         return result;

@@ -1,6 +1,7 @@
 // Goal page chart: KPI snapshots against the target, the expected path and the projection.
 // Data comes from the page (json_script "goal-chart-data"); dates are plotted on a linear
-// axis of milliseconds so no date adapter is needed, and labelled in the page's language.
+// axis of milliseconds so no date adapter is needed, and labelled in the page's language
+// with Goalpost.intlLocale (Gregorian dates, Latin digits: see app.js).
 (function () {
   "use strict";
 
@@ -9,9 +10,10 @@
     var source = document.getElementById("goal-chart-data");
     if (!canvas || !source || typeof window.Chart === "undefined") return;
     var data = JSON.parse(source.textContent);
-    var lang = document.documentElement.lang || undefined;
-    var dayFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "2-digit" });
-    var numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
+    var locale = window.Goalpost.intlLocale;
+    window.Chart.defaults.locale = locale;
+    var dayFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "2-digit" });
+    var numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
     var asPoints = function (points) {
       return points.map(function (p) { return { x: Date.parse(p.x + "T00:00:00"), y: p.y }; });
     };
@@ -75,7 +77,11 @@
           tooltip: {
             callbacks: {
               title: function (items) { return items.length ? dayFormat.format(new Date(items[0].parsed.x)) : ""; },
-              label: function (item) { return item.dataset.label + ": " + numberFormat.format(item.parsed.y); },
+              label: function (item) {
+                // Translators: a chart tooltip line, e.g. "Target: 12,000".
+                return interpolate(gettext("%(series)s: %(value)s"),
+                  { series: item.dataset.label, value: numberFormat.format(item.parsed.y) }, true);
+              },
             },
           },
         },

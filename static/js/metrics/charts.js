@@ -1,6 +1,7 @@
 /* Charts of the KPI dashboard and the reports. Data comes from json_script blocks
  * (#kpi-sparklines, #report-data); without Chart.js the pages still show every figure
- * in their cards and tables, the canvases just stay empty. */
+ * in their cards and tables, the canvases just stay empty. Numbers and dates are formatted
+ * with Goalpost.intlLocale (Gregorian dates, Latin digits, like the pages: see app.js). */
 (function () {
   "use strict";
 
@@ -20,10 +21,36 @@
   var WARNING = cssVar("--c-warning", "#8a5300");
   var SUCCESS = cssVar("--c-success", "#1c7b45");
   var RTL = document.documentElement.dir === "rtl";
-  var LOCALE = document.documentElement.lang || undefined;
+  var LOCALE = window.Goalpost.intlLocale;
+  var DAY = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" });
+  var MONTH = new Intl.DateTimeFormat(LOCALE, { month: "short", year: "numeric" });
+  var NUMBER = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+  var PERCENT = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 });
+
+  /* "2026-11-30" from the server, read as a calendar day (not UTC midnight). */
+  function isoDate(value) {
+    var parts = value.split("-").map(Number);
+    return new Date(parts[0], parts[1] - 1, parts[2] || 1);
+  }
+  function percent(value) { return PERCENT.format(value / 100); }
+
+  /* Tooltip line "Series: value" with the value in the page's number format. */
+  function tooltipLabel(format) {
+    return function (item) {
+      var value = format(item.parsed[item.chart.options.indexAxis === "y" ? "x" : "y"]);
+      if (!item.dataset.label) return value;
+      // Translators: a chart tooltip line, e.g. "Won value: 12,000".
+      return interpolate(gettext("%(series)s: %(value)s"), { series: item.dataset.label, value: value }, true);
+    };
+  }
 
   function chart(canvas, config) {
-    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, locale: LOCALE }, config.options || {});
+    config.options = config.options || {};
+    config.options.plugins = config.options.plugins || {};
+    config.options.plugins.tooltip = Object.assign(
+      { callbacks: { label: tooltipLabel(function (v) { return NUMBER.format(v); }) } },
+      config.options.plugins.tooltip);
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false }, config.options);
     canvas.dataset.rendered = "true";
     return new window.Chart(canvas, config);
   }
@@ -36,7 +63,7 @@
       chart(canvas, {
         type: "line",
         data: {
-          labels: points.map(function (p) { return p[0]; }),
+          labels: points.map(function (p) { return DAY.format(isoDate(p[0])); }),
           datasets: [{ data: points.map(function (p) { return p[1]; }), borderColor: PRIMARY, borderWidth: 1.5, pointRadius: 0, tension: 0.3, spanGaps: true }]
         },
         options: {
@@ -55,18 +82,18 @@
     },
     pipeline: function (d) {
       return { type: "bar",
-        data: { labels: d.labels, datasets: [{ label: "%", data: d.share,
+        data: { labels: d.labels, datasets: [{ label: gettext("Share of open deals"), data: d.share,
           backgroundColor: d.biggest.map(function (b) { return b ? WARNING : SOFT; }),
           borderColor: d.biggest.map(function (b) { return b ? WARNING : PRIMARY; }), borderWidth: 1 }] },
-        options: { indexAxis: "y", plugins: { legend: { display: false } },
-          scales: { x: { min: 0, max: 100, reverse: RTL, ticks: { callback: function (v) { return v + " %"; } } } } } };
+        options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: { callbacks: { label: tooltipLabel(percent) } } },
+          scales: { x: { min: 0, max: 100, reverse: RTL, ticks: { callback: percent } } } } };
     },
     support: function (d) {
       return { type: "bar", data: { labels: d.agents, datasets: [{ label: d.label_hours, data: d.avg_hours, backgroundColor: PRIMARY }] },
         options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL } } } };
     },
     nps: function (d) {
-      return { type: "line", data: { labels: d.months, datasets: [{ label: d.label_nps, data: d.nps, borderColor: SUCCESS, spanGaps: true }] },
+      return { type: "line", data: { labels: d.months.map(function (m) { return MONTH.format(isoDate(m)); }), datasets: [{ label: d.label_nps, data: d.nps, borderColor: SUCCESS, spanGaps: true }] },
         options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { min: -100, max: 100 } } } };
     },
     marketing: function (d) {
@@ -88,6 +115,7 @@
 
   function start() {
     if (!window.Chart) return;
+    window.Chart.defaults.locale = LOCALE;
     sparklines();
     reports();
   }
