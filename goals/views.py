@@ -33,9 +33,12 @@ def _require_read(user, resource="goals"):
 
 
 def _row(goal, reading):
+    info = kpi_source.kpi_info(goal.kpi)
     return {
         "goal": goal,
         "reading": reading,
+        # "money", "percent", "count"…: how kpi_value formats the goal's numbers.
+        "unit": info.unit if info else "",
         "tone": STATUS_TONE.get(reading.status, "primary"),
         "status_label": GoalStatus(reading.status).label if reading.status else _("No data yet"),
         "bar": max(0.0, min(100.0, reading.progress or 0.0)),

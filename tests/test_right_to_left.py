@@ -102,7 +102,7 @@ def test_numbers_keep_their_order_in_persian(client, manager, persian_world):
     assert 'class="kpi-card__value" dir="ltr"' in dashboard.content.decode()
     # Baseline → target reads from the right: each number isolated, the arrow mirrored.
     assert (
-        '<bdi dir="ltr">8.00</bdi> <span class="arrow" aria-hidden="true">→</span>'
+        '<bdi dir="ltr">8.0\u00a0%</bdi> <span class="arrow" aria-hidden="true">→</span>'
         in goal.content.decode()
     )
 

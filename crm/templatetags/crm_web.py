@@ -110,6 +110,13 @@ def shipped(text: str) -> str:
 
 
 @register.filter
+def ltr(value) -> str:
+    """A number, amount or code inside a sentence, kept left to right in an RTL page
+    ("در برابر $8,350.00" would otherwise show the $ after the digits)."""
+    return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.filter
 def days_since(moment) -> int | None:
     if moment is None:
         return None

@@ -71,7 +71,9 @@
             reverse: document.documentElement.dir === "rtl",
             ticks: { callback: function (value) { return dayFormat.format(new Date(value)); }, maxTicksLimit: 8 },
           },
-          y: { ticks: { callback: function (value) { return numberFormat.format(value); } } },
+          // Time runs the way the page reads, so the values stand at its start.
+          y: { position: document.documentElement.dir === "rtl" ? "right" : "left",
+               ticks: { callback: function (value) { return numberFormat.format(value); } } },
         },
         plugins: {
           tooltip: {
