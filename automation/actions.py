@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext, override
+from django.utils.translation import gettext, gettext_noop, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
@@ -35,6 +35,7 @@ from crm.services.leads import lead_update
 from .marketing.tokens import public_url, unsubscribe_token
 from .params import CAMPAIGN, CHOICE, INT, LONGTEXT, TEAM, TEXT, USER, USERS, Param
 from .placeholders import fill
+from .said import said
 from .services.emails import outbound_email_queue
 from .services.enrollments import enrollment_active_exists, enrollment_create
 from .services.round_robin import round_robin_next
@@ -141,9 +142,11 @@ def _create_task(ctx, params, run):
     )
     kind = _label(ActivityKind.choices, params["kind"]).lower()
     summary = (
-        _("created %(kind)s task for %(user)s") % {"kind": kind, "user": assignee}
+        said(gettext_noop("created %(kind)s task for %(user)s"), kind=kind, user=assignee)
         if assignee
-        else _("created unassigned %(kind)s task (the record has no owner)") % {"kind": kind}
+        else said(
+            gettext_noop("created unassigned %(kind)s task (the record has no owner)"), kind=kind
+        )
     )
     return {"activity": activity.pk, "assignee": getattr(assignee, "pk", None), "summary": summary}
 
@@ -169,13 +172,17 @@ def _enroll(ctx, params, run):
     if contact.opted_out:
         return {"contact": contact.pk, "summary": _("contact opted out; not enrolled")}
     if enrollment_active_exists(campaign=campaign, contact=contact):
-        return {"contact": contact.pk, "summary": _("already enrolled in %s") % campaign}
+        return {
+            "contact": contact.pk,
+            "summary": said(gettext_noop("already enrolled in %(campaign)s"), campaign=campaign),
+        }
     enrollment = enrollment_create(campaign=campaign, contact=contact, run=run)
     return {
         "enrollment": enrollment.pk,
         "contact": contact.pk,
-        "summary": _("enrolled %(contact)s in %(campaign)s")
-        % {"contact": contact, "campaign": campaign},
+        "summary": said(
+            gettext_noop("enrolled %(contact)s in %(campaign)s"), contact=contact, campaign=campaign
+        ),
     }
 
 
@@ -201,7 +208,7 @@ def _assign_owner(ctx, params, run):
     record = ctx.subject
     user = _round_robin(params, params["pool"])
     _UPDATERS[ctx.subject_type](record, {"owner": user})
-    return {"owner": user.pk, "summary": _("assigned to %s") % user}
+    return {"owner": user.pk, "summary": said(gettext_noop("assigned to %(user)s"), user=user)}
 
 
 def _preview_assign_owner(ctx, params):
@@ -226,9 +233,15 @@ def _add_tag(ctx, params, run):
         return {"summary": _("no contact to tag")}
     names = _tag_names(contact)
     if params["tag"].lower() in {n.lower() for n in names}:
-        return {"contact": contact.pk, "summary": _("already tagged %s") % params["tag"]}
+        return {
+            "contact": contact.pk,
+            "summary": said(gettext_noop("already tagged %(tag)s"), tag=params["tag"]),
+        }
     contact_set_tags(contact=contact, actor=None, tags=[*names, params["tag"]])
-    return {"contact": contact.pk, "summary": _("tagged %s") % params["tag"]}
+    return {
+        "contact": contact.pk,
+        "summary": said(gettext_noop("tagged %(tag)s"), tag=params["tag"]),
+    }
 
 
 def _remove_tag(ctx, params, run):
@@ -238,9 +251,15 @@ def _remove_tag(ctx, params, run):
     names = _tag_names(contact)
     kept = [n for n in names if n.lower() != params["tag"].lower()]
     if len(kept) == len(names):
-        return {"contact": contact.pk, "summary": _("was not tagged %s") % params["tag"]}
+        return {
+            "contact": contact.pk,
+            "summary": said(gettext_noop("was not tagged %(tag)s"), tag=params["tag"]),
+        }
     contact_set_tags(contact=contact, actor=None, tags=kept)
-    return {"contact": contact.pk, "summary": _("removed tag %s") % params["tag"]}
+    return {
+        "contact": contact.pk,
+        "summary": said(gettext_noop("removed tag %(tag)s"), tag=params["tag"]),
+    }
 
 
 def _preview_tag(verb_singular, verb_plural):
@@ -260,7 +279,9 @@ def _set_field(ctx, params, run):
     return {
         "field": params["field"],
         "value": params["value"],
-        "summary": _("set %(field)s to %(value)s") % params,
+        "summary": said(
+            gettext_noop("set %(field)s to %(value)s"), field=params["field"], value=params["value"]
+        ),
     }
 
 
@@ -279,7 +300,11 @@ def _change_score(ctx, params, run):
     if lead is None:
         return {"summary": _("no lead to score")}
     lead = lead_update(lead=lead, actor=None, data={"score": lead.score + params["delta"]})
-    return {"lead": lead.pk, "score": lead.score, "summary": _("lead score now %s") % lead.score}
+    return {
+        "lead": lead.pk,
+        "score": lead.score,
+        "summary": said(gettext_noop("lead score now %(score)s"), score=lead.score),
+    }
 
 
 def _preview_change_score(ctx, params):
@@ -309,7 +334,10 @@ def _send_email(ctx, params, run):
             reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)])
         ),
     )
-    return {"email": email.pk, "summary": _("emailed %s") % contact.email}
+    return {
+        "email": email.pk,
+        "summary": said(gettext_noop("emailed %(email)s"), email=contact.email),
+    }
 
 
 def _preview_send_email(ctx, params):
@@ -333,7 +361,7 @@ def _notify(ctx, params, run):
     if user.email:
         email = outbound_email_queue(run=run, to=user.email, subject=message[:300], body=message)
         outcome["email"] = email.pk
-    return {**outcome, "summary": _("notified %s") % user}
+    return {**outcome, "summary": said(gettext_noop("notified %(user)s"), user=user)}
 
 
 def _preview_notify(ctx, params):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import DomainEvent
 
@@ -20,6 +21,7 @@ from .conditions import conditions_met
 from .context import RuleContext
 from .firing import repeat_reason
 from .models import Rule, Run, RunStatus
+from .said import said, said_data
 from .triggers import fields_for
 
 logger = logging.getLogger(__name__)
@@ -105,7 +107,15 @@ def rule_run(*, rule: Rule, event: DomainEvent, attempt: int = 1) -> Run | None:
         outcome = []
         for action in rule.actions:
             result = ACTIONS[action["type"]].execute(ctx, action["params"], run)
-            outcome.append({"action": action["type"], **result, "summary": str(result["summary"])})
+            summary = result["summary"]
+            outcome.append(
+                {
+                    "action": action["type"],
+                    **result,
+                    "summary": str(summary),
+                    "said": said_data(summary),
+                }
+            )
         _after_actions(run)
         run.outcome = outcome
         _finish(run, RunStatus.SUCCEEDED, "; ".join(o["summary"] for o in outcome))
@@ -178,6 +188,10 @@ def run_record_failure(*, rule: Rule, event: DomainEvent, error: str, attempt: i
         run.status = RunStatus.FAILED
         run.attempts = max(run.attempts, attempt)
         run.error = error[-5000:]
-        run.summary = _("Failed: %s") % (error.strip().splitlines() or [""])[-1][:400]
+        message = said(
+            gettext_noop("Failed: %(error)s"), error=(error.strip().splitlines() or [""])[-1][:400]
+        )
+        run.summary = message
+        run.outcome = [{"summary": str(message), "said": message.as_data()}]
         run.finished_at = timezone.now()
         run.save()

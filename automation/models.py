@@ -132,6 +132,37 @@ class Run(models.Model):
             models.Index(fields=["rule", "subject_type", "subject_id", "started_at"]),
         ]
 
+    @property
+    def summary_shown(self) -> str:
+        """What the run did, in the reader's language (see automation.said)."""
+        from .said import said_render
+
+        entries = [e for e in self.outcome if isinstance(e, dict) and "summary" in e]
+        if not entries:
+            return said_render(None, self.summary)
+        return "; ".join(said_render(e.get("said"), e["summary"]) for e in entries)
+
+    @property
+    def event_label(self) -> str:
+        """"Deal created" for "deal.created"; an unknown kind as stored."""
+        from crm.models import DomainEventKind
+
+        labels = dict(DomainEventKind.choices)
+        return str(labels.get(self.event_kind, self.event_kind))
+
+    @property
+    def subject_link(self) -> tuple[str, str] | None:
+        """(label, url) of the record the run acted on: ("Deal #395", "/deals/395/")."""
+        from django.apps import apps
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            model = apps.get_model("crm", self.subject_type)
+            url = reverse(f"web:{self.subject_type}_detail", args=[self.subject_id])
+        except (LookupError, NoReverseMatch):
+            return None
+        return f"{model._meta.verbose_name.capitalize()} #{self.subject_id}", url
+
     def __str__(self):
         return f"{self.rule} · {self.event_kind} #{self.subject_id} · {self.status}"
 

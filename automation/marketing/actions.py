@@ -7,8 +7,9 @@ automation app needs no import of marketing.
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
+from ..said import said
 from .models import DiscountReason
 
 
@@ -34,7 +35,10 @@ def _send_discount(ctx, params, run):
         )
     except ValidationError as exc:
         return {"summary": "; ".join(exc.messages)}
-    return {"discount_code": code.pk, "summary": _("sent discount code to %s") % contact.email}
+    return {
+        "discount_code": code.pk,
+        "summary": said(gettext_noop("sent discount code to %(email)s"), email=contact.email),
+    }
 
 
 def _preview_discount(ctx, params):
@@ -58,7 +62,10 @@ def _send_nps(ctx, params, run):
     except ValidationError as exc:
         # Already sent (an open survey), or the address is suppressed: not sent again.
         return {"summary": "; ".join(exc.messages)}
-    return {"nps_survey": survey.pk, "summary": _("sent NPS survey to %s") % contact.email}
+    return {
+        "nps_survey": survey.pk,
+        "summary": said(gettext_noop("sent NPS survey to %(email)s"), email=contact.email),
+    }
 
 
 def _preview_nps(ctx, params):
