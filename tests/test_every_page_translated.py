@@ -12,12 +12,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop, override
 
 from automation.marketing.models import ScoringRule, Segment, StepKind
 from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
-from automation.models import Rule
-from crm.models import ImportJob, Notification
+from automation.models import Rule, Run, RunStatus
+from automation.said import said
+from crm.models import DomainEvent, DomainEventKind, ImportJob, Notification
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -109,6 +111,8 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
     segment = Segment.objects.create(name="VIP müşteriler", conditions=[])
     campaign_enroll_contact(campaign=campaign, contact=contact)
     ScoringRule.objects.create(kind="attribute", field="source", value="web", points=5)
+    rule = Rule.objects.order_by("pk").first()
+    _run_log(rule, deal)
     client.force_login(admin_user)
     client.post(
         reverse("importing:start"),
@@ -128,7 +132,7 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "company": company.pk,
             "ticket": ticket.pk,
             "goal": goal.pk,
-            "rule": Rule.objects.order_by("pk").first().pk,
+            "rule": rule.pk,
             "campaign": campaign.pk,
             "segment": segment.pk,
             "job": ImportJob.objects.get().pk,
@@ -136,6 +140,36 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
         },
         "merge": [contact.pk, twin.pk],
     }
+
+
+def _run_log(rule, deal):
+    """Two runs of `rule` on `deal` as the worker logs them (in English)."""
+    event = DomainEvent.objects.create(
+        kind=DomainEventKind.DEAL_CREATED, subject_type="deal", subject_id=deal.pk
+    )
+    with override("en"):
+        done = said(gettext_noop("tagged %(tag)s"), tag="vip")
+    Run.objects.create(
+        rule=rule,
+        event=event,
+        event_kind=event.kind,
+        subject_type="deal",
+        subject_id=deal.pk,
+        status=RunStatus.SUCCEEDED,
+        summary=done,
+        outcome=[{"action": "add_tag", "summary": str(done), "said": done.as_data()}],
+    )
+    Run.objects.create(
+        rule=rule,
+        event=DomainEvent.objects.create(
+            kind=DomainEventKind.DEAL_VALUE_CHANGED, subject_type="deal", subject_id=deal.pk
+        ),
+        event_kind=DomainEventKind.DEAL_VALUE_CHANGED,
+        subject_type="deal",
+        subject_id=deal.pk,
+        status=RunStatus.SKIPPED,
+        summary="Conditions not met.",
+    )
 
 
 def _pages(world) -> list[str]:
