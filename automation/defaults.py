@@ -6,11 +6,14 @@ code (tests, demo data) that needs them after a database flush.
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 NURTURE = "Nurture"
 THRESHOLD = "500"
-CALL_RULE = "Deal over $500 → call the owner"
-NURTURE_RULE = "Deal $500 or less → Nurture"
+# Stored in English by the migration; the demo (automation/demo.py) renames them into its
+# language, so they are marked for translation.
+CALL_RULE = gettext_noop("Deal over $500 → call the owner")
+NURTURE_RULE = gettext_noop("Deal $500 or less → Nurture")
 DEAL_TRIGGERS = ["deal.created", "deal.value_changed"]
 
 
