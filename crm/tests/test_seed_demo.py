@@ -6,7 +6,7 @@ seeding made on the same (frozen) day, which shows the language changes words on
 """
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +20,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
+from automation.defaults import default_rules_seed
 from automation.marketing.models import CampaignStep
 from automation.models import Rule
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
@@ -45,7 +46,9 @@ from crm.models import (
     Ticket,
     User,
 )
+from crm.tests.factories import ContactFactory
 from goals.models import Goal
+from metrics.models import KpiSnapshot
 
 PROJECT_APPS = ("crm", "metrics", "goals", "automation")
 # The seeding's "today", so that counts do not move with the calendar (month lengths,
@@ -117,13 +120,53 @@ def test_seed_demo_language_defaults_to_the_setting(db, settings, monkeypatch):
     assert seeded_in == ["ko", "de"]
 
 
-def _turkish() -> dict[str, str]:
-    path = Path(settings.BASE_DIR) / "locale" / "tr" / "LC_MESSAGES" / "django.po"
+def _catalog(language: str) -> dict[str, str]:
+    path = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
     return {e.msgid: e.msgstr for e in polib.pofile(str(path)).translated_entries()}
+
+
+def _turkish() -> dict[str, str]:
+    return _catalog("tr")
+
+
+def test_a_run_in_another_language_adds_configuration_beside_the_first(db, monkeypatch):
+    # Given a database with a contact and a KPI snapshot: no history, only configuration
+    # (the goals hook is left out: its goals need the KPI history of a full seed).
+    default_rules_seed()
+    ContactFactory()
+    KpiSnapshot.objects.create(kpi="win_rate", scope_type="company", date=date(2026, 1, 1))
+    monkeypatch.setattr("goals.demo.seed_demo", lambda **kwargs: None)
+    tr, de = _catalog("tr"), _catalog("de")
+    call_command("seed_demo", "--language", "tr", force=True, stdout=StringIO())
+    turkish = _row_counts()
+
+    # When it runs again in Turkish, then nothing is added.
+    call_command("seed_demo", "--language", "tr", force=True, stdout=StringIO())
+    assert _row_counts() == turkish
+
+    # When it runs in German, then German configuration stands beside the Turkish one.
+    call_command("seed_demo", "--language", "de", force=True, stdout=StringIO())
+    assert set(Pipeline.objects.values_list("name", flat=True)) == {
+        tr["Sales"],
+        tr["Renewals"],
+        de["Sales"],
+        de["Renewals"],
+    }
+    assert Pipeline.objects.get(is_default=True).name == tr["Sales"]
+    assert Campaign.objects.filter(name__in=[tr["Nurture"], de["Nurture"]]).count() == 2
+    assert not Campaign.objects.filter(name="Nurture").exists()
+    # The default rules were taken over once, in Turkish.
+    assert set(Rule.objects.values_list("name", flat=True)) == {
+        tr["Deal over $500 → call the owner"],
+        tr["Deal $500 or less → Nurture"],
+    }
+    assert Contact.objects.count() == 1
 
 
 def test_seed_demo(db):
     """One test: loading the demo is the expensive part, so every check shares one load."""
+    # Given what migrations create (gone if an earlier transactional test flushed them).
+    default_rules_seed()
     out = StringIO()
     with time_machine.travel(SEEDED_ON, tick=True):
         call_command("seed_demo", "--language", "tr", force=True, stdout=out)
