@@ -30,7 +30,7 @@ def seed_demo(*, users, campaigns, **kwargs) -> None:
 
     # Seeded leads carry scores: they become their contacts' one stored score.
     scores_adopt_lead_scores()
-    nurture = campaigns.get("Nurture")
+    nurture = campaigns.get("Nurture")  # by its English key, named in the demo's language
     if nurture is None or CampaignStep.objects.filter(campaign=nurture).exists():
         return
     actor = users["marketing"]
