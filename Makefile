@@ -12,6 +12,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
+# Language of the demo data's labels, e.g. `make run DEMO_LANGUAGE=tr` (one of LANGS or en;
+# empty: GOALPOST_DEMO_LANGUAGE from the environment, else English).
+DEMO_LANGUAGE ?= $(GOALPOST_DEMO_LANGUAGE)
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k deals -x"`.
 PYTEST_ARGS ?=
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
@@ -48,9 +51,10 @@ venv-dev: $(DEV_STAMP)
 
 # Development server (crm/devstack.py). Without DATABASE_URL: an embedded PostgreSQL from
 # pip with its data in var/postgres/; without REDIS_URL: kombu's filesystem broker in
-# var/broker/. Migrates, loads demo data, then serves web + worker + beat; a crashed child
-# is restarted, Ctrl-C stops everything.
+# var/broker/. Migrates, loads demo data (labels in DEMO_LANGUAGE), then serves web +
+# worker + beat; a crashed child is restarted, Ctrl-C stops everything.
 run: export DJANGO_SETTINGS_MODULE = crm.settings.local
+run: export GOALPOST_DEMO_LANGUAGE = $(DEMO_LANGUAGE)
 run: $(RUNTIME_STAMP)
 	$(PY) -m crm.devstack --port $(PORT)
 

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-# Stored in English; pages show them through the catalogs (the `shipped` template filter).
+# Stored in English by the migration; pages show them through the catalogs (the `shipped`
+# template filter), and the demo (automation/demo.py) renames them into its language.
 
 NURTURE = gettext_noop("Nurture")
 THRESHOLD = "500"

@@ -7,7 +7,9 @@
    the first run, reused by the next. Its socket lives in that folder, so it never takes a
    TCP port or meets another PostgreSQL on the machine. With `DATABASE_URL` that database
    is used and nothing is started.
-2. `migrate`, `collectstatic` and `seed_demo` run in turn, each saying what it does.
+2. `migrate`, `collectstatic` and `seed_demo` run in turn, each saying what it does; the
+   demo's labels are in `GOALPOST_DEMO_LANGUAGE` (`make run DEMO_LANGUAGE=tr`), which the
+   children inherit with the rest of the environment.
 3. The web server, a Celery worker and Celery beat run as children. One that crashes is
    restarted (the site keeps serving while a killed worker comes back); Ctrl-C or SIGTERM
    stops all three, then the database, within `STOP_SECONDS`.

@@ -8,6 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from goals import kpi_source
 from goals.models import Goal, Quota, ScopeType
@@ -33,12 +35,13 @@ def _quotas(manager, reps) -> None:
 
 
 # The seeds' four goals, started two months ago so the demo shows progress against
-# the expected path: (template key, title, target as a multiple of the baseline).
+# the expected path: (template key, title, target as a multiple of the baseline). Titles
+# are translated into the demo's language when the goal is created.
 DEMO_GOALS = (
-    ("reduce_churn", "Cut churn by 25 %", Decimal("0.75")),
-    ("shorten_sales_cycle", "Halve the sales cycle", Decimal("0.5")),
-    ("grow_new_revenue", "Grow new revenue by 50 %", Decimal("1.5")),
-    ("lower_cac", "Lower CAC by 30 %", Decimal("0.7")),
+    ("reduce_churn", _("Cut churn by 25 %"), Decimal("0.75")),
+    ("shorten_sales_cycle", _("Halve the sales cycle"), Decimal("0.5")),
+    ("grow_new_revenue", _("Grow new revenue by 50 %"), Decimal("1.5")),
+    ("lower_cac", _("Lower CAC by 30 %"), Decimal("0.7")),
 )
 DEMO_GOALS_STARTED_DAYS_AGO = 60
 
@@ -52,7 +55,7 @@ def _goals(manager, rep) -> None:
         if not baseline:
             continue  # the demo KPI has no value to start from
         data.update(
-            title=title,
+            title=gettext(title),
             start_date=start,
             deadline=max(data["deadline"], today + timedelta(days=90)),
             baseline=baseline,
@@ -61,9 +64,9 @@ def _goals(manager, rep) -> None:
         goal_create(actor=manager, today=today, **data)
     goal_create(
         actor=manager,
-        title="Win more of the deals I close",
-        plan="Qualify harder in Needs analysis and send proposals within two days.",
-        resources="Weekly pipeline review with the manager.",
+        title=gettext("Win more of the deals I close"),
+        plan=gettext("Qualify harder in Needs analysis and send proposals within two days."),
+        resources=gettext("Weekly pipeline review with the manager."),
         kpi="win_rate",
         objective="sell_more",
         scope_type=ScopeType.REP,

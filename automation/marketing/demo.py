@@ -2,33 +2,35 @@
 
 "Email, wait 2 days, email", with an A/B subject test on the first email, so that the
 seeded "deal $500 or less → Nurture" rule visibly sends something in `make run`.
-Idempotent: a campaign that already has steps is left alone.
+Idempotent: a campaign that already has steps is left alone. Subjects and bodies are in
+the demo's language; the `{{ contact.first_name }}` placeholders stay as they are.
 """
 
-from crm.models import Campaign
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from .models import CampaignStep, StepKind, WaitUnit
 from .services.campaigns import step_create, variant_create
 
-WELCOME_BODY = """Hello {{ contact.first_name }},
+WELCOME_BODY = _("""Hello {{ contact.first_name }},
 
 thank you for your interest. Here is how teams like yours get started in a week.
 
 Reply to this email if you have a question: a person reads every reply.
-"""
-FOLLOW_UP_BODY = """Hello {{ contact.first_name }},
+""")
+FOLLOW_UP_BODY = _("""Hello {{ contact.first_name }},
 
 two days ago we sent you our getting-started guide. Would a 20-minute call help?
 Just reply with a time that suits you.
-"""
+""")
 
 
-def seed_demo(*, users, **kwargs) -> None:
+def seed_demo(*, users, campaigns, **kwargs) -> None:
     from .services.scoring import scores_adopt_lead_scores
 
     # Seeded leads carry scores: they become their contacts' one stored score.
     scores_adopt_lead_scores()
-    nurture = Campaign.objects.filter(name="Nurture").first()
+    nurture = campaigns.get("Nurture")  # by its English key, named in the demo's language
     if nurture is None or CampaignStep.objects.filter(campaign=nurture).exists():
         return
     actor = users["marketing"]
@@ -36,14 +38,14 @@ def seed_demo(*, users, **kwargs) -> None:
         campaign=nurture,
         actor=actor,
         kind=StepKind.EMAIL,
-        subject="Getting started in a week",
-        body=WELCOME_BODY,
+        subject=gettext("Getting started in a week"),
+        body=gettext(WELCOME_BODY),
     )
     variant_create(
         step=first,
         actor=actor,
-        subject="{{ contact.first_name }}, your first week",
-        body=WELCOME_BODY,
+        subject=gettext("{{ contact.first_name }}, your first week"),
+        body=gettext(WELCOME_BODY),
     )
     step_create(
         campaign=nurture, actor=actor, kind=StepKind.WAIT, wait_amount=2, wait_unit=WaitUnit.DAYS
@@ -52,6 +54,6 @@ def seed_demo(*, users, **kwargs) -> None:
         campaign=nurture,
         actor=actor,
         kind=StepKind.EMAIL,
-        subject="Shall we talk for 20 minutes?",
-        body=FOLLOW_UP_BODY,
+        subject=gettext("Shall we talk for 20 minutes?"),
+        body=gettext(FOLLOW_UP_BODY),
     )

@@ -5,9 +5,15 @@ configuration rows are looked up by name, and the history is written only into a
 database without contacts. History goes through the crm services with historical
 timestamps and `automate=False`, so automation never acts on the past.
 
+Labels are written in one language (`language`, by default `GOALPOST_DEMO_LANGUAGE`):
+everything runs inside `translation.override`, and the phases translate what they drew
+from the English word lists, so the rows are the same in every language but for their
+words. The language is chosen at the first seeding; a later run in another language adds
+configuration rows in that language beside the first ones and no history.
+
 Other apps add their own demo rows with a `<app>.demo` module that defines
-`seed_demo(*, users, anchor, stdout, **kwargs)`; it is called on every run, after the
-core data, and must be idempotent itself.
+`seed_demo(*, users, campaigns, anchor, stdout, **kwargs)`; it is called on every run,
+after the core data, inside the same language override, and must be idempotent itself.
 """
 
 import importlib
@@ -15,10 +21,11 @@ import importlib.util
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from crm.models import Contact, DomainEvent
@@ -81,7 +88,12 @@ def _app_hooks():
             yield module_name, hook
 
 
-def seed_demo(*, stdout=None) -> SeedResult:
+def seed_demo(*, stdout=None, language: str | None = None) -> SeedResult:
+    with translation.override(language or settings.GOALPOST_DEMO_LANGUAGE):
+        return _seed(stdout)
+
+
+def _seed(stdout) -> SeedResult:
     ctx = DemoContext.create()
     with transaction.atomic():
         setup.ensure_users(ctx)
@@ -106,5 +118,10 @@ def seed_demo(*, stdout=None) -> SeedResult:
     for module_name, hook in _app_hooks():
         if stdout is not None:
             stdout.write(f"Demo data of {module_name.removesuffix('.demo')}")
-        hook(users=dict(ctx.users), anchor=ctx.anchor, stdout=stdout)
+        hook(
+            users=dict(ctx.users),
+            campaigns=dict(ctx.campaigns),
+            anchor=ctx.anchor,
+            stdout=stdout,
+        )
     return SeedResult(created=created, contacts=Contact.objects.count(), deals=deals)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from crm.models import (
     Contact,
@@ -27,7 +28,8 @@ from crm.services.support import ticket_open, ticket_resolve, ticket_respond
 
 from .context import DemoContext
 from .sales import new_deal
-from .vocabulary import NPS_COMMENTS, PLANS, PRODUCTS, TICKET_SUBJECTS
+from .setup import NURTURE, RENEWALS
+from .vocabulary import NPS_COMMENTS, PLANS, PRODUCTS, TICKET_SUBJECTS, label
 
 
 def _subscribe(ctx: DemoContext, contact, *, started_at, term_days: int, renewal_due=None):
@@ -37,7 +39,8 @@ def _subscribe(ctx: DemoContext, contact, *, started_at, term_days: int, renewal
         actor=ctx.users["admin"],
         contact=contact,
         company=contact.company,
-        plan=f"{plan} ({'yearly' if term_days >= 365 else 'quarterly'})",
+        plan=(gettext("%(plan)s (yearly)") if term_days >= 365 else gettext("%(plan)s (quarterly)"))
+        % {"plan": label(plan)},
         amount=amount,
         started_at=started_at,
         renewal_due=renewal_due or (started_at + timedelta(days=term_days)).date(),
@@ -91,8 +94,9 @@ def make_legacy_subscriptions(ctx: DemoContext, customers: list) -> list:
             kind=DealKind.RENEWAL,
             created_at=opened,
             odds=[0.8, 0.2, 0.0],
-            pipeline="Renewals",
-            title=f"Renewal: {subscription.plan} · {contact.company or contact}",
+            pipeline=RENEWALS,
+            title=gettext("Renewal: %(plan)s · %(customer)s")
+            % {"plan": subscription.plan, "customer": contact.company or contact},
             value=subscription.amount,
         )
         deals.append(deal)
@@ -143,8 +147,8 @@ def make_repeat_purchases(ctx: DemoContext, customers: list) -> None:
                 contact=contact,
                 amount=Decimal(ctx.rng.randrange(low // 3, high // 2, 5)),
                 purchased_at=ctx.between(start, end),
-                product=product,
-                category=category,
+                product=label(product),
+                category=label(category),
                 campaign=campaign,
                 automate=False,
             )
@@ -200,8 +204,8 @@ def make_tickets(ctx: DemoContext, customers: list, count: int = 240) -> None:
         priority = ctx.rng.choices(priorities, weights)[0]
         ticket = ticket_open(
             actor=support,
-            subject=ctx.rng.choice(TICKET_SUBJECTS),
-            description="Reported by the customer through the help centre.",
+            subject=label(ctx.rng.choice(TICKET_SUBJECTS)),
+            description=gettext("Reported by the customer through the help centre."),
             contact=contact,
             company=contact.company,
             priority=priority,
@@ -214,7 +218,10 @@ def make_tickets(ctx: DemoContext, customers: list, count: int = 240) -> None:
         if responded >= ctx.anchor or ctx.chance(0.04):  # a few wait in the open queue
             continue
         ticket_respond(
-            ticket=ticket, actor=support, body="Thanks, we are looking into it.", at=responded
+            ticket=ticket,
+            actor=support,
+            body=gettext("Thanks, we are looking into it."),
+            at=responded,
         )
         resolved = opened + timedelta(hours=hours)
         if resolved < ctx.anchor and ctx.chance(0.95):
@@ -240,7 +247,7 @@ def make_nps(ctx: DemoContext, customers: list, count: int = 320) -> None:
             contact=contact,
             score=five if scale == 5 else ten,
             scale=scale,
-            comment=ctx.rng.choice(NPS_COMMENTS[group]),
+            comment=label(ctx.rng.choice(NPS_COMMENTS[group])),
             responded_at=responded,
             channel=ctx.rng.choice(["email", "in_app", "phone"]),
         )
@@ -256,17 +263,17 @@ def _month_start(ctx: DemoContext, months_back: int) -> date:
 def make_spend(ctx: DemoContext) -> None:
     """Twelve months of marketing and sales spend, part of it per campaign (CAC's cost)."""
     marketing = ctx.users["marketing"]
-    per_campaign = ["Search ads", "LinkedIn outreach", "Spring webinar", "Trade fair", "Nurture"]
+    per_campaign = ["Search ads", "LinkedIn outreach", "Spring webinar", "Trade fair", NURTURE]
     for months_back in range(11, -1, -1):
         month = _month_start(ctx, months_back)
         rows = [
-            (SpendCategory.MARKETING, None, 150, 260, "Agency and tools"),
-            (SpendCategory.SALES, None, 120, 220, "Sales tools and travel"),
+            (SpendCategory.MARKETING, None, 150, 260, gettext("Agency and tools")),
+            (SpendCategory.SALES, None, 120, 220, gettext("Sales tools and travel")),
         ]
         for name in per_campaign:
             campaign = ctx.campaigns[name]
             if campaign.starts_on and campaign.starts_on <= month.replace(day=28):
-                rows.append((SpendCategory.MARKETING, campaign, 40, 130, name))
+                rows.append((SpendCategory.MARKETING, campaign, 40, 130, campaign.name))
         for category, campaign, low, high, note in rows:
             spend_record(
                 actor=marketing,

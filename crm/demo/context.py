@@ -17,10 +17,12 @@ class DemoContext:
     anchor: datetime
     users: dict = field(default_factory=dict)
     reps: list = field(default_factory=list)
+    # Campaigns, tags and pipelines by their English key (setup.py), whatever the language.
     campaigns: dict = field(default_factory=dict)
     tags: dict = field(default_factory=dict)
     pipelines: dict = field(default_factory=dict)
-    stages: dict = field(default_factory=dict)  # pipeline name -> ordered stages
+    stages: dict = field(default_factory=dict)  # pipeline key -> ordered stages
+    stage_mean_days: dict = field(default_factory=dict)  # stage id -> mean days a deal stays
     companies: list = field(default_factory=list)
     companies_without_contacts: list = field(default_factory=list)
     # contact id -> moment the contact stops buying (subscription cancelled, churned)

@@ -35,6 +35,7 @@ from .vocabulary import (
     OCCUPATIONS,
     PRODUCTS,
     WEBSITE_PAGES,
+    label,
 )
 
 COMPANY_COUNT = 120
@@ -79,7 +80,7 @@ def make_companies(ctx: DemoContext) -> None:
                 name=name,
                 owner=ctx.rep(),
                 domain=f"{slugify(name)}.example",
-                industry=INDUSTRY_BY_SUFFIX[suffix],
+                industry=label(INDUSTRY_BY_SUFFIX[suffix]),
                 phone=f"+1 555 {ctx.rng.randrange(1000, 9999)}",
                 address=ctx.rng.choice(CITIES),
                 created_at=ctx.days_ago(ctx.rng.uniform(400, 950)),
@@ -122,7 +123,7 @@ def _new_contact(ctx: DemoContext, index: int, *, created_at, source, lifecycle=
         source=source,
         opted_out=ctx.chance(0.07),
         birth_date=birth,
-        occupation=_maybe(ctx, 0.7, OCCUPATIONS),
+        occupation=label(_maybe(ctx, 0.7, OCCUPATIONS)),
         gender=_maybe(ctx, 0.8, Gender.values),
         marital_status=_maybe(ctx, 0.55, MaritalStatus.values),
         income_band=_maybe(ctx, 0.6, IncomeBand.values),
@@ -145,8 +146,8 @@ def make_legacy_customers(ctx: DemoContext) -> list:
             contact=contact,
             amount=ctx.rng.randrange(low, high, 10),
             purchased_at=ctx.between(created + timedelta(days=5), created + timedelta(days=40)),
-            product=product,
-            category=category,
+            product=label(product),
+            category=label(category),
             automate=False,
         )
         contact.refresh_from_db()

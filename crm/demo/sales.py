@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
 from crm.models import ActivityKind, DealKind, DealStatus, Lifecycle
 from crm.services.activities import activity_create
 from crm.services.deals import deal_create, deal_mark_lost, deal_mark_won, deal_move_to_stage
@@ -16,8 +19,8 @@ from crm.services.leads import lead_convert
 
 from .context import DemoContext
 from .people import PlannedLead
-from .setup import STAGE_MEAN_DAYS
-from .vocabulary import LOST_REASONS, PRODUCTS
+from .setup import SALES
+from .vocabulary import LOST_REASONS, PRODUCTS, label
 
 WON, LOST, STALLED = "won", "lost", "stalled"
 # Where lost and stalled deals stop: most stall in "Needs analysis", the bottleneck the
@@ -25,9 +28,14 @@ WON, LOST, STALLED = "won", "lost", "stalled"
 STOP_WEIGHTS = [25, 45, 20, 10]
 
 DONE_SUBJECTS = {
-    ActivityKind.CALL: ["Discovery call", "Follow-up call", "Pricing call", "Check-in call"],
-    ActivityKind.EMAIL: ["Sent proposal", "Sent case study", "Answered questions"],
-    ActivityKind.MEETING: ["Product demo", "On-site visit", "Negotiation meeting"],
+    ActivityKind.CALL: [
+        _("Discovery call"),
+        _("Follow-up call"),
+        _("Pricing call"),
+        _("Check-in call"),
+    ],
+    ActivityKind.EMAIL: [_("Sent proposal"), _("Sent case study"), _("Answered questions")],
+    ActivityKind.MEETING: [_("Product demo"), _("On-site visit"), _("Negotiation meeting")],
 }
 
 
@@ -50,7 +58,7 @@ def plan_deal(ctx: DemoContext, *, pipeline: str, created_at: datetime, odds) ->
         if moment >= ctx.anchor:
             break
         moves.append((stages[index], moment))
-        mean = STAGE_MEAN_DAYS[stages[index].name]
+        mean = ctx.stage_mean_days[stages[index].pk]
         moment = moment + timedelta(days=mean * ctx.rng.uniform(0.4, 1.8))
     done = len(moves) == last + 1 and moment < ctx.anchor and target != STALLED
     return DealPlan(moves=moves, outcome=target if done else "open", closed_at=moment)
@@ -62,15 +70,17 @@ def play_deal(ctx: DemoContext, deal, plan: DealPlan):
     for stage, entered_at in plan.moves[1:]:
         deal = deal_move_to_stage(deal=deal, stage=stage, actor=owner, at=entered_at)
     if plan.outcome == WON:
-        category = next((c for c, product, _ in PRODUCTS if deal.title.endswith(product)), "")
+        category = next(
+            (c for c, product, _r in PRODUCTS if deal.title.endswith(label(product))), ""
+        )
         deal = deal_mark_won(
-            deal=deal, actor=owner, at=plan.closed_at, category=category, automate=False
+            deal=deal, actor=owner, at=plan.closed_at, category=label(category), automate=False
         )
     elif plan.outcome == LOST:
         deal = deal_mark_lost(
             deal=deal,
             actor=owner,
-            reason=ctx.rng.choice(LOST_REASONS),
+            reason=label(ctx.rng.choice(LOST_REASONS)),
             at=plan.closed_at,
             automate=False,
         )
@@ -95,16 +105,16 @@ def make_lead_deals(ctx: DemoContext, planned: list[PlannedLead]) -> list:
         if item.convert_at is None:
             continue
         lead = item.lead
-        plan = plan_deal(ctx, pipeline="Sales", created_at=item.convert_at, odds=[0.42, 0.5, 0.08])
+        plan = plan_deal(ctx, pipeline=SALES, created_at=item.convert_at, odds=[0.42, 0.5, 0.08])
         _category, product, (low, high) = ctx.rng.choice(PRODUCTS)
         lead = lead_convert(
             lead=lead,
             actor=lead.owner,
             at=item.convert_at,
-            title=f"{lead.contact.company or lead.contact}: {product}",
+            title=f"{lead.contact.company or lead.contact}: {label(product)}",
             value=deal_value(ctx, low=low, high=high),
             kind=DealKind.NEW,
-            pipeline=ctx.pipelines["Sales"],
+            pipeline=ctx.pipelines[SALES],
             expected_close_date=_expected_close(ctx, item.convert_at),
             created_at=item.convert_at,
             automate=False,
@@ -125,11 +135,11 @@ def make_direct_deals(ctx: DemoContext, contacts: list) -> list:
     return deals
 
 
-def new_deal(ctx: DemoContext, *, contact, kind, created_at, odds, pipeline="Sales", **fields):
+def new_deal(ctx: DemoContext, *, contact, kind, created_at, odds, pipeline=SALES, **fields):
     plan = plan_deal(ctx, pipeline=pipeline, created_at=created_at, odds=odds)
     if "title" not in fields:
         _category, product, (low, high) = ctx.rng.choice(PRODUCTS)
-        fields["title"] = f"{contact.company or contact}: {product}"
+        fields["title"] = f"{contact.company or contact}: {label(product)}"
         fields["value"] = deal_value(ctx, low=low, high=high)
     owner = contact.owner or ctx.rep()
     deal = deal_create(
@@ -170,13 +180,13 @@ def log_deal_activities(ctx: DemoContext, deal) -> None:
     """Done calls, emails and meetings over the deal's life; a next step if it is open."""
     end = deal.closed_at or ctx.anchor
     kinds = [ActivityKind.CALL, ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING]
-    for _ in range(ctx.rng.randint(1, 3)):
+    for _activity in range(ctx.rng.randint(1, 3)):
         kind = ctx.rng.choice(kinds)
         done = ctx.between(deal.created_at, end)
         activity_create(
             actor=deal.owner,
             kind=kind,
-            subject=ctx.rng.choice(DONE_SUBJECTS[kind]),
+            subject=label(ctx.rng.choice(DONE_SUBJECTS[kind])),
             assignee=deal.owner,
             deal=deal,
             due_at=done,
@@ -188,7 +198,7 @@ def log_deal_activities(ctx: DemoContext, deal) -> None:
         activity_create(
             actor=deal.owner,
             kind=ctx.rng.choice([ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING]),
-            subject=f"Next step: {deal.stage.name.lower()}",
+            subject=gettext("Next step: %(stage)s") % {"stage": deal.stage.name},
             assignee=deal.owner,
             deal=deal,
             due_at=due,
@@ -204,12 +214,12 @@ def log_lead_calls(ctx: DemoContext, planned: list[PlannedLead]) -> None:
         if lead.owner is None or not lead.owner.has_role("rep"):
             continue
         end = item.convert_at or min(lead.created_at + timedelta(days=30), ctx.anchor)
-        for _ in range(ctx.rng.choice([0, 1, 1, 2, 3])):
+        for _call in range(ctx.rng.choice([0, 1, 1, 2, 3])):
             done = ctx.between(lead.created_at, end)
             activity_create(
                 actor=lead.owner,
                 kind=ActivityKind.CALL,
-                subject="Qualification call",
+                subject=gettext("Qualification call"),
                 assignee=lead.owner,
                 lead=lead,
                 due_at=done,
@@ -220,7 +230,7 @@ def log_lead_calls(ctx: DemoContext, planned: list[PlannedLead]) -> None:
             activity_create(
                 actor=lead.owner,
                 kind=ActivityKind.CALL,
-                subject="Call the new lead",
+                subject=gettext("Call the new lead"),
                 assignee=lead.owner,
                 lead=lead,
                 due_at=ctx.office_hours(ctx.anchor + timedelta(days=ctx.rng.randint(-3, 5))),
@@ -239,7 +249,8 @@ def make_my_day(ctx: DemoContext) -> None:
             activity_create(
                 actor=rep,
                 kind=ActivityKind.CALL if offset <= 0 else ActivityKind.MEETING,
-                subject=f"Call {deal.contact or deal.title} about the {deal.stage.name.lower()}",
+                subject=gettext("Call %(who)s (%(stage)s)")
+                % {"who": deal.contact or deal.title, "stage": deal.stage.name},
                 assignee=rep,
                 deal=deal,
                 due_at=due,

@@ -1,15 +1,18 @@
 """Configuration rows of the demo: users and team, pipelines, campaigns, tags.
 
 These are set up by an admin in a real installation, so they are created directly and
-looked up by name, which keeps a second run from duplicating them.
+looked up by their name in the demo's language, which keeps a second run in the same
+language from duplicating them. A run in another language adds its own rows beside them.
 """
 
 from datetime import timedelta
 
+from django.utils.translation import gettext_noop as _
+
 from crm.models import Campaign, Pipeline, Role, Stage, Tag, Team, User
 
 from .context import DemoContext
-from .vocabulary import TAGS
+from .vocabulary import TAGS, label
 
 DEMO_PASSWORD = "goalpost"  # noqa: S105 - documented demo logins, only created by seed_demo
 
@@ -26,31 +29,33 @@ DEMO_USERS = [
 
 # name, win probability (%), rotting days, mean days a deal stays (drives the history)
 SALES_STAGES = [
-    ("Qualified", 10, 14, 7),
-    ("Needs analysis", 25, 21, 24),
-    ("Proposal", 50, 14, 12),
-    ("Negotiation", 75, 10, 9),
+    (_("Qualified"), 10, 14, 7),
+    (_("Needs analysis"), 25, 21, 24),
+    (_("Proposal"), 50, 14, 12),
+    (_("Negotiation"), 75, 10, 9),
 ]
 RENEWAL_STAGES = [
-    ("Renewal due", 60, 30, 10),
-    ("Quote sent", 80, 14, 8),
-    ("Verbal yes", 90, 7, 5),
+    (_("Renewal due"), 60, 30, 10),
+    (_("Quote sent"), 80, 14, 8),
+    (_("Verbal yes"), 90, 7, 5),
 ]
-STAGE_MEAN_DAYS = {name: days for name, _p, _r, days in SALES_STAGES + RENEWAL_STAGES}
+# The phases name pipelines and campaigns by these English keys, whatever the language.
+SALES, RENEWALS = _("Sales"), _("Renewals")
+NURTURE = _("Nurture")
 
 # name, channel, description, started this many days ago
 CAMPAIGNS = [
-    ("Nurture", "email", "Welcome series for small deals and new contacts.", 400),
-    ("Spring webinar", "event", "Webinar series on retention and repeat sales.", 300),
-    ("Search ads", "advertising", "Paid search on CRM and sales-pipeline keywords.", 365),
-    ("LinkedIn outreach", "social", "Sponsored posts and direct outreach.", 240),
-    ("Partner program", "partner", "Leads passed on by resellers.", 365),
-    ("Trade fair", "event", "Booth at the regional retail trade fair.", 150),
+    (NURTURE, "email", _("Welcome series for small deals and new contacts."), 400),
+    (_("Spring webinar"), "event", _("Webinar series on retention and repeat sales."), 300),
+    (_("Search ads"), "advertising", _("Paid search on CRM and sales-pipeline keywords."), 365),
+    (_("LinkedIn outreach"), "social", _("Sponsored posts and direct outreach."), 240),
+    (_("Partner program"), "partner", _("Leads passed on by resellers."), 365),
+    (_("Trade fair"), "event", _("Booth at the regional retail trade fair."), 150),
 ]
 
 
 def ensure_users(ctx: DemoContext) -> None:
-    team, _ = Team.objects.get_or_create(name="Sales")
+    team, _created = Team.objects.get_or_create(name=label(SALES))
     for username, role, first_name, last_name in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -76,36 +81,52 @@ def ensure_users(ctx: DemoContext) -> None:
 
 def ensure_pipelines(ctx: DemoContext) -> None:
     has_default = Pipeline.objects.filter(is_default=True).exists()
-    for name, stages, is_default in (
-        ("Sales", SALES_STAGES, not has_default),
-        ("Renewals", RENEWAL_STAGES, False),
+    for key, stages, is_default in (
+        (SALES, SALES_STAGES, not has_default),
+        (RENEWALS, RENEWAL_STAGES, False),
     ):
-        pipeline, _ = Pipeline.objects.get_or_create(name=name, defaults={"is_default": is_default})
-        for position, (stage_name, probability, rotting, _days) in enumerate(stages):
-            Stage.objects.get_or_create(
+        pipeline, _created = Pipeline.objects.get_or_create(
+            name=label(key), defaults={"is_default": is_default}
+        )
+        for position, (stage_name, probability, rotting, mean_days) in enumerate(stages):
+            stage, _created = Stage.objects.get_or_create(
                 pipeline=pipeline,
-                name=stage_name,
+                name=label(stage_name),
                 defaults={
                     "position": position,
                     "win_probability": probability,
                     "rotting_days": rotting,
                 },
             )
-        ctx.pipelines[name] = pipeline
-        ctx.stages[name] = list(pipeline.stages.order_by("position", "id"))
+            ctx.stage_mean_days[stage.pk] = mean_days
+        ctx.pipelines[key] = pipeline
+        ctx.stages[key] = list(pipeline.stages.order_by("position", "id"))
+
+
+def _campaign(ctx: DemoContext, key: str, channel: str, description: str, days: int):
+    name = label(key)
+    campaign = Campaign.objects.filter(name=name).first()
+    if campaign is None and name != key:
+        # The automation migration creates Nurture in English before any demo data runs:
+        # the demo takes an English original over in its language instead of adding a
+        # second campaign beside it (the default rule keeps pointing at the same row).
+        campaign = Campaign.objects.filter(name=key).first()
+        if campaign is not None:
+            campaign.name, campaign.description = name, label(description)
+            campaign.save(update_fields=["name", "description"])
+    if campaign is None:
+        campaign = Campaign.objects.create(
+            name=name,
+            channel=channel,
+            description=label(description),
+            starts_on=(ctx.anchor - timedelta(days=days)).date(),
+            owner=ctx.users["marketing"],
+        )
+    return campaign
 
 
 def ensure_campaigns_and_tags(ctx: DemoContext) -> None:
-    for name, channel, description, days in CAMPAIGNS:
-        campaign, _ = Campaign.objects.get_or_create(
-            name=name,
-            defaults={
-                "channel": channel,
-                "description": description,
-                "starts_on": (ctx.anchor - timedelta(days=days)).date(),
-                "owner": ctx.users["marketing"],
-            },
-        )
-        ctx.campaigns[name] = campaign
+    for key, channel, description, days in CAMPAIGNS:
+        ctx.campaigns[key] = _campaign(ctx, key, channel, description, days)
     for name in TAGS:
-        ctx.tags[name] = Tag.objects.get_or_create(name=name)[0]
+        ctx.tags[name] = Tag.objects.get_or_create(name=label(name))[0]

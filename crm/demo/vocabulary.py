@@ -1,4 +1,19 @@
-"""Word lists the demo data is drawn from. Names nod to the seed articles' languages."""
+"""Word lists the demo data is drawn from. Names nod to the seed articles' languages.
+
+People's, company and city names are proper names and stay as they are. Every other
+label is only marked here (`_` is `gettext_noop`): the phases draw the English text, so
+the random sequence is the same in every language, and translate what they drew with
+`label()` while `seed_demo` runs under `translation.override(language)`.
+"""
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
+
+def label(text: str) -> str:
+    """The demo's text in the active language ("" stays "": gettext("") is the header)."""
+    return gettext(text) if text else ""
+
 
 # fmt: off
 
@@ -32,69 +47,73 @@ COMPANY_SUFFIXES = [
 ]
 
 INDUSTRY_BY_SUFFIX = {
-    "Logistics": "Transport", "Foods": "Food & beverage", "Textiles": "Manufacturing",
-    "Clinics": "Healthcare", "Software": "Technology", "Dental": "Healthcare",
-    "Furniture": "Retail", "Consulting": "Professional services", "Motors": "Automotive",
-    "Bakery": "Food & beverage", "Pharma": "Healthcare", "Builders": "Construction",
-    "Travel": "Hospitality", "Media": "Media", "Energy": "Energy", "Fitness": "Leisure",
-    "Optics": "Retail", "Hotels": "Hospitality", "Print": "Manufacturing",
-    "Robotics": "Technology",
+    "Logistics": _("Transport"), "Foods": _("Food & beverage"),
+    "Textiles": _("Manufacturing"), "Clinics": _("Healthcare"), "Software": _("Technology"),
+    "Dental": _("Healthcare"), "Furniture": _("Retail"),
+    "Consulting": _("Professional services"), "Motors": _("Automotive"),
+    "Bakery": _("Food & beverage"), "Pharma": _("Healthcare"), "Builders": _("Construction"),
+    "Travel": _("Hospitality"), "Media": _("Media"), "Energy": _("Energy"),
+    "Fitness": _("Leisure"), "Optics": _("Retail"), "Hotels": _("Hospitality"),
+    "Print": _("Manufacturing"), "Robotics": _("Technology"),
 }
 
 CITIES = ["Berlin", "Istanbul", "Seoul", "Tehran", "Bucharest", "Vienna", "Munich",
           "Izmir", "Busan", "Cluj-Napoca", "London", "Rotterdam"]
 
 OCCUPATIONS = [
-    "Owner", "Managing director", "Purchasing manager", "Operations manager", "Accountant",
-    "IT manager", "Office manager", "Head of sales", "Marketing manager", "Pharmacist",
-    "Engineer", "Teacher", "Consultant", "Store manager",
+    _("Business owner"), _("Managing director"), _("Purchasing manager"), _("Operations manager"),
+    _("Accountant"), _("IT manager"), _("Office manager"), _("Head of sales"),
+    _("Marketing manager"), _("Pharmacist"), _("Engineer"), _("Teacher"), _("Consultant"),
+    _("Store manager"),
 ]
 
-TAGS = ["vip", "newsletter", "webinar", "trade-fair", "decision-maker", "smb", "enterprise",
-        "partner", "price-sensitive", "early-adopter"]
+TAGS = [
+    _("vip"), _("newsletter"), _("webinar"), _("trade-fair"), _("decision-maker"), _("smb"),
+    _("enterprise"), _("partner"), _("price-sensitive"), _("early-adopter"),
+]
 
 # (category, product, typical price range) — what purchases and deal titles name.
 PRODUCTS = [
-    ("Software", "Analytics suite", (900, 6000)),
-    ("Software", "Team licence", (600, 4000)),
-    ("Hardware", "Point-of-sale terminals", (1500, 12000)),
-    ("Hardware", "Barcode scanners", (400, 3000)),
-    ("Services", "Onboarding package", (800, 5000)),
-    ("Services", "Data migration", (1200, 9000)),
-    ("Training", "Sales workshop", (300, 2500)),
-    ("Training", "Admin certification", (250, 1500)),
-    ("Support", "Premium support plan", (500, 4000)),
+    (_("Software"), _("Analytics suite"), (900, 6000)),
+    (_("Software"), _("Team licence"), (600, 4000)),
+    (_("Hardware"), _("Point-of-sale terminals"), (1500, 12000)),
+    (_("Hardware"), _("Barcode scanners"), (400, 3000)),
+    (_("Services"), _("Onboarding package"), (800, 5000)),
+    (_("Services"), _("Data migration"), (1200, 9000)),
+    (_("Training"), _("Sales workshop"), (300, 2500)),
+    (_("Training"), _("Admin certification"), (250, 1500)),
+    (_("Support"), _("Premium support plan"), (500, 4000)),
 ]
 
 LOST_REASONS = [
-    "Price too high",
-    "Chose a competitor",
-    "No budget this year",
-    "No decision — went silent",
-    "Timing: revisit next year",
-    "Missing feature",
+    _("Price too high"),
+    _("Chose a competitor"),
+    _("No budget this year"),
+    _("No decision — went silent"),
+    _("Timing: revisit next year"),
+    _("Missing feature"),
 ]
 
 
-PLANS = [("Starter", 590), ("Team", 1490), ("Business", 3490)]
+PLANS = [(_("Starter"), 590), (_("Team"), 1490), (_("Business"), 3490)]
 
 TICKET_SUBJECTS = [
-    "Cannot log in after password reset",
-    "Invoice shows the wrong VAT number",
-    "Terminal does not print receipts",
-    "Export to spreadsheet is empty",
-    "Question about upgrading our plan",
-    "Scanner disconnects every few minutes",
-    "Training session needs a new date",
-    "Data import stopped halfway",
-    "Please add two more user seats",
-    "Report totals differ from our books",
+    _("Cannot log in after password reset"),
+    _("Invoice shows the wrong VAT number"),
+    _("Terminal does not print receipts"),
+    _("Export to spreadsheet is empty"),
+    _("Question about upgrading our plan"),
+    _("Scanner disconnects every few minutes"),
+    _("Training session needs a new date"),
+    _("Data import stopped halfway"),
+    _("Please add two more user seats"),
+    _("Report totals differ from our books"),
 ]
 
 NPS_COMMENTS = {
-    "promoter": ["Great support team.", "Saves us hours every week.", "Easy to use."],
-    "passive": ["Does the job.", "Fine, a bit pricey.", ""],
-    "detractor": ["Too many outages.", "Support took days to answer.", "Hard to set up."],
+    "promoter": [_("Great support team."), _("Saves us hours every week."), _("Easy to use.")],
+    "passive": [_("Does the job."), _("Fine, a bit pricey."), ""],
+    "detractor": [_("Too many outages."), _("Support took days to answer."), _("Hard to set up.")],
 }
 
 WEBSITE_PAGES = ["pricing", "features", "blog/retention-tips", "case-studies", "demo", "contact"]

@@ -105,6 +105,8 @@ LANGUAGES = [
     ("ro", _("Romanian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Language of the labels `manage.py seed_demo` writes (`make run DEMO_LANGUAGE=tr`).
+GOALPOST_DEMO_LANGUAGE = env("GOALPOST_DEMO_LANGUAGE", default="") or LANGUAGE_CODE
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,15 +1,30 @@
-"""`manage.py seed_demo`: deterministic, idempotent, and history the product could have made."""
+"""`manage.py seed_demo`: deterministic, idempotent, and history the product could have made.
+
+A full seed takes about two minutes, so the suite seeds once, in Turkish: the labels are
+checked against the committed catalog, and the row counts against those an English
+seeding made on the same (frozen) day, which shows the language changes words only.
+"""
 
 import itertools
+from datetime import UTC, date, datetime
 from io import StringIO
+from pathlib import Path
+from types import SimpleNamespace
 
+import polib
 import pytest
+import time_machine
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
+from automation.defaults import default_rules_seed
+from automation.marketing.models import CampaignStep
+from automation.models import Rule
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.demo.vocabulary import LOST_REASONS
 from crm.models import (
     Campaign,
     Contact,
@@ -31,8 +46,45 @@ from crm.models import (
     Ticket,
     User,
 )
+from crm.tests.factories import ContactFactory
+from goals.models import Goal
+from metrics.models import KpiSnapshot
 
 PROJECT_APPS = ("crm", "metrics", "goals", "automation")
+# The seeding's "today", so that counts do not move with the calendar (month lengths,
+# renewal dates). Noon: the two minutes of seeding never cross midnight.
+SEEDED_ON = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+# What `seed_demo --language en` made on SEEDED_ON (tables left empty omitted). Recorded
+# with the English seeding; a change to the demo's volume updates it.
+ENGLISH_ROW_COUNTS = {
+    "crm.SuppressedAddress": 24,
+    "crm.Tag": 10,
+    "crm.Company": 120,
+    "crm.Contact": 500,
+    "crm.Interaction": 579,
+    "crm.Referral": 47,
+    "crm.Campaign": 6,
+    "crm.DomainEvent": 4053,
+    "crm.Lead": 330,
+    "crm.Pipeline": 2,
+    "crm.Stage": 7,
+    "crm.Deal": 393,
+    "crm.StageChange": 1095,
+    "crm.Activity": 1375,
+    "crm.Purchase": 486,
+    "crm.Subscription": 190,
+    "crm.Spend": 62,
+    "crm.Ticket": 240,
+    "crm.TicketReply": 232,
+    "crm.NpsResponse": 320,
+    "crm.Team": 1,
+    "crm.User": 7,
+    "metrics.KpiSnapshot": 14508,
+    "goals.Goal": 5,
+    "goals.Quota": 36,
+    "automation.Rule": 2,
+    "automation.RoundRobinCursor": 1,
+}
 
 
 def _row_counts() -> dict[str, int]:
@@ -49,11 +101,78 @@ def test_seed_demo_refuses_without_debug_unless_forced(db):
     assert Contact.objects.count() == 0
 
 
+def test_seed_demo_language_defaults_to_the_setting(db, settings, monkeypatch):
+    seeded_in = []
+
+    def fake_seed_demo(*, stdout, language):
+        seeded_in.append(language)
+        return SimpleNamespace(created=False, contacts=0, deals=0)
+
+    monkeypatch.setattr("crm.management.commands.seed_demo.seed_demo", fake_seed_demo)
+    settings.GOALPOST_DEMO_LANGUAGE = "ko"
+    call_command("seed_demo", force=True, stdout=StringIO())
+    call_command("seed_demo", "--language", "de", force=True, stdout=StringIO())
+    assert seeded_in == ["ko", "de"]
+
+    settings.GOALPOST_DEMO_LANGUAGE = "xx"
+    with pytest.raises(CommandError, match="GOALPOST_DEMO_LANGUAGE='xx'"):
+        call_command("seed_demo", force=True, stdout=StringIO())
+    assert seeded_in == ["ko", "de"]
+
+
+def _catalog(language: str) -> dict[str, str]:
+    path = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES" / "django.po"
+    return {e.msgid: e.msgstr for e in polib.pofile(str(path)).translated_entries()}
+
+
+def _turkish() -> dict[str, str]:
+    return _catalog("tr")
+
+
+def test_a_run_in_another_language_adds_configuration_beside_the_first(db, monkeypatch):
+    # Given a database with a contact and a KPI snapshot: no history, only configuration
+    # (the goals hook is left out: its goals need the KPI history of a full seed).
+    default_rules_seed()
+    ContactFactory()
+    KpiSnapshot.objects.create(kpi="win_rate", scope_type="company", date=date(2026, 1, 1))
+    monkeypatch.setattr("goals.demo.seed_demo", lambda **kwargs: None)
+    tr, de = _catalog("tr"), _catalog("de")
+    call_command("seed_demo", "--language", "tr", force=True, stdout=StringIO())
+    turkish = _row_counts()
+
+    # When it runs again in Turkish, then nothing is added.
+    call_command("seed_demo", "--language", "tr", force=True, stdout=StringIO())
+    assert _row_counts() == turkish
+
+    # When it runs in German, then German configuration stands beside the Turkish one.
+    call_command("seed_demo", "--language", "de", force=True, stdout=StringIO())
+    assert set(Pipeline.objects.values_list("name", flat=True)) == {
+        tr["Sales"],
+        tr["Renewals"],
+        de["Sales"],
+        de["Renewals"],
+    }
+    assert Pipeline.objects.get(is_default=True).name == tr["Sales"]
+    assert Campaign.objects.filter(name__in=[tr["Nurture"], de["Nurture"]]).count() == 2
+    assert not Campaign.objects.filter(name="Nurture").exists()
+    # The default rules were taken over once, in Turkish.
+    assert set(Rule.objects.values_list("name", flat=True)) == {
+        tr["Deal over $500 → call the owner"],
+        tr["Deal $500 or less → Nurture"],
+    }
+    assert Contact.objects.count() == 1
+
+
 def test_seed_demo(db):
     """One test: loading the demo is the expensive part, so every check shares one load."""
+    # Given what migrations create (gone if an earlier transactional test flushed them).
+    default_rules_seed()
     out = StringIO()
-    call_command("seed_demo", force=True, stdout=out)
-    _check_idempotent_and_complete(out.getvalue())
+    with time_machine.travel(SEEDED_ON, tick=True):
+        call_command("seed_demo", "--language", "tr", force=True, stdout=out)
+        assert {label: n for label, n in _row_counts().items() if n} == ENGLISH_ROW_COUNTS
+        _check_idempotent_and_complete(out.getvalue())
+    _check_labels_are_turkish()
     _check_stage_histories()
     _check_won_deals_have_purchases()
 
@@ -62,7 +181,7 @@ def _check_idempotent_and_complete(seeded: str):
     # Given one run; when it runs again, then nothing is added or changed.
     first = _row_counts()
     out = StringIO()
-    call_command("seed_demo", force=True, stdout=out)
+    call_command("seed_demo", "--language", "tr", force=True, stdout=out)
     assert _row_counts() == first
     assert "demo history not loaded" in out.getvalue()
 
@@ -72,7 +191,8 @@ def _check_idempotent_and_complete(seeded: str):
         user = authenticate(username=username, password=DEMO_PASSWORD)
         assert user is not None, username
         assert user.role == role
-    sales = Team.objects.get(name="Sales")
+    tr = _turkish()
+    sales = Team.objects.get(name=tr["Sales"])
     assert sales.manager.username == "manager"
     assert set(sales.members.values_list("username", flat=True)) == {"rep1", "rep2", "rep3"}
     assert User.objects.get(username="admin").is_superuser
@@ -81,13 +201,15 @@ def _check_idempotent_and_complete(seeded: str):
     assert Contact.objects.count() == 500
     assert Contact.objects.values("company").distinct().count() == 121  # 120 + no company
     assert 380 <= Deal.objects.count() <= 430
-    assert set(Pipeline.objects.values_list("name", flat=True)) >= {"Sales", "Renewals"}
-    assert Pipeline.objects.get(is_default=True).name == "Sales"
+    assert set(Pipeline.objects.values_list("name", flat=True)) >= {tr["Sales"], tr["Renewals"]}
+    assert Pipeline.objects.get(is_default=True).name == tr["Sales"]
     assert {k for (k,) in Deal.objects.values_list("kind").distinct()} == set(DealKind.values)
     assert {s for (s,) in Deal.objects.values_list("status").distinct()} == set(DealStatus.values)
     assert not Deal.objects.filter(status=DealStatus.LOST, lost_reason="").exists()
     assert {s for (s,) in Lead.objects.values_list("status").distinct()} == set(LeadStatus.values)
-    assert Campaign.objects.filter(name="Nurture").exists()
+    # The migration's English Nurture campaign is taken over, not doubled.
+    assert not Campaign.objects.filter(name="Nurture").exists()
+    assert CampaignStep.objects.filter(campaign__name=tr["Nurture"]).count() == 3
 
     # Every KPI has something to measure.
     assert Contact.objects.filter(opted_out=True).exists()
@@ -111,6 +233,21 @@ def _check_idempotent_and_complete(seeded: str):
     # Reps have a day: calls due today or overdue.
     for rep in User.objects.filter(role=Role.REP):
         assert rep.activities.filter(done_at__isnull=True).count() >= 3
+
+
+def _check_labels_are_turkish():
+    tr = _turkish()
+    lost_reasons = set(Deal.objects.exclude(lost_reason="").values_list("lost_reason", flat=True))
+    assert tr["Price too high"] in lost_reasons
+    assert lost_reasons == {tr[reason] for reason in LOST_REASONS}
+    assert Goal.objects.filter(title=tr["Cut churn by 25 %"]).exists()
+    assert Goal.objects.filter(title=tr["Win more of the deals I close"]).exists()
+    assert set(Rule.objects.values_list("name", flat=True)) == {
+        tr["Deal over $500 → call the owner"],
+        tr["Deal $500 or less → Nurture"],
+    }
+    assert Deal.objects.filter(title__endswith=": " + tr["Analytics suite"]).exists()
+    assert Purchase.objects.filter(category=tr["Software"]).exists()
 
 
 def _check_stage_histories():

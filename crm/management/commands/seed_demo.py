@@ -12,18 +12,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.GOALPOST_DEMO_LANGUAGE,
+            help=(
+                "Language of the demo's labels (default: GOALPOST_DEMO_LANGUAGE, else "
+                "LANGUAGE_CODE). Chosen at the first seeding: a later run in another "
+                "language adds configuration rows in that language and no history."
+            ),
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DEBUG off (the demo users have a published password).",
         )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, language, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates users whose password is published; it runs with DEBUG "
                 "on (make run) or with --force."
             )
-        result = seed_demo(stdout=self.stdout)
+        if language not in dict(settings.LANGUAGES):
+            # argparse checks --language; the default comes from the environment.
+            raise CommandError(
+                f"GOALPOST_DEMO_LANGUAGE={language!r} is not one of the site's languages: "
+                + ", ".join(code for code, _name in settings.LANGUAGES)
+            )
+        result = seed_demo(stdout=self.stdout, language=language)
         if result.created:
             self.stdout.write(
                 self.style.SUCCESS(
