@@ -132,6 +132,9 @@ class Run(models.Model):
             models.Index(fields=["rule", "subject_type", "subject_id", "started_at"]),
         ]
 
+    def __str__(self):
+        return f"{self.rule} · {self.event_kind} #{self.subject_id} · {self.status}"
+
     @property
     def summary_shown(self) -> str:
         """What the run did, in the reader's language (see automation.said)."""
@@ -144,7 +147,7 @@ class Run(models.Model):
 
     @property
     def event_label(self) -> str:
-        """"Deal created" for "deal.created"; an unknown kind as stored."""
+        """ "Deal created" for "deal.created"; an unknown kind as stored."""
         from crm.models import DomainEventKind
 
         labels = dict(DomainEventKind.choices)
@@ -162,9 +165,6 @@ class Run(models.Model):
         except (LookupError, NoReverseMatch):
             return None
         return f"{model._meta.verbose_name.capitalize()} #{self.subject_id}", url
-
-    def __str__(self):
-        return f"{self.rule} · {self.event_kind} #{self.subject_id} · {self.status}"
 
 
 class EnrollmentStatus(models.TextChoices):

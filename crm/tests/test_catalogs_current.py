@@ -33,7 +33,7 @@ def fresh_catalogs(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "manage.py", copy)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", "PYTHONPATH": str(copy)}
     for domain in ("django", "djangojs"):
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed arguments
             [sys.executable, "manage.py", "makemessages", "-d", domain, "-l", "de", "-v", "0"],
             cwd=copy,
             env=env,
