@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from crm.languages import recipient_language
 from crm.models import (
     ActivityKind,
     Campaign,
@@ -304,6 +305,7 @@ def _send_email(ctx, params, run):
         unsubscribe_url=public_url(
             reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)])
         ),
+        language=recipient_language(contact),
     )
     return {"email": email.pk, "summary": _("emailed %s") % contact.email}
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.api.views.health import healthz
+from crm.web.views.profile import set_language
 
 api_patterns = [
     path("", include("crm.api.urls")),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # Ours first: Django's view, plus the signed-in user's choice stored on their account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("metrics.urls")),
     path("", include("goals.urls")),

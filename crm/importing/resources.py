@@ -14,8 +14,12 @@ from decimal import Decimal
 
 import openpyxl
 import tablib
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from openpyxl.cell import WriteOnlyCell
 
@@ -30,7 +34,42 @@ def _field(attribute: str, column: str | None = None) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column or attribute.split("__")[0])
 
 
-class ContactResource(resources.ModelResource):
+# Columns that are not a field of the exported model (or name a related record's key).
+EXTRA_HEADERS = {
+    "id": _("ID"),
+    "tags": _("Tags"),
+    "contact_email": _("Contact email"),
+    "contact_name": _("Contact name"),
+}
+
+
+class ExportResource(resources.ModelResource):
+    """Headers in the active language: the requesting user's, as the request set it.
+
+    In the site's language (English) the headers stay the field names the importer and the
+    API use ("first_name"); in another language they are the field's translated name
+    ("Vorname"), which the importer also recognises as that field's label or synonym.
+    An export run outside a request must wrap the call in the user's language
+    (`crm.languages.in_language_of(user)`).
+    """
+
+    def get_export_headers(self, selected_fields=None):
+        headers = super().get_export_headers(selected_fields)
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return headers
+        return [self._localised_header(header) for header in headers]
+
+    def _localised_header(self, header: str) -> str:
+        if header in EXTRA_HEADERS:
+            return str(EXTRA_HEADERS[header])
+        try:
+            field = self._meta.model._meta.get_field(header)
+        except FieldDoesNotExist:
+            return header
+        return capfirst(str(getattr(field, "verbose_name", header)))
+
+
+class ContactResource(ExportResource):
     company = _field("company__name", "company")
     owner = _field("owner__username", "owner")
     referred_by = _field("referred_by__email", "referred_by")
@@ -59,6 +98,7 @@ class ContactResource(resources.ModelResource):
             "marital_status",
             "income_band",
             "education",
+            "language",
             "created_at",
         )
         export_order = fields
@@ -67,7 +107,7 @@ class ContactResource(resources.ModelResource):
         return ", ".join(tag.name for tag in contact.tags.all())
 
 
-class CompanyResource(resources.ModelResource):
+class CompanyResource(ExportResource):
     owner = _field("owner__username", "owner")
 
     class Meta:
@@ -76,7 +116,7 @@ class CompanyResource(resources.ModelResource):
         export_order = fields
 
 
-class DealResource(resources.ModelResource):
+class DealResource(ExportResource):
     pipeline = _field("pipeline__name", "pipeline")
     stage = _field("stage__name", "stage")
     owner = _field("owner__username", "owner")
@@ -105,7 +145,7 @@ class DealResource(resources.ModelResource):
         export_order = fields
 
 
-class LeadResource(resources.ModelResource):
+class LeadResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     contact_name = fields.Field(column_name="contact_name")
     campaign = _field("campaign__name", "campaign")
@@ -133,7 +173,7 @@ class LeadResource(resources.ModelResource):
         return lead.contact.full_name
 
 
-class ActivityResource(resources.ModelResource):
+class ActivityResource(ExportResource):
     assignee = _field("assignee__username", "assignee")
     deal = _field("deal__title", "deal")
     contact = _field("contact__email", "contact_email")
@@ -156,7 +196,7 @@ class ActivityResource(resources.ModelResource):
         export_order = fields
 
 
-class TicketResource(resources.ModelResource):
+class TicketResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     company = _field("company__name", "company")
     assignee = _field("assignee__username", "assignee")
@@ -180,7 +220,7 @@ class TicketResource(resources.ModelResource):
         export_order = fields
 
 
-class PurchaseResource(resources.ModelResource):
+class PurchaseResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     company = _field("company__name", "company")
     campaign = _field("campaign__name", "campaign")
