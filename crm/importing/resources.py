@@ -9,6 +9,7 @@ number of queries whatever its size.
 import datetime as dt
 import io
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from import_export import fields, resources
 from openpyxl.cell import WriteOnlyCell
 
 from crm import policies
+from crm.languages import language_supported
 from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
 
 from . import filters as export_filters
@@ -321,9 +323,18 @@ def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:
     return dataset
 
 
+def _headers_language(user):
+    """The user's own language when set (a token-authenticated API call or a worker has
+    no request that activated it), else the active one (the browser's)."""
+    if language_supported(getattr(user, "language", "")):
+        return translation.override(user.language)
+    return nullcontext()
+
+
 def export_dataset(*, user, resource: str, params) -> tablib.Dataset:
     queryset = export_queryset(user=user, resource=resource, params=params)
-    return _neutralise(EXPORTABLE[resource].resource().export(queryset))
+    with _headers_language(user):
+        return _neutralise(EXPORTABLE[resource].resource().export(queryset))
 
 
 def render_export(dataset: tablib.Dataset, fmt: str) -> bytes:
@@ -376,10 +387,11 @@ def export_workbook(*, user, resource: str, params) -> bytes:
     queryset = export_queryset(user=user, resource=resource, params=params)
     exporter = EXPORTABLE[resource].resource()
     fields_ = exporter.get_export_fields()
-    headers = exporter.get_export_headers()
     model = EXPORTABLE[resource].model
+    with _headers_language(user):
+        headers = exporter.get_export_headers()
+        title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
     workbook = openpyxl.Workbook(write_only=True)
-    title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(headers)
     for obj in queryset.iterator(chunk_size=2000):
