@@ -148,6 +148,9 @@ class Contact(TimeStampedModel):
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
+        # A row written by older code or raw SQL (a deploy in progress) is valid too.
+        default="",
+        db_default="",
         help_text=_("The language of the email Goalpost sends this contact."),
     )
     # Demographics used by lead scoring; all optional.

@@ -48,6 +48,9 @@ class User(AbstractUser):
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
+        # A row written by older code or raw SQL (a deploy in progress) is valid too.
+        default="",
+        db_default="",
         help_text=_("The language of pages and of the email Goalpost sends you."),
     )
 
