@@ -51,9 +51,11 @@ def _percent(percent_off: int) -> str:
 class SurveyClosed(Exception):
     """The survey cannot take a response; `reason` is "answered", "expired" or "unknown"."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, survey: NpsSurvey | None = None):
         super().__init__(reason)
         self.reason = reason
+        # Known for "answered" and "expired": the page is then in the contact's language.
+        self.contact = survey.contact if survey is not None else None
 
 
 def _new_code(length: int = 10) -> str:
@@ -221,9 +223,9 @@ def _check_open(survey: NpsSurvey | None) -> None:
     if survey is None:
         raise SurveyClosed("unknown")
     if survey.responded_at is not None:
-        raise SurveyClosed("answered")
+        raise SurveyClosed("answered", survey)
     if survey.expires_at <= timezone.now():
-        raise SurveyClosed("expired")
+        raise SurveyClosed("expired", survey)
 
 
 @transaction.atomic

@@ -127,6 +127,12 @@ def test_nps_email_and_page_are_in_the_contacts_language(client, run_on_commit):
     assert "\n-- \nAbbestellen: " in message.body
     assert page["Content-Language"] == "de"
     assert "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?" in page.text
+    client.post(path, {"score": "9"}, HTTP_ACCEPT_LANGUAGE="en")
+    closed = client.post(path, {"score": "3"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert closed.status_code == 410
+    assert closed["Content-Language"] == "de"
+    assert "Diese Umfrage wurde bereits beantwortet. Vielen Dank!" in closed.text
+    assert "Diese Umfrage wurde bereits beantwortet. Vielen Dank!" in client.get(path).text
 
 
 def test_discount_email_is_in_the_contacts_language(run_on_commit):

@@ -27,7 +27,7 @@ from crm.models import Contact
 def _render_for(request, contact, template, context, status=200):
     """A page for a contact who came from our email: in their language when they have one
     (else the browser's, as for any visitor)."""
-    if not language_supported(contact.language):
+    if contact is None or not language_supported(contact.language):
         return render(request, template, context, status=status)
     with translation.override(contact.language):
         response = render(request, template, context, status=status)
@@ -83,8 +83,12 @@ def nps_survey(request, token):
         survey = nps_survey_open(token=token)
     except SurveyClosed as closed:
         status = 404 if closed.reason == "unknown" else 410
-        return render(
-            request, "marketing/public/nps_closed.html", {"reason": closed.reason}, status=status
+        return _render_for(
+            request,
+            closed.contact,
+            "marketing/public/nps_closed.html",
+            {"reason": closed.reason},
+            status=status,
         )
     error = None
     if request.method == "POST":
@@ -96,8 +100,9 @@ def nps_survey(request, token):
             try:
                 nps_survey_answer(token=token, score=score, comment=request.POST.get("comment", ""))
             except SurveyClosed as closed:
-                return render(
+                return _render_for(
                     request,
+                    closed.contact,
                     "marketing/public/nps_closed.html",
                     {"reason": closed.reason},
                     status=410,
