@@ -327,3 +327,25 @@ def test_password_reset_email_is_in_the_users_language(client, make_user):
     assert german.subject == "Goalpost-Passwort zurücksetzen"
     assert "Ihr Benutzername: hans" in german.body
     assert "Your username: john" in english.body
+
+
+def test_a_token_api_call_speaks_the_users_language(make_user):
+    from django.utils import translation
+    from rest_framework.authtoken.models import Token
+    from rest_framework.fields import ChoiceField
+    from rest_framework.test import APIClient
+
+    german = make_user(Role.REP, username="hans", language="de")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=german).key}")
+
+    response = client.patch(
+        "/api/me/", {"language": "tlh"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    with translation.override("de"):
+        expected = str(ChoiceField.default_error_messages["invalid_choice"]).format(input="tlh")
+    assert expected != '"tlh" is not a valid choice.'
+    assert response.status_code == 400
+    assert response.data["language"] == [expected]
+    assert response["Content-Language"] == "de"
