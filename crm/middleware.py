@@ -20,11 +20,11 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None else ""
-        if user is not None and user.is_authenticated and language_supported(language):
-            translation.activate(language)
-            request.LANGUAGE_CODE = translation.get_language()
+        own = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language_supported(own):
+            translation.activate(own)
+            request.LANGUAGE_CODE = own
         response = self.get_response(request)
-        if user is not None and user.is_authenticated and language_supported(language):
-            response.headers["Content-Language"] = language
+        if language_supported(own):
+            response.headers["Content-Language"] = own
         return response

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language as django_set_language
 
 from crm.languages import language_supported
+from crm.models import User
 from crm.services.users import user_language_set, user_profile_update
 from crm.web.forms.profile import ProfileForm
 from crm.web.responses import apply_validation_error, go_to, render_form
@@ -20,7 +21,8 @@ PROFILE_PAGE = "web/form_page.html"
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    user = request.user
+    # A copy: a refused form must not leave unsaved values on request.user (the header).
+    user = User.objects.get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     context = {
         "form": form,
