@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext, override
 from django.utils.translation import gettext_lazy as _
 
+from crm.languages import recipient_language
 from crm.models import (
     ActivityKind,
     Campaign,
@@ -333,6 +334,7 @@ def _send_email(ctx, params, run):
         unsubscribe_url=public_url(
             reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)])
         ),
+        language=recipient_language(contact),
     )
     return {
         "email": email.pk,

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crm.api.views.health import healthz
 from crm.web.views.jsi18n import javascript_catalog
+from crm.web.views.profile import set_language
 
 api_patterns = [
     path("", include("crm.api.urls")),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    # Ours first: Django's view, plus the signed-in user's choice stored on their account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("", include("metrics.urls")),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.languages import in_language_of
 from crm.models import Notification, User
 from crm.services.common import model_save
 from goals import kpi_source, selectors, smart
@@ -281,21 +282,26 @@ def goal_recompute(*, goal: Goal, today: date | None = None, notify: bool = True
 
 
 def goal_notify_off_track(*, goal: Goal) -> None:
-    """In-app notice now, email once the transaction has committed."""
+    """In-app notice now, email once the transaction has committed.
+
+    Both are written in the owner's language (their `language`, else the site's), not in
+    whatever language the request or worker that noticed happens to speak.
+    """
     url = reverse("goals:detail", args=[goal.pk])
-    message = _("Your goal “%(title)s” is off track.") % {"title": goal.title}
+    with in_language_of(goal.owner):
+        message = _("Your goal “%(title)s” is off track.") % {"title": goal.title}
+        body = _(
+            "“%(title)s” is %(progress)s%% of the way to its target, where %(expected)s%% "
+            "was expected by today. Review the plan: %(url)s"
+        ) % {
+            "title": goal.title,
+            "progress": goal.progress,
+            "expected": goal.expected_progress,
+            "url": url,
+        }
     Notification.objects.create(user=goal.owner, message=message[:500], url=url)
     if not goal.owner.email:
         return
-    body = _(
-        "“%(title)s” is %(progress)s%% of the way to its target, where %(expected)s%% "
-        "was expected by today. Review the plan: %(url)s"
-    ) % {
-        "title": goal.title,
-        "progress": goal.progress,
-        "expected": goal.expected_progress,
-        "url": url,
-    }
     recipient = goal.owner.email
     transaction.on_commit(lambda: send_mail(message, body, None, [recipient], fail_silently=False))
 

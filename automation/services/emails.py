@@ -1,7 +1,9 @@
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from automation.models import OutboundEmail
 from crm.services.mail import EmailSuppressed, email_deliver
@@ -10,15 +12,18 @@ logger = logging.getLogger(__name__)
 
 
 def outbound_email_queue(
-    *, run, to: str, subject: str, body: str, unsubscribe_url: str = ""
+    *, run, to: str, subject: str, body: str, unsubscribe_url: str = "", language: str = ""
 ) -> OutboundEmail:
     """Record an email in the caller's transaction; it is handed to a worker after commit.
 
     Email to a contact passes `unsubscribe_url`: it ends the body and is announced in the
     List-Unsubscribe headers, as on campaign email. Notifications to staff do not.
+    `language` is the recipient's (a contact's or user's); the footer is written in it.
     """
     if unsubscribe_url:
-        body = f"{body}\n\n-- \nUnsubscribe: {unsubscribe_url}\n"
+        with translation.override(language or settings.LANGUAGE_CODE):
+            unsubscribe = _("Unsubscribe")
+        body = f"{body}\n\n-- \n{unsubscribe}: {unsubscribe_url}\n"
     email = OutboundEmail.objects.create(
         run=run, to=to, subject=subject, body=body, unsubscribe_url=unsubscribe_url
     )

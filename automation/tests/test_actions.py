@@ -189,3 +189,27 @@ def test_disabled_rules_and_unautomated_events_do_nothing(rep, pipeline):
     _handle_all()
     assert Run.objects.count() == 0
     assert Activity.objects.count() == 0
+
+
+def test_rule_email_footer_is_in_the_contacts_language(rep):
+    """The rule's own words stay as written; the footer we add is in the contact's language."""
+    _only(
+        {
+            "name": "Welcome",
+            "triggers": ["contact.created"],
+            "actions": [
+                {
+                    "type": "send_email",
+                    "params": {"subject": "Hi {first_name}", "body": "Welcome, {contact}."},
+                }
+            ],
+        }
+    )
+    contact_create(actor=rep, first_name="Mina", email="mina@example.com", language="ko")
+    _handle_all()
+
+    email = OutboundEmail.objects.get()
+    mina = Contact.objects.get(email="mina@example.com")
+    unsubscribe = f"http://127.0.0.1:8000/m/unsubscribe/{unsubscribe_token(mina.pk)}/"
+    assert email.subject == "Hi Mina"
+    assert email.body == f"Welcome, Mina.\n\n-- \n수신 거부: {unsubscribe}\n"

@@ -21,7 +21,7 @@ from crm.api.views.sales import (
     StageViewSet,
 )
 from crm.api.views.support import TicketViewSet
-from crm.api.views.users import TeamViewSet, UserViewSet
+from crm.api.views.users import MeView, TeamViewSet, UserViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -44,5 +44,6 @@ router.register("suppressions", SuppressedAddressViewSet, basename="suppression"
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
     *router.urls,
 ]

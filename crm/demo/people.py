@@ -98,6 +98,11 @@ def _maybe(ctx: DemoContext, probability: float, choices) -> str:
     return ctx.rng.choice(list(choices)) if ctx.chance(probability) else ""
 
 
+# Most contacts read the site's language; some prefer another (by index: no extra random
+# draw, so the rest of the demo data stays as it was).
+CONTACT_LANGUAGES = ("", "", "", "de", "", "tr", "", "ko", "", "fa", "", "ro")
+
+
 def _new_contact(ctx: DemoContext, index: int, *, created_at, source, lifecycle=Lifecycle.LEAD):
     rng = ctx.rng
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -128,6 +133,7 @@ def _new_contact(ctx: DemoContext, index: int, *, created_at, source, lifecycle=
         marital_status=_maybe(ctx, 0.55, MaritalStatus.values),
         income_band=_maybe(ctx, 0.6, IncomeBand.values),
         education=_maybe(ctx, 0.6, Education.values),
+        language=CONTACT_LANGUAGES[index % len(CONTACT_LANGUAGES)],
         created_at=created_at,
         tags=tags,
         automate=False,

@@ -10,12 +10,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
+from crm.languages import language_from_text
 from crm.models import (
     Campaign,
     DealStatus,
@@ -388,6 +391,18 @@ class RowCleaner:
         raise ValidationError(
             _("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": labels}
         )
+
+    def _clean_language(self, spec, raw, text):
+        code = language_from_text(text)
+        if code is None:
+            names = ", ".join(
+                f"{c} ({get_language_info(c)['name_local']})" for c, _label in settings.LANGUAGES
+            )
+            raise ValidationError(
+                _("“%(value)s” is not a language Goalpost speaks; use one of: %(languages)s.")
+                % {"value": text, "languages": names}
+            )
+        return code
 
     def _clean_user(self, spec, raw, text):
         user = self._user_index().get(text.lower())

@@ -9,17 +9,23 @@ number of queries whatever its size.
 import datetime as dt
 import io
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
 import tablib
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from openpyxl.cell import WriteOnlyCell
 
 from crm import policies
+from crm.languages import language_supported
 from crm.models import Activity, Company, Contact, Deal, Lead, Purchase, Ticket
 
 from . import filters as export_filters
@@ -30,7 +36,42 @@ def _field(attribute: str, column: str | None = None) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column or attribute.split("__")[0])
 
 
-class ContactResource(resources.ModelResource):
+# Columns that are not a field of the exported model (or name a related record's key).
+EXTRA_HEADERS = {
+    "id": _("ID"),
+    "tags": _("Tags"),
+    "contact_email": _("Contact email"),
+    "contact_name": _("Contact name"),
+}
+
+
+class ExportResource(resources.ModelResource):
+    """Headers in the active language: the requesting user's, as the request set it.
+
+    In the site's language (English) the headers stay the field names the importer and the
+    API use ("first_name"); in another language they are the field's translated name
+    ("Vorname"), which the importer also recognises as that field's label or synonym.
+    `export_dataset` and `export_workbook` switch to the user's own language when they
+    have one, so a token API call or a worker writes the same headers as the browser.
+    """
+
+    def get_export_headers(self, selected_fields=None):
+        headers = super().get_export_headers(selected_fields)
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return headers
+        return [self._localised_header(header) for header in headers]
+
+    def _localised_header(self, header: str) -> str:
+        if header in EXTRA_HEADERS:
+            return str(EXTRA_HEADERS[header])
+        try:
+            field = self._meta.model._meta.get_field(header)
+        except FieldDoesNotExist:
+            return header
+        return capfirst(str(getattr(field, "verbose_name", header)))
+
+
+class ContactResource(ExportResource):
     company = _field("company__name", "company")
     owner = _field("owner__username", "owner")
     referred_by = _field("referred_by__email", "referred_by")
@@ -59,6 +100,7 @@ class ContactResource(resources.ModelResource):
             "marital_status",
             "income_band",
             "education",
+            "language",
             "created_at",
         )
         export_order = fields
@@ -67,7 +109,7 @@ class ContactResource(resources.ModelResource):
         return ", ".join(tag.name for tag in contact.tags.all())
 
 
-class CompanyResource(resources.ModelResource):
+class CompanyResource(ExportResource):
     owner = _field("owner__username", "owner")
 
     class Meta:
@@ -76,7 +118,7 @@ class CompanyResource(resources.ModelResource):
         export_order = fields
 
 
-class DealResource(resources.ModelResource):
+class DealResource(ExportResource):
     pipeline = _field("pipeline__name", "pipeline")
     stage = _field("stage__name", "stage")
     owner = _field("owner__username", "owner")
@@ -105,7 +147,7 @@ class DealResource(resources.ModelResource):
         export_order = fields
 
 
-class LeadResource(resources.ModelResource):
+class LeadResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     contact_name = fields.Field(column_name="contact_name")
     campaign = _field("campaign__name", "campaign")
@@ -133,7 +175,7 @@ class LeadResource(resources.ModelResource):
         return lead.contact.full_name
 
 
-class ActivityResource(resources.ModelResource):
+class ActivityResource(ExportResource):
     assignee = _field("assignee__username", "assignee")
     deal = _field("deal__title", "deal")
     contact = _field("contact__email", "contact_email")
@@ -156,7 +198,7 @@ class ActivityResource(resources.ModelResource):
         export_order = fields
 
 
-class TicketResource(resources.ModelResource):
+class TicketResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     company = _field("company__name", "company")
     assignee = _field("assignee__username", "assignee")
@@ -180,7 +222,7 @@ class TicketResource(resources.ModelResource):
         export_order = fields
 
 
-class PurchaseResource(resources.ModelResource):
+class PurchaseResource(ExportResource):
     contact = _field("contact__email", "contact_email")
     company = _field("company__name", "company")
     campaign = _field("campaign__name", "campaign")
@@ -281,9 +323,18 @@ def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:
     return dataset
 
 
+def _headers_language(user):
+    """The user's own language when set (a token-authenticated API call or a worker has
+    no request that activated it), else the active one (the browser's)."""
+    if language_supported(getattr(user, "language", "")):
+        return translation.override(user.language)
+    return nullcontext()
+
+
 def export_dataset(*, user, resource: str, params) -> tablib.Dataset:
     queryset = export_queryset(user=user, resource=resource, params=params)
-    return _neutralise(EXPORTABLE[resource].resource().export(queryset))
+    with _headers_language(user):
+        return _neutralise(EXPORTABLE[resource].resource().export(queryset))
 
 
 def render_export(dataset: tablib.Dataset, fmt: str) -> bytes:
@@ -336,10 +387,11 @@ def export_workbook(*, user, resource: str, params) -> bytes:
     queryset = export_queryset(user=user, resource=resource, params=params)
     exporter = EXPORTABLE[resource].resource()
     fields_ = exporter.get_export_fields()
-    headers = exporter.get_export_headers()
     model = EXPORTABLE[resource].model
+    with _headers_language(user):
+        headers = exporter.get_export_headers()
+        title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
     workbook = openpyxl.Workbook(write_only=True)
-    title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(headers)
     for obj in queryset.iterator(chunk_size=2000):

@@ -33,7 +33,8 @@ class ImportField:
     # str, email, decimal, integer, date, datetime, bool, choice, user, pipeline, stage,
     # campaign, company (a name, found or created), domain, tags, full_name (its
     # extra["prefix"] names the fields it fills: "contact_" fills contact_first_name),
-    # deal (a title), deal_id and lead_id (ids, as the lead and activity exports write them)
+    # deal (a title), language (a code or name of one of settings.LANGUAGES),
+    # deal_id and lead_id (ids, as the lead and activity exports write them)
     type: str = "str"
     required: bool = False
     synonyms: tuple[str, ...] = ()
@@ -149,6 +150,13 @@ CONTACT_FIELDS = (
         "choice",
         synonyms=("education", "bildung", "ausbildung", "egitim", "educatie"),
         choices=Education,
+    ),
+    ImportField(
+        "language",
+        _("Preferred language"),
+        "language",
+        synonyms=("language", "lang", "locale", "sprache", "dil", "limba", "언어", "زبان"),
+        help=_("A code such as de or tr-TR, or a name such as Deutsch or German."),
     ),
     ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
 )

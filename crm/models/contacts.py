@@ -142,6 +142,17 @@ class Contact(TimeStampedModel):
             "the address itself (for every contact with it)."
         ),
     )
+    # Blank: the site's default language (settings.LANGUAGE_CODE).
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        # A row written by older code or raw SQL (a deploy in progress) is valid too.
+        default="",
+        db_default="",
+        help_text=_("The language of the email Goalpost sends this contact."),
+    )
     # Demographics used by lead scoring; all optional.
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=120, blank=True)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,17 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+    )
+    # Blank: follow the browser (Accept-Language, or the language switch's cookie).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        # A row written by older code or raw SQL (a deploy in progress) is valid too.
+        default="",
+        db_default="",
+        help_text=_("The language of pages and of the email Goalpost sends you."),
     )
 
     objects = UserManager()

@@ -37,6 +37,7 @@ CONTACT_EDITABLE_FIELDS = {
     "marital_status",
     "income_band",
     "education",
+    "language",
 }
 
 

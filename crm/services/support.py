@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.languages import in_language_of
 from crm.models import DomainEventKind, Role, Ticket, TicketReply, TicketStatus, User
 
 from .common import model_save
@@ -131,13 +132,14 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
         if reply is None or reply.emailed_at is not None or not reply.emailed_to:
             return False
         ticket = reply.ticket
+        # Our subject line in the customer's language; the agent's reply as they wrote it.
+        with in_language_of(ticket.contact):
+            subject = _("Re: %(subject)s [ticket #%(id)s]") % {
+                "subject": ticket.subject,
+                "id": ticket.pk,
+            }
         try:
-            email_deliver(
-                to=reply.emailed_to,
-                subject=_("Re: %(subject)s [ticket #%(id)s]")
-                % {"subject": ticket.subject, "id": ticket.pk},
-                body=reply.body,
-            )
+            email_deliver(to=reply.emailed_to, subject=subject, body=reply.body)
         except EmailSuppressed:
             reply.email_error = _("Not emailed: the address is on the suppression list.")
             reply.save(update_fields=["email_error"])

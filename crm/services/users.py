@@ -1,14 +1,27 @@
 """Users, roles and teams: the operator-facing writes (API, `create_user` command)."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.models import Role, Team, User
 
 from .common import apply_fields, model_save
 
-USER_EDITABLE_FIELDS = {"username", "email", "first_name", "last_name", "role", "team", "is_active"}
+USER_EDITABLE_FIELDS = {
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "team",
+    "is_active",
+    "language",
+}
+# What every user may change on their own account (the profile page, /api/me/).
+PROFILE_FIELDS = {"first_name", "last_name", "email", "language"}
 
 
 def _set_password(user: User, password: str | None) -> None:
@@ -53,3 +66,22 @@ def team_create(*, actor, name: str, manager=None) -> Team:
 def team_update(*, team: Team, actor, data: dict) -> Team:
     apply_fields(team, data, {"name", "manager"})
     return model_save(team)
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, data: dict) -> User:
+    """A user edits their own name, email and language; nothing else of the account."""
+    apply_fields(user, data, PROFILE_FIELDS)
+    return model_save(user)
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the language a signed-in user picked in the language switch."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Pick one of the offered languages.")})
+    if user.language != language:
+        user.language = language
+        # Only this column: the switch must not fail over an unrelated field of the account.
+        user.save(update_fields=["language"])
+    return user

@@ -29,7 +29,7 @@ DEAL_COUNT = {
     "tr": ["%(counter)s fırsat", "%(counter)s fırsat"],
     "ko": ["거래 %(counter)s건"],
     "fa": ["%(counter)s معامله", "%(counter)s معامله"],
-    "ro": ["%(counter)s tranzacție", "%(counter)s tranzacții", "%(counter)s de tranzacții"],
+    "ro": ["%(counter)s oportunitate", "%(counter)s oportunități", "%(counter)s de oportunități"],
 }
 PLURAL_RULE = {
     "de": "(n != 1)",

@@ -207,6 +207,7 @@ URL_KWARGS = {
     "lookup": lambda w: {"kind": "contacts"},
     "notifications": None,
     "notifications_read": None,
+    "profile": None,
     "suppression_list": None,
     "suppression_add": None,
     "suppression_edit": _row("suppression"),

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm.web.forms.auth import LoginForm
+from crm.web.forms.profile import LocalisedPasswordResetForm
 from crm.web.views import (
     activities,
     board,
@@ -14,6 +15,7 @@ from crm.web.views import (
     leads,
     lookups,
     notifications,
+    profile,
     suppressions,
     tickets,
 )
@@ -86,6 +88,7 @@ web_patterns = [
     path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("profile/", profile.profile, name="profile"),
 ]
 
 # Django's auth views under their default names (LOGIN_URL = "login"), with our templates.
@@ -110,7 +113,7 @@ auth_patterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm),
         name="password_reset",
     ),
     path(

@@ -194,3 +194,33 @@ def test_team_goal_reads_team_snapshots(manager):
     goal = churn_goal(manager, scope_type="team", scope_id=team.pk, target=Decimal("5"))
     assert goal.baseline == Decimal("10")
     assert Goal.objects.get().scope_id == team.pk
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body_start"),
+    [
+        ("de", "Ihr Ziel „Cut churn“ ist vom Kurs abgekommen.", "„Cut churn“ hat"),
+        ("", "Your goal “Cut churn” is off track.", "“Cut churn” is"),
+    ],
+)
+def test_off_track_email_and_notice_are_in_the_owners_language(
+    manager, rep, django_capture_on_commit_callbacks, language, subject, body_start
+):
+    """The recompute runs in a worker speaking English; the owner reads their own language."""
+    from django.utils import translation
+
+    from crm.models import User
+
+    User.objects.filter(pk=rep.pk).update(language=language)
+    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    churn_goal(manager, scope_type="rep", scope_id=rep.pk)
+
+    with time_machine.travel(date(2025, 2, 1), tick=False), translation.override("en"):
+        snapshot("churn_rate", date(2025, 2, 1), "8.2", scope_type="rep", scope_id=rep.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.goals_recompute_all()
+
+    (message,) = mail.outbox
+    assert message.subject == subject
+    assert message.body.startswith(body_start)
+    assert list(Notification.objects.values_list("message", flat=True)) == [subject]

@@ -11,12 +11,15 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from automation.marketing.models import EmailKind, EmailSend
 from automation.marketing.rendering import link_tracked_html, links_in, render_html, render_text
 from automation.marketing.tokens import email_token, public_url, unsubscribe_token
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
+from crm.languages import in_language_of
 from crm.models import Contact, InteractionKind
 from crm.services.consent import address_suppress
 from crm.services.contacts import interaction_record
@@ -81,8 +84,14 @@ def email_send_record(
     worker (the tick) passes `deliver_inline` to send right after commit without another
     hop through the broker.
     """
-    context = email_context(contact, campaign=campaign, extra=extra)
-    text = render_text(body, context)
+    # What Goalpost writes (the footer, our own NPS and discount templates, dates and
+    # choice labels) is in the contact's language; the marketer's own words stay as written.
+    with in_language_of(contact):
+        context = email_context(contact, campaign=campaign, extra=extra)
+        text = render_text(str(body), context)
+        rendered_subject = render_text(str(subject), context)
+        html_body = render_html(str(body), context)
+        unsubscribe = _("Unsubscribe")
     send = EmailSend.objects.create(
         kind=kind,
         contact=contact,
@@ -92,22 +101,24 @@ def email_send_record(
         variant=variant,
         variant_label=getattr(variant, "label", ""),
         to=contact.email,
-        subject=render_text(subject, context).replace("\n", " ").strip()[:300],
+        subject=rendered_subject.replace("\n", " ").strip()[:300],
         body_text=text,
         links=links_in(text),
     )
     token = email_token(send.pk)
     html = link_tracked_html(
-        render_html(body, context),
+        html_body,
         send.links,
         lambda index: public_url(reverse("marketing_public:click", args=[token, index])),
     )
     pixel = public_url(reverse("marketing_public:open", args=[token]))
+    unsubscribe_link = context["unsubscribe_url"]
     send.body_html = (
-        f'{html}\n<p style="font-size:small"><a href="{context["unsubscribe_url"]}">Unsubscribe</a></p>'
+        f'{html}\n<p style="font-size:small"><a href="{unsubscribe_link}">'
+        f"{escape(unsubscribe)}</a></p>"
         f'\n<img src="{pixel}" width="1" height="1" alt="">'
     )
-    send.body_text = f"{text}\n\n-- \nUnsubscribe: {context['unsubscribe_url']}\n"
+    send.body_text = f"{text}\n\n-- \n{unsubscribe}: {unsubscribe_link}\n"
     send.save(update_fields=["body_html", "body_text"])
     transaction.on_commit(lambda: (_deliver_now if deliver_inline else _enqueue)(send.pk))
     return send

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
+from crm.languages import in_language_of
 from crm.models import Contact
 from crm.services.consent import suppression_describe, suppression_for
 from crm.services.contacts import nps_record
@@ -21,26 +23,39 @@ from .emails import email_send_record
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
-DISCOUNT_SUBJECT = "{{ contact.first_name }}, {{ percent_off }}% off your next order"
-DISCOUNT_BODY = (
+# Templates (rendered by automation.marketing.rendering) written by Goalpost itself, so
+# they are translated and rendered in the contact's language (email_send_record).
+# Translators: keep the {{ … }} and {% … %} placeholders exactly as they are.
+DISCOUNT_SUBJECT = gettext_lazy("{{ contact.first_name }}, {{ discount }} off your next order")
+# Translators: keep the {{ … }} and {% … %} placeholders exactly as they are.
+DISCOUNT_BODY = gettext_lazy(
     "Hello {{ contact.first_name }},\n\n"
     "Thank you for being our customer. Your personal code {{ discount_code }} gives you "
-    "{{ percent_off }}% off{% if expires_on %} until {{ expires_on|date:'DATE_FORMAT' }}{% endif %}."
+    "{{ discount }} off{% if expires_on %} until {{ expires_on|date:'DATE_FORMAT' }}{% endif %}."
 )
-NPS_SUBJECT = "{{ contact.first_name }}, how likely are you to recommend us?"
-NPS_BODY = (
+# Translators: keep the {{ … }} placeholders exactly as they are.
+NPS_SUBJECT = gettext_lazy("{{ contact.first_name }}, how likely are you to recommend us?")
+# Translators: keep the {{ … }} placeholders exactly as they are.
+NPS_BODY = gettext_lazy(
     "Hello {{ contact.first_name }},\n\n"
     "One question, one click: how likely are you to recommend us to a friend?\n"
     "{{ survey_url }}\n\nThe link works until {{ expires_at|date:'DATE_FORMAT' }}."
 )
 
 
+def _percent(percent_off: int) -> str:
+    # Translators: a discount, e.g. "15%"; Turkish writes "%15".
+    return _("%(percent)s%%") % {"percent": percent_off}
+
+
 class SurveyClosed(Exception):
     """The survey cannot take a response; `reason` is "answered", "expired" or "unknown"."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, survey: NpsSurvey | None = None):
         super().__init__(reason)
         self.reason = reason
+        # Known for "answered" and "expired": the page is then in the contact's language.
+        self.contact = survey.contact if survey is not None else None
 
 
 def _new_code(length: int = 10) -> str:
@@ -102,12 +117,15 @@ def discount_code_issue(
     else:
         raise ValidationError({"code": _("Could not find a free code; try again.")})
     if send:
+        with in_language_of(contact):
+            discount = _percent(code.percent_off)
         code.email = email_send_record(
             contact=contact,
             kind=EmailKind.DISCOUNT,
             subject=DISCOUNT_SUBJECT,
             body=DISCOUNT_BODY,
             extra={
+                "discount": discount,
                 "discount_code": code.code,
                 "percent_off": code.percent_off,
                 "expires_on": code.expires_on,
@@ -205,9 +223,9 @@ def _check_open(survey: NpsSurvey | None) -> None:
     if survey is None:
         raise SurveyClosed("unknown")
     if survey.responded_at is not None:
-        raise SurveyClosed("answered")
+        raise SurveyClosed("answered", survey)
     if survey.expires_at <= timezone.now():
-        raise SurveyClosed("expired")
+        raise SurveyClosed("expired", survey)
 
 
 @transaction.atomic

@@ -108,3 +108,56 @@ def test_no_offer_email_to_an_opted_out_contact():
         nps_survey_send(contact=contact, actor=None)
     with pytest.raises(ValidationError):
         discount_code_issue(contact=contact, reason="manual", key="x", percent_off=5)
+
+
+def test_nps_email_and_page_are_in_the_contacts_language(client, run_on_commit):
+    contact = ContactFactory(first_name="Nia", language="de")
+    run_on_commit(nps_survey_send, contact=contact, actor=None)
+    path = _survey_path()
+    message = mail.outbox[-1]
+
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert message.subject == "Nia, wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?"
+    assert message.body.startswith(
+        "Hallo Nia,\n\neine Frage, ein Klick: Wie wahrscheinlich ist es, dass Sie uns "
+        "einem Freund weiterempfehlen?\n"
+    )
+    assert "Der Link gilt bis zum " in message.body
+    assert "\n-- \nAbbestellen: " in message.body
+    assert page["Content-Language"] == "de"
+    assert "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?" in page.text
+    client.post(path, {"score": "9"}, HTTP_ACCEPT_LANGUAGE="en")
+    closed = client.post(path, {"score": "3"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert closed.status_code == 410
+    assert closed["Content-Language"] == "de"
+    assert "Diese Umfrage wurde bereits beantwortet. Vielen Dank!" in closed.text
+    assert "Diese Umfrage wurde bereits beantwortet. Vielen Dank!" in client.get(path).text
+
+
+def test_discount_email_is_in_the_contacts_language(run_on_commit):
+    turkish = ContactFactory(first_name="Elif", language="tr")
+    english = ContactFactory(first_name="Lu")
+
+    for contact in (turkish, english):
+        run_on_commit(
+            discount_code_issue,
+            contact=contact,
+            reason=DiscountReason.ANNIVERSARY,
+            key="anniversary:2025",
+            percent_off=15,
+            valid_days=None,
+        )
+    _deliver_all()
+
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == [
+        "Elif, bir sonraki siparişinizde %15 indirim",
+        "Lu, 15% off your next order",
+    ]
+    (elif_mail,) = [m for m in mail.outbox if m.to == [turkish.email]]
+    code = DiscountCode.objects.get(contact=turkish).code
+    assert elif_mail.body.startswith(
+        f"Merhaba Elif,\n\nmüşterimiz olduğunuz için teşekkür ederiz. Size özel {code} kodu "
+        "%15 indirim sağlar."
+    )

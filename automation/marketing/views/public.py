@@ -8,6 +8,7 @@ import base64
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -19,7 +20,20 @@ from automation.marketing.services.emails import (
 )
 from automation.marketing.services.offers import SurveyClosed, nps_survey_answer, nps_survey_open
 from automation.marketing.tokens import contact_from_unsubscribe_token, email_from_token
+from crm.languages import language_supported
 from crm.models import Contact
+
+
+def _render_for(request, contact, template, context, status=200):
+    """A page for a contact who came from our email: in their language when they have one
+    (else the browser's, as for any visitor)."""
+    if contact is None or not language_supported(contact.language):
+        return render(request, template, context, status=status)
+    with translation.override(contact.language):
+        response = render(request, template, context, status=status)
+    response.headers["Content-Language"] = contact.language
+    return response
+
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -57,7 +71,9 @@ def unsubscribe(request, token):
     if request.method == "POST":
         contact_unsubscribe(contact=contact)
         done = True
-    return render(request, "marketing/public/unsubscribe.html", {"done": done, "contact": contact})
+    return _render_for(
+        request, contact, "marketing/public/unsubscribe.html", {"done": done, "contact": contact}
+    )
 
 
 @never_cache
@@ -67,8 +83,12 @@ def nps_survey(request, token):
         survey = nps_survey_open(token=token)
     except SurveyClosed as closed:
         status = 404 if closed.reason == "unknown" else 410
-        return render(
-            request, "marketing/public/nps_closed.html", {"reason": closed.reason}, status=status
+        return _render_for(
+            request,
+            closed.contact,
+            "marketing/public/nps_closed.html",
+            {"reason": closed.reason},
+            status=status,
         )
     error = None
     if request.method == "POST":
@@ -80,8 +100,9 @@ def nps_survey(request, token):
             try:
                 nps_survey_answer(token=token, score=score, comment=request.POST.get("comment", ""))
             except SurveyClosed as closed:
-                return render(
+                return _render_for(
                     request,
+                    closed.contact,
                     "marketing/public/nps_closed.html",
                     {"reason": closed.reason},
                     status=410,
@@ -89,10 +110,13 @@ def nps_survey(request, token):
             except ValidationError:
                 error = "score"
             else:
-                return render(request, "marketing/public/nps_thanks.html", {"survey": survey})
+                return _render_for(
+                    request, survey.contact, "marketing/public/nps_thanks.html", {"survey": survey}
+                )
     low = 0 if survey.scale == 10 else 1
-    return render(
+    return _render_for(
         request,
+        survey.contact,
         "marketing/public/nps.html",
         {"survey": survey, "scores": range(low, survey.scale + 1), "error": error},
         status=422 if error else 200,

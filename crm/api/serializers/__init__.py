@@ -16,7 +16,7 @@ from .sales import (
     StageSerializer,
 )
 from .support import TicketReplySerializer, TicketSerializer
-from .users import AuthTokenResponseSerializer, TeamSerializer, UserSerializer
+from .users import AuthTokenResponseSerializer, MeSerializer, TeamSerializer, UserSerializer
 
 __all__ = [
     "ActivitySerializer",
@@ -27,6 +27,7 @@ __all__ = [
     "InteractionSerializer",
     "LeadConvertSerializer",
     "LeadSerializer",
+    "MeSerializer",
     "NpsResponseSerializer",
     "PipelineSerializer",
     "PurchaseSerializer",

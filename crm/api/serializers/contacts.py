@@ -53,6 +53,7 @@ class ContactSerializer(PolicyModelSerializer):
             "marital_status",
             "income_band",
             "education",
+            "language",
             "created_at",
             "updated_at",
         ]

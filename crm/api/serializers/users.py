@@ -26,6 +26,7 @@ class UserSerializer(PolicyModelSerializer):
             "role",
             "team",
             "is_active",
+            "language",
             "date_joined",
             "last_login",
             "password",
@@ -37,6 +38,18 @@ class UserSerializer(PolicyModelSerializer):
         if self.instance is None and not attrs.get("password"):
             raise serializers.ValidationError({"password": [_("Set a password for the user.")]})
         return attrs
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user's own account; only name, email and language can change."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "role", "language"]
+        read_only_fields = ["id", "username", "role"]
+        extra_kwargs = {
+            "language": {"help_text": _("A language code of the site; blank follows the browser.")}
+        }
 
 
 class TeamSerializer(PolicyModelSerializer):

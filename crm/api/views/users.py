@@ -1,6 +1,11 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
 from crm import selectors
 from crm.api import filters
-from crm.api.serializers import TeamSerializer, UserSerializer
+from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer
 from crm.services import users as user_services
 
 from .base import PolicyViewSet
@@ -36,3 +41,23 @@ class TeamViewSet(PolicyViewSet):
 
     def update_record(self, instance, *, actor, data):
         return user_services.team_update(team=instance, actor=actor, data=data)
+
+
+@extend_schema(tags=["users"])
+class MeView(GenericAPIView):
+    """The signed-in user's own profile, for every role: name, email and language."""
+
+    serializer_class = MeSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response(self.get_serializer(request.user).data)
+
+    def patch(self, request):
+        serializer = self.get_serializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        # A service refusal (ValidationError) becomes a 400 in crm.api.exceptions.
+        user = user_services.user_profile_update(
+            user=request.user, data=dict(serializer.validated_data)
+        )
+        return Response(self.get_serializer(user).data)

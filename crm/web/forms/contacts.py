@@ -31,6 +31,7 @@ class ContactForm(forms.ModelForm):
             "marital_status",
             "income_band",
             "education",
+            "language",
         ]
         widgets = {"company": LookupWidget("companies"), "birth_date": DateInput()}
 
