@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop, ngettext, override
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.languages import recipient_language
+from crm.languages import in_language_of, recipient_language
 from crm.models import (
     ActivityKind,
     Campaign,
@@ -83,10 +82,6 @@ class ActionType:
     subjects: frozenset | None = None  # record types it works on; None: any
 
 
-def _label(choices, value) -> str:
-    return str(dict(choices).get(value, value))
-
-
 # --- Assignees -----------------------------------------------------------------------
 
 
@@ -125,13 +120,24 @@ def _assignee(ctx, params: dict) -> User | None:
 # --- Handlers ------------------------------------------------------------------------
 
 
+# An activity kind as a word inside a sentence ("created call task"): lower case where the
+# language writes it so, unlike the kind's label ("Call"). Marked here; looked up by code.
+KIND_IN_SENTENCE = "activity kind inside a sentence"
+_KIND_WORDS = [
+    pgettext_lazy("activity kind inside a sentence", "call"),
+    pgettext_lazy("activity kind inside a sentence", "email"),
+    pgettext_lazy("activity kind inside a sentence", "meeting"),
+    pgettext_lazy("activity kind inside a sentence", "task"),
+]
+
+
 def _create_task(ctx, params, run):
     assignee = _assignee(ctx, params)
     links = {"deal": ctx.deal, "contact": ctx.contact}
     if ctx.subject_type == "lead":
         links["lead"] = ctx.subject
     # The shipped rule's title is a msgid: the task reads in its assignee's language.
-    with override(getattr(assignee, "language", "") or settings.LANGUAGE_CODE):
+    with in_language_of(assignee):
         title = fill(gettext(params["title"]), ctx)
     activity = activity_create(
         actor=None,
@@ -141,7 +147,7 @@ def _create_task(ctx, params, run):
         due_at=timezone.now() + timedelta(hours=params["due_in_hours"]),
         **links,
     )
-    kind = _label(ActivityKind.choices, params["kind"]).lower()
+    kind = said(params["kind"], context=KIND_IN_SENTENCE)
     summary = (
         said(gettext_noop("created %(kind)s task for %(user)s"), kind=kind, user=assignee)
         if assignee
@@ -153,7 +159,7 @@ def _create_task(ctx, params, run):
 
 
 def _preview_create_task(ctx, params):
-    kind = _label(ActivityKind.choices, params["kind"]).lower()
+    kind = pgettext(KIND_IN_SENTENCE, params["kind"])
     return (
         f"create_task:{params['kind']}",
         lambda n: (

@@ -7,24 +7,34 @@ msgid and parameters, which `said_render` translates again for whoever opens the
 Messages without parameters need nothing more: their stored text is their msgid.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 
 class Said(str):
     """The message in the worker's language, remembering how to say it again."""
 
     msgid: str
+    context: str | None
     params: dict
 
     def as_data(self) -> dict:
-        return {"msgid": self.msgid, "params": self.params}
+        return {"msgid": self.msgid, "context": self.context, "params": self.params}
 
 
-def said(msgid: str, **params) -> Said:
-    """`msgid` (marked with gettext_noop) filled with `params` (str/int values only)."""
-    params = {key: value if isinstance(value, int) else str(value) for key, value in params.items()}
-    message = Said(gettext(msgid) % params)
-    message.msgid, message.params = msgid, params
+def said(msgid: str, *, context: str | None = None, **params) -> Said:
+    """`msgid` (marked with gettext_noop, or pgettext_lazy with `context`) filled with
+    `params`: ints, text, or other Said messages (a word translated in turn, "call")."""
+    stored = {
+        key: value.as_data()
+        if isinstance(value, Said)
+        else value
+        if isinstance(value, int)
+        else str(value)
+        for key, value in params.items()
+    }
+    translated = pgettext(context, msgid) if context else gettext(msgid)
+    message = Said(translated % params if params else translated)
+    message.msgid, message.context, message.params = msgid, context, stored
     return message
 
 
@@ -38,7 +48,14 @@ def said_render(data: dict | None, text: str) -> str:
     if not data:
         return gettext(text) if text else text
     try:
-        return gettext(data["msgid"]) % data["params"]
+        context, params = data.get("context"), data["params"]
+        translated = pgettext(context, data["msgid"]) if context else gettext(data["msgid"])
+        if not params:
+            return translated
+        return translated % {
+            key: said_render(value, "") if isinstance(value, dict) else value
+            for key, value in params.items()
+        }
     except (KeyError, TypeError, ValueError):
         # A catalog whose translation lost a placeholder must not break the log.
         return text
