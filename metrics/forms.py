@@ -85,7 +85,7 @@ def scope_choices(user) -> list:
         (_("Teams"), [(f"team:{t.pk}", t.name) for t in Team.objects.order_by("name")]),
         (_("Reps"), [(f"owner:{u.pk}", str(u)) for u in reps]),
         (_("Pipelines"), [(f"pipeline:{p.pk}", p.name) for p in Pipeline.objects.all()]),
-        (_("Campaigns"), [(f"campaign:{c.pk}", c.name) for c in Campaign.objects.all()]),
+        (_("Campaigns"), [(f"campaign:{c.pk}", str(c)) for c in Campaign.objects.all()]),
     ]
 
 

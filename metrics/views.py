@@ -280,7 +280,7 @@ def report_marketing(request):
             ],
             (
                 [
-                    r["campaign"].name,
+                    str(r["campaign"]),
                     r["revenue"],
                     r["new_customers"],
                     r["spend"],
@@ -292,7 +292,7 @@ def report_marketing(request):
             ),
         )
     chart = {
-        "labels": [r["campaign"].name for r in rows],
+        "labels": [str(r["campaign"]) for r in rows],
         "revenue": [float(r["revenue"]) for r in rows],
         "new_customers": [r["new_customers"] for r in rows],
         "cac": [None if r["cac"] is None else float(r["cac"]) for r in rows],

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
@@ -293,4 +294,5 @@ class Campaign(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        # The shipped Nurture campaign is named by a msgid; a user's name comes back as is.
+        return gettext(self.name)

@@ -208,7 +208,10 @@ def test_the_preview_asks_about_an_ambiguous_column_and_takes_the_answer(client,
     assert response.status_code == 302
     body = client.get(url).content.decode()
     assert 'data-testid="preview-questions"' not in body
-    assert '12/01/1980 <span class="muted">→ 1980-12-01</span>' in body
+    assert (
+        '12/01/1980 <span class="muted"><span class="arrow" aria-hidden="true">→</span> 1980-12-01'
+        in body
+    )
     job.refresh_from_db()
     assert job.column_formats == {"Birth date": "mdy"}
 

@@ -80,6 +80,6 @@ def test_board_buttons_name_their_column_and_deal(client, rep):
         deal_create(actor=rep, title=f"Deal {i}", stage=stages[0])
     client.force_login(rep)
     html = client.get(reverse("web:board")).content.decode()
-    assert f'Load more<span class="visually-hidden">: {stages[0].name}</span>' in html
+    assert f'Load more<span class="visually-hidden">: <bdi>{stages[0].name}</bdi></span>' in html
     assert 'data-dialog-title="Mark “Deal 24” lost"' in html
     assert 'id="board-status" aria-live="polite" role="status"' in html
