@@ -269,3 +269,16 @@ def test_form_errors_read_in_each_language(client, admin_user, world, language):
         for text in finder.english_in(html) + english_sentences(html, language=language):
             english.setdefault(text, []).append(url)
     assert english == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_signed_out_pages_show_no_english(client, language):
+    finder = EnglishFinder(language)
+    english = {}
+    for url in [reverse("login"), reverse("password_reset"), reverse("password_reset_done")]:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for text in finder.english_in(html) + english_sentences(html, language=language):
+            english.setdefault(text, []).append(url)
+    assert english == {}
