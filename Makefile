@@ -14,7 +14,10 @@ MANAGE := $(PY) manage.py
 PORT ?= 8000
 # Language of the demo data's labels, e.g. `make run DEMO_LANGUAGE=tr` (one of LANGS or en;
 # empty: GOALPOST_DEMO_LANGUAGE from the environment, else English).
-DEMO_LANGUAGE ?= $(GOALPOST_DEMO_LANGUAGE)
+# Simply expanded (:=) both here and in `run`'s export, or each would refer to the other.
+ifeq ($(origin DEMO_LANGUAGE),undefined)
+DEMO_LANGUAGE := $(GOALPOST_DEMO_LANGUAGE)
+endif
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k deals -x"`.
 PYTEST_ARGS ?=
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
@@ -54,7 +57,7 @@ venv-dev: $(DEV_STAMP)
 # var/broker/. Migrates, loads demo data (labels in DEMO_LANGUAGE), then serves web +
 # worker + beat; a crashed child is restarted, Ctrl-C stops everything.
 run: export DJANGO_SETTINGS_MODULE = crm.settings.local
-run: export GOALPOST_DEMO_LANGUAGE = $(DEMO_LANGUAGE)
+run: export GOALPOST_DEMO_LANGUAGE := $(DEMO_LANGUAGE)
 run: $(RUNTIME_STAMP)
 	$(PY) -m crm.devstack --port $(PORT)
 

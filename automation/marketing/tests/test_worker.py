@@ -47,7 +47,12 @@ def test_welcome_series_through_a_real_worker(celery_worker_thread, rep):
         due_steps_tick_task.delay()
         wait_until(lambda: len(mail.outbox) == 2, timeout=60, message="the second welcome email")
     assert [m.subject for m in mail.outbox] == ["Welcome Wren", "Still there, Wren?"]
-    assert EmailSend.objects.filter(contact=contact, sent_at__isnull=False).count() == 2
+    # The outbox fills inside the send's transaction; sent_at is visible once it commits.
+    wait_until(
+        lambda: EmailSend.objects.filter(contact=contact, sent_at__isnull=False).count() == 2,
+        timeout=60,
+        message="both sends recorded as sent",
+    )
     wait_until(
         lambda: Enrollment.objects.get(contact=contact).status == EnrollmentStatus.COMPLETED,
         message="the enrollment to complete",
