@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import floatformat
+from django.utils.translation import pgettext
 
 from crm.templatetags.crm_web import money
 
@@ -23,7 +24,10 @@ def kpi_value(value, unit: str):
     if unit == "count":
         return floatformat(Decimal(value), "0g")
     formatted = floatformat(Decimal(value), DECIMALS.get(unit, "2g"))
-    return f"{formatted}\u00a0%" if unit == "percent" else formatted
+    if unit != "percent":
+        return formatted
+    # Where the sign goes is the language's: "30,0 %" in German, "%30,0" in Turkish.
+    return (pgettext("a percentage", "%(value)s %%") % {"value": formatted}).replace(" ", "\u00a0")
 
 
 @register.filter

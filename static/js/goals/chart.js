@@ -12,6 +12,9 @@
     var data = JSON.parse(source.textContent);
     var locale = window.Goalpost.intlLocale;
     window.Chart.defaults.locale = locale;
+    // Legend and tooltip read right to left on a Persian page: swatch after the label.
+    window.Chart.defaults.plugins.legend.rtl = document.documentElement.dir === "rtl";
+    window.Chart.defaults.plugins.tooltip.rtl = document.documentElement.dir === "rtl";
     var dayFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "2-digit" });
     var numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
     var asPoints = function (points) {

@@ -21,6 +21,8 @@
   var WARNING = cssVar("--c-warning", "#8a5300");
   var SUCCESS = cssVar("--c-success", "#1c7b45");
   var RTL = document.documentElement.dir === "rtl";
+  // The value axis stands where a line of the page starts.
+  var START = RTL ? "right" : "left";
   var LOCALE = window.Goalpost.intlLocale;
   var DAY = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" });
   var MONTH = new Intl.DateTimeFormat(LOCALE, { month: "short", year: "numeric" });
@@ -78,7 +80,7 @@
   var REPORTS = {
     sales: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [{ label: d.label, data: d.won_value, backgroundColor: PRIMARY }] },
-        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL } } } };
+        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { position: START } } } };
     },
     pipeline: function (d) {
       return { type: "bar",
@@ -86,15 +88,15 @@
           backgroundColor: d.biggest.map(function (b) { return b ? WARNING : SOFT; }),
           borderColor: d.biggest.map(function (b) { return b ? WARNING : PRIMARY; }), borderWidth: 1 }] },
         options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: { callbacks: { label: tooltipLabel(percent) } } },
-          scales: { x: { min: 0, max: 100, reverse: RTL, ticks: { callback: percent } } } } };
+          scales: { x: { min: 0, max: 100, reverse: RTL, ticks: { callback: percent } }, y: { position: START } } } };
     },
     support: function (d) {
       return { type: "bar", data: { labels: d.agents, datasets: [{ label: d.label_hours, data: d.avg_hours, backgroundColor: PRIMARY }] },
-        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL } } } };
+        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { position: START } } } };
     },
     nps: function (d) {
       return { type: "line", data: { labels: d.months.map(function (m) { return MONTH.format(isoDate(m)); }), datasets: [{ label: d.label_nps, data: d.nps, borderColor: SUCCESS, spanGaps: true }] },
-        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { min: -100, max: 100 } } } };
+        options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { min: -100, max: 100, position: START } } } };
     },
     marketing: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [
@@ -116,6 +118,9 @@
   function start() {
     if (!window.Chart) return;
     window.Chart.defaults.locale = LOCALE;
+    // Legends and tooltips read right to left on a Persian page: swatch after the label.
+    window.Chart.defaults.plugins.legend.rtl = RTL;
+    window.Chart.defaults.plugins.tooltip.rtl = RTL;
     sparklines();
     reports();
   }
