@@ -80,7 +80,7 @@ def test_clv_worked_example_1050_with_lifespan_from_the_annual_churn(settings):
     assert result.extra["lifespan_years"] == Decimal("6")
     assert result.extra["lifespan_source"] == "measured"
     assert result.extra["customer_value"] == Decimal("175.00")
-    assert result.value == Decimal("1050.00")  # 35 × 5 × 6
+    assert result.value == Decimal("1050.00")  # 35 x 5 x 6
     assert "1 ÷ annual churn rate" in result.extra["formula"]
 
 
@@ -99,7 +99,7 @@ def test_clv_lifespan_is_measured_in_the_scope(settings, rep, other_rep):
         Decimal("25.0000"),
         Decimal("4"),
     )
-    assert owned.value == Decimal("400.00")  # 100 a customer × 4 years
+    assert owned.value == Decimal("400.00")  # 100 a customer x 4 years
     assert (others.extra["lifespan_source"], others.value) == ("default", Decimal("300.00"))
 
 
