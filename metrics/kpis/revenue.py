@@ -22,6 +22,7 @@ from crm.models import Contact, CustomerSpell, Deal, DealKind, DealStatus, Purch
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import KpiResult, aggregate, amount, first_spell_in, money, percent, rounded
+from .customers import churn_rate
 
 DAYS_PER_YEAR = Decimal("365.25")
 CLV_FORMULA = (
@@ -100,12 +101,11 @@ def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal |
 
     GOALPOST_CUSTOMER_LIFESPAN_YEARS (from the environment), when set, wins;
     otherwise 1 ÷ the scope's churn rate over `year` (customers lost among those at the
-    year's start, metrics.kpis.customers.churn_rate); with no customers at the start or
+    year's start, metrics.kpis.customers.churn_rate; a pipeline or campaign has no customers
+    of its own, so it takes the company's); with no customers at the start or
     none lost, GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS (3). Returns
     (years, "setting" | "measured" | "default", annual churn in % or None).
     """
-    from .customers import churn_rate
-
     churn = churn_rate(year, scope)
     configured = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_YEARS", None)
     if configured:
