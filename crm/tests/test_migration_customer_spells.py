@@ -44,3 +44,4 @@ def test_spells_are_backfilled_from_customer_since_churned_at_and_the_earliest_p
         ("Churned", _at("2017-03-01"), _at("2018-05-15"), True),
     ]
     assert Contact.objects.get(pk=late.pk).customer_since == _at("2013-03-01")
+    assert Contact.objects.get(pk=churned.pk).customer_since == _at("2017-03-01")
