@@ -150,6 +150,12 @@ def load() -> None:
             _randoms(CONTACTS, "r_customer", "r_since", "r_churn", "r_days", "r_owner"),
             params,
         )
+        # Their customer spells as crm 0010 and crm.services.spells keep them: one each.
+        cursor.execute(
+            "INSERT INTO crm_customerspell (contact_id, started_at, ended_at, first) "
+            "SELECT id, customer_since, churned_at, TRUE FROM crm_contact "
+            "WHERE customer_since IS NOT NULL"
+        )
         # Numbered copies to draw random contacts, customers and leads by number.
         for name, where in (("bench_c", ""), ("bench_cust", "WHERE customer_since IS NOT NULL")):
             cursor.execute(
@@ -388,7 +394,9 @@ def loaded() -> bool:
 # --- The floor: one hand-written statement per KPI, returning (numerator, denominator) ---
 
 P = {"s": PERIOD.start_at, "e": PERIOD.end_at, "sd": PERIOD.start, "ed": PERIOD.end}
+# Every bench customer has one spell (see load), so the contact's dates are the spell's.
 AT = "customer_since < {m} AND (churned_at IS NULL OR churned_at >= {m})"
+YEAR_START = "(%(e)s - interval '1 year')"
 SQL = {
     "leads": "SELECT count(*), NULL FROM crm_lead WHERE created_at >= %(s)s AND created_at < %(e)s",
     "conversion_rate": """SELECT count(*) FILTER (WHERE converted_at < %(e)s), count(*) FROM crm_lead
@@ -423,9 +431,9 @@ SQL = {
                     - greatest(month, %(sd)s::date)) / ((month + interval '1 month')::date - month))
                 FROM crm_spend WHERE month >= date_trunc('month', %(sd)s::date) AND month < %(ed)s), 2),
             (SELECT count(*) FROM crm_contact WHERE customer_since >= %(s)s AND customer_since < %(e)s)""",
-    "clv": """SELECT round(sum(amount) / count(DISTINCT contact_id) * (SELECT round((extract(epoch FROM
-            avg(churned_at - customer_since)) / 86400 / 365.25)::numeric, 4) FROM crm_contact
-            WHERE churned_at IS NOT NULL AND customer_since IS NOT NULL AND churned_at < %(e)s), 2),
+    "clv": f"""SELECT round(sum(amount) / count(DISTINCT contact_id) * (SELECT coalesce(round(
+            count(*) FILTER (WHERE {AT.format(m=YEAR_START)})::numeric / nullif(count(*) FILTER (
+            WHERE {AT.format(m=YEAR_START)} AND churned_at < %(e)s), 0), 4), 3) FROM crm_contact), 2),
             count(DISTINCT contact_id)
         FROM crm_purchase WHERE purchased_at >= %(e)s - interval '1 year' AND purchased_at < %(e)s""",
     "upsell_rate": """SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM crm_deal d WHERE d.contact_id = c.id

@@ -37,6 +37,18 @@ class CompanyAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
 
 
+class CustomerSpellInline(admin.TabularInline):
+    """Read-only: spells are written by crm.services.spells (purchases, churn edits)."""
+
+    model = models.CustomerSpell
+    extra = 0
+    readonly_fields = ("started_at", "ended_at", "first")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("__str__", "email", "company", "owner", "lifecycle", "opted_out")
@@ -45,6 +57,7 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ("company", "owner")
     raw_id_fields = ("company", "owner", "referred_by")
     filter_horizontal = ("tags",)
+    inlines = [CustomerSpellInline]
 
 
 @admin.register(models.Interaction)

@@ -155,7 +155,7 @@ KPIS: dict[str, Kpi] = {
             Unit.MONEY,
             HIGHER,
             _("Revenue from customers in their first months (GOALPOST_NEW_REVENUE_MONTHS)."),
-            _("Σ purchases where purchased_at < customer_since + N months"),
+            _("Σ purchases where purchased_at < start of the first customer spell + N months"),
             PURCHASES,
             revenue.new_revenue,
             "revenue",
@@ -165,8 +165,8 @@ KPIS: dict[str, Kpi] = {
             _("Net new revenue"),
             Unit.MONEY,
             HIGHER,
-            _("Revenue in the period from customers acquired in the period."),
-            _("Σ purchases of customers whose customer_since is in the period"),
+            _("Revenue in the period from its new customers (who first became customers in it)."),
+            _("Σ purchases of new customers (first customer spell began in the period)"),
             PURCHASES,
             revenue.net_new_revenue,
             "revenue",
@@ -187,7 +187,10 @@ KPIS: dict[str, Kpi] = {
             _("Churn rate"),
             Unit.PERCENT,
             LOWER,
-            _("Customers at the start who were lost in the period."),
+            _(
+                "Customers lost among those who were customers at the start; a later return "
+                "does not undo the loss."
+            ),
             _("customers lost ÷ customers at start × 100"),
             PEOPLE,
             customers.churn_rate,
@@ -198,8 +201,8 @@ KPIS: dict[str, Kpi] = {
             _("Retention rate"),
             Unit.PERCENT,
             HIGHER,
-            _("Customers kept over the period, new customers left out."),
-            _("(customers at end − new customers) ÷ customers at start × 100"),
+            _("Customers at the start still customers at the end, without churning between."),
+            _("(customers at start − customers lost) ÷ customers at start × 100"),
             PEOPLE,
             customers.retention_rate,
             "customers",
@@ -231,9 +234,12 @@ KPIS: dict[str, Kpi] = {
             _("Customer lifetime value"),
             Unit.MONEY,
             HIGHER,
-            _("Average purchase value × purchase frequency × customer lifespan (years)."),
             _(
-                "(revenue ÷ purchases) × (purchases ÷ customers) × lifespan, "
+                "Average purchase value × purchase frequency × customer lifespan (years); "
+                "lifespan = 1 ÷ annual churn rate, or GOALPOST_CUSTOMER_LIFESPAN_YEARS when set."
+            ),
+            _(
+                "(revenue ÷ purchases) × (purchases ÷ customers) × (1 ÷ annual churn rate), "
                 "over the 12 months before end"
             ),
             PURCHASES,

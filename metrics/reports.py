@@ -46,6 +46,7 @@ from metrics.kpis.base import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     elapsed,
+    first_spell_in,
     mean_duration,
     money,
     prorated,
@@ -347,8 +348,9 @@ def marketing_report(period: Period) -> list[dict]:
         .values("total")
     )
     leads = Lead.objects.filter(campaign=campaign, created_at__gte=start, created_at__lt=end)
+    # New customers: first customer spell begun in the period (metrics.kpis.base).
     new_customers = Contact.objects.filter(
-        customer_since__gte=start, customer_since__lt=end
+        first_spell_in(period, prefix="customer_spells__")
     ).filter(
         Exists(Purchase.objects.filter(contact=OuterRef("pk"), campaign=OuterRef(campaign)))
         | Exists(Lead.objects.filter(contact=OuterRef("pk"), campaign=OuterRef(campaign)))

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import (
     Contact,
+    CustomerSpell,
     DomainEvent,
     DomainEventKind,
     SuppressedAddress,
@@ -152,6 +153,12 @@ def contacts_create_many(
         if email_normalize(contact.email) in suppressed:
             contact.opted_out = True
     created = Contact.objects.bulk_create(contacts)
+    # Their customer history as customer_spells_follow would write it: one spell each.
+    CustomerSpell.objects.bulk_create(
+        CustomerSpell(contact=c, started_at=c.customer_since, ended_at=c.churned_at, first=True)
+        for c in created
+        if c.customer_since is not None
+    )
     events_record(
         kind=DomainEventKind.CONTACT_CREATED, subjects=created, actor=actor, automate=automate
     )

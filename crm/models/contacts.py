@@ -95,8 +95,12 @@ class Education(models.TextChoices):
 
 class ContactQuerySet(models.QuerySet):
     def customers_at(self, moment):
-        """Contacts who were customers at `moment` (became one before it, not yet churned)."""
-        return self.filter(customer_since__lt=moment).exclude(churned_at__lt=moment)
+        """Contacts who were customers at `moment`: a spell began before it, not ended before."""
+        return self.filter(
+            models.Exists(
+                CustomerSpell.objects.active_at(moment).filter(contact=models.OuterRef("pk"))
+            )
+        )
 
 
 class Contact(TimeStampedModel):
@@ -204,6 +208,55 @@ class Contact(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class CustomerSpellQuerySet(models.QuerySet):
+    def active_at(self, moment):
+        """Spells under way at `moment` (begun before it, not ended before it)."""
+        return self.filter(
+            Q(started_at__lt=moment), Q(ended_at__isnull=True) | Q(ended_at__gte=moment)
+        )
+
+
+class CustomerSpell(models.Model):
+    """One row per spell of a contact as a customer: became one, churned (or still one).
+
+    Kept like deal stage history (`StageChange`): a re-activation opens a new spell and the
+    earlier churn stays; the earliest purchase moves the first spell's start back. Spells of
+    one contact do not overlap; `first` marks the one that made them a customer at all.
+    `Contact.customer_since` / `churned_at` are derived from these rows
+    (crm.services.spells).
+    """
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="customer_spells"
+    )
+    started_at = models.DateTimeField(_("customer from"))
+    ended_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    first = models.BooleanField(_("first spell"), default=False)
+
+    objects = CustomerSpellQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contact", "started_at", "id"]
+        verbose_name = _("customer spell")
+        verbose_name_plural = _("customer spells")
+        indexes = [
+            models.Index(fields=["contact", "started_at"]),
+            models.Index(fields=["started_at", "ended_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="customer_spell_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(first=True), name="customer_spell_one_first"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contact_id}: {self.started_at:%Y-%m-%d} – {self.ended_at or ''}"
 
 
 class InteractionKind(models.TextChoices):

@@ -17,6 +17,7 @@ from crm.models import (
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 from .consent import address_suppress, contact_email_check, suppression_describe, suppression_for
 from .events import event_emit
+from .spells import customer_spells_follow
 
 CONTACT_EDITABLE_FIELDS = {
     "first_name",
@@ -123,6 +124,7 @@ def contact_create(
     contact_email_check(email=contact.email)
     _consent_follow_address(contact, actor=actor)
     model_save(contact)
+    customer_spells_follow(contact)
     _consent_record(contact, actor=actor, was_opted_out=False)
     event_emit(
         kind=DomainEventKind.CONTACT_CREATED, subject=contact, actor=actor, automate=automate
@@ -146,6 +148,8 @@ def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
         contact_email_check(email=contact.email, exclude_pk=contact.pk)
     _consent_follow_address(contact, actor=actor, asked="opted_out" in changed)
     model_save(contact)
+    if changed & {"lifecycle", "customer_since", "churned_at"}:
+        customer_spells_follow(contact)
     _consent_record(contact, actor=actor, was_opted_out=was_opted_out)
     if tags is not None:
         contact_set_tags(contact=contact, actor=actor, tags=tags)

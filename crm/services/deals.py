@@ -314,15 +314,18 @@ def deal_delete(*, deal: Deal, actor) -> None:
 
 
 def contact_becomes_customer(contact, *, at) -> None:
-    """First purchase or won deal: the contact is a customer from that moment."""
-    if contact.customer_since is None or contact.lifecycle == Lifecycle.CHURNED:
-        contact.customer_since = contact.customer_since or at
-        contact.churned_at = None
+    """A purchase or won deal at `at`: the contact was a customer then (crm.services.spells).
+
+    A first purchase or one after the last churn opens a spell; an earlier one moves the
+    first spell's start back; one inside a spell changes nothing. The contact is a customer
+    now unless their last spell has ended (a purchase dated before a churn keeps the churn).
+    """
+    from .spells import customer_spell_open
+
+    customer_spell_open(contact=contact, at=at)
+    if contact.churned_at is None:
         contact.lifecycle = Lifecycle.CUSTOMER
-        contact.save(update_fields=["customer_since", "churned_at", "lifecycle", "updated_at"])
-    elif contact.lifecycle != Lifecycle.CUSTOMER:
-        contact.lifecycle = Lifecycle.CUSTOMER
-        contact.save(update_fields=["lifecycle", "updated_at"])
+    contact.save(update_fields=["customer_since", "churned_at", "lifecycle", "updated_at"])
 
 
 __all__ = [

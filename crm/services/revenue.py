@@ -18,6 +18,7 @@ from crm.models import (
 from .common import apply_fields, model_save
 from .deals import contact_becomes_customer
 from .events import event_emit
+from .spells import customer_spell_withdraw, customer_spells_follow
 
 
 @transaction.atomic
@@ -64,8 +65,9 @@ def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
 
     The row stays, marked reversed, and counts in no revenue; if it opened the buyer's
     customer spell and no other standing purchase keeps them a customer, the contact goes
-    back to what they were before it. Otherwise `customer_since` is recomputed from the
-    purchases that stand.
+    back to what they were before it; a re-activation it opened is withdrawn (the churn
+    before it stands again). Otherwise `customer_since` is recomputed from the purchases
+    that stand; the customer spells follow (crm.services.spells).
     """
     purchase = Purchase.history.select_for_update().get(pk=purchase.pk)
     if purchase.reversed_at is not None:
@@ -81,9 +83,21 @@ def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
         contact.customer_since = parse_datetime(before["customer_since"] or "")
         contact.churned_at = parse_datetime(before["churned_at"] or "")
         model_save(contact)
+        customer_spells_follow(contact)
+    elif (
+        purchase.contact_before is not None
+        and purchase.contact_before["churned_at"]
+        and not Purchase.objects.filter(
+            contact=contact, purchased_at__gte=purchase.purchased_at
+        ).exists()
+    ):
+        customer_spell_withdraw(contact=contact, started_at=purchase.purchased_at)
+        contact.lifecycle = purchase.contact_before["lifecycle"]
+        model_save(contact)
     elif standing is not None and contact.customer_since == purchase.purchased_at:
         contact.customer_since = standing.purchased_at
         model_save(contact)
+        customer_spells_follow(contact)
     return purchase
 
 
@@ -151,6 +165,7 @@ def _customer_since_follow_purchases(contact) -> None:
     if moved and (first.purchased_at < contact.customer_since or opened):
         contact.customer_since = first.purchased_at
         model_save(contact)
+        customer_spells_follow(contact)
 
 
 @transaction.atomic

@@ -132,6 +132,12 @@ GOALPOST_PUBLIC_URL = env(
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")
 # "New revenue" counts revenue from customers within this many months of becoming customers.
 GOALPOST_NEW_REVENUE_MONTHS = env.int("GOALPOST_NEW_REVENUE_MONTHS", default=6)
+# CLV's customer lifespan in years; unset, it is 1 ÷ the scope's annual churn rate, and
+# the fallback when nobody churned (metrics.kpis.revenue.customer_lifespan_years).
+GOALPOST_CUSTOMER_LIFESPAN_YEARS = env.float("GOALPOST_CUSTOMER_LIFESPAN_YEARS", default=None)
+GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS = env.float(
+    "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", default=3
+)
 GOALPOST_NPS_SCALE = env.int("GOALPOST_NPS_SCALE", default=10)
 # Hours to the first response / resolution promised per ticket priority.
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}

@@ -40,10 +40,19 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Contact
+        skip_postgeneration_save = True
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"contact{n}@example.com")
+
+    @factory.post_generation
+    def customer_spells(obj, create, extracted, **kwargs):
+        """customer_since / churned_at given to the factory become the contact's spell."""
+        if create:
+            from crm.services.spells import customer_spells_follow
+
+            customer_spells_follow(obj)
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

@@ -61,6 +61,7 @@ ENGLISH_ROW_COUNTS = {
     "crm.Tag": 10,
     "crm.Company": 120,
     "crm.Contact": 500,
+    "crm.CustomerSpell": 174,
     "crm.Interaction": 579,
     "crm.Referral": 47,
     "crm.Campaign": 6,
@@ -216,6 +217,15 @@ def _check_idempotent_and_complete(seeded: str):
     assert Contact.objects.filter(referred_by__isnull=False).exists()
     assert Referral.objects.count() >= 20
     assert Contact.objects.filter(churned_at__isnull=False).count() >= 10
+    # Customer history is kept as spells; the contacts' dates are derived from them.
+    customers = Contact.objects.filter(customer_since__isnull=False)
+    for contact in customers.prefetch_related("customer_spells"):
+        spells = sorted(contact.customer_spells.all(), key=lambda s: s.started_at)
+        assert (spells[0].started_at, spells[-1].ended_at, spells[0].first) == (
+            contact.customer_since,
+            contact.churned_at,
+            True,
+        )
     assert Purchase.objects.values("category").distinct().count() >= 5
     assert Subscription.objects.filter(status="renewed").exists()
     assert Subscription.objects.filter(status="cancelled").exists()

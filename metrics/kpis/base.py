@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from metrics.scopes import Scope, UnsupportedScope
 
@@ -55,6 +55,24 @@ def aggregate(queryset: QuerySet, **aggregates) -> dict:
     if source is None:
         return queryset.aggregate(**aggregates)
     return source.aggregate(queryset, aggregates)
+
+
+def spell_active_at(moment, prefix: str = "") -> Q:
+    """Customer spells under way at `moment` (begun before it, not ended before it)."""
+    return Q(**{f"{prefix}started_at__lt": moment}) & (
+        Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gte": moment})
+    )
+
+
+def first_spell_in(period, prefix: str = "") -> Q:
+    """First customer spells begun in the period: the contact's `new customers`."""
+    return Q(
+        **{
+            f"{prefix}first": True,
+            f"{prefix}started_at__gte": period.start_at,
+            f"{prefix}started_at__lt": period.end_at,
+        }
+    )
 
 
 def row_count(queryset: QuerySet) -> int:

@@ -12,15 +12,23 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from crm.models import Contact, Lead, Purchase, Referral, Spend
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, aggregate, amount, count, money, prorated, row_count
+from .base import (
+    KpiResult,
+    aggregate,
+    amount,
+    count,
+    first_spell_in,
+    money,
+    prorated,
+    row_count,
+)
 from .revenue import bought_in
 
 
 def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
-    """Contacts who became customers in the period (for a campaign: attributed to it)."""
-    new = Contact.objects.filter(
-        customer_since__gte=period.start_at, customer_since__lt=period.end_at
-    )
+    """The period's new customers: contacts whose first customer spell began in it (for a
+    campaign: attributed to it). A re-activated customer is not acquired again."""
+    new = Contact.objects.filter(first_spell_in(period, prefix="customer_spells__"))
     if scope.type == ScopeType.CAMPAIGN:
         campaign = Q(campaign_id=scope.id)
     elif attributed_only:
@@ -51,6 +59,7 @@ def cac(period: Period, scope: Scope) -> KpiResult:
         value=money(spent / new) if new else None,
         numerator=spent,
         denominator=new,
+        extra={"new_customers": new},
         money=frozenset({"value", "numerator"}),
     )
 

@@ -4,15 +4,12 @@ A purchase belongs to the rep of the deal it came from, or, without a deal, to t
 customer's owner; to a pipeline through its deal; to a campaign through its attribution.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Avg,
     Count,
     DateTimeField,
-    DurationField,
     Exists,
     F,
     Func,
@@ -21,12 +18,17 @@ from django.db.models import (
     Sum,
 )
 
-from crm.models import Contact, Deal, DealKind, DealStatus, Purchase
+from crm.models import Contact, CustomerSpell, Deal, DealKind, DealStatus, Purchase
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, aggregate, amount, money, percent, rounded
+from .base import KpiResult, aggregate, amount, first_spell_in, money, percent, rounded
+from .customers import churn_rate
 
 DAYS_PER_YEAR = Decimal("365.25")
+CLV_FORMULA = (
+    "average_purchase_value × purchase_frequency × lifespan_years; "
+    "lifespan_years = 1 ÷ annual churn rate"
+)
 
 
 class AddMonths(Func):
@@ -61,14 +63,20 @@ def bought_in(period: Period) -> Q:
 
 
 def new_revenue(period: Period, scope: Scope) -> KpiResult:
-    """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers."""
+    """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers.
+
+    Becoming a customer is the start of the contact's first customer spell (the earliest
+    purchase, whatever the order purchases were recorded in); a re-activation is not new.
+    """
     months = settings.GOALPOST_NEW_REVENUE_MONTHS
+    spell_start = F("contact__customer_spells__started_at")
     total = aggregate(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
-            purchased_at__gte=F("contact__customer_since"),
-            purchased_at__lt=AddMonths(F("contact__customer_since"), months),
+            contact__customer_spells__first=True,
+            purchased_at__gte=spell_start,
+            purchased_at__lt=AddMonths(spell_start, months),
         ),
         total=Sum("amount"),
     )["total"]
@@ -78,39 +86,36 @@ def new_revenue(period: Period, scope: Scope) -> KpiResult:
 
 
 def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
+    """Revenue in the period from its new customers (first customer spell began in it)."""
     total = aggregate(
         purchases_in(scope)
         .filter(bought_in(period))
-        .filter(
-            contact__customer_since__gte=period.start_at,
-            contact__customer_since__lt=period.end_at,
-        ),
+        .filter(first_spell_in(period, prefix="contact__customer_spells__")),
         total=Sum("amount"),
     )["total"]
     return amount(total)
 
 
-def customer_lifespan_years(end_at=None) -> tuple[Decimal, str]:
-    """Average customer lifespan in years and where it came from.
+def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal | None]:
+    """Average customer lifespan in years, where it came from, and the annual churn used.
 
-    GOALPOST_CUSTOMER_LIFESPAN_YEARS, when set, wins; otherwise the mean
-    customer_since → churned_at of customers who churned (before `end_at`); with nobody
-    churned yet, GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS (3).
+    GOALPOST_CUSTOMER_LIFESPAN_YEARS (from the environment), when set, wins;
+    otherwise 1 ÷ the scope's churn rate over `year` (customers lost among those at the
+    year's start, metrics.kpis.customers.churn_rate; a pipeline or campaign has no customers
+    of its own, so it takes the company's); with no customers at the start or
+    none lost, GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS (3). Returns
+    (years, "setting" | "measured" | "default", annual churn in % or None).
     """
+    churn = churn_rate(year, scope)
     configured = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_YEARS", None)
     if configured:
-        return Decimal(str(configured)), "setting"
-    churned = Contact.objects.filter(customer_since__isnull=False, churned_at__isnull=False)
-    if end_at is not None:
-        churned = churned.filter(churned_at__lt=end_at)
-    mean = aggregate(
-        churned, mean=Avg(F("churned_at") - F("customer_since"), output_field=DurationField())
-    )["mean"]
-    if mean and mean > timedelta(0):
-        days = Decimal(str(mean.total_seconds())) / Decimal(86400)
-        return rounded(days / DAYS_PER_YEAR), "measured"
+        return Decimal(str(configured)), "setting", churn.value
+    if churn.numerator:
+        # 1 ÷ (lost ÷ at start), from the counts rather than the rounded percentage.
+        lifespan = Decimal(churn.denominator) / Decimal(churn.numerator)
+        return rounded(lifespan), "measured", churn.value
     fallback = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", 3)
-    return Decimal(str(fallback)), "default"
+    return Decimal(str(fallback)), "default", churn.value
 
 
 def clv(period: Period, scope: Scope) -> KpiResult:
@@ -118,7 +123,10 @@ def clv(period: Period, scope: Scope) -> KpiResult:
 
     The formula is defined on yearly figures (purchases per customer per year), so the
     window is always the 12 months before the period's end, whatever its start.
-    numerator = that year's revenue, denominator = its unique customers.
+    numerator = that year's revenue, denominator = its unique customers; lifespan in years
+    = 1 ÷ the scope's annual churn rate over the same year (`customer_lifespan_years`).
+    extra: the formula's parts (average_purchase_value, purchase_frequency, customer_value,
+    lifespan_years, lifespan_source, annual_churn_rate, formula).
     """
     year = period.trailing_year()
     totals = aggregate(
@@ -132,8 +140,14 @@ def clv(period: Period, scope: Scope) -> KpiResult:
         totals["purchases"],
         totals["customers"],
     )
-    lifespan, source = customer_lifespan_years(period.end_at)
-    extra = {"lifespan_years": lifespan, "lifespan_source": source, "window_start": year.start}
+    lifespan, source, churn = customer_lifespan_years(year, scope)
+    extra = {
+        "formula": CLV_FORMULA,
+        "lifespan_years": lifespan,
+        "lifespan_source": source,
+        "annual_churn_rate": churn,
+        "window_start": year.start,
+    }
     if not customers:
         return KpiResult(
             value=None,
@@ -160,11 +174,13 @@ def clv(period: Period, scope: Scope) -> KpiResult:
 
 
 def customers_during(period: Period, scope: Scope):
-    """Contacts who were customers at some moment of the period."""
-    return Contact.objects.filter(scope.people_q("owner")).filter(
-        Q(customer_since__lt=period.end_at),
-        Q(churned_at__isnull=True) | Q(churned_at__gte=period.start_at),
+    """Contacts who were customers at some moment of the period (a spell overlapping it)."""
+    spells = CustomerSpell.objects.filter(
+        Q(started_at__lt=period.end_at),
+        Q(ended_at__isnull=True) | Q(ended_at__gte=period.start_at),
+        contact=OuterRef("pk"),
     )
+    return Contact.objects.filter(scope.people_q("owner")).filter(Exists(spells))
 
 
 def upsell_rate(period: Period, scope: Scope) -> KpiResult:

@@ -3,7 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import Contact, DealKind, DealStatus, Purchase, Subscription, SubscriptionStatus
+from crm.models import (
+    Contact,
+    CustomerSpell,
+    DealKind,
+    DealStatus,
+    Purchase,
+    Subscription,
+    SubscriptionStatus,
+)
 from crm.tests.factories import (
     ContactFactory,
     DealFactory,
@@ -22,9 +30,14 @@ YEAR_2023 = Period(date(2023, 1, 1), date(2024, 1, 1))
 
 
 def _customers(n, since="2020-01-01", **kw):
-    return Contact.objects.bulk_create(
+    customers = Contact.objects.bulk_create(
         Contact(first_name=f"C{i}", customer_since=at(since), **kw) for i in range(n)
     )
+    CustomerSpell.objects.bulk_create(
+        CustomerSpell(contact=c, started_at=c.customer_since, ended_at=c.churned_at, first=True)
+        for c in customers
+    )
+    return customers
 
 
 def _purchases(customers, per_customer, price):
@@ -54,23 +67,54 @@ def test_clv_worked_example_800(settings):
     assert result.extra["lifespan_source"] == "setting"
 
 
-def test_clv_worked_example_1050_with_lifespan_measured_from_churned_customers(settings):
+def test_clv_worked_example_1050_with_lifespan_from_the_annual_churn(settings):
     settings.GOALPOST_CUSTOMER_LIFESPAN_YEARS = None
     _purchases(_customers(500), per_customer=5, price="35.00")
-    # Two churned customers who stayed 4.5 and 7.5 years: a mean of 6 years.
-    for years in ("4.5", "7.5"):
-        since = at("2010-01-01")
-        ContactFactory(
-            customer_since=since,
-            churned_at=since + timedelta(days=float(Decimal(years) * Decimal("365.25"))),
-        )
+    # 100 more customers at the start of 2023 churn during it: 100 lost of 600 at the
+    # start is an annual churn of 16.6667 %, a lifespan of 600 ÷ 100 = 6 years.
+    _customers(100, churned_at=at("2023-06-01"))
 
     result = registry.compute("clv", YEAR_2023)
 
+    assert result.extra["annual_churn_rate"] == Decimal("16.6667")
     assert result.extra["lifespan_years"] == Decimal("6")
     assert result.extra["lifespan_source"] == "measured"
     assert result.extra["customer_value"] == Decimal("175.00")
-    assert result.value == Decimal("1050.00")
+    assert result.value == Decimal("1050.00")  # 35 x 5 x 6
+    assert "1 ÷ annual churn rate" in result.extra["formula"]
+
+
+def test_clv_lifespan_is_measured_in_the_scope(settings, rep, other_rep):
+    # rep's customers: 4 at the start of 2023, 1 lost → 4 years; other_rep's: none lost.
+    settings.GOALPOST_CUSTOMER_LIFESPAN_YEARS = None
+    settings.GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS = 3
+    mine = _customers(3, owner=rep) + _customers(1, owner=rep, churned_at=at("2023-02-01"))
+    _purchases(mine[:3], per_customer=1, price="100.00")
+    _purchases(_customers(2, owner=other_rep), per_customer=1, price="100.00")
+
+    owned = registry.compute("clv", YEAR_2023, Scope.owner(rep))
+    others = registry.compute("clv", YEAR_2023, Scope.owner(other_rep))
+
+    assert (owned.extra["annual_churn_rate"], owned.extra["lifespan_years"]) == (
+        Decimal("25.0000"),
+        Decimal("4"),
+    )
+    assert owned.value == Decimal("400.00")  # 100 a customer x 4 years
+    assert (others.extra["lifespan_source"], others.value) == ("default", Decimal("300.00"))
+
+
+def test_clv_lifespan_setting_is_read_from_the_environment(monkeypatch):
+    import importlib
+
+    from crm.settings import base
+
+    monkeypatch.setenv("GOALPOST_CUSTOMER_LIFESPAN_YEARS", "4.5")
+    try:
+        assert importlib.reload(base).GOALPOST_CUSTOMER_LIFESPAN_YEARS == 4.5
+    finally:
+        monkeypatch.delenv("GOALPOST_CUSTOMER_LIFESPAN_YEARS")
+        importlib.reload(base)
+    assert base.GOALPOST_CUSTOMER_LIFESPAN_YEARS is None
 
 
 def test_clv_falls_back_to_the_default_lifespan_and_is_none_without_buyers(settings):
