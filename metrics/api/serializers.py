@@ -70,6 +70,10 @@ def json_number(value, *, is_money: bool = False):
         return float(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list):
+        return [json_number(item) for item in value]
+    if isinstance(value, dict):
+        return {name: json_number(item) for name, item in value.items()}
     return value if isinstance(value, int | float) else str(value)
 
 
@@ -86,6 +90,8 @@ def kpi_result_data(kpi, result, *, period, scope) -> dict:
         "end": period.end.isoformat(),
         "scope": scope.as_dict(),
     }
+    if result.currency:
+        data["currency"] = result.currency
     if result.extra:
         data["extra"] = {name: json_number(v) for name, v in result.extra.items()}
     if result.breakdown is not None:

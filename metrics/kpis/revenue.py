@@ -18,13 +18,23 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
-    Sum,
 )
 
 from crm.models import Contact, Deal, DealKind, DealStatus, Purchase
+from metrics.currency import converted_sum, missing_rates, reporting_currency, unconverted
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, aggregate, amount, money, percent, rounded
+from .base import (
+    KpiResult,
+    aggregate,
+    aggregate_source,
+    amount,
+    converted_total,
+    in_reporting_currency,
+    money,
+    percent,
+    rounded,
+)
 
 DAYS_PER_YEAR = Decimal("365.25")
 
@@ -63,31 +73,31 @@ def bought_in(period: Period) -> Q:
 def new_revenue(period: Period, scope: Scope) -> KpiResult:
     """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers."""
     months = settings.GOALPOST_NEW_REVENUE_MONTHS
-    total = aggregate(
+    total, missing = converted_total(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
             purchased_at__gte=F("contact__customer_since"),
             purchased_at__lt=AddMonths(F("contact__customer_since"), months),
         ),
-        total=Sum("amount"),
-    )["total"]
+        on="purchased_at",
+    )
     result = amount(total)
     result.extra = {"months": months}
-    return result
+    return in_reporting_currency(result, missing)
 
 
 def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
-    total = aggregate(
+    total, missing = converted_total(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
             contact__customer_since__gte=period.start_at,
             contact__customer_since__lt=period.end_at,
         ),
-        total=Sum("amount"),
-    )["total"]
-    return amount(total)
+        on="purchased_at",
+    )
+    return in_reporting_currency(amount(total), missing)
 
 
 def customer_lifespan_years(end_at=None) -> tuple[Decimal, str]:
@@ -121,11 +131,12 @@ def clv(period: Period, scope: Scope) -> KpiResult:
     numerator = that year's revenue, denominator = its unique customers.
     """
     year = period.trailing_year()
+    bought = purchases_in(scope).filter(bought_in(year))
     totals = aggregate(
-        purchases_in(scope).filter(bought_in(year)),
-        revenue=Sum("amount"),
-        purchases=Count("id"),
-        customers=Count("contact", distinct=True),
+        bought,
+        revenue=converted_sum("amount", "currency", "purchased_at"),
+        purchases=Count("id", filter=~unconverted("currency", "purchased_at")),
+        customers=Count("contact", distinct=True, filter=~unconverted("currency", "purchased_at")),
     )
     revenue, purchases, customers = (
         money(totals["revenue"]),
@@ -134,6 +145,10 @@ def clv(period: Period, scope: Scope) -> KpiResult:
     )
     lifespan, source = customer_lifespan_years(period.end_at)
     extra = {"lifespan_years": lifespan, "lifespan_source": source, "window_start": year.start}
+    if aggregate_source.get() is None:
+        missing = missing_rates(bought, currency="currency", on="purchased_at")
+        if missing:
+            extra["missing_rates"] = missing
     if not customers:
         return KpiResult(
             value=None,
@@ -141,6 +156,7 @@ def clv(period: Period, scope: Scope) -> KpiResult:
             denominator=0,
             extra=extra,
             money=frozenset({"value", "numerator"}),
+            currency=reporting_currency(),
         )
     average_purchase = revenue / purchases
     frequency = Decimal(purchases) / customers
@@ -156,6 +172,7 @@ def clv(period: Period, scope: Scope) -> KpiResult:
         denominator=customers,
         extra=extra,
         money=frozenset({"value", "numerator"}),
+        currency=reporting_currency(),
     )
 
 

@@ -1,0 +1,143 @@
+"""Money of many currencies: each amount converts at the rate valid on its own date."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from crm.models import DealStatus
+from crm.tests.factories import ContactFactory, DealFactory, PurchaseFactory, UserFactory
+from metrics import registry
+from metrics.models import ExchangeRate
+from metrics.scopes import Period
+from metrics.tests.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+APRIL_2018 = Period(date(2018, 4, 1), date(2018, 5, 1))
+
+
+@pytest.fixture(autouse=True)
+def _usd(settings):
+    settings.GOALPOST_REPORTING_CURRENCY = "USD"
+
+
+@pytest.fixture
+def eur_rate():
+    # 0.9 EUR buy 1 USD from 2018-01-01: EUR 900 = USD 1000.
+    return ExchangeRate.objects.create(
+        currency="EUR", rate=Decimal("0.9"), valid_from=date(2018, 1, 1)
+    )
+
+
+def _won_with_purchase(currency, value, day="2018-04-03", owner=None):
+    customer = ContactFactory(customer_since=at("2018-04-02"))
+    deal = DealFactory(
+        contact=customer,
+        owner=owner,
+        value=Decimal(value),
+        currency=currency,
+        status=DealStatus.WON,
+        created_at=at("2018-03-01"),
+        closed_at=at(day),
+    )
+    PurchaseFactory(
+        contact=customer, deal=deal, amount=Decimal(value), currency=currency, purchased_at=at(day)
+    )
+    return deal
+
+
+def test_new_revenue_converts_eur_at_the_rate_of_the_purchase_day(eur_rate):
+    _won_with_purchase("EUR", "900.00")
+    _won_with_purchase("USD", "1000.00")
+
+    for key in ("new_revenue", "net_new_revenue", "campaign_revenue"):
+        result = registry.compute(key, APRIL_2018)
+        if key == "campaign_revenue":
+            assert result.value == Decimal("0.00")  # no campaign attributed
+            continue
+        assert result.value == Decimal("2000.00"), key
+        assert result.currency == "USD"
+        assert "missing_rates" not in result.extra
+
+
+def test_a_currency_without_a_rate_is_left_out_and_named(eur_rate):
+    _won_with_purchase("EUR", "900.00")
+    _won_with_purchase("USD", "1000.00")
+    _won_with_purchase("JPY", "1000.00")
+
+    result = registry.compute("new_revenue", APRIL_2018)
+
+    assert result.value == Decimal("2000.00")
+    assert result.extra["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
+
+
+def test_a_rate_applies_only_from_its_valid_from_day(eur_rate):
+    ExchangeRate.objects.create(currency="EUR", rate=Decimal("0.8"), valid_from=date(2018, 4, 10))
+    _won_with_purchase("EUR", "900.00", day="2018-04-03")  # 0.9 → 1000.00
+    _won_with_purchase("EUR", "800.00", day="2018-04-12")  # 0.8 → 1000.00
+    ExchangeRate.objects.create(currency="GBP", rate=Decimal("0.5"), valid_from=date(2018, 5, 1))
+    _won_with_purchase("GBP", "50.00", day="2018-04-20")  # its rate starts later: missing
+
+    result = registry.compute("new_revenue", APRIL_2018)
+
+    assert result.value == Decimal("2000.00")
+    assert result.extra["missing_rates"] == [{"currency": "GBP", "date": date(2018, 4, 20)}]
+
+
+def test_open_deals_amount_converts_at_the_creation_day_rate(eur_rate):
+    for currency in ("USD", "EUR", "JPY"):
+        DealFactory(
+            value=Decimal("900.00") if currency == "EUR" else Decimal("1000.00"),
+            currency=currency,
+            created_at=at("2018-04-03"),
+        )
+
+    result = registry.compute("open_deals", APRIL_2018)
+
+    assert result.value == 3
+    assert result.extra["amount"] == Decimal("2000.00")
+    assert result.extra["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
+    assert result.currency == "USD"
+
+
+def test_clv_revenue_converts_and_leaves_unrated_purchases_out(eur_rate, settings):
+    settings.GOALPOST_CUSTOMER_LIFESPAN_YEARS = 2
+    _won_with_purchase("EUR", "900.00")
+    _won_with_purchase("USD", "1000.00")
+    _won_with_purchase("JPY", "1000.00")
+
+    result = registry.compute("clv", Period(date(2018, 1, 1), date(2019, 1, 1)))
+
+    # 2000 USD from 2 rated customers: 1000 per customer x 2 years.
+    assert (result.numerator, result.denominator) == (Decimal("2000.00"), 2)
+    assert result.value == Decimal("2000.00")
+    assert result.currency == "USD"
+    assert result.extra["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
+
+
+def test_the_api_says_the_currency_and_the_missing_rates(eur_rate, client):
+    _won_with_purchase("EUR", "900.00")
+    _won_with_purchase("USD", "1000.00")
+    _won_with_purchase("JPY", "1000.00")
+    client.force_login(UserFactory(role="manager"))
+
+    body = client.get("/api/kpis/new_revenue/", {"start": "2018-04-01", "end": "2018-05-01"}).json()
+
+    assert body["value"] == "2000.00"
+    assert body["currency"] == "USD"
+    assert body["extra"]["missing_rates"] == [{"currency": "JPY", "date": "2018-04-03"}]
+
+
+def test_history_converts_the_same_way(eur_rate):
+    from metrics.history import kpi_history
+    from metrics.scopes import Scope
+
+    _won_with_purchase("EUR", "900.00")
+    _won_with_purchase("USD", "1000.00")
+    history = kpi_history(
+        registry.get("new_revenue").function, Scope.company(), {date(2018, 4, 30): APRIL_2018}
+    )
+
+    assert history.set_based
+    assert history.results[date(2018, 4, 30)].value == Decimal("2000.00")
