@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from crm.models import DealStatus
 from crm.tests.factories import ContactFactory, DealFactory, PurchaseFactory, UserFactory
@@ -141,3 +142,29 @@ def test_history_converts_the_same_way(eur_rate):
 
     assert history.set_based
     assert history.results[date(2018, 4, 30)].value == Decimal("2000.00")
+
+
+def test_board_column_converts_shows_the_parts_and_warns_of_jpy(eur_rate, client):
+    from crm.tests.factories import pipeline_with_stages
+
+    manager = UserFactory(role="manager")
+    stage = pipeline_with_stages(is_default=True)[1][0]
+    for currency, value in (("USD", "1000.00"), ("EUR", "900.00"), ("JPY", "1000.00")):
+        DealFactory(
+            stage=stage,
+            owner=manager,
+            currency=currency,
+            value=Decimal(value),
+            created_at=at("2018-04-03"),
+        )
+    client.force_login(manager)
+
+    response = client.get(reverse("web:board"))
+
+    column = response.context["columns"][0]
+    assert (column.count, column.total) == (3, Decimal("2000.00"))
+    assert column.parts == "€900.00 · ¥1,000.00 · $1,000.00"
+    html = response.content.decode()
+    assert "$2,000.00" in html
+    assert 'title="€900.00 · ¥1,000.00 · $1,000.00"' in html
+    assert "Left out, no exchange rate: JPY 04/03/2018" in html
