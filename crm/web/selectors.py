@@ -88,9 +88,7 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
 
 def column_summary(column: dict) -> dict:
     """A column total's words: its per-currency parts and any missing-rate warning."""
-    parts = " · ".join(
-        money(part["amount"], part["currency"]) for part in column.get("parts", ())
-    )
+    parts = " · ".join(money(part["amount"], part["currency"]) for part in column.get("parts", ()))
     missing = column.get("missing") or []
     warning = (
         _("Left out, no exchange rate: %(rates)s")
