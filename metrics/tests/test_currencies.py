@@ -168,3 +168,25 @@ def test_board_column_converts_shows_the_parts_and_warns_of_jpy(eur_rate, client
     assert "$2,000.00" in html
     assert 'title="€900.00 · ¥1,000.00 · $1,000.00"' in html
     assert "Left out, no exchange rate: JPY 04/03/2018" in html
+
+
+def test_dashboard_card_and_sales_report_warn_of_the_missing_rate(eur_rate, client):
+    rep = UserFactory(role="rep")
+    for currency, value in (("USD", "1000.00"), ("EUR", "900.00"), ("JPY", "1000.00")):
+        _won_with_purchase(currency, value, owner=rep)
+    client.force_login(UserFactory(role="manager"))
+    period = {"period": "custom", "start": "2018-04-01", "end": "2018-05-01"}
+
+    dashboard = client.get(reverse("metrics:dashboard"), period)
+    card = next(c for c in dashboard.context["cards"] if c.kpi.key == "new_revenue")
+    assert (card.value, card.missing_rates) == (
+        Decimal("2000.00"),
+        [{"currency": "JPY", "date": date(2018, 4, 3)}],
+    )
+    assert "Left out of these totals, no exchange rate:" in dashboard.content.decode()
+
+    report = client.get(reverse("metrics:report_sales"), period)
+    row = next(r for r in report.context["rows"] if r["owner"] == rep.pk)
+    assert (row["won_count"], row["won_value"]) == (3, Decimal("2000.00"))
+    assert report.context["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
+    assert '<span dir="ltr">JPY 04/03/2018</span>' in report.content.decode()
