@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.models import Campaign, Pipeline, Team, User
-from metrics.models import KpiSnapshot
+from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Scope, ScopeType
 
 # Dates outside this range are refused: they can only be typos, and far-off dates would
@@ -117,3 +117,22 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
             "definition_version",
             "computed_at",
         ]
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    """`rate` units of `currency` per 1 unit of the reporting currency from `valid_from`."""
+
+    currency = serializers.CharField(
+        max_length=3, help_text=_("ISO 4217 code of the currency, e.g. EUR.")
+    )
+    rate = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("Units of this currency per 1 unit of the reporting currency."),
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "rate", "valid_from"]
+        # (currency, valid_from) is checked by the service, with a field error.
+        validators = []

@@ -190,3 +190,76 @@ def test_dashboard_card_and_sales_report_warn_of_the_missing_rate(eur_rate, clie
     assert (row["won_count"], row["won_value"]) == (3, Decimal("2000.00"))
     assert report.context["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
     assert '<span dir="ltr">JPY 04/03/2018</span>' in report.content.decode()
+
+
+def test_exchange_rates_api_admins_write_managers_read(client):
+    admin = UserFactory(role="admin")
+    client.force_login(admin)
+    created = client.post(
+        "/api/exchange-rates/",
+        {"currency": "eur", "rate": "0.9", "valid_from": "2018-01-01"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["currency"] == "EUR"
+    rate_id = created.json()["id"]
+
+    duplicate = client.post(
+        "/api/exchange-rates/",
+        {"currency": "EUR", "rate": "0.8", "valid_from": "2018-01-01"},
+        content_type="application/json",
+    )
+    assert duplicate.status_code == 400
+    assert "valid_from" in duplicate.json()
+    bad = client.post(
+        "/api/exchange-rates/",
+        {"currency": "E1", "rate": "-1", "valid_from": "2018-01-01"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert {"currency", "rate"} <= set(bad.json())
+
+    patched = client.patch(
+        f"/api/exchange-rates/{rate_id}/", {"rate": "0.95"}, content_type="application/json"
+    )
+    assert patched.status_code == 200
+    assert ExchangeRate.objects.get().rate == Decimal("0.95")
+
+    client.force_login(UserFactory(role="manager"))
+    assert client.get("/api/exchange-rates/").status_code == 200
+    assert (
+        client.post(
+            "/api/exchange-rates/",
+            {"currency": "GBP", "rate": "0.8", "valid_from": "2018-01-01"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    client.force_login(UserFactory(role="rep"))
+    assert client.get("/api/exchange-rates/").status_code == 403
+
+    client.force_login(admin)
+    assert client.delete(f"/api/exchange-rates/{rate_id}/").status_code == 204
+    assert not ExchangeRate.objects.exists()
+
+
+def test_csv_import_writes_all_rows_or_none():
+    from django.core.exceptions import ValidationError
+
+    from metrics.exchange_rates import exchange_rates_import
+
+    with pytest.raises(ValidationError) as error:
+        exchange_rates_import(
+            text="currency,rate,valid_from\nEUR,0.9,2018-01-01\nJPY,abc,2018-01-01\n"
+        )
+    assert error.value.message_dict["file"] == ["Row 3: Enter a positive number such as 0.9."]
+    assert not ExchangeRate.objects.exists()
+
+    written = exchange_rates_import(
+        text="currency,rate,valid_from\nEUR,0.9,2018-01-01\njpy,110.5,2018-01-01\n"
+    )
+    assert written == 2
+    assert sorted(ExchangeRate.objects.values_list("currency", "rate")) == [
+        ("EUR", Decimal("0.90000000")),
+        ("JPY", Decimal("110.50000000")),
+    ]
