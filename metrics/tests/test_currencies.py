@@ -263,3 +263,49 @@ def test_csv_import_writes_all_rows_or_none():
         ("EUR", Decimal("0.90000000")),
         ("JPY", Decimal("110.50000000")),
     ]
+
+
+def test_exchange_rate_pages_for_admins(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    manager = UserFactory(role="manager")
+    client.force_login(manager)
+    page = client.get(reverse("metrics:exchange_rates"))
+    assert page.status_code == 200
+    assert "No exchange rates yet" in page.content.decode()
+    assert client.get(reverse("metrics:exchange_rate_add")).status_code == 403
+
+    client.force_login(UserFactory(role="admin"))
+    added = client.post(
+        reverse("metrics:exchange_rate_add"),
+        {"currency": "EUR", "rate": "0.9", "valid_from": "2018-01-01"},
+    )
+    assert added.status_code == 302
+    rate = ExchangeRate.objects.get()
+    assert (rate.currency, rate.rate, rate.valid_from) == ("EUR", Decimal("0.9"), date(2018, 1, 1))
+    refused = client.post(
+        reverse("metrics:exchange_rate_add"),
+        {"currency": "USD", "rate": "1", "valid_from": "2018-01-01"},
+    )
+    assert "Amounts in the reporting currency need no exchange rate." in refused.content.decode()
+
+    client.post(
+        reverse("metrics:exchange_rate_edit", args=[rate.pk]),
+        {"currency": "EUR", "rate": "0.95", "valid_from": "2018-01-01"},
+    )
+    rate.refresh_from_db()
+    assert rate.rate == Decimal("0.95")
+
+    upload = SimpleUploadedFile(
+        "rates.csv", b"currency,rate,valid_from\nJPY,110,2018-01-01\nGBP,x,2018-01-01\n"
+    )
+    failed = client.post(reverse("metrics:exchange_rate_import"), {"file": upload})
+    assert "Row 3: Enter a positive number such as 0.9." in failed.content.decode()
+    assert ExchangeRate.objects.count() == 1
+    upload = SimpleUploadedFile("rates.csv", b"currency,rate,valid_from\nJPY,110,2018-01-01\n")
+    assert client.post(reverse("metrics:exchange_rate_import"), {"file": upload}).status_code == 302
+    listing = client.get(reverse("metrics:exchange_rates")).content.decode()
+    assert '<td dir="ltr">JPY</td>' in listing
+
+    client.post(reverse("metrics:exchange_rate_delete", args=[rate.pk]))
+    assert list(ExchangeRate.objects.values_list("currency", flat=True)) == ["JPY"]
