@@ -190,14 +190,23 @@ def top_leads(*, user, limit: int = 8) -> list[Lead]:
 
 
 def pipeline_summary(*, user) -> dict:
-    """Open deals and value, won this month: one query."""
+    """Open deals and value, won this month: one query; values in the reporting currency."""
     month_start = timezone.localdate().replace(day=1)
     deals = policies.scope(user, "deals", Deal.objects.all())
     return deals.aggregate(
         open_count=Count("id", filter=Q(status=DealStatus.OPEN)),
-        open_value=Sum("value", filter=Q(status=DealStatus.OPEN)),
+        # In the reporting currency: open at the creation-day rate, won at the close-day
+        # rate (metrics.currency); amounts without a rate are left out.
+        open_value=converted_sum(
+            "value", "currency", "created_at", filter=Q(status=DealStatus.OPEN)
+        ),
         won_count=Count("id", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
-        won_value=Sum("value", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
+        won_value=converted_sum(
+            "value",
+            "currency",
+            "closed_at",
+            filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start),
+        ),
     )
 
 
