@@ -309,3 +309,22 @@ def test_exchange_rate_pages_for_admins(client):
 
     client.post(reverse("metrics:exchange_rate_delete", args=[rate.pk]))
     assert list(ExchangeRate.objects.values_list("currency", flat=True)) == ["JPY"]
+
+
+def test_pipeline_report_open_value_converts_at_the_creation_day_rate(eur_rate):
+    from crm.tests.factories import pipeline_with_stages
+    from metrics import reports
+
+    pipeline, stages = pipeline_with_stages()
+    for currency, value in (("USD", "1000.00"), ("EUR", "900.00"), ("JPY", "1000.00")):
+        DealFactory(
+            stage=stages[0], currency=currency, value=Decimal(value), created_at=at("2018-04-03")
+        )
+
+    data = reports.pipeline_bottlenecks(APRIL_2018, pipeline)
+
+    first = data["stages"][0]
+    assert (first.open_count, first.open_value) == (3, Decimal("2000.00"))
+    assert reports.report_missing_rates(APRIL_2018) == [
+        {"currency": "JPY", "date": date(2018, 4, 3)}
+    ]
