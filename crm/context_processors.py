@@ -60,6 +60,7 @@ NAVIGATION = (
     NavItem("web:suppression_list", _("Suppression list"), "mail", resource="suppressions"),
     NavItem("importing:start", _("Import"), "upload", resource="imports"),
     NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
+    NavItem("metrics:exchange_rates", _("Exchange rates"), "chart", resource="exchange_rates"),
 )
 
 

@@ -40,6 +40,7 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "campaigns": (EVERYONE, frozenset({MARKETING, ADMIN})),
     "automation": (frozenset({MARKETING, MANAGER, ADMIN}), frozenset({MARKETING, ADMIN})),
     "kpis": (EVERYONE, frozenset()),
+    "exchange_rates": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
     "goals": (EVERYONE, frozenset({REP, MANAGER, ADMIN})),
     "quotas": (EVERYONE, frozenset({MANAGER, ADMIN})),
     "imports": (frozenset({MANAGER, ADMIN}), frozenset({MANAGER, ADMIN})),

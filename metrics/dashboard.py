@@ -20,6 +20,8 @@ class Card:
     value: Decimal | int | None
     previous: Decimal | int | None
     series: list = field(default_factory=list)
+    # [{"currency", "date"}] of amounts left out of a money value for want of a rate.
+    missing_rates: list = field(default_factory=list)
 
     @property
     def change(self):
@@ -53,10 +55,12 @@ def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
     for kpi in registry.KPIS.values():
         if not kpi.supports(scope.type):
             continue
+        result = kpi.function(period, scope)
         cards.append(
             Card(
                 kpi=kpi,
-                value=kpi.function(period, scope).value,
+                value=result.value,
+                missing_rates=result.extra.get("missing_rates", []),
                 previous=kpi.function(previous, scope).value,
                 series=[
                     [day.isoformat(), None if value is None else float(value)]

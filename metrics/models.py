@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +78,36 @@ class KpiWindow(models.Model):
 
     def __str__(self):
         return f"{self.run} · {self.day}"
+
+
+class ExchangeRate(models.Model):
+    """`rate` units of `currency` buy 1 unit of GOALPOST_REPORTING_CURRENCY from `valid_from`.
+
+    A rate holds until the next row of the same currency; an amount dated D converts at the
+    row with the latest `valid_from` <= D (metrics.currency). EUR 0.9 means 900 EUR = 1000 USD
+    when USD is the reporting currency.
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=20,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text=_("Units of this currency per 1 unit of the reporting currency."),
+    )
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"], name="exchange_rate_unique_day"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.rate} · {self.valid_from}"

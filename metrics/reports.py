@@ -42,6 +42,7 @@ from crm.models import (
     TicketStatus,
     User,
 )
+from metrics.currency import converted_sum, missing_rates
 from metrics.kpis.base import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -71,6 +72,37 @@ def _count_of(queryset):
 # --- Sales performance per rep ---------------------------------------------------------
 
 
+def report_missing_rates(period: Period) -> list[dict]:
+    """[{"currency", "date"}] of amounts a report leaves out for want of an exchange rate.
+
+    Deals won in the period (close day), open deals (creation day) and purchases in the
+    period (purchase day) in a currency with no rate by that day (metrics.currency).
+    """
+    start, end = period.start_at, period.end_at
+    won = Deal.objects.filter(status=DealStatus.WON, closed_at__gte=start, closed_at__lt=end)
+    found = {
+        *(
+            (row["currency"], row["date"])
+            for row in missing_rates(won, currency="currency", on="closed_at")
+        ),
+        *(
+            (row["currency"], row["date"])
+            for row in missing_rates(
+                Deal.objects.filter(status=DealStatus.OPEN), currency="currency", on="created_at"
+            )
+        ),
+        *(
+            (row["currency"], row["date"])
+            for row in missing_rates(
+                Purchase.objects.filter(purchased_at__gte=start, purchased_at__lt=end),
+                currency="currency",
+                on="purchased_at",
+            )
+        ),
+    }
+    return [{"currency": c, "date": d} for c, d in sorted(found, key=lambda r: (r[1], r[0]))]
+
+
 def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
     start, end = period.start_at, period.end_at
     created = Q(deals__created_at__gte=start, deals__created_at__lt=end)
@@ -91,7 +123,11 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         reps.values("pk", "username", "first_name", "last_name")
         .annotate(
             won_count=Count("deals", filter=won, distinct=True),
-            won_value=Coalesce(Sum("deals__value", filter=won), Decimal(0)),
+            # Won value converts at each deal's close-day rate (metrics.currency).
+            won_value=Coalesce(
+                converted_sum("deals__value", "deals__currency", "deals__closed_at", filter=won),
+                Decimal(0),
+            ),
             closed_count=Count(
                 "deals",
                 filter=closed & Q(deals__status__in=[DealStatus.WON, DealStatus.LOST]),
@@ -175,7 +211,13 @@ def pipeline_bottlenecks(period: Period, pipeline, *, deals=None) -> dict:
         Stage.objects.filter(pipeline=pipeline)
         .annotate(
             open_count=Count("deals", filter=open_in),
-            open_value=Coalesce(Sum("deals__value", filter=open_in), Decimal(0)),
+            # Open value converts at each deal's creation-day rate (metrics.currency).
+            open_value=Coalesce(
+                converted_sum(
+                    "deals__value", "deals__currency", "deals__created_at", filter=open_in
+                ),
+                Decimal(0),
+            ),
         )
         .order_by("position", "id")
     )
@@ -344,7 +386,7 @@ def marketing_report(period: Period) -> list[dict]:
         Purchase.objects.filter(campaign=campaign, purchased_at__gte=start, purchased_at__lt=end)
         .order_by()
         .values("campaign")
-        .annotate(total=Sum("amount"))
+        .annotate(total=converted_sum("amount", "currency", "purchased_at"))
         .values("total")
     )
     leads = Lead.objects.filter(campaign=campaign, created_at__gte=start, created_at__lt=end)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from metrics import views
+from metrics import rate_views, views
 
 app_name = "metrics"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("reports/pipeline/", views.report_pipeline, name="report_pipeline"),
     path("reports/support/", views.report_support, name="report_support"),
     path("reports/marketing/", views.report_marketing, name="report_marketing"),
+    path("exchange-rates/", rate_views.exchange_rate_list, name="exchange_rates"),
+    path("exchange-rates/new/", rate_views.exchange_rate_add, name="exchange_rate_add"),
+    path("exchange-rates/import/", rate_views.exchange_rate_import, name="exchange_rate_import"),
+    path("exchange-rates/<int:pk>/edit/", rate_views.exchange_rate_edit, name="exchange_rate_edit"),
+    path(
+        "exchange-rates/<int:pk>/delete/",
+        rate_views.exchange_rate_delete_view,
+        name="exchange_rate_delete",
+    ),
 ]

@@ -156,7 +156,14 @@ def report_sales(request):
     return render(
         request,
         "metrics/reports/sales.html",
-        {"form": form, "period": period, "rows": rows, "chart": chart, "report": "sales"},
+        {
+            "form": form,
+            "period": period,
+            "rows": rows,
+            "chart": chart,
+            "report": "sales",
+            "missing_rates": reports.report_missing_rates(period),
+        },
     )
 
 
@@ -218,6 +225,7 @@ def report_pipeline(request):
             "biggest": biggest,
             "chart": chart,
             "report": "pipeline",
+            "missing_rates": reports.report_missing_rates(period),
         },
     )
 
@@ -302,5 +310,12 @@ def report_marketing(request):
     return render(
         request,
         "metrics/reports/marketing.html",
-        {"form": form, "period": period, "rows": rows, "chart": chart, "report": "marketing"},
+        {
+            "form": form,
+            "period": period,
+            "rows": rows,
+            "chart": chart,
+            "report": "marketing",
+            "missing_rates": reports.report_missing_rates(period),
+        },
     )

@@ -35,6 +35,7 @@ from crm.tests.factories import (
     pipeline_with_stages,
 )
 from goals.tests.factories import GoalFactory, QuotaFactory, snapshot
+from metrics.models import ExchangeRate
 
 from .i18n_pages import EnglishFinder, english_sentences
 
@@ -137,6 +138,9 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "segment": segment.pk,
             "job": ImportJob.objects.get().pk,
             "pipeline": pipeline.pk,
+            "rate": ExchangeRate.objects.create(
+                currency="EUR", rate="0.9", valid_from="2018-01-01"
+            ).pk,
         },
         "merge": [contact.pk, twin.pk],
     }
@@ -226,6 +230,10 @@ def _pages(world) -> list[str]:
         reverse("importing:duplicates"),
         reverse("importing:merges"),
         reverse("importing:merge", args=["contact", *world["merge"]]),
+        reverse("metrics:exchange_rates"),
+        reverse("metrics:exchange_rate_add"),
+        reverse("metrics:exchange_rate_edit", args=[pk["rate"]]),
+        reverse("metrics:exchange_rate_import"),
         reverse("password_change"),
     ]
 

@@ -1,12 +1,15 @@
 """Reads of the marketing app for the pages, the API and other apps."""
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import Enrollment, EnrollmentStatus
 from crm.models import Campaign, Contact, Deal, DealStatus, Purchase
+from metrics.currency import converted_sum
 
 from .abtest import winner
 from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
@@ -169,7 +172,10 @@ def campaign_report(campaign: Campaign) -> dict:
     )
     revenue = Purchase.objects.filter(Q(campaign=campaign) | Q(Exists(enrolled_before))).aggregate(
         total=Coalesce(
-            Sum("amount"), Value(0), output_field=DecimalField(max_digits=14, decimal_places=2)
+            # In the reporting currency at each purchase day's rate (metrics.currency).
+            converted_sum("amount", "currency", "purchased_at"),
+            Value(0),
+            output_field=DecimalField(max_digits=30, decimal_places=10),
         )
     )["total"]
     won_after = Deal.objects.filter(
@@ -179,6 +185,7 @@ def campaign_report(campaign: Campaign) -> dict:
         contact=OuterRef("contact"), purchased_at__gte=OuterRef("enrolled_at")
     )
     converted = enrollments.filter(Q(Exists(won_after)) | Q(Exists(bought_after))).count()
+    revenue = revenue.quantize(Decimal("0.01"))
     return {**counts, **sends, "converted_contacts": converted, "revenue": revenue}
 
 

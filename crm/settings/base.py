@@ -130,6 +130,11 @@ GOALPOST_PUBLIC_URL = env(
 
 # --- CRM domain settings -------------------------------------------------------------
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")
+# Every money aggregate (board totals, KPIs, reports, goals) is converted to this currency
+# at the exchange rate (metrics.ExchangeRate) valid on each amount's own date.
+GOALPOST_REPORTING_CURRENCY = env(
+    "GOALPOST_REPORTING_CURRENCY", default=GOALPOST_DEFAULT_CURRENCY
+).upper()
 # "New revenue" counts revenue from customers within this many months of becoming customers.
 GOALPOST_NEW_REVENUE_MONTHS = env.int("GOALPOST_NEW_REVENUE_MONTHS", default=6)
 # CLV's customer lifespan in years; unset, it is 1 ÷ the scope's annual churn rate, and

@@ -111,7 +111,12 @@ def test_move_goes_through_the_service(client, rep, stages):
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is True
-    assert body["columns"][str(stages[1].pk)] == {"count": 1, "total": "$0.00"}
+    assert body["columns"][str(stages[1].pk)] == {
+        "count": 1,
+        "total": "$0.00",
+        "parts": "$0.00",
+        "warning": "",
+    }
     assert body["columns"][str(stages[0].pk)]["count"] == 0
     deal.refresh_from_db()
     assert deal.stage_id == stages[1].pk

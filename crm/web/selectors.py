@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from crm.models import (
     Stage,
 )
 from crm.templatetags.crm_web import money
+from metrics.currency import converted_sum, unconverted
 
 CARDS_PER_COLUMN = 20
 CARD_ORDER = ("position", "-created_at", "-id")
@@ -37,9 +39,69 @@ def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> Que
 
 
 def column_totals(deals: QuerySet) -> dict[int, dict]:
-    """{stage id: {"count", "total"}} for every stage, in one aggregate query."""
-    rows = deals.order_by().values("stage_id").annotate(count=Count("id"), total=Sum("value"))
-    return {row["stage_id"]: {"count": row["count"], "total": row["total"]} for row in rows}
+    """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
+
+    `total` is the open value in the reporting currency, each deal converted at the rate
+    of its creation day (metrics.currency); `parts` are the raw [{"currency", "amount",
+    "count"}] it was made of; `missing` lists [{"currency", "date"}] of deals left out of
+    the total for want of a rate. One grouped query, a second only when rates are missing.
+    """
+    rows = (
+        deals.order_by()
+        .values("stage_id", "currency")
+        .annotate(
+            count=Count("id"),
+            raw=Sum("value"),
+            total=converted_sum("value", "currency", "created_at"),
+            unrated=Count("id", filter=unconverted("currency", "created_at")),
+        )
+        .order_by("stage_id", "currency")
+    )
+    totals: dict[int, dict] = {}
+    unrated_stages = set()
+    for row in rows:
+        column = totals.setdefault(
+            row["stage_id"], {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
+        )
+        column["count"] += row["count"]
+        column["total"] += row["total"] or Decimal(0)
+        column["parts"].append(
+            {"currency": row["currency"], "amount": row["raw"], "count": row["count"]}
+        )
+        if row["unrated"]:
+            unrated_stages.add(row["stage_id"])
+    for column in totals.values():
+        column["total"] = column["total"].quantize(Decimal("0.01"))
+    if unrated_stages:
+        missing = (
+            deals.filter(stage_id__in=unrated_stages)
+            .filter(unconverted("currency", "created_at"))
+            .annotate(day=TruncDate("created_at"))
+            .values_list("stage_id", "currency", "day")
+            .distinct()
+            .order_by("stage_id", "day", "currency")
+        )
+        for stage_id, currency, day in missing:
+            totals[stage_id]["missing"].append({"currency": currency, "date": day})
+    return totals
+
+
+def column_summary(column: dict) -> dict:
+    """A column total's words: its per-currency parts and any missing-rate warning."""
+    parts = " · ".join(money(part["amount"], part["currency"]) for part in column.get("parts", ()))
+    missing = column.get("missing") or []
+    warning = (
+        _("Left out, no exchange rate: %(rates)s")
+        % {
+            "rates": ", ".join(
+                f"{row['currency']} {formats.date_format(row['date'], 'SHORT_DATE_FORMAT')}"
+                for row in missing
+            )
+        }
+        if missing
+        else ""
+    )
+    return {"parts": parts, "warning": warning}
 
 
 def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int = CARDS_PER_COLUMN):
@@ -67,6 +129,9 @@ class Column:
     total: Decimal
     cards: list
     has_more: bool
+    # The total's per-currency parts ("$1,000.00 · €900.00") and missing-rate warning.
+    parts: str = ""
+    warning: str = ""
 
 
 def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
@@ -79,7 +144,14 @@ def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> l
         total = totals.get(stage.pk, {"count": 0, "total": None})
         cards, has_more = column_cards(deals, stage) if total["count"] else ([], False)
         columns.append(
-            Column(stage, total["count"], total["total"] or Decimal("0"), cards, has_more)
+            Column(
+                stage,
+                total["count"],
+                total["total"] or Decimal("0"),
+                cards,
+                has_more,
+                **column_summary(total),
+            )
         )
     return columns
 
@@ -118,14 +190,23 @@ def top_leads(*, user, limit: int = 8) -> list[Lead]:
 
 
 def pipeline_summary(*, user) -> dict:
-    """Open deals and value, won this month: one query."""
+    """Open deals and value, won this month: one query; values in the reporting currency."""
     month_start = timezone.localdate().replace(day=1)
     deals = policies.scope(user, "deals", Deal.objects.all())
     return deals.aggregate(
         open_count=Count("id", filter=Q(status=DealStatus.OPEN)),
-        open_value=Sum("value", filter=Q(status=DealStatus.OPEN)),
+        # In the reporting currency: open at the creation-day rate, won at the close-day
+        # rate (metrics.currency); amounts without a rate are left out.
+        open_value=converted_sum(
+            "value", "currency", "created_at", filter=Q(status=DealStatus.OPEN)
+        ),
         won_count=Count("id", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
-        won_value=Sum("value", filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start)),
+        won_value=converted_sum(
+            "value",
+            "currency",
+            "closed_at",
+            filter=Q(status=DealStatus.WON, closed_at__date__gte=month_start),
+        ),
     )
 
 
@@ -290,6 +371,7 @@ __all__ = [
     "board_columns",
     "board_deals",
     "column_cards",
+    "column_summary",
     "column_totals",
     "contact_has_hidden_records",
     "contact_timeline",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.models import Campaign, Pipeline, Team, User
-from metrics.models import KpiSnapshot
+from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Scope, ScopeType
 
 # Dates outside this range are refused: they can only be typos, and far-off dates would
@@ -70,6 +70,10 @@ def json_number(value, *, is_money: bool = False):
         return float(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list):
+        return [json_number(item) for item in value]
+    if isinstance(value, dict):
+        return {name: json_number(item) for name, item in value.items()}
     return value if isinstance(value, int | float) else str(value)
 
 
@@ -86,6 +90,8 @@ def kpi_result_data(kpi, result, *, period, scope) -> dict:
         "end": period.end.isoformat(),
         "scope": scope.as_dict(),
     }
+    if result.currency:
+        data["currency"] = result.currency
     if result.extra:
         data["extra"] = {name: json_number(v) for name, v in result.extra.items()}
     if result.breakdown is not None:
@@ -111,3 +117,22 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
             "definition_version",
             "computed_at",
         ]
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    """`rate` units of `currency` per 1 unit of the reporting currency from `valid_from`."""
+
+    currency = serializers.CharField(
+        max_length=3, help_text=_("ISO 4217 code of the currency, e.g. EUR.")
+    )
+    rate = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("Units of this currency per 1 unit of the reporting currency."),
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "rate", "valid_from"]
+        # (currency, valid_from) is checked by the service, with a field error.
+        validators = []

@@ -2,10 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .views import KpiSnapshotViewSet, KpiViewSet
+from .views import ExchangeRateViewSet, KpiSnapshotViewSet, KpiViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("kpi-snapshots", KpiSnapshotViewSet, basename="kpi-snapshot")
+router.register("exchange-rates", ExchangeRateViewSet, basename="exchange-rate")
 urlpatterns = router.urls

@@ -7,12 +7,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from crm.api.permissions import PolicyPermission
+from crm.api.views.base import PolicyViewSet
 from metrics import registry
-from metrics.models import KpiSnapshot
+from metrics.exchange_rates import exchange_rate_delete, exchange_rate_save
+from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Period, ScopeType
 from metrics.selectors import own_figures_only, scope_for_user, snapshots_visible_to
 
 from .serializers import (
+    ExchangeRateSerializer,
     KpiCatalogueSerializer,
     KpiQuerySerializer,
     KpiSnapshotSerializer,
@@ -112,3 +115,36 @@ class KpiSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return snapshots_visible_to(self.request.user)
+
+
+class ExchangeRateViewSet(PolicyViewSet):
+    """Exchange rates to the reporting currency; admins write, managers and admins read.
+
+    Filter with `currency`; each row holds from `valid_from` until the next of its currency.
+    """
+
+    policy_resource = "exchange_rates"
+    serializer_class = ExchangeRateSerializer
+    filterset_fields = ["currency"]
+    ordering_fields = ["currency", "valid_from"]
+    ordering = ["currency", "-valid_from"]
+    queryset = ExchangeRate.objects.none()  # for the schema generator, which has no user
+
+    def get_queryset(self):
+        return ExchangeRate.objects.all()
+
+    def create_record(self, *, actor, data):
+        return exchange_rate_save(
+            currency=data["currency"], value=data["rate"], valid_from=data["valid_from"]
+        )
+
+    def update_record(self, instance, *, actor, data):
+        return exchange_rate_save(
+            rate=instance,
+            currency=data.get("currency", instance.currency),
+            value=data.get("rate", instance.rate),
+            valid_from=data.get("valid_from", instance.valid_from),
+        )
+
+    def delete_record(self, instance, *, actor):
+        exchange_rate_delete(rate=instance)

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
+from metrics.currency import converted_sum, missing_rates, reporting_currency
 from metrics.scopes import Scope, UnsupportedScope
 
 CENT = Decimal("0.01")
@@ -38,6 +39,8 @@ class KpiResult:
     breakdown: list | None = None
     # Which of value/numerator/denominator are amounts of money (serialised as strings).
     money: frozenset = frozenset()
+    # The currency money figures are in (GOALPOST_REPORTING_CURRENCY); None for no money.
+    currency: str | None = None
 
 
 # Set while metrics.history computes one KPI over many windows: it answers `aggregate` for
@@ -73,6 +76,29 @@ def first_spell_in(period, prefix: str = "") -> Q:
             f"{prefix}started_at__lt": period.end_at,
         }
     )
+
+
+def converted_total(
+    queryset: QuerySet, *, on: str, amount: str = "amount", currency: str = "currency"
+):
+    """(total in the reporting currency, missing rates) of `amount` over `queryset`.
+
+    Each row converts at the rate valid on its date `on` (metrics.currency); rows without
+    a rate are left out of the total and listed as [{"currency", "date"}]. A history run
+    (metrics.history) stores numbers only and lists no missing rates.
+    """
+    total = aggregate(queryset, total=converted_sum(amount, currency, on))["total"]
+    if aggregate_source.get() is not None:
+        return total, []
+    return total, missing_rates(queryset, currency=currency, on=on)
+
+
+def in_reporting_currency(result: KpiResult, missing: list) -> KpiResult:
+    """Mark `result` as money in the reporting currency, with any missing rates in `extra`."""
+    result.currency = reporting_currency()
+    if missing:
+        result.extra["missing_rates"] = missing
+    return result
 
 
 def row_count(queryset: QuerySet) -> int:

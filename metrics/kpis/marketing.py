@@ -10,14 +10,16 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, OuterRef, Q, Sum
 
 from crm.models import Contact, Lead, Purchase, Referral, Spend
+from metrics.currency import reporting_currency
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
     KpiResult,
-    aggregate,
     amount,
+    converted_total,
     count,
     first_spell_in,
+    in_reporting_currency,
     money,
     prorated,
     row_count,
@@ -61,6 +63,8 @@ def cac(period: Period, scope: Scope) -> KpiResult:
         denominator=new,
         extra={"new_customers": new},
         money=frozenset({"value", "numerator"}),
+        # Spend is booked in the reporting currency.
+        currency=reporting_currency(),
     )
 
 
@@ -70,7 +74,8 @@ def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
         purchases = purchases.filter(campaign_id=scope.id)
     else:
         purchases = purchases.filter(campaign__isnull=False)
-    return amount(aggregate(purchases, total=Sum("amount"))["total"])
+    total, missing = converted_total(purchases, on="purchased_at")
+    return in_reporting_currency(amount(total), missing)
 
 
 def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:

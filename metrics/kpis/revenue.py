@@ -15,13 +15,24 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
-    Sum,
 )
 
 from crm.models import Contact, CustomerSpell, Deal, DealKind, DealStatus, Purchase
+from metrics.currency import converted_sum, missing_rates, reporting_currency, unconverted
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, aggregate, amount, first_spell_in, money, percent, rounded
+from .base import (
+    KpiResult,
+    aggregate,
+    aggregate_source,
+    amount,
+    converted_total,
+    first_spell_in,
+    in_reporting_currency,
+    money,
+    percent,
+    rounded,
+)
 from .customers import churn_rate
 
 DAYS_PER_YEAR = Decimal("365.25")
@@ -70,7 +81,7 @@ def new_revenue(period: Period, scope: Scope) -> KpiResult:
     """
     months = settings.GOALPOST_NEW_REVENUE_MONTHS
     spell_start = F("contact__customer_spells__started_at")
-    total = aggregate(
+    total, missing = converted_total(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(
@@ -78,22 +89,22 @@ def new_revenue(period: Period, scope: Scope) -> KpiResult:
             purchased_at__gte=spell_start,
             purchased_at__lt=AddMonths(spell_start, months),
         ),
-        total=Sum("amount"),
-    )["total"]
+        on="purchased_at",
+    )
     result = amount(total)
     result.extra = {"months": months}
-    return result
+    return in_reporting_currency(result, missing)
 
 
 def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
     """Revenue in the period from its new customers (first customer spell began in it)."""
-    total = aggregate(
+    total, missing = converted_total(
         purchases_in(scope)
         .filter(bought_in(period))
         .filter(first_spell_in(period, prefix="contact__customer_spells__")),
-        total=Sum("amount"),
-    )["total"]
-    return amount(total)
+        on="purchased_at",
+    )
+    return in_reporting_currency(amount(total), missing)
 
 
 def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal | None]:
@@ -129,11 +140,12 @@ def clv(period: Period, scope: Scope) -> KpiResult:
     lifespan_years, lifespan_source, annual_churn_rate, formula).
     """
     year = period.trailing_year()
+    bought = purchases_in(scope).filter(bought_in(year))
     totals = aggregate(
-        purchases_in(scope).filter(bought_in(year)),
-        revenue=Sum("amount"),
-        purchases=Count("id"),
-        customers=Count("contact", distinct=True),
+        bought,
+        revenue=converted_sum("amount", "currency", "purchased_at"),
+        purchases=Count("id", filter=~unconverted("currency", "purchased_at")),
+        customers=Count("contact", distinct=True, filter=~unconverted("currency", "purchased_at")),
     )
     revenue, purchases, customers = (
         money(totals["revenue"]),
@@ -148,6 +160,10 @@ def clv(period: Period, scope: Scope) -> KpiResult:
         "annual_churn_rate": churn,
         "window_start": year.start,
     }
+    if aggregate_source.get() is None:
+        missing = missing_rates(bought, currency="currency", on="purchased_at")
+        if missing:
+            extra["missing_rates"] = missing
     if not customers:
         return KpiResult(
             value=None,
@@ -155,6 +171,7 @@ def clv(period: Period, scope: Scope) -> KpiResult:
             denominator=0,
             extra=extra,
             money=frozenset({"value", "numerator"}),
+            currency=reporting_currency(),
         )
     average_purchase = revenue / purchases
     frequency = Decimal(purchases) / customers
@@ -170,6 +187,7 @@ def clv(period: Period, scope: Scope) -> KpiResult:
         denominator=customers,
         extra=extra,
         money=frozenset({"value", "numerator"}),
+        currency=reporting_currency(),
     )
 
 

@@ -15,8 +15,10 @@ from .base import (
     KpiResult,
     aggregate,
     aggregate_source,
+    converted_total,
     count,
     elapsed,
+    in_reporting_currency,
     mean_duration,
     money,
     percent,
@@ -77,15 +79,19 @@ def win_rate(period: Period, scope: Scope) -> KpiResult:
 
 
 def open_deals(period: Period, scope: Scope) -> KpiResult:
-    """Deals created before the end and not closed before it, whatever happened later."""
-    totals = aggregate(
+    """Deals created before the end and not closed before it, whatever happened later.
+
+    extra.amount is their value in the reporting currency.
+    """
+    still_open = (
         deals_in(scope)
         .filter(created_at__lt=period.end_at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at)),
-        n=Count("id"),
-        amount=Sum("value"),
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at))
     )
-    return count(totals["n"], amount=money(totals["amount"]))
+    n = row_count(still_open)
+    # Open value converts at each deal's creation-day rate (metrics.currency).
+    total, missing = converted_total(still_open, amount="value", on="created_at")
+    return in_reporting_currency(count(n, amount=money(total)), missing)
 
 
 def sales_cycle_days(period: Period, scope: Scope) -> KpiResult:

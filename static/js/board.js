@@ -24,7 +24,14 @@
       // The label screen readers hear must follow the figure, in the page's plural rules.
       count.setAttribute("aria-label",
         interpolate(ngettext("%(counter)s deal", "%(counter)s deals", n), { counter: n }, true));
-      column.querySelector('[data-role="total"]').textContent = columns[stageId].total;
+      var total = column.querySelector('[data-role="total"]');
+      total.textContent = columns[stageId].total;
+      total.title = columns[stageId].parts || "";
+      var warning = column.querySelector('[data-role="warning"]');
+      if (warning) {
+        warning.textContent = columns[stageId].warning || "";
+        warning.hidden = !columns[stageId].warning;
+      }
     });
   }
 

@@ -64,6 +64,7 @@ def board(request, pk=None):
             "lost_form": LostForm(),
             "lost_reasons": LOST_REASON_SUGGESTIONS,
             "default_currency": settings.GOALPOST_DEFAULT_CURRENCY,
+            "reporting_currency": settings.GOALPOST_REPORTING_CURRENCY,
         },
     )
 
@@ -149,7 +150,8 @@ def _column_stats(*, user, pipeline, owner_id, stage_ids) -> dict:
         row = totals.get(stage_id, {"count": 0, "total": 0})
         stats[str(stage_id)] = {
             "count": row["count"],
-            "total": money(row["total"] or 0, settings.GOALPOST_DEFAULT_CURRENCY),
+            "total": money(row["total"] or 0, settings.GOALPOST_REPORTING_CURRENCY),
+            **selectors.column_summary(row),
         }
     return stats
 

@@ -73,6 +73,7 @@ def home(request):
         "day": selectors.my_day(user=user),
         "shortcuts": _links(*ROLE_SHORTCUTS.get(role, ())),
         "default_currency": settings.GOALPOST_DEFAULT_CURRENCY,
+        "reporting_currency": settings.GOALPOST_REPORTING_CURRENCY,
     }
     if policies.can_read(user, "leads"):
         context["top_leads"] = selectors.top_leads(user=user)
