@@ -1,7 +1,9 @@
-"""Demo hook (`manage.py seed_demo`): the seeds' four goals, a rep's goal and quotas.
+"""Demo hooks (`manage.py seed_demo`): quotas, the seeds' four goals and a rep's goal.
 
-Runs after the metrics hook, so baselines come from the demo's KPI history. Idempotent:
-nothing is added while goals (or quotas) exist.
+Quotas come first (`seed_demo_first`, before the metrics hook backfills the KPI history),
+so the seeded `quota_attainment` snapshots measure them. Goals come after the metrics
+hook, so baselines come from the demo's KPI history. Idempotent: nothing is added while
+quotas (or goals) exist.
 """
 
 from datetime import timedelta
@@ -77,10 +79,15 @@ def _goals(manager, rep) -> None:
     )
 
 
-def seed_demo(*, users, **kwargs) -> None:
-    manager = users["manager"]
-    reps = [users[name] for name in ("rep1", "rep2", "rep3")]
+def _reps(users) -> list:
+    return [users[name] for name in ("rep1", "rep2", "rep3")]
+
+
+def seed_demo_first(*, users, **kwargs) -> None:
     if not Quota.objects.exists():
-        _quotas(manager, reps)
+        _quotas(users["manager"], _reps(users))
+
+
+def seed_demo(*, users, **kwargs) -> None:
     if not Goal.objects.exists():
-        _goals(manager, reps[0])
+        _goals(users["manager"], _reps(users)[0])
