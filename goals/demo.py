@@ -18,22 +18,26 @@ from goals.models import Goal, Quota, ScopeType
 from goals.periods import period_bounds
 from goals.services import goal_create, quota_create
 from goals.templates_catalog import get_template
+from metrics.demo import DEMO_HISTORY_DAYS
+from metrics.services import snapshot_window_days
 
 MONTHLY_REP_QUOTA = Decimal("15000")
-QUOTA_MONTHS = 12
 
 
 def _quotas(manager, reps) -> None:
+    """A monthly quota per rep from the month of the first window the metrics hook
+    measures (a year of days, each the last of a trailing window) through this month, so
+    every seeded `quota_attainment` snapshot has a quota to measure."""
     today = timezone.localdate()
-    month_start, _ = period_bounds("month", today)
-    for months_back in range(QUOTA_MONTHS):
-        start = month_start
-        for _step in range(months_back):
-            start = (start - timedelta(days=1)).replace(day=1)
+    start, _ = period_bounds(
+        "month", today - timedelta(days=DEMO_HISTORY_DAYS + snapshot_window_days())
+    )
+    while start <= today:
         for rep in reps:
             quota_create(
                 actor=manager, period="month", start=start, amount=MONTHLY_REP_QUOTA, owner=rep
             )
+        start = period_bounds("month", start)[1]
 
 
 # The seeds' four goals, started two months ago so the demo shows progress against
