@@ -18,6 +18,7 @@ from bench._setup import setup
 setup(flush=False)
 
 from dateutil.relativedelta import relativedelta  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -393,7 +394,13 @@ def loaded() -> bool:
 
 # --- The floor: one hand-written statement per KPI, returning (numerator, denominator) ---
 
-P = {"s": PERIOD.start_at, "e": PERIOD.end_at, "sd": PERIOD.start, "ed": PERIOD.end}
+P = {
+    "s": PERIOD.start_at,
+    "e": PERIOD.end_at,
+    "sd": PERIOD.start,
+    "ed": PERIOD.end,
+    "tz": settings.TIME_ZONE,
+}
 # Every bench customer has one spell (see load), so the contact's dates are the spell's.
 AT = "customer_since < {m} AND (churned_at IS NULL OR churned_at >= {m})"
 YEAR_START = "(%(e)s - interval '1 year')"
@@ -451,11 +458,19 @@ SQL = {
         AND (EXISTS (SELECT 1 FROM crm_purchase p WHERE p.contact_id = c.id AND p.campaign_id IS NOT NULL)
         OR EXISTS (SELECT 1 FROM crm_lead l WHERE l.contact_id = c.id AND l.campaign_id IS NOT NULL))""",
     "referrals": "SELECT count(*), NULL FROM crm_referral WHERE referred_on >= %(sd)s AND referred_on < %(ed)s",
-    "quota_attainment": """SELECT (SELECT coalesce(sum(value), 0) FROM crm_deal WHERE status = 'won'
-            AND closed_at >= %(s)s AND closed_at < %(e)s),
+    # Top-level quotas (team quotas, and rep quotas no quota of the rep's team overlaps);
+    # only wins of people such a quota covers on the close day count (metrics.kpis.quotas).
+    "quota_attainment": """WITH top AS (SELECT q.* FROM goals_quota q
+            WHERE q.team_id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM goals_quota t
+                JOIN crm_user u ON u.team_id = t.team_id WHERE u.id = q.owner_id
+                AND t.start < q."end" AND t."end" > q.start))
+        SELECT (SELECT coalesce(sum(d.value), 0) FROM crm_deal d JOIN crm_user u ON u.id = d.owner_id
+            WHERE d.status = 'won' AND d.closed_at >= %(s)s AND d.closed_at < %(e)s
+            AND EXISTS (SELECT 1 FROM top WHERE (top.owner_id = d.owner_id OR top.team_id = u.team_id)
+                AND top.start <= (d.closed_at AT TIME ZONE %(tz)s)::date
+                AND top."end" > (d.closed_at AT TIME ZONE %(tz)s)::date)),
             (SELECT round(sum(amount * (least("end", %(ed)s::date) - greatest(start, %(sd)s::date))
-                / ("end" - start)), 2) FROM goals_quota
-             WHERE owner_id IS NOT NULL AND start < %(ed)s AND "end" > %(sd)s)""",
+                / ("end" - start)), 2) FROM top WHERE start < %(ed)s AND "end" > %(sd)s)""",
     "avg_resolution_hours": """SELECT sum(extract(epoch FROM resolved_at - opened_at)) / 3600, count(*)
         FROM crm_ticket WHERE resolved_at >= %(s)s AND resolved_at < %(e)s""",
     "nps": """SELECT count(*) FILTER (WHERE (scale = 10 AND score >= 9) OR (scale = 5 AND score >= 4))

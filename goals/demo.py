@@ -1,7 +1,9 @@
-"""Demo hook (`manage.py seed_demo`): the seeds' four goals, a rep's goal and quotas.
+"""Demo hooks (`manage.py seed_demo`): quotas, the seeds' four goals and a rep's goal.
 
-Runs after the metrics hook, so baselines come from the demo's KPI history. Idempotent:
-nothing is added while goals (or quotas) exist.
+Quotas come first (`seed_demo_first`, before the metrics hook backfills the KPI history),
+so the seeded `quota_attainment` snapshots measure them. Goals come after the metrics
+hook, so baselines come from the demo's KPI history. Idempotent: nothing is added while
+quotas (or goals) exist.
 """
 
 from datetime import timedelta
@@ -16,22 +18,26 @@ from goals.models import Goal, Quota, ScopeType
 from goals.periods import period_bounds
 from goals.services import goal_create, quota_create
 from goals.templates_catalog import get_template
+from metrics.demo import DEMO_HISTORY_DAYS
+from metrics.services import snapshot_window_days
 
 MONTHLY_REP_QUOTA = Decimal("15000")
-QUOTA_MONTHS = 12
 
 
 def _quotas(manager, reps) -> None:
+    """A monthly quota per rep from the month of the first window the metrics hook
+    measures (a year of days, each the last of a trailing window) through this month, so
+    every seeded `quota_attainment` snapshot has a quota to measure."""
     today = timezone.localdate()
-    month_start, _ = period_bounds("month", today)
-    for months_back in range(QUOTA_MONTHS):
-        start = month_start
-        for _step in range(months_back):
-            start = (start - timedelta(days=1)).replace(day=1)
+    start, _ = period_bounds(
+        "month", today - timedelta(days=DEMO_HISTORY_DAYS + snapshot_window_days())
+    )
+    while start <= today:
         for rep in reps:
             quota_create(
                 actor=manager, period="month", start=start, amount=MONTHLY_REP_QUOTA, owner=rep
             )
+        start = period_bounds("month", start)[1]
 
 
 # The seeds' four goals, started two months ago so the demo shows progress against
@@ -77,10 +83,15 @@ def _goals(manager, rep) -> None:
     )
 
 
-def seed_demo(*, users, **kwargs) -> None:
-    manager = users["manager"]
-    reps = [users[name] for name in ("rep1", "rep2", "rep3")]
+def _reps(users) -> list:
+    return [users[name] for name in ("rep1", "rep2", "rep3")]
+
+
+def seed_demo_first(*, users, **kwargs) -> None:
     if not Quota.objects.exists():
-        _quotas(manager, reps)
+        _quotas(users["manager"], _reps(users))
+
+
+def seed_demo(*, users, **kwargs) -> None:
     if not Goal.objects.exists():
-        _goals(manager, reps[0])
+        _goals(users["manager"], _reps(users)[0])

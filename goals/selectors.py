@@ -4,15 +4,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from crm import policies
-from crm.models import Campaign, Deal, DealStatus, Pipeline, Role, Team, User
+from crm.models import Campaign, Pipeline, Role, Team, User
 from goals import kpi_source, progress
 from goals.models import Goal, GoalChange, Quota, ScopeType
+from metrics.kpis import quotas as quota_kpi
 
 SCOPE_MODELS = {
     ScopeType.TEAM: Team,
@@ -182,38 +182,20 @@ def quotas_visible_to(user) -> QuerySet[Quota]:
     return queryset.filter(mine)
 
 
-def _won_between(**who) -> Subquery:
-    won = (
-        Deal.objects.filter(
-            status=DealStatus.WON,
-            closed_at__date__gte=OuterRef("start"),
-            closed_at__date__lt=OuterRef("end"),
-            **who,
-        )
-        .order_by()
-        .values("status")
-        .annotate(total=Sum("value"))
-        .values("total")
-    )
-    return Subquery(won, output_field=DecimalField(max_digits=16, decimal_places=2))
-
-
 def with_attainment(queryset: QuerySet[Quota]) -> QuerySet[Quota]:
-    """Annotate `won_value`: deals won in [start, end) by the rep or the team's members."""
-    return queryset.select_related("owner", "team").annotate(
-        won_value=Coalesce(
-            _won_between(owner=OuterRef("owner")),
-            _won_between(owner__team=OuterRef("team")),
-            Decimal("0"),
-            output_field=DecimalField(max_digits=16, decimal_places=2),
-        )
-    )
+    """Annotate `won_value`: what each quota covers over its own dates.
+
+    metrics.kpis.quotas is the one definition of attainment (the KPI calls it too): deals
+    won by the rep while the quota runs, or by the team's members for a team quota.
+    """
+    return quota_kpi.with_won_value(queryset.select_related("owner", "team"))
 
 
 @dataclass(frozen=True)
 class Attainment:
     quota: Quota
     won_value: Decimal
+    # won_value ÷ amount x 100, 4 decimals (metrics.kpis.quotas.attainment_percent).
     percent: Decimal | None
 
 
@@ -221,10 +203,7 @@ def attainment_of(quota: Quota) -> Attainment:
     won = getattr(quota, "won_value", None)
     if won is None:
         won = with_attainment(Quota.objects.filter(pk=quota.pk)).get().won_value
-    percent = (
-        (Decimal(100) * won / quota.amount).quantize(Decimal("0.01")) if quota.amount else None
-    )
-    return Attainment(quota, won, percent)
+    return Attainment(quota, won, quota_kpi.attainment_percent(won, quota.amount))
 
 
 def current_quotas_for_rep(user, *, today: date | None = None) -> list[Attainment]:

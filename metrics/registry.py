@@ -306,8 +306,13 @@ KPIS: dict[str, Kpi] = {
             _("Quota attainment"),
             Unit.PERCENT,
             HIGHER,
-            _("Won deal value against the quota for the period."),
-            _("won deal value ÷ quota (pro rata by day) × 100"),
+            _(
+                "Won deal value of the people who carry a quota, against the quotas that "
+                "apply: a rep's own; a team's own, or its members' where the team has none; "
+                "for the company, team quotas plus the quotas of reps outside them. Wins by "
+                "people without a quota do not count."
+            ),
+            _("won value of the people the quotas cover ÷ those quotas (pro rata by day) × 100"),
             PEOPLE,
             quotas.quota_attainment,
             "sales",

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.apps import apps
 from django.db.models import (
     Count,
     Exists,
@@ -43,6 +42,7 @@ from crm.models import (
     User,
 )
 from metrics.currency import converted_sum, missing_rates
+from metrics.kpis import quotas
 from metrics.kpis.base import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -145,10 +145,10 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         )
         .order_by("-won_value", "username")
     )
-    quotas = _quotas_by_owner(period)
+    attainments = quotas.attainment_by_owner(period)
     table = []
     for row in rows:
-        quota = quotas.get(row["pk"])
+        attainment = attainments.get(row["pk"])
         won_value = money(row["won_value"])
         table.append(
             {
@@ -162,28 +162,12 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
                     row["cycle_total"], row["won_count"], per=SECONDS_PER_DAY
                 ).value,
                 "calls_per_lead": _ratio(row["calls"] or 0, row["leads_worked"] or 0, scale=1),
-                "quota": quota,
-                "quota_attainment": _ratio(won_value, quota) if quota else None,
+                # metrics.kpis.quotas, the one definition of attainment.
+                "quota": attainment.denominator if attainment else None,
+                "quota_attainment": attainment.value if attainment else None,
             }
         )
     return table
-
-
-def _quotas_by_owner(period: Period) -> dict:
-    try:
-        quota_model = apps.get_model("goals", "Quota")
-    except LookupError:
-        return {}
-    groups = (
-        quota_model.objects.filter(owner__isnull=False, start__lt=period.end, end__gt=period.start)
-        .values_list("owner", "start", "end")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    per_owner: dict = {}
-    for owner, first, last, total in groups:
-        per_owner.setdefault(owner, []).append((first, last, total))
-    return {owner: prorated(rows, period) for owner, rows in per_owner.items()}
 
 
 # --- Pipeline bottlenecks --------------------------------------------------------------

@@ -14,6 +14,9 @@ configuration rows in that language beside the first ones and no history.
 Other apps add their own demo rows with a `<app>.demo` module that defines
 `seed_demo(*, users, campaigns, anchor, stdout, **kwargs)`; it is called on every run,
 after the core data, inside the same language override, and must be idempotent itself.
+A module may also define `seed_demo_first` (same arguments) for rows that another app's
+hook reads: every `seed_demo_first` runs before any `seed_demo` (goals' quotas, so the
+metrics hook's KPI history measures quota attainment).
 """
 
 import importlib
@@ -75,7 +78,7 @@ def _history(ctx: DemoContext, progress: tqdm) -> int:
 HISTORY_STEPS = 16
 
 
-def _app_hooks():
+def _app_hooks(name: str = "seed_demo"):
     for config in apps.get_app_configs():
         # The project's own apps only (nested ones such as automation.marketing too).
         if config.name == "crm" or "site-packages" in config.path:
@@ -83,7 +86,7 @@ def _app_hooks():
         module_name = f"{config.name}.demo"
         if importlib.util.find_spec(module_name) is None:
             continue
-        hook = getattr(importlib.import_module(module_name), "seed_demo", None)
+        hook = getattr(importlib.import_module(module_name), name, None)
         if callable(hook):
             yield module_name, hook
 
@@ -115,8 +118,9 @@ def _seed(stdout) -> SeedResult:
             )
         created = True
 
-    for module_name, hook in _app_hooks():
-        if stdout is not None:
+    hooks = [*_app_hooks("seed_demo_first"), *_app_hooks("seed_demo")]
+    for module_name, hook in hooks:
+        if stdout is not None and hook.__name__ == "seed_demo":
             stdout.write(f"Demo data of {module_name.removesuffix('.demo')}")
         hook(
             users=dict(ctx.users),

@@ -47,7 +47,7 @@ from crm.models import (
     User,
 )
 from crm.tests.factories import ContactFactory
-from goals.models import Goal
+from goals.models import Goal, Quota
 from metrics.models import KpiSnapshot
 
 PROJECT_APPS = ("crm", "metrics", "goals", "automation")
@@ -82,7 +82,9 @@ ENGLISH_ROW_COUNTS = {
     "crm.User": 7,
     "metrics.KpiSnapshot": 14508,
     "goals.Goal": 5,
-    "goals.Quota": 36,
+    # A monthly quota per rep (3) from the month of the KPI history's first window to the
+    # seeding's month: 16 May 2025 (15 June 2026 minus 365 + 30 days) → May 2025 … June 2026.
+    "goals.Quota": 42,
     "automation.Rule": 2,
     "automation.RoundRobinCursor": 1,
 }
@@ -174,8 +176,23 @@ def test_seed_demo(db):
         assert {label: n for label, n in _row_counts().items() if n} == ENGLISH_ROW_COUNTS
         _check_idempotent_and_complete(out.getvalue())
     _check_labels_are_turkish()
+    _check_quota_attainment_is_measured()
     _check_stage_histories()
     _check_won_deals_have_purchases()
+
+
+def _check_quota_attainment_is_measured():
+    # The quotas are seeded before the KPI history (goals' `seed_demo_first`), so every
+    # quota_attainment snapshot of the company, the team and each rep with a quota has a
+    # value: none was backfilled before its quota existed.
+    carriers = set(Quota.objects.values_list("owner_id", flat=True))
+    rows = KpiSnapshot.objects.filter(kpi="quota_attainment")
+    measured = rows.filter(
+        Q(scope_type__in=["company", "team"]) | Q(scope_type="owner", scope_id__in=carriers)
+    )
+    assert measured.filter(scope_type="company").count() == 78
+    assert not measured.filter(value__isnull=True).exists()
+    assert not measured.filter(denominator=0).exists()
 
 
 def _check_idempotent_and_complete(seeded: str):

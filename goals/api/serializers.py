@@ -1,5 +1,7 @@
 """Goals and quotas in JSON (PRODUCT.md section 7)."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -290,9 +292,12 @@ class QuotaSerializer(serializers.ModelSerializer):
             "type": "string",
             "format": "decimal",
             "nullable": True,
-            "description": "Won deal value ÷ quota, in percent.",
+            "description": (
+                "Won deal value ÷ quota, in percent: deals won while the quota runs by "
+                "its rep, or by the team's members for a team quota."
+            ),
         }
     )
     def get_attainment(self, quota):
         percent = selectors.attainment_of(quota).percent
-        return None if percent is None else f"{percent:.2f}"
+        return None if percent is None else str(percent.quantize(Decimal("0.01"), ROUND_HALF_UP))

@@ -1,23 +1,45 @@
-"""Quota attainment: won deal value / quota, read from the goals app's `Quota` model.
+"""Quota attainment: won deal value ÷ quota, read from the goals app's `Quota` model.
 
 The goals app owns quotas; this module looks the model up lazily
 (`apps.get_model("goals", "Quota")`) so metrics answers None (denominator 0) wherever
 that model does not exist. The contract with goals.Quota: `owner` (rep, nullable),
 `team` (nullable), `start` and `end` (dates, end exclusive) and `amount`.
 
-A quota overlapping the measured period counts pro rata by days, so a monthly quota
-still works for a 30-day trailing snapshot. Company scope sums the reps' quotas (rows
-with an owner); team scope uses the team's own quotas (rows with that team).
+One definition for every scope, and the only implementation of it (the quotas page,
+`/api/quotas/`, the sales report and the KPI all call this module):
+
+    attainment = won value of the people who carry the quotas that apply to the scope
+                 ÷ those quotas (pro rata by day) x 100
+
+- Rep: the rep's own quotas; the rep's wins while one of them runs.
+- Team: the team's own quotas; a member's own quota counts only where no quota of the
+  team overlaps it (the team quota is the one that applies). So a team without a quota
+  sums its members' quotas, and the wins counted are those of its members while a
+  counted quota covers them (every member under the team quota).
+- Company: the top-level quotas — every team quota, plus the quotas of reps whose team
+  has no quota overlapping theirs — and the wins of the people they cover. Wins by users
+  whom no counted quota covers (no quota of their own, no team quota) do not count.
+
+A win is covered when a counted quota of its owner (or of its owner's current team)
+runs on its close day, `start ≤ close day < end`. A quota overlapping the measured
+period counts pro rata by days, so a monthly quota still works for a 30-day trailing
+snapshot. Worked example: rep quota 1,000, the rep's team quota 2,000, 3,000 won by the
+rep → rep 300 %, team 150 %, company 150 % (the team quota is the top-level one).
 """
 
-from django.apps import apps
-from django.db.models import Q, Sum
+from decimal import Decimal
 
-from crm.models import DealStatus
+from django.apps import apps
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from crm.models import Deal, DealStatus
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import KpiResult, aggregate, money, prorated, rounded
+from .base import HUNDRED, KpiResult, aggregate, money, prorated, rounded
 from .sales import deals_in
+
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
 
 def quota_model():
@@ -27,38 +49,136 @@ def quota_model():
         return None
 
 
-def quota_amount(period: Period, scope: Scope):
-    """The quota share falling in the period for the scope; None without a Quota model."""
+def top_level(quotas: QuerySet) -> QuerySet:
+    """Team quotas, and the rep quotas that no quota of the rep's team overlaps."""
+    team_quota_over_it = quotas.model.objects.filter(
+        team_id=OuterRef("owner__team_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    return quotas.filter(Q(team__isnull=False) | ~Exists(team_quota_over_it))
+
+
+def applying_quotas(scope: Scope) -> QuerySet | None:
+    """The quota rows that apply to the scope (module docstring); None without the model."""
     model = quota_model()
     if model is None:
         return None
-    rows = model.objects.filter(start__lt=period.end, end__gt=period.start)
     if scope.type == ScopeType.OWNER:
-        rows = rows.filter(owner_id=scope.id)
-    elif scope.type == ScopeType.TEAM:
-        rows = rows.filter(team_id=scope.id)
-    else:
-        rows = rows.filter(owner__isnull=False)
+        return model.objects.filter(owner_id=scope.id)
+    if scope.type == ScopeType.TEAM:
+        return top_level(model.objects.filter(Q(team_id=scope.id) | Q(owner__team_id=scope.id)))
+    return top_level(model.objects.all())
+
+
+def covered_wins(deals: QuerySet, quotas: QuerySet) -> QuerySet:
+    """Won `deals` whose owner carries one of `quotas` on the deal's close day.
+
+    A rep quota covers its rep, a team quota the team's members. `quotas` may refer to an
+    outer query (`OuterRef(OuterRef(...))`) as the quotas page does for each row.
+    """
+    covering = quotas.filter(
+        Q(owner_id=OuterRef("owner_id")) | Q(team_id=OuterRef("owner__team_id")),
+        start__lte=OuterRef("closed_on"),
+        end__gt=OuterRef("closed_on"),
+    )
+    return (
+        deals.filter(status=DealStatus.WON)
+        .annotate(closed_on=TruncDate("closed_at"))
+        .filter(Exists(covering))
+    )
+
+
+def attainment_percent(won, quota) -> Decimal | None:
+    """won ÷ quota x 100 (4 decimals); None for a zero or missing quota."""
+    return rounded(HUNDRED * money(won) / quota) if quota else None
+
+
+def quota_amount(period: Period, scope: Scope):
+    """The applying quotas' share falling in the period; None without a Quota model."""
+    rows = applying_quotas(scope)
+    if rows is None:
+        return None
+    rows = rows.filter(start__lt=period.end, end__gt=period.start)
     # Grouped per quota period in SQL: a handful of rows to weigh, not one per rep.
     groups = rows.values_list("start", "end").annotate(total=Sum("amount")).order_by()
     return prorated(groups, period)
 
 
 def quota_attainment(period: Period, scope: Scope) -> KpiResult:
-    quota = quota_amount(period, scope) or money(0)
-    won = aggregate(
-        deals_in(scope).filter(
-            Q(status=DealStatus.WON),
-            closed_at__gte=period.start_at,
-            closed_at__lt=period.end_at,
-        ),
-        total=Sum("value"),
-    )["total"]
-    won = money(won)
-    value = rounded(100 * won / quota) if quota else None
+    """Attainment of the scope's quotas in the period (module docstring), in percent.
+
+    numerator: won value covered by the applying quotas, closed in the period (money);
+    denominator: those quotas pro rata by day (money); value None when no quota applies.
+    """
+    quotas = applying_quotas(scope)
+    won = None
+    if quotas is not None:
+        won = aggregate(
+            covered_wins(deals_in(scope), quotas).filter(
+                closed_at__gte=period.start_at, closed_at__lt=period.end_at
+            ),
+            total=Sum("value"),
+        )["total"]
+    return _result(won, quota_amount(period, scope))
+
+
+def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
+    """`quota_attainment` of every rep with a quota in the period, in two grouped queries.
+
+    {rep id: KpiResult} for the sales report; reps without a quota overlapping the
+    period are absent. Rep scope as in the module docstring: the rep's own quotas.
+    """
+    model = quota_model()
+    if model is None:
+        return {}
+    reps_quotas = model.objects.filter(owner__isnull=False)
+    groups = (
+        reps_quotas.filter(start__lt=period.end, end__gt=period.start)
+        .values_list("owner", "start", "end")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    per_owner: dict = {}
+    for owner, first, last, total in groups:
+        per_owner.setdefault(owner, []).append((first, last, total))
+    won = dict(
+        covered_wins(
+            Deal.objects.filter(closed_at__gte=period.start_at, closed_at__lt=period.end_at),
+            reps_quotas,
+        )
+        .order_by()
+        .values("owner")
+        .annotate(total=Sum("value"))
+        .values_list("owner", "total")
+    )
+    return {
+        owner: _result(won.get(owner), prorated(rows, period)) for owner, rows in per_owner.items()
+    }
+
+
+def _result(won, quota) -> KpiResult:
+    won, quota = money(won), quota or money(0)
     return KpiResult(
-        value=value,
+        value=attainment_percent(won, quota),
         numerator=won,
         denominator=quota,
         money=frozenset({"numerator", "denominator"}),
+    )
+
+
+def with_won_value(quotas: QuerySet) -> QuerySet:
+    """Annotate each quota row with `won_value`: what it covers over its own dates.
+
+    The same rule as `quota_attainment` for the row's rep or team over [start, end):
+    deals won while this quota runs by its rep, or by the team's members.
+    """
+    this_row = quotas.model.objects.filter(pk=OuterRef(OuterRef("pk")))
+    won = (
+        covered_wins(Deal.objects.all(), this_row)
+        .order_by()
+        .values("status")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    return quotas.annotate(
+        won_value=Coalesce(Subquery(won, output_field=MONEY_FIELD), Decimal("0.00"))
     )

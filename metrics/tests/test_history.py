@@ -52,8 +52,8 @@ def test_the_demo_history_equals_the_per_day_formula_for_every_kpi_and_scope(db)
     days = list(KpiSnapshot.objects.order_by("date").values_list("date", flat=True).distinct())
     checked = [days[0], days[len(days) // 2], days[-1]]
     scopes = snapshot_scopes()
-    # Again now that every hook has run: the demo's goals hook adds quotas after the
-    # metrics hook wrote its history.
+    # Again now that every hook has run (a hook could add rows the history reads; the
+    # goals hook seeds its quotas first, so quota attainment is measured already).
     snapshot_history(checked, scopes=scopes)
 
     mismatches, per_window = [], set()

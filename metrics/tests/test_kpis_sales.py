@@ -239,8 +239,12 @@ def test_quota_attainment_without_a_quota_is_none(rep, june):
 
     result = registry.compute("quota_attainment", june, Scope.owner(rep))
 
-    assert result.numerator == Decimal("1000.00")
-    assert result.value is None
+    # No quota covers the win, so it counts toward no attainment (metrics.kpis.quotas).
+    assert (result.value, result.numerator, result.denominator) == (
+        None,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
 
 
 def test_prorated_quota_arithmetic():
@@ -300,7 +304,13 @@ def test_quota_attainment_against_goals_quota_pro_rata(rep, other_rep, june):
         Decimal("3000.00"),
         Decimal("4000.00"),
     )
-    assert company.value == Decimal("60")  # 3000 / (4000 + 1000)
+    # Top-level quotas: the team's (3000 of it in June, covering the rep) and other_rep's
+    # 1000 (no team); the rep's own 4000 gives way to the team quota. 3000 / 4000.
+    assert (company.value, company.numerator, company.denominator) == (
+        Decimal("75"),
+        Decimal("3000.00"),
+        Decimal("4000.00"),
+    )
     assert by_team.denominator == Decimal("3000.00")  # 30 of the quarter's 91 days
     assert by_team.value == Decimal("100")
     assert (half.value, half.denominator) == (Decimal("0"), Decimal("2000.00"))
