@@ -51,7 +51,7 @@ def _goals(manager, rep) -> None:
     start = today - timedelta(days=DEMO_GOALS_STARTED_DAYS_AGO)
     for key, title, factor in DEMO_GOALS:
         data = get_template(key).initial(today=today)
-        baseline = kpi_source.value_at(data["kpi"], ScopeType.COMPANY, None, start)
+        baseline = kpi_source.baseline_at(data["kpi"], ScopeType.COMPANY, None, start)
         if not baseline:
             continue  # the demo KPI has no value to start from
         data.update(

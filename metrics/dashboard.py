@@ -20,6 +20,8 @@ class Card:
     value: Decimal | int | None
     previous: Decimal | int | None
     series: list = field(default_factory=list)
+    # A cohort KPI's share still undecided (percent): how far its cohort has matured.
+    open_share: Decimal | None = None
 
     @property
     def change(self):
@@ -53,10 +55,12 @@ def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
     for kpi in registry.KPIS.values():
         if not kpi.supports(scope.type):
             continue
+        result = kpi.function(period, scope)
         cards.append(
             Card(
                 kpi=kpi,
-                value=kpi.function(period, scope).value,
+                value=result.value,
+                open_share=result.extra.get("open_share") if kpi.is_cohort else None,
                 previous=kpi.function(previous, scope).value,
                 series=[
                     [day.isoformat(), None if value is None else float(value)]
