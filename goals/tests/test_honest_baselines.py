@@ -235,3 +235,27 @@ def test_an_edit_that_turns_the_target_the_wrong_way_is_refused(manager):
     assert list(error.value.message_dict) == ["target"]
     goal.refresh_from_db()
     assert goal.target == Decimal("6")
+
+
+def test_goal_page_of_a_cohort_kpi_shows_its_maturity(client, manager, rep):
+    from crm.models import DealStatus
+    from crm.tests.factories import DealFactory, pipeline_with_stages
+
+    _, stages = pipeline_with_stages()
+    day = date(2025, 6, 30)
+    # The window of the snapshot dated the day before: [2025-05-31, 2025-06-30).
+    for status in (DealStatus.OPEN, DealStatus.OPEN, DealStatus.WON, DealStatus.LOST):
+        closed = None if status == DealStatus.OPEN else at("2025-06-25")
+        DealFactory(
+            stage=stages[0], owner=rep, created_at=at("2025-06-10"), status=status, closed_at=closed
+        )
+    goal = GoalFactory(
+        kpi="close_rate", baseline=Decimal("20"), target=Decimal("40"), owner=manager
+    )
+    client.force_login(manager)
+
+    with time_machine.travel(day, tick=False):
+        html = client.get(reverse("goals:detail", args=[goal.pk])).content.decode()
+
+    # 2 of 4 deals created in the window are still open: 50.0 %.
+    assert '<bdi dir="ltr">50.0\u00a0%</bdi> still open' in html
