@@ -406,9 +406,10 @@ AT = "customer_since < {m} AND (churned_at IS NULL OR churned_at >= {m})"
 YEAR_START = "(%(e)s - interval '1 year')"
 SQL = {
     "leads": "SELECT count(*), NULL FROM crm_lead WHERE created_at >= %(s)s AND created_at < %(e)s",
-    "conversion_rate": """SELECT count(*) FILTER (WHERE converted_at < %(e)s), count(*) FROM crm_lead
-        WHERE created_at >= %(s)s AND created_at < %(e)s""",
-    "close_rate": """SELECT count(*) FILTER (WHERE status = 'won' AND closed_at < %(e)s), count(*)
+    # Cohort KPIs: of those created in the period, converted (won) as of now.
+    "conversion_rate": """SELECT count(*) FILTER (WHERE converted_at IS NOT NULL), count(*)
+        FROM crm_lead WHERE created_at >= %(s)s AND created_at < %(e)s""",
+    "close_rate": """SELECT count(*) FILTER (WHERE status = 'won'), count(*)
         FROM crm_deal WHERE created_at >= %(s)s AND created_at < %(e)s""",
     "win_rate": """SELECT count(*) FILTER (WHERE status = 'won'), count(*) FROM crm_deal
         WHERE closed_at >= %(s)s AND closed_at < %(e)s AND status IN ('won', 'lost')""",

@@ -57,7 +57,7 @@ def _goals(manager, rep) -> None:
     start = today - timedelta(days=DEMO_GOALS_STARTED_DAYS_AGO)
     for key, title, factor in DEMO_GOALS:
         data = get_template(key).initial(today=today)
-        baseline = kpi_source.value_at(data["kpi"], ScopeType.COMPANY, None, start)
+        baseline = kpi_source.baseline_at(data["kpi"], ScopeType.COMPANY, None, start)
         if not baseline:
             continue  # the demo KPI has no value to start from
         data.update(
@@ -68,6 +68,12 @@ def _goals(manager, rep) -> None:
             target=(baseline * factor).quantize(Decimal("0.01")),
         )
         goal_create(actor=manager, today=today, **data)
+    # The rep's win rate at the start (computed live) must be below the target: a goal
+    # that lowers a win rate is refused.
+    win_rate = kpi_source.baseline_at("win_rate", ScopeType.REP, rep.pk, start)
+    target = Decimal("70") if win_rate is None or win_rate < 60 else min(win_rate + 10, 100)
+    if win_rate is not None and target <= win_rate:
+        return
     goal_create(
         actor=manager,
         title=gettext("Win more of the deals I close"),
@@ -79,7 +85,7 @@ def _goals(manager, rep) -> None:
         scope_id=rep.pk,
         start_date=start,
         deadline=start + timedelta(days=150),
-        target=Decimal("70"),
+        target=target,
     )
 
 

@@ -6,7 +6,7 @@ so nothing else in goals knows metrics' internals.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -81,6 +81,20 @@ def lower_is_better(key: str) -> bool:
     return kpi is not None and kpi.direction == _registry().LOWER
 
 
+def natural_range(key: str) -> tuple[Decimal | None, Decimal | None]:
+    """The values the KPI can take: 0-100 for a percentage, -100-100 for a score (NPS),
+    ≥ 0 for money, counts, durations and ratios; (None, None) for an unknown KPI."""
+    kpi = _registry().KPIS.get(key)
+    if kpi is None:
+        return None, None
+    unit = _registry().Unit
+    if kpi.unit == unit.PERCENT:
+        return Decimal(0), Decimal(100)
+    if kpi.unit == unit.SCORE:
+        return Decimal(-100), Decimal(100)
+    return Decimal(0), None
+
+
 def _snapshot_scope(scope_type: str, scope_id) -> dict:
     return {
         "scope_type": METRICS_SCOPE[scope_type],
@@ -100,32 +114,38 @@ def snapshot_series(kpi: str, scope_type: str, scope_id, *, since: date, until: 
     return [(day, Decimal(value)) for day, value in rows]
 
 
-def value_at(kpi: str, scope_type: str, scope_id, day: date) -> Decimal | None:
-    """The KPI at `day`: the snapshot dated that day or just before, else computed live
-    over the same trailing window a snapshot dated `day` measures."""
-    snapshot = (
-        _snapshot_model()
-        .objects.filter(kpi=kpi, date__lte=day, value__isnull=False)
-        .filter(**_snapshot_scope(scope_type, scope_id))
-        .order_by("-date")
-        .values_list("value", flat=True)
-        .first()
-    )
-    if snapshot is not None:
-        return Decimal(snapshot)
-    return live_value(kpi, scope_type, scope_id, day=day)
+def baseline_at(kpi: str, scope_type: str, scope_id, start: date) -> Decimal | None:
+    """A goal's baseline: the KPI computed live over the snapshot window ending at the
+    start date (`[start - 30 days, start)`, the window of the snapshot dated the day
+    before), never a stored snapshot, which may be old or of a cohort since matured."""
+    return live_value(kpi, scope_type, scope_id, day=start - timedelta(days=1))
 
 
-def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
+def _live_result(kpi: str, scope_type: str, scope_id, *, day: date):
     from metrics.scopes import Scope, UnsupportedScope
     from metrics.services import snapshot_period
 
     scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
     try:
-        result = _registry().compute(kpi, snapshot_period(day), scope)
+        return _registry().compute(kpi, snapshot_period(day), scope)
     except (UnsupportedScope, KeyError):
         return None
-    return None if result.value is None else Decimal(result.value)
+
+
+def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
+    """The KPI computed now over the trailing window a snapshot dated `day` measures."""
+    result = _live_result(kpi, scope_type, scope_id, day=day)
+    return None if result is None or result.value is None else Decimal(result.value)
+
+
+def cohort_open_share(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
+    """For a cohort KPI (close, conversion rate): the percentage of the cohort of the window
+    a snapshot dated `day` measures that is still undecided; None for other KPIs."""
+    info = _registry().KPIS.get(kpi)
+    if info is None or not info.is_cohort:
+        return None
+    result = _live_result(kpi, scope_type, scope_id, day=day)
+    return None if result is None else result.extra.get("open_share")
 
 
 def annotate_latest_value(queryset, *, until: date):

@@ -36,6 +36,8 @@ class GoalStatus(models.TextChoices):
     OFF_TRACK = "off_track", _("Off track")
     ACHIEVED = "achieved", _("Achieved")
     MISSED = "missed", _("Missed")
+    # Fewer than 4 snapshots over 2 weeks: no status or projection yet (goals.progress).
+    TOO_EARLY = "too_early", _("Too early to tell")
 
 
 class GoalQuerySet(models.QuerySet):

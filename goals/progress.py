@@ -15,9 +15,14 @@ Definitions (percent points, 100 = target reached):
   * ``on_track``  progress ≥ expected - 10 points;
   * ``at_risk``   progress ≥ expected - 25 points;
   * ``off_track`` further behind than that;
+  * ``too_early`` before the deadline, while the KPI's snapshots are fewer than
+    ``MIN_POINTS`` or span less than ``MIN_SPAN_DAYS`` days: three days of data say
+    nothing about where a KPI is heading;
   * ``""``        no snapshot yet, nothing to judge.
 - projection: least-squares line through the recent snapshots (at most
-  ``TREND_POINTS`` values within ``TREND_DAYS`` days), read at the deadline.
+  ``TREND_POINTS`` values within ``TREND_DAYS`` days), read at the deadline and held
+  within the KPI's natural range (``bounds``: 0-100 for a percentage, ≥ 0 for money,
+  counts and durations); none while it is too early to tell.
 
 After the deadline the reading uses snapshots up to the day after it: the nightly
 snapshot of the deadline day is taken the next morning, later ones do not count.
@@ -32,7 +37,11 @@ ON_TRACK_SLACK = 10.0
 AT_RISK_SLACK = 25.0
 TREND_DAYS = 90
 TREND_POINTS = 90
+# The least history (points and the days they span) a status or projection needs.
+MIN_POINTS = 4
+MIN_SPAN_DAYS = 14
 FOUR_PLACES = Decimal("0.0001")
+TOO_EARLY = "too_early"
 
 Series = Sequence[tuple[date, Decimal | float | None]]
 
@@ -83,12 +92,38 @@ def clean_series(series: Series, *, until: date) -> list[tuple[date, Decimal]]:
     return sorted((p for p in points if p[0] <= until), key=lambda p: p[0])
 
 
-def project(points: list[tuple[date, Decimal]], *, at: date) -> Decimal | None:
-    """Ordinary least squares over the recent points, evaluated at `at`."""
+Bounds = tuple[Decimal | None, Decimal | None]
+
+
+def recent_points(points: list[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """The points a trend is fitted on: at most TREND_POINTS within TREND_DAYS of the last."""
     if not points:
-        return None
+        return []
     horizon = points[-1][0] - timedelta(days=TREND_DAYS)
-    recent = [p for p in points if p[0] > horizon][-TREND_POINTS:]
+    return [p for p in points if p[0] > horizon][-TREND_POINTS:]
+
+
+def enough_history(points: list[tuple[date, Decimal]]) -> bool:
+    """At least MIN_POINTS known points spanning at least MIN_SPAN_DAYS days."""
+    return len(points) >= MIN_POINTS and (points[-1][0] - points[0][0]).days >= MIN_SPAN_DAYS
+
+
+def bounded(value: Decimal, bounds: Bounds) -> Decimal:
+    low, high = bounds
+    if low is not None and value < low:
+        return Decimal(low)
+    if high is not None and value > high:
+        return Decimal(high)
+    return value
+
+
+def project(
+    points: list[tuple[date, Decimal]], *, at: date, bounds: Bounds = (None, None)
+) -> Decimal | None:
+    """Ordinary least squares over the recent points, evaluated at `at`, held in `bounds`."""
+    recent = recent_points(points)
+    if not recent:
+        return None
     xs = [float(day.toordinal()) for day, _value in recent]
     ys = [float(value) for _day, value in recent]
     n = len(recent)
@@ -98,7 +133,7 @@ def project(points: list[tuple[date, Decimal]], *, at: date) -> Decimal | None:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
     value = mean_y + slope * (at.toordinal() - mean_x)
-    return Decimal(str(value)).quantize(FOUR_PLACES)
+    return bounded(Decimal(str(value)), bounds).quantize(FOUR_PLACES)
 
 
 def evaluate(
@@ -109,7 +144,14 @@ def evaluate(
     deadline: date,
     series: Series,
     today: date,
+    bounds: Bounds = (None, None),
+    history_known: bool | None = None,
 ) -> Reading:
+    """The reading of a goal on `today`; `bounds` is the KPI's natural range.
+
+    `history_known` overrides the minimum-history check (a list row that has only the
+    latest value passes what the full recompute found).
+    """
     day = evaluation_day(today=today, deadline=deadline)
     points = clean_series(series, until=day)
     expected = expected_progress(start_date=start_date, deadline=deadline, today=today)
@@ -117,15 +159,18 @@ def evaluate(
         return Reading(None, None, expected, "", None)
     current = points[-1][1]
     progress = progress_of(baseline=baseline, target=target, current=current)
+    deadline_passed = today > deadline
+    enough = enough_history(points) if history_known is None else history_known
+    if not enough and not deadline_passed:
+        return Reading(current.quantize(FOUR_PLACES), progress, expected, TOO_EARLY, None)
     status = status_of(
         progress=progress,
         expected=expected,
         is_reached=reached(baseline=baseline, target=target, current=current),
-        deadline_passed=today > deadline,
+        deadline_passed=deadline_passed,
     )
-    return Reading(
-        current.quantize(FOUR_PLACES), progress, expected, status, project(points, at=deadline)
-    )
+    projection = project(points, at=deadline, bounds=bounds) if enough else None
+    return Reading(current.quantize(FOUR_PLACES), progress, expected, status, projection)
 
 
 def rollup(progresses: Sequence[float | None]) -> float | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from crm import policies
 from crm.models import Campaign, Pipeline, Role, Team, User
 from goals import kpi_source, progress
-from goals.models import Goal, GoalChange, Quota, ScopeType
+from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
 from metrics.kpis import quotas as quota_kpi
 
 SCOPE_MODELS = {
@@ -97,7 +97,9 @@ def goal_series(goal: Goal, *, today: date | None = None) -> list[tuple[date, De
     )
 
 
-def goal_reading(goal: Goal, *, today: date | None = None, series=None) -> progress.Reading:
+def goal_reading(
+    goal: Goal, *, today: date | None = None, series=None, history_known: bool | None = None
+) -> progress.Reading:
     today = today or timezone.localdate()
     if series is None:
         series = goal_series(goal, today=today)
@@ -108,6 +110,8 @@ def goal_reading(goal: Goal, *, today: date | None = None, series=None) -> progr
         deadline=goal.deadline,
         series=series,
         today=today,
+        bounds=kpi_source.natural_range(goal.kpi),
+        history_known=history_known,
     )
 
 
@@ -126,7 +130,9 @@ def live_reading_from_annotation(goal: Goal, *, today: date) -> progress.Reading
         return stored_reading(goal)
     current = getattr(goal, "live_current", None)
     series = [] if current is None else [(today, current)]
-    reading = goal_reading(goal, today=today, series=series)
+    # One value has no history: whether there is enough is what the recompute found.
+    history_known = goal.status not in ("", GoalStatus.TOO_EARLY)
+    reading = goal_reading(goal, today=today, series=series, history_known=history_known)
     return progress.Reading(
         reading.current_value,
         reading.progress,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
@@ -63,7 +64,8 @@ def _smart_errors(data: dict, *, creating: bool, today: date) -> dict[str, list[
 
 
 def _fill_baseline(data: dict) -> None:
-    """Baseline = the KPI at the start date, when the user gave none and it can be read."""
+    """Baseline = the KPI computed live for the window ending at the start date, when the
+    user gave none and it can be read (kpi_source.baseline_at)."""
     if data.get("baseline") is not None or not data.get("start_date"):
         return
     if not in_supported_range(data["start_date"]):
@@ -73,7 +75,7 @@ def _fill_baseline(data: dict) -> None:
         return
     if not selectors.scope_exists(scope_type, scope_id):
         return
-    data["baseline"] = kpi_source.value_at(kpi, scope_type, scope_id, data["start_date"])
+    data["baseline"] = kpi_source.baseline_at(kpi, scope_type, scope_id, data["start_date"])
 
 
 def _parent_errors(data: dict, *, actor, goal: Goal | None = None) -> dict[str, list[str]]:
@@ -112,13 +114,35 @@ def achievability_warnings_for(data: dict, *, today: date | None = None) -> list
         deadline=data["deadline"],
         history=history,
     )
-    raising = data["target"] > data["baseline"]
-    if raising == kpi_source.lower_is_better(data["kpi"]):
-        warnings.append(
-            _("This goal moves %(kpi)s the wrong way: for this KPI %(better)s is better.")
-            % {"kpi": data["kpi"], "better": _("lower") if raising else _("higher")}
-        )
     return warnings
+
+
+def _wrong_way_errors(data: dict) -> dict[str, list[str]]:
+    """A target that would make the KPI worse (raise churn, lower the win rate) is refused
+    under `target`: a goal's progress toward it would be a decline."""
+    kpi, baseline, target = data.get("kpi"), data.get("baseline"), data.get("target")
+    info = kpi_source.kpi_info(kpi) if kpi else None
+    if info is None or baseline is None or target is None or target == baseline:
+        return {}
+    raising = target > baseline
+    if raising != kpi_source.lower_is_better(kpi):
+        return {}
+    numbers = {
+        "kpi": info.name,
+        "target": number_format(Decimal(target).normalize(), use_l10n=True),
+        "baseline": number_format(Decimal(baseline).normalize(), use_l10n=True),
+    }
+    if raising:
+        message = _(
+            "%(kpi)s is better when it goes down: a target of %(target)s, above the "
+            "baseline of %(baseline)s, would make it worse. Set a target below %(baseline)s."
+        )
+    else:
+        message = _(
+            "%(kpi)s is better when it goes up: a target of %(target)s, below the "
+            "baseline of %(baseline)s, would make it worse. Set a target above %(baseline)s."
+        )
+    return {"target": [message % numbers]}
 
 
 def _default_scope(data: dict, *, actor) -> None:
@@ -157,6 +181,7 @@ def _prepare_new(data: dict, *, actor, today: date) -> dict:
     _default_owner(data, actor=actor)
     _fill_baseline(data)
     errors = _smart_errors(data, creating=True, today=today)
+    errors.update(_wrong_way_errors(data))
     errors.update(_parent_errors(data, actor=actor))
     if errors:
         raise ValidationError(errors)
@@ -217,6 +242,7 @@ def goal_update(
         raise PermissionDenied(_("Only managers set goals for somebody else."))
     data["deadline_changed"] = data["deadline"] != old_deadline
     errors = _smart_errors(data, creating=False, today=today)
+    errors.update(_wrong_way_errors(data))
     errors.update(_parent_errors(data, actor=actor, goal=goal))
     if errors:
         raise ValidationError(errors)
@@ -308,7 +334,13 @@ def goal_notify_off_track(*, goal: Goal) -> None:
 
 def goals_due_for_recompute(*, today: date):
     """Goals still in play, and those whose deadline just passed (to settle them)."""
-    open_statuses = ["", GoalStatus.ON_TRACK, GoalStatus.AT_RISK, GoalStatus.OFF_TRACK]
+    open_statuses = [
+        "",
+        GoalStatus.TOO_EARLY,
+        GoalStatus.ON_TRACK,
+        GoalStatus.AT_RISK,
+        GoalStatus.OFF_TRACK,
+    ]
     return Goal.objects.filter(
         Q(deadline__gte=today - timedelta(days=2)) | Q(status__in=open_statuses)
     ).order_by("pk")

@@ -39,7 +39,7 @@ class GoalTemplate:
         start, deadline = self.dates(today)
         baseline = self.baseline
         if baseline is None and kpi_source.kpi_exists(self.kpi):
-            baseline = kpi_source.value_at(self.kpi, scope_type, scope_id, start)
+            baseline = kpi_source.baseline_at(self.kpi, scope_type, scope_id, start)
         target = self.target
         if target is None and baseline is not None and self.target_factor is not None:
             target = (Decimal(baseline) * self.target_factor).quantize(

@@ -134,6 +134,13 @@ def goal_detail(request, pk):
         "can_edit": selectors.goal_can_edit(request.user, goal),
         "chart": _chart_data(goal, reading, series),
         "has_snapshots": bool(series),
+        # A cohort KPI's latest window is still maturing: how much of it is undecided.
+        "open_share": kpi_source.cohort_open_share(
+            goal.kpi,
+            goal.scope_type,
+            goal.scope_id,
+            day=min(today, goal.deadline + timedelta(days=1)) - timedelta(days=1),
+        ),
     }
     return render(request, "goals/detail.html", context)
 

@@ -22,6 +22,8 @@ class Card:
     series: list = field(default_factory=list)
     # [{"currency", "date"}] of amounts left out of a money value for want of a rate.
     missing_rates: list = field(default_factory=list)
+    # A cohort KPI's share still undecided (percent): how far its cohort has matured.
+    open_share: Decimal | None = None
 
     @property
     def change(self):
@@ -61,6 +63,7 @@ def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
                 kpi=kpi,
                 value=result.value,
                 missing_rates=result.extra.get("missing_rates", []),
+                open_share=result.extra.get("open_share") if kpi.is_cohort else None,
                 previous=kpi.function(previous, scope).value,
                 series=[
                     [day.isoformat(), None if value is None else float(value)]

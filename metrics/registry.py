@@ -28,6 +28,20 @@ class Unit:
 HIGHER = "higher_is_better"
 LOWER = "lower_is_better"
 
+# How a KPI reads its period (`Kpi.reading`): PERIOD counts what happened within it;
+# COHORT takes the records created in it and counts those that reached the outcome as of
+# now, so a recent period's figure still grows (extra["open_share"] is what is undecided).
+PERIOD = "period"
+COHORT = "cohort"
+READINGS = {
+    PERIOD: _("Counts what happened within the period; a past period's figure stays put."),
+    COHORT: _(
+        "Cohort: of those created in the period, the share that has reached the outcome "
+        "as of now, whenever that happened. A recent cohort is still maturing: the share "
+        "still undecided is given beside it (open_share)."
+    ),
+}
+
 C, OWN, T, P, K = (
     ScopeType.COMPANY,
     ScopeType.OWNER,
@@ -53,9 +67,19 @@ class Kpi:
     function: Callable[[Period, Scope], KpiResult]
     family: str
     version: int = 1
+    reading: str = PERIOD
 
     def supports(self, scope_type: str) -> bool:
         return scope_type in self.scopes
+
+    @property
+    def is_cohort(self) -> bool:
+        return self.reading == COHORT
+
+    @property
+    def definition(self) -> str:
+        """The reading of the KPI's period, in the active language."""
+        return str(READINGS[self.reading])
 
 
 KPIS: dict[str, Kpi] = {
@@ -77,22 +101,26 @@ KPIS: dict[str, Kpi] = {
             _("Lead conversion rate"),
             Unit.PERCENT,
             HIGHER,
-            _("Share of the leads created in the period that converted by its end."),
-            _("leads created and converted ÷ leads created × 100"),
+            _("Share of the leads created in the period that have converted, as of now."),
+            _("leads created in the period and converted by now ÷ leads created × 100"),
             LEADS,
             sales.conversion_rate,
             "sales",
+            version=2,
+            reading=COHORT,
         ),
         Kpi(
             "close_rate",
             _("Close rate"),
             Unit.PERCENT,
             HIGHER,
-            _("Share of the deals created in the period that were won by its end."),
-            _("deals created and won ÷ deals created × 100"),
+            _("Share of the deals created in the period that have been won, as of now."),
+            _("deals created in the period and won by now ÷ deals created × 100"),
             DEALS,
             sales.close_rate,
             "sales",
+            version=2,
+            reading=COHORT,
         ),
         Kpi(
             "win_rate",

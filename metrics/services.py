@@ -3,6 +3,11 @@
 A snapshot dated D measures the KPI_SNAPSHOT_WINDOW_DAYS (default 30) days ending with D,
 i.e. `[D - 29, D + 1)`: a trailing window, so a goal's "current value" is always a full
 month of evidence however early in a calendar month it is read.
+
+Cohort KPIs (close and conversion rate, `registry.COHORT`) count outcomes as of now, so a
+snapshot's cohort keeps maturing after the night it was taken: `restate_cohorts` recomputes
+the stored snapshots of the last COHORT_RESTATE_DAYS days every night, so a goal's history
+converges to the cohort's truth instead of freezing at what was known on the first night.
 """
 
 from datetime import date, timedelta
@@ -25,6 +30,10 @@ UPDATED_FIELDS = [
     "definition_version",
     "computed_at",
 ]
+
+
+# A cohort is restated nightly while this young (days since its snapshot date).
+COHORT_RESTATE_DAYS = 180
 
 
 def snapshot_window_days() -> int:
@@ -62,9 +71,10 @@ def _snapshot_row(kpi, scope: Scope, day: date, result, *, stamp, window: int) -
     )
 
 
-def _store(rows: list[KpiSnapshot], days: list[date], stamp) -> None:
+def _store(rows: list[KpiSnapshot], days: list[date], stamp, *, kpis=None) -> None:
     """Upsert the rows; rows of those days this run did not produce (a deleted team, a KPI
-    no longer defined) are removed, so each day is exactly this run."""
+    no longer defined) are removed, so each day is exactly this run. With `kpis` (keys),
+    the run covered only those KPIs and only their rows are replaced."""
     KpiSnapshot.objects.bulk_create(
         rows,
         batch_size=1000,
@@ -72,7 +82,10 @@ def _store(rows: list[KpiSnapshot], days: list[date], stamp) -> None:
         unique_fields=["kpi", "scope_type", "scope_id", "date"],
         update_fields=UPDATED_FIELDS,
     )
-    KpiSnapshot.objects.filter(date__in=days).exclude(computed_at=stamp).delete()
+    stale = KpiSnapshot.objects.filter(date__in=days).exclude(computed_at=stamp)
+    if kpis is not None:
+        stale = stale.filter(kpi__in=kpis)
+    stale.delete()
 
 
 @transaction.atomic
@@ -95,18 +108,22 @@ def snapshot_day(day: date, *, scopes: list[Scope] | None = None) -> int:
 
 
 @transaction.atomic
-def snapshot_history(days: list[date], *, scopes: list[Scope] | None = None, progress=None) -> int:
+def snapshot_history(
+    days: list[date], *, scopes: list[Scope] | None = None, progress=None, kpis=None
+) -> int:
     """`snapshot_day` for many days at once: each KPI x scope in one SQL statement per
     aggregate over all the days (metrics.history), not one pass per day.
 
     `progress`, if given, is called with each KPI's key after it is done (a progress bar).
+    `kpis` (keys) limits the run to those KPIs; the other KPIs' rows of the days stay.
     Returns the number of rows written; the rows equal snapshot_day's, day by day.
     """
     scopes = snapshot_scopes() if scopes is None else scopes
     periods = {day: snapshot_period(day) for day in days}
     stamp, window = timezone.now(), snapshot_window_days()
+    chosen = [k for k in registry.KPIS.values() if kpis is None or k.key in kpis]
     rows = []
-    for kpi in registry.KPIS.values():
+    for kpi in chosen:
         set_based = True
         for scope in scopes:
             if not kpi.supports(scope.type):
@@ -119,8 +136,32 @@ def snapshot_history(days: list[date], *, scopes: list[Scope] | None = None, pro
             ]
         if progress is not None:
             progress(kpi.key)
-    _store(rows, days, stamp)
+    _store(rows, days, stamp, kpis=None if kpis is None else [k.key for k in chosen])
     return len(rows)
+
+
+def cohort_kpis() -> list[str]:
+    return [kpi.key for kpi in registry.KPIS.values() if kpi.is_cohort]
+
+
+def restate_cohorts(until: date, *, days: int = COHORT_RESTATE_DAYS) -> int:
+    """Recompute the cohort KPIs' stored snapshots dated in `(until - days, until]`.
+
+    Only days that already have snapshots are restated (a weekly backfill stays weekly),
+    each KPI x scope in one statement per aggregate over all those days (snapshot_history).
+    Returns the number of rows written.
+    """
+    kpis = cohort_kpis()
+    restated = sorted(
+        KpiSnapshot.objects.filter(
+            kpi__in=kpis, date__gt=until - timedelta(days=days), date__lte=until
+        )
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    if not restated:
+        return 0
+    return snapshot_history(restated, kpis=kpis)
 
 
 def backfill_days(first: date, last: date, *, daily_recent_days: int | None = None) -> list[date]:

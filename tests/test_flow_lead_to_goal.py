@@ -15,6 +15,7 @@ from automation.tests.fixtures import wait_until
 from crm.models import Activity, ActivityKind, DomainEvent, StageChange
 from crm.tests.factories import pipeline_with_stages
 from goals.models import Goal
+from metrics.models import KpiSnapshot
 from metrics.services import snapshot_day
 
 pytestmark = [pytest.mark.worker]
@@ -75,7 +76,18 @@ def test_a_converted_lead_is_called_won_measured_and_moves_its_goal(
         (today.isoformat(), Decimal("100"))
     ]
 
-    # And a manager's win-rate goal for the rep reads it as achieved
+    # And a manager's win-rate goal for the rep reads it as achieved (on three weeks of
+    # earlier snapshots: with less history a goal is "too early to tell")
+    KpiSnapshot.objects.bulk_create(
+        KpiSnapshot(
+            kpi="win_rate",
+            scope_type="owner",
+            scope_id=rep.pk,
+            date=today - timedelta(days=days),
+            value=Decimal("50"),
+        )
+        for days in (21, 14, 7)
+    )
     goal = as_manager.post(
         "/api/goals/",
         {

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from crm.models import DealStatus
-from crm.tests.factories import DealFactory, TeamFactory
+from crm.tests.factories import ContactFactory, DealFactory, TeamFactory
 from goals.models import Goal, GoalChange, Quota
 from goals.tests.factories import GoalFactory, QuotaFactory, snapshot
 
@@ -22,6 +22,7 @@ def goal_payload(**overrides):
         "plan": "Call every renewal a month ahead.",
         "kpi": "churn_rate",
         "scope": {"type": "company"},
+        "baseline": "8",
         "target": "6",
         "resources": "Two account managers.",
         "objective": "retention",
@@ -44,7 +45,7 @@ def test_title_alone_is_a_400_naming_each_missing_letter(api_as, manager):
     assert not Goal.objects.exists()
 
 
-def test_manager_creates_a_goal_with_baseline_from_the_snapshot(api_as, manager):
+def test_manager_creates_a_goal_and_reads_the_latest_snapshot(api_as, manager):
     snapshot("churn_rate", today() - timedelta(days=1), "8")
 
     response = api_as(manager).post("/api/goals/", goal_payload(), format="json")
@@ -59,7 +60,7 @@ def test_manager_creates_a_goal_with_baseline_from_the_snapshot(api_as, manager)
     assert body["current_value"] == "8.0000"
     assert body["progress"] == 0.0
     assert body["expected_progress"] == 0.0
-    assert body["status"] == "on_track"
+    assert body["status"] == "too_early"  # one snapshot is no history
     assert body["warnings"] == []
     for key in ("projection", "children_progress", "parent", "resources", "objective"):
         assert key in body
@@ -139,7 +140,8 @@ def test_update_keeps_history_with_reason(api_as, manager):
 
 def test_list_query_count_does_not_grow(api_as, manager, django_assert_max_num_queries):
     for _ in range(12):
-        GoalFactory(owner=manager)
+        # The last recompute had enough history for a status (not "too early to tell").
+        GoalFactory(owner=manager, status="on_track")
     snapshot("churn_rate", today(), "7")
     client = api_as(manager)
 
@@ -228,10 +230,15 @@ def test_templates_endpoint_lists_the_four_seed_goals(api_as, rep):
 
 
 def test_churn_template_target_is_25_percent_below_baseline(api_as, manager):
-    snapshot("churn_rate", today(), "8")
+    # Baseline computed live: 5 customers a year old, 1 lost 10 days ago → 1 / 5 = 20 %.
+    snapshot("churn_rate", today(), "8")  # a snapshot is not the baseline
+    year_ago = timezone.now() - timedelta(days=365)
+    for _ in range(4):
+        ContactFactory(customer_since=year_ago)
+    ContactFactory(customer_since=year_ago, churned_at=timezone.now() - timedelta(days=10))
     rows = {row["key"]: row for row in api_as(manager).get("/api/goals/templates/").json()}
-    assert rows["reduce_churn"]["baseline"] == "8.0000"
-    assert rows["reduce_churn"]["target"] == "6.0000"
+    assert rows["reduce_churn"]["baseline"] == "20.0000"
+    assert rows["reduce_churn"]["target"] == "15.0000"
 
 
 # --- Quotas ----------------------------------------------------------------------------

@@ -18,11 +18,20 @@ START = date(2025, 1, 1)
 DEADLINE = date(2025, 7, 1)
 
 
+def settled(kpi, day, value, **scope):
+    """A snapshot on `day` after three earlier ones at the same value: enough history
+    (4 points over 2 weeks) for a status other than "too early to tell"."""
+    for days in (30, 20, 10):
+        snapshot(kpi, day - timedelta(days=days), value, **scope)
+    return snapshot(kpi, day, value, **scope)
+
+
 def churn_goal(manager, **kw):
     data = {
         "title": "Cut churn",
         "plan": "Call every renewal a month ahead.",
         "kpi": "churn_rate",
+        "baseline": Decimal("8"),
         "target": Decimal("6"),
         "resources": "Two account managers.",
         "objective": "retention",
@@ -32,10 +41,14 @@ def churn_goal(manager, **kw):
     return services.goal_create(actor=manager, today=START, **data).goal
 
 
-def test_baseline_fills_from_the_snapshot_at_the_start_date(manager):
+def test_a_snapshot_is_never_the_baseline(manager):
     snapshot("churn_rate", START - timedelta(days=3), "8.5")
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     snapshot("churn_rate", START + timedelta(days=1), "9")
+    # No customers: churn computed live at the start is undefined, whatever was stored.
+    with pytest.raises(ValidationError) as error:
+        churn_goal(manager, baseline=None)
+    assert "enter the baseline yourself" in error.value.message_dict["measurable"][0]
 
     goal = churn_goal(manager)
 
@@ -52,10 +65,12 @@ def test_baseline_fills_from_the_snapshot_at_the_start_date(manager):
 def test_baseline_computed_live_when_no_snapshot(manager):
     # no customers at all: churn is undefined, so the user must give the baseline
     with pytest.raises(ValidationError) as error:
-        churn_goal(manager)
+        churn_goal(manager, baseline=None)
     assert "enter the baseline yourself" in error.value.message_dict["measurable"][0]
     # a count KPI is 0 over an empty window
-    goal = churn_goal(manager, kpi="leads", target=Decimal("40"), objective="sell_more")
+    goal = churn_goal(
+        manager, kpi="leads", baseline=None, target=Decimal("40"), objective="sell_more"
+    )
     assert goal.baseline == Decimal("0")
     assert goal.direction == "up"
 
@@ -71,7 +86,7 @@ def test_baseline_computed_live_when_no_snapshot(manager):
     ],
 )
 def test_recompute_stores_each_status(manager, today, value, status):
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     goal = churn_goal(manager)
     snapshot("churn_rate", min(today, DEADLINE), value)
 
@@ -86,7 +101,7 @@ def test_recompute_stores_each_status(manager, today, value, status):
 def test_off_track_transition_notifies_the_owner_once(
     manager, rep, django_capture_on_commit_callbacks
 ):
-    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    settled("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
     goal = churn_goal(manager, scope_type="rep", scope_id=rep.pk)
     assert goal.owner == rep  # a rep's goal belongs to the rep
 
@@ -119,7 +134,7 @@ def test_off_track_transition_notifies_the_owner_once(
 
 
 def test_missed_goal_is_settled_and_not_recomputed_again(manager):
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     goal = churn_goal(manager)
     with time_machine.travel(date(2025, 7, 10), tick=False):
         assert services.goals_recompute_all() == 1
@@ -130,7 +145,7 @@ def test_missed_goal_is_settled_and_not_recomputed_again(manager):
 
 
 def test_edits_of_target_deadline_and_plan_are_history(manager):
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     goal = churn_goal(manager)
 
     services.goal_update(
@@ -154,7 +169,7 @@ def test_edits_of_target_deadline_and_plan_are_history(manager):
 
 
 def test_update_revalidates_smart_and_moving_deadline_must_be_future(manager):
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     goal = churn_goal(manager)
     with pytest.raises(ValidationError) as error:
         services.goal_update(
@@ -165,14 +180,14 @@ def test_update_revalidates_smart_and_moving_deadline_must_be_future(manager):
 
 
 def test_reps_set_only_goals_about_themselves(rep, other_rep, manager):
-    snapshot("churn_rate", START, "8")
+    settled("churn_rate", START, "8")
     with pytest.raises(PermissionDenied):
         churn_goal(rep, scope_type="company")
     with pytest.raises(PermissionDenied):
         churn_goal(rep, scope_type="rep", scope_id=other_rep.pk)
     with pytest.raises(PermissionDenied):
         churn_goal(rep, owner=other_rep)
-    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    settled("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
     goal = churn_goal(rep)  # a rep's default scope is themselves
     assert (goal.scope_type, goal.scope_id, goal.owner) == ("rep", rep.pk, rep)
     company_goal = churn_goal(manager)
@@ -190,9 +205,11 @@ def test_parent_cannot_be_a_descendant(manager):
 
 def test_team_goal_reads_team_snapshots(manager):
     team = TeamFactory()
-    snapshot("churn_rate", START, "10", scope_type="team", scope_id=team.pk)
-    goal = churn_goal(manager, scope_type="team", scope_id=team.pk, target=Decimal("5"))
-    assert goal.baseline == Decimal("10")
+    settled("churn_rate", START, "10", scope_type="team", scope_id=team.pk)
+    goal = churn_goal(
+        manager, scope_type="team", scope_id=team.pk, baseline=Decimal("10"), target=Decimal("5")
+    )
+    assert goal.current_value == Decimal("10")
     assert Goal.objects.get().scope_id == team.pk
 
 
@@ -212,7 +229,7 @@ def test_off_track_email_and_notice_are_in_the_owners_language(
     from crm.models import User
 
     User.objects.filter(pk=rep.pk).update(language=language)
-    snapshot("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
+    settled("churn_rate", START, "8", scope_type="rep", scope_id=rep.pk)
     churn_goal(manager, scope_type="rep", scope_id=rep.pk)
 
     with time_machine.travel(date(2025, 2, 1), tick=False), translation.override("en"):

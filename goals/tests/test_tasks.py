@@ -42,7 +42,9 @@ def test_snapshot_then_nightly_task_moves_a_leads_goal(manager):
     with time_machine.travel(date(2025, 3, 31), tick=False):
         for _ in range(3):
             LeadFactory(created_at=timezone.now() - timedelta(days=10))
-        snapshot_day(date(2025, 3, 30))
+        # 4 snapshots over a month: enough history for a status
+        for day in (date(2025, 3, 15), date(2025, 3, 22), date(2025, 3, 30)):
+            snapshot_day(day)
         goals_recompute_nightly_task()
 
     goal.refresh_from_db()

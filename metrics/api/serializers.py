@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -28,6 +29,9 @@ class KpiCatalogueSerializer(serializers.Serializer):
     formula = serializers.CharField()
     scopes = serializers.ListField(child=serializers.CharField())
     version = serializers.IntegerField()
+    reading = serializers.ChoiceField(choices=["period", "cohort"])
+    definition = serializers.CharField(help_text="How the period is read, translated.")
+    time_zone = serializers.CharField(help_text="Time zone of the period boundaries.")
 
 
 class KpiQuerySerializer(serializers.Serializer):
@@ -89,6 +93,9 @@ def kpi_result_data(kpi, result, *, period, scope) -> dict:
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "scope": scope.as_dict(),
+        # Periods are whole days [start, end) in this time zone (metrics.scopes.Period).
+        "time_zone": settings.TIME_ZONE,
+        "reading": kpi.reading,
     }
     if result.currency:
         data["currency"] = result.currency

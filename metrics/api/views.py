@@ -1,4 +1,5 @@
 import django_filters
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -33,6 +34,9 @@ def _catalogue_row(kpi) -> dict:
         "formula": str(kpi.formula),
         "scopes": list(kpi.scopes),
         "version": kpi.version,
+        "reading": kpi.reading,
+        "definition": kpi.definition,
+        "time_zone": settings.TIME_ZONE,
     }
 
 

@@ -1,16 +1,22 @@
 """Sales KPIs: leads, conversion, close and win rates, open deals, cycle and stage durations.
 
 Deals belong to a rep through `owner` and to a pipeline; leads to a rep and a campaign.
-"Won" and "converted" count only what had happened by the end of the period, so a past
-period's figure (and its snapshot) does not change when later work closes old deals.
+
+Close rate and conversion rate are cohort KPIs (PRODUCT.md §4): of the deals (leads)
+created in the period, the share that has reached the outcome *as of now*, whenever that
+happened. A recent cohort is still maturing, so each carries `extra["open_share"]`: the
+percentage of the cohort still undecided (deals open, leads neither converted nor
+disqualified). Their snapshots are restated nightly while the cohort matures
+(`metrics.services.restate_cohorts`).
 """
 
 from django.db.models import Count, Q, Sum
 
-from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, StageChange
+from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, LeadStatus, StageChange
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
+    HUNDRED,
     SECONDS_PER_DAY,
     KpiResult,
     aggregate,
@@ -51,22 +57,42 @@ def leads(period: Period, scope: Scope) -> KpiResult:
     return count(row_count(leads_in(scope).filter(_created(period))))
 
 
+def cohort(reached, undecided, created) -> KpiResult:
+    """percent(reached, created) with `extra["open_share"]` = undecided / created * 100."""
+    result = percent(reached, created)
+    created = int(created or 0)
+    result.extra["open_share"] = (
+        rounded(HUNDRED * int(undecided or 0) / created) if created else None
+    )
+    return result
+
+
 def conversion_rate(period: Period, scope: Scope) -> KpiResult:
+    """Leads created in the period converted as of now / leads created * 100; open_share:
+    those neither converted nor disqualified yet."""
     totals = aggregate(
         leads_in(scope).filter(_created(period)),
         created=Count("id"),
-        converted=Count("id", filter=Q(converted_at__lt=period.end_at)),
+        converted=Count("id", filter=Q(converted_at__isnull=False)),
+        undecided=Count(
+            "id",
+            filter=Q(converted_at__isnull=True)
+            & ~Q(status__in=[LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED]),
+        ),
     )
-    return percent(totals["converted"], totals["created"])
+    return cohort(totals["converted"], totals["undecided"], totals["created"])
 
 
 def close_rate(period: Period, scope: Scope) -> KpiResult:
+    """Deals created in the period won as of now / deals created * 100; open_share: those
+    neither won nor lost yet."""
     totals = aggregate(
         deals_in(scope).filter(_created(period)),
         created=Count("id"),
-        won=Count("id", filter=Q(status=DealStatus.WON, closed_at__lt=period.end_at)),
+        won=Count("id", filter=Q(status=DealStatus.WON)),
+        undecided=Count("id", filter=Q(status=DealStatus.OPEN)),
     )
-    return percent(totals["won"], totals["created"])
+    return cohort(totals["won"], totals["undecided"], totals["created"])
 
 
 def win_rate(period: Period, scope: Scope) -> KpiResult:

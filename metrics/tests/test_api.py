@@ -66,6 +66,9 @@ def test_close_rate_matches_hand_computation(api_as, manager, rep):
         "start": "2025-06-01",
         "end": "2025-07-01",
         "scope": {"type": "company", "id": None},
+        "time_zone": "UTC",
+        "reading": "cohort",
+        "extra": {"open_share": 70.0},
     }
 
 

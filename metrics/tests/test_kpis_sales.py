@@ -52,16 +52,18 @@ def test_close_rate_worked_example_100_deals_30_won(rep, june):
     assert (result.value, result.numerator, result.denominator) == (Decimal("30"), 30, 100)
 
 
-def test_close_rate_counts_only_deals_created_in_the_period_and_won_by_its_end(rep, june):
+def test_close_rate_counts_deals_created_in_the_period_won_as_of_now(rep, june):
     _, stages = pipeline_with_stages()
     won(stages[0], rep, at("2025-05-31"), at("2025-06-03"))  # created before: not counted
-    won(stages[0], rep, at("2025-06-30", 23), at("2025-07-01", 1))  # won after the end
+    won(stages[0], rep, at("2025-06-30", 23), at("2025-07-01", 1))  # won after the end: counted
     won(stages[0], rep, at("2025-06-01", 0), at("2025-06-10"))  # created at start: counted
+    DealFactory(stage=stages[0], owner=rep, created_at=at("2025-06-15"))  # still open
 
     result = registry.compute("close_rate", june)
 
-    assert (result.numerator, result.denominator) == (1, 2)
-    assert result.value == Decimal("50")
+    assert (result.numerator, result.denominator) == (2, 3)
+    assert result.value == Decimal("66.6667")
+    assert result.extra == {"open_share": Decimal("33.3333")}
 
 
 def test_empty_period_gives_none_for_ratios_and_zero_for_counts(june):
@@ -167,7 +169,7 @@ def test_leads_and_conversion_rate_by_campaign(rep, june):
         campaign=campaign,
         created_at=at("2025-06-03"),
         status=LeadStatus.CONVERTED,
-        converted_at=at("2025-07-09"),  # converted after the end
+        converted_at=at("2025-07-09"),  # converted after the end: counted (cohort)
     )
     LeadFactory(owner=rep, created_at=at("2025-06-03"))  # no campaign
     LeadFactory(owner=rep, campaign=campaign, created_at=at("2025-05-03"))
@@ -175,8 +177,9 @@ def test_leads_and_conversion_rate_by_campaign(rep, june):
     assert registry.compute("leads", june).value == 4
     assert registry.compute("leads", june, Scope.campaign(campaign)).value == 3
     result = registry.compute("conversion_rate", june, Scope.campaign(campaign))
-    assert (result.numerator, result.denominator) == (1, 3)
-    assert result.value == Decimal("33.3333")
+    assert (result.numerator, result.denominator) == (2, 3)
+    assert result.value == Decimal("66.6667")
+    assert result.extra == {"open_share": Decimal("33.3333")}  # the lead still new
 
 
 def test_calls_per_lead(rep, other_rep, june):

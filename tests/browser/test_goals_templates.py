@@ -12,8 +12,9 @@ def test_manager_creates_a_goal_from_a_template_and_sees_its_chart(
     browser_login, live_server, manager
 ):
     today = timezone.localdate()
-    snapshot("cac", today - timedelta(days=2), "118")
-    snapshot("cac", today - timedelta(days=1), "112")
+    # Three weeks of snapshots: enough history for a status (4 points over 2 weeks).
+    for days_ago, value in ((20, "125"), (15, "122"), (10, "120"), (2, "118"), (1, "112")):
+        snapshot("cac", today - timedelta(days=days_ago), value)
     page = browser_login(manager)
 
     page.goto(f"{live_server.url}/goals/")
@@ -36,4 +37,4 @@ def test_manager_creates_a_goal_from_a_template_and_sees_its_chart(
     datasets = page.evaluate(
         "document.getElementById('goal-chart').chart.data.datasets.map(d => d.data.length)"
     )
-    assert datasets == [2, 2, 2, 2]  # snapshots, target line, expected path, projection
+    assert datasets == [5, 2, 2, 2]  # snapshots, target line, expected path, projection
