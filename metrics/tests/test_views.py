@@ -1,9 +1,10 @@
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,13 @@ REPORT_ACCESS = {
     "metrics:report_support": {"support_agent", "manager", "admin_user"},
     "metrics:report_marketing": {"marketer", "manager", "admin_user"},
 }
+
+
+@pytest.fixture(autouse=True)
+def mid_month():
+    """ "This month" must hold the data made "a few days ago": mid-month, never the 1st."""
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
