@@ -34,9 +34,18 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce, TruncDate
 
 from crm.models import Deal, DealStatus
+from metrics.currency import converted_sum
 from metrics.scopes import Period, Scope, ScopeType
 
-from .base import HUNDRED, KpiResult, aggregate, money, prorated, rounded
+from .base import (
+    HUNDRED,
+    KpiResult,
+    converted_total,
+    in_reporting_currency,
+    money,
+    prorated,
+    rounded,
+)
 from .sales import deals_in
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
@@ -110,15 +119,18 @@ def quota_attainment(period: Period, scope: Scope) -> KpiResult:
     denominator: those quotas pro rata by day (money); value None when no quota applies.
     """
     quotas = applying_quotas(scope)
-    won = None
+    won, missing = None, []
     if quotas is not None:
-        won = aggregate(
+        # Wins in any currency, at the rate of their close day; quotas are set in the
+        # reporting currency.
+        won, missing = converted_total(
             covered_wins(deals_in(scope), quotas).filter(
                 closed_at__gte=period.start_at, closed_at__lt=period.end_at
             ),
-            total=Sum("value"),
-        )["total"]
-    return _result(won, quota_amount(period, scope))
+            on="closed_at",
+            amount="value",
+        )
+    return in_reporting_currency(_result(won, quota_amount(period, scope)), missing)
 
 
 def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
@@ -147,7 +159,7 @@ def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
         )
         .order_by()
         .values("owner")
-        .annotate(total=Sum("value"))
+        .annotate(total=converted_sum("value", "currency", "closed_at"))
         .values_list("owner", "total")
     )
     return {
@@ -176,7 +188,7 @@ def with_won_value(quotas: QuerySet) -> QuerySet:
         covered_wins(Deal.objects.all(), this_row)
         .order_by()
         .values("status")
-        .annotate(total=Sum("value"))
+        .annotate(total=converted_sum("value", "currency", "closed_at"))
         .values("total")
     )
     return quotas.annotate(

@@ -14,6 +14,7 @@ from goals import selectors
 from goals.models import Quota
 from metrics import registry
 from metrics.kpis.quotas import attainment_by_owner
+from metrics.models import ExchangeRate
 from metrics.reports import sales_performance
 from metrics.scopes import Period, Scope
 from metrics.tests.conftest import at
@@ -173,3 +174,22 @@ def test_quotas_page_report_and_kpi_give_the_same_figures(rep, other_rep, manage
     # Company: team quota 2000 (covers the rep) + other_rep's 1000; the manager's 340 not.
     # (3000 + 1270) ÷ 3000 = 142.3333 %.
     assert attainment(june) == (Decimal("142.3333"), Decimal("4270.00"), Decimal("3000.00"))
+
+
+def test_wins_in_other_currencies_count_at_their_close_day_rate(rep, june):
+    ExchangeRate.objects.create(currency="EUR", rate=Decimal("0.9"), valid_from=date(2018, 1, 1))
+    quota("2000.00", owner=rep)
+    win(rep, "1000.00")
+    eur = win(rep, "900.00")
+    eur.currency = "EUR"
+    eur.save(update_fields=["currency"])
+    jpy = win(rep, "5000.00")
+    jpy.currency = "JPY"
+    jpy.save(update_fields=["currency"])
+
+    # 1000 USD + 900 EUR ÷ 0.9 = 2000 USD of 2000: 100 %; the JPY win has no rate.
+    result = registry.compute("quota_attainment", june, Scope.owner(rep))
+    assert (result.value, result.numerator) == (Decimal("100"), Decimal("2000.00"))
+    assert result.currency == "USD"
+    assert [m["currency"] for m in result.extra["missing_rates"]] == ["JPY"]
+    assert attainment_by_owner(june)[rep.pk].numerator == Decimal("2000.00")
