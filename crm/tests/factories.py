@@ -50,9 +50,13 @@ class ContactFactory(factory.django.DjangoModelFactory):
     def customer_spells(obj, create, extracted, **kwargs):
         """customer_since / churned_at given to the factory become the contact's spell."""
         if create:
+            from django.db import transaction
+
             from crm.services.spells import customer_spells_follow
 
-            customer_spells_follow(obj)
+            # The service locks the spells; transactional tests run without an outer atomic.
+            with transaction.atomic():
+                customer_spells_follow(obj)
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
