@@ -189,7 +189,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `status`, `reason` or `match`; name their enums explicitly.
     "ENUM_NAME_OVERRIDES": {
-        "GoalStatusEnum": ["on_track", "at_risk", "off_track", "achieved", "missed"],
+        "GoalStatusEnum": "goals.models.GoalStatus.values",
         "RuleMatchEnum": "automation.models.Match",
         "EnrollmentExitReasonEnum": "automation.models.ExitReason",
     },

@@ -1,6 +1,6 @@
 """factory_boy factories for the core domain; other apps import these."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -180,3 +180,14 @@ class SuppressedAddressFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"suppressed{n}@example.com")
     reason = models.SuppressionReason.BOUNCE
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    """One EUR rate per day, counting up from 2025-01-01 (currency and day are unique)."""
+
+    class Meta:
+        model = "metrics.ExchangeRate"
+
+    currency = "EUR"
+    rate = Decimal("0.92")
+    valid_from = factory.Sequence(lambda n: date(2025, 1, 1) + timedelta(days=n))

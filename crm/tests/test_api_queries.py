@@ -9,6 +9,7 @@ from crm.tests.factories import (
     CompanyFactory,
     ContactFactory,
     DealFactory,
+    ExchangeRateFactory,
     LeadFactory,
     NpsResponseFactory,
     PipelineFactory,
@@ -61,6 +62,7 @@ def make_rows(resource, n, owner):
         ),
         "spend": lambda: SpendFactory(note="x"),
         "suppressions": lambda: SuppressedAddressFactory(),
+        "exchange_rates": lambda: ExchangeRateFactory(),
     }
     for _ in range(n):
         makers[resource]()

@@ -4,6 +4,7 @@ The payloads only link rows every role may see (contacts, companies, the pipelin
 the same body is valid for any role that may write the resource.
 """
 
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -36,6 +37,7 @@ ENDPOINTS = {
     "referrals": "/api/referrals/",
     "spend": "/api/spend/",
     "suppressions": "/api/suppressions/",
+    "exchange_rates": "/api/exchange-rates/",
 }
 ROLES = list(Role.values)
 
@@ -83,6 +85,11 @@ def create_payload(resource: str, world, n: int = 0) -> dict:
         "referrals": {"referrer": world.contact.pk, "referred": world.other_contact.pk},
         "spend": {"month": "2025-03-17", "category": "marketing", "amount": "1200.00"},
         "suppressions": {"email": f"bounced{n}@example.com", "reason": "bounce"},
+        "exchange_rates": {
+            "currency": "EUR",
+            "rate": "0.92",
+            "valid_from": (date(2025, 1, 1) + timedelta(days=n)).isoformat(),
+        },
     }
     return payloads[resource]
 

@@ -10,6 +10,7 @@ from crm.tests.factories import (
     CompanyFactory,
     ContactFactory,
     DealFactory,
+    ExchangeRateFactory,
     LeadFactory,
     NpsResponseFactory,
     PipelineFactory,
@@ -41,6 +42,7 @@ UPDATES = {
     "referrals": {"referred_on": "2025-01-01"},
     "spend": {"note": "Trade fair"},
     "suppressions": {"note": "Bounced twice"},
+    "exchange_rates": {"rate": "0.95000000"},
 }
 
 
@@ -71,6 +73,7 @@ def row_owned_by(resource, world, user):  # noqa: F811
         "suppressions": lambda: SuppressedAddress.objects.create(
             email=f"gone-{user.pk}@example.com", reason="bounce"
         ),
+        "exchange_rates": lambda: ExchangeRateFactory(),
     }
     return makers[resource]()
 

@@ -181,6 +181,11 @@ def test_home_for_each_role(client, rep, support_agent, marketer, manager):
     response = client.get("/")
     assert [a.subject for a in response.context["day"]["overdue"]] == ["Overdue call"]
     assert [a.subject for a in response.context["day"]["today"]] == ["Today call"]
+    # What the page shows, not only what the view passed: a template variable named
+    # `day` once shadowed the tasks and My day rendered none.
+    html = response.content.decode()
+    assert "Overdue (1)" in html
+    assert html.index("Overdue call") < html.index("Due today") < html.index("Today call")
     client.force_login(support_agent)
     assert reverse("web:ticket_list") in client.get("/").content.decode()
     client.force_login(marketer)
