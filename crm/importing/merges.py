@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import policies
-from crm.models import Company, Contact, Lifecycle, MergeKind, MergeLog
+from crm.models import Company, Contact, CustomerSpell, Lifecycle, MergeKind, MergeLog
 from crm.services.contacts import CONTACT_EDITABLE_FIELDS, company_update, contact_update
+from crm.services.spells import customer_spells_absorb
 
 # Every field a user may edit, in the model's order (the order the preview shows).
 CONTACT_MERGE_FIELDS = tuple(
@@ -147,6 +148,8 @@ def _remove_row(related, pk) -> list:
 def _move_rows(spec: MergeSpec, winner, loser) -> tuple[list, list]:
     moved, removed = [], []
     for related, field in relations(spec.model):
+        if related is CustomerSpell:
+            continue  # joined, not moved: _absorb_customer_history
         qs = related._base_manager.filter(**{field: loser.pk})
         ids = list(qs.values_list("pk", flat=True))
         if not ids:
@@ -199,6 +202,32 @@ def _settle_referrer(winner: Contact, loser: Contact, data: dict) -> None:
         data["referred_by"] = Contact.objects.filter(pk=referrer_id).first()
 
 
+def _absorb_customer_history(winner: Contact, loser: Contact) -> None:
+    """Join both records' customer spells on the winner (moved as they are, two spells
+    could overlap and count one person twice in churn)."""
+    winner.refresh_from_db()
+    customer_spells_absorb(contact=winner, other=loser)
+    Contact.objects.filter(pk=winner.pk).update(
+        customer_since=winner.customer_since,
+        churned_at=winner.churned_at,
+        lifecycle=winner.lifecycle,
+    )
+
+
+def _restore_customer_history(log: MergeLog) -> None:
+    """Undo `_absorb_customer_history`: both records get their own spells back, and the
+    winner its customer dates and lifecycle as they were before the merge."""
+    CustomerSpell.objects.filter(contact_id=log.winner_id).delete()
+    for obj in serializers.deserialize("json", json.dumps(log.winner_before["spells"])):
+        obj.save()
+    before = log.winner_before["row"][0]["fields"]
+    Contact.objects.filter(pk=log.winner_id).update(
+        customer_since=before["customer_since"],
+        churned_at=before["churned_at"],
+        lifecycle=before["lifecycle"],
+    )
+
+
 @transaction.atomic
 def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None) -> MergeLog:
     """Merge `loser` into `winner`; `choices` maps field → "winner" | "loser"."""
@@ -226,8 +255,14 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
         attname = spec.model._meta.get_field(name).attname
         if picked[name] == "loser" and getattr(loser, attname) != getattr(winner, attname):
             data[name] = getattr(loser, name)
+    spells_before = None
     if spec.kind == MergeKind.CONTACT:
         _settle_referrer(winner, loser, data)
+        spells_before = _serialize(CustomerSpell.objects.filter(contact__in=[winner, loser]))
+        if spells_before:
+            # The union of both histories decides these (_absorb_customer_history).
+            for name in ("lifecycle", *LIFECYCLE_DATES):
+                data.pop(name, None)
     winner_before = {
         "changed": sorted(data),
         "row": _serialize([winner], fields=_concrete_names(spec.model)),
@@ -248,6 +283,9 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
         spec.model.objects.filter(pk=loser.pk).update(email="")
     _update(spec, winner, actor=actor, data=data)
     log.repointed, log.removed = _move_rows(spec, winner, loser)
+    if spells_before:
+        _absorb_customer_history(winner, loser)
+        log.winner_before["spells"] = spells_before
     spec.model.objects.filter(pk=loser.pk).delete()
     log.save()
     return log
@@ -279,6 +317,8 @@ def undo_merge(*, log: MergeLog, actor) -> MergeLog:
         related._base_manager.filter(pk__in=entry["ids"], **{entry["field"]: log.winner_id}).update(
             **{entry["field"]: log.loser_id}
         )
+    if "spells" in log.winner_before:
+        _restore_customer_history(log)
     changed = log.winner_before.get("changed", [])
     if changed:
         before = next(serializers.deserialize("json", json.dumps(log.winner_before["row"]))).object

@@ -102,6 +102,15 @@ def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
 
 
 @transaction.atomic
+def purchase_delete(*, purchase: Purchase, actor) -> None:
+    """Delete a purchase recorded in error. The buyer's customer history is put right first,
+    exactly as when a purchase is reversed (`purchase_reverse`): a spell it opened closes
+    or goes, `customer_since` follows the purchases that remain; then the row goes."""
+    purchase_reverse(purchase=purchase, actor=actor, reason="deleted")
+    Purchase.history.filter(pk=purchase.pk).delete()
+
+
+@transaction.atomic
 def subscription_create(*, actor, contact, started_at=None, **fields) -> Subscription:
     started_at = started_at or timezone.now()
     if fields.get("renewal_due") and fields["renewal_due"] < started_at.date():

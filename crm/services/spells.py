@@ -15,7 +15,7 @@ fields (a form, the API, an import, the demo) is a correction of the first start
 last end, and the spells follow it (`customer_spells_follow`).
 """
 
-from crm.models import Contact, CustomerSpell
+from crm.models import Contact, CustomerSpell, Lifecycle
 
 
 def _spells(contact: Contact) -> list[CustomerSpell]:
@@ -103,4 +103,39 @@ def customer_spells_follow(contact: Contact) -> None:
         last.save(update_fields=["ended_at"])
 
 
-__all__ = ["customer_spell_open", "customer_spell_withdraw", "customer_spells_follow"]
+def customer_spells_absorb(*, contact: Contact, other: Contact) -> None:
+    """A merge: `contact` takes over `other`'s customer history.
+
+    The merged person was a customer whenever either record was, so the new spells are the
+    union of both records' spells (spells that overlap or touch become one; the earliest is
+    the first). `other`'s spells go. Sets the derived fields, and the lifecycle when there
+    is history (customer while a spell is open, else churned); the caller saves the contact.
+    """
+    rows = list(
+        CustomerSpell.objects.select_for_update()
+        .filter(contact__in=[contact, other])
+        .order_by("started_at", "id")
+    )
+    stretches: list[list] = []
+    for spell in rows:
+        last = stretches[-1] if stretches else None
+        if last is not None and (last[1] is None or spell.started_at <= last[1]):
+            last[1] = None if spell.ended_at is None else max(last[1], spell.ended_at)
+        else:
+            stretches.append([spell.started_at, spell.ended_at])
+    CustomerSpell.objects.filter(pk__in=[spell.pk for spell in rows]).delete()
+    spells = CustomerSpell.objects.bulk_create(
+        CustomerSpell(contact=contact, started_at=start, ended_at=end, first=not i)
+        for i, (start, end) in enumerate(stretches)
+    )
+    _derive(contact, spells)
+    if spells:
+        contact.lifecycle = Lifecycle.CUSTOMER if spells[-1].ended_at is None else Lifecycle.CHURNED
+
+
+__all__ = [
+    "customer_spell_open",
+    "customer_spell_withdraw",
+    "customer_spells_absorb",
+    "customer_spells_follow",
+]

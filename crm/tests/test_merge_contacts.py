@@ -1,3 +1,5 @@
+from datetime import UTC, date, datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -13,9 +15,11 @@ from crm.models import (
     Activity,
     Company,
     Contact,
+    CustomerSpell,
     Deal,
     Interaction,
     Lead,
+    Lifecycle,
     MergeLog,
     NpsResponse,
     Purchase,
@@ -24,6 +28,8 @@ from crm.models import (
     Tag,
     Ticket,
 )
+from crm.services.contacts import contact_create, contact_update
+from crm.services.revenue import purchase_record
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -35,6 +41,8 @@ from crm.tests.factories import (
     SubscriptionFactory,
     TicketFactory,
 )
+from metrics import registry
+from metrics.scopes import Period, Scope
 
 RELATED = {
     Deal: "contact",
@@ -221,3 +229,53 @@ def test_related_counts_preview_what_moves(pair):
     assert counts["purchases"] == 3
     assert counts["activities"] == 3
     assert counts["referrals"] == 2
+
+
+def test_merging_two_customer_histories_joins_their_spells(manager, rep):
+    def at(day):
+        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+    def spells(contact_id):
+        return list(
+            CustomerSpell.objects.filter(contact_id=contact_id)
+            .order_by("started_at")
+            .values_list("started_at", "ended_at", "first")
+        )
+
+    def may_2018_churn():
+        kpi = registry.compute(
+            "churn_rate", Period(date(2018, 5, 1), date(2018, 6, 1)), Scope.company()
+        )
+        return kpi.numerator, kpi.denominator
+
+    # One person on two records: a customer since 2017 who "churned" on the old record in
+    # May 2018, and bought again on a duplicate record from January 2018 on.
+    old = contact_create(actor=manager, first_name="Ada", email="ada@old.example")
+    purchase_record(actor=manager, contact=old, amount=100, purchased_at=at("2017-03-01"))
+    contact_update(
+        contact=old,
+        actor=manager,
+        data={"lifecycle": Lifecycle.CHURNED, "churned_at": at("2018-05-15")},
+    )
+    duplicate = contact_create(actor=manager, first_name="Ada", email="ada@new.example")
+    purchase_record(actor=manager, contact=duplicate, amount=80, purchased_at=at("2018-01-10"))
+    assert may_2018_churn() == (1, 2)  # counted as two customers, one lost
+
+    log = record_merge(kind="contact", actor=manager, winner=old, loser=duplicate)
+
+    assert spells(old.pk) == [(at("2017-03-01"), None, True)]
+    old.refresh_from_db()
+    assert (old.lifecycle, old.customer_since, old.churned_at) == (
+        Lifecycle.CUSTOMER,
+        at("2017-03-01"),
+        None,
+    )
+    assert may_2018_churn() == (0, 1)  # one customer, never lost
+
+    undo_merge(log=log, actor=manager)
+
+    assert spells(old.pk) == [(at("2017-03-01"), at("2018-05-15"), True)]
+    assert spells(duplicate.pk) == [(at("2018-01-10"), None, True)]
+    old.refresh_from_db()
+    assert (old.lifecycle, old.churned_at) == (Lifecycle.CHURNED, at("2018-05-15"))
+    assert may_2018_churn() == (1, 2)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import CustomerSpell, Lifecycle
+from crm.models import CustomerSpell, Lifecycle, Purchase
 from crm.services.contacts import contact_create, contact_update
 from crm.services.revenue import purchase_record, purchase_reverse
 from metrics import registry
@@ -146,3 +146,56 @@ def test_purchases_recorded_out_of_date_order(rep, settings):
         "customers_at_end": 1,
         "new_customers": 0,
     }
+
+
+def test_deleting_the_returning_purchase_puts_the_churn_back(rep, admin_user, api_as):
+    returning = _customer(rep, "Returning", at("2017-03-01"))
+    contact_update(
+        contact=returning,
+        actor=rep,
+        data={"lifecycle": Lifecycle.CHURNED, "churned_at": at("2018-05-15")},
+    )
+    purchase = purchase_record(
+        actor=rep, contact=returning, amount=Decimal("80.00"), purchased_at=at("2018-08-01")
+    )
+
+    response = api_as(admin_user).delete(f"/api/purchases/{purchase.pk}/")
+
+    assert response.status_code == 204
+    returning.refresh_from_db()
+    assert (returning.lifecycle, returning.churned_at) == (Lifecycle.CHURNED, at("2018-05-15"))
+    assert _spells(returning) == [(at("2017-03-01"), at("2018-05-15"), True)]
+    assert not Purchase.history.filter(pk=purchase.pk).exists()
+
+
+def test_deleting_the_only_purchase_undoes_the_customer(rep, admin_user, api_as):
+    contact = contact_create(actor=rep, first_name="Mistake", lifecycle=Lifecycle.LEAD)
+    purchase = purchase_record(
+        actor=rep, contact=contact, amount=Decimal("10.00"), purchased_at=at("2018-03-01")
+    )
+
+    assert api_as(admin_user).delete(f"/api/purchases/{purchase.pk}/").status_code == 204
+
+    contact.refresh_from_db()
+    assert (contact.lifecycle, contact.customer_since, contact.churned_at) == (
+        Lifecycle.LEAD,
+        None,
+        None,
+    )
+    assert _spells(contact) == []
+    assert _kpi("new_revenue", Period(date(2018, 3, 1), date(2018, 4, 1))).value == Decimal("0.00")
+
+
+def test_deleting_the_earliest_purchase_moves_customer_since_to_the_next(
+    rep, admin_user, api_as
+):
+    contact = _customer(rep, "Late", at("2013-06-01"))
+    march = purchase_record(
+        actor=rep, contact=contact, amount=Decimal("50.00"), purchased_at=at("2013-03-01")
+    )
+
+    assert api_as(admin_user).delete(f"/api/purchases/{march.pk}/").status_code == 204
+
+    contact.refresh_from_db()
+    assert (contact.lifecycle, contact.customer_since) == (Lifecycle.CUSTOMER, at("2013-06-01"))
+    assert _spells(contact) == [(at("2013-06-01"), None, True)]

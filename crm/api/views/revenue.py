@@ -22,6 +22,9 @@ class PurchaseViewSet(PolicyViewSet):
     def update_record(self, instance, *, actor, data):
         return revenue_services.purchase_update(purchase=instance, actor=actor, data=data)
 
+    def delete_record(self, instance, *, actor):
+        revenue_services.purchase_delete(purchase=instance, actor=actor)
+
 
 class SubscriptionViewSet(PolicyViewSet):
     policy_resource = "subscriptions"
