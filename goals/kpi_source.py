@@ -138,14 +138,34 @@ def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | N
     return None if result is None or result.value is None else Decimal(result.value)
 
 
-def cohort_open_share(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
-    """For a cohort KPI (close, conversion rate): the percentage of the cohort of the window
-    a snapshot dated `day` measures that is still undecided; None for other KPIs."""
+def money_currency(kpi: str) -> str | None:
+    """The reporting currency a money KPI is measured in; None for other KPIs."""
     info = _registry().KPIS.get(kpi)
-    if info is None or not info.is_cohort:
+    if info is None or info.unit != _registry().Unit.MONEY:
         return None
+    from metrics.currency import reporting_currency
+
+    return reporting_currency()
+
+
+def latest_window_notes(kpi: str, scope_type: str, scope_id, *, day: date) -> dict:
+    """What a goal page says beside the KPI's latest window (the one a snapshot dated `day`
+    measures), from one live computation:
+
+    - `open_share`: for a cohort KPI (close, conversion rate), the percentage of the
+      window's cohort still undecided; None for other KPIs;
+    - `missing_rates`: for a money KPI, [{"currency", "date"}] of amounts left out for want
+      of an exchange rate (metrics.currency); [] otherwise.
+    """
+    notes = {"open_share": None, "missing_rates": []}
+    info = _registry().KPIS.get(kpi)
+    if info is None or not (info.is_cohort or info.unit == _registry().Unit.MONEY):
+        return notes
     result = _live_result(kpi, scope_type, scope_id, day=day)
-    return None if result is None else result.extra.get("open_share")
+    if result is not None:
+        notes["open_share"] = result.extra.get("open_share") if info.is_cohort else None
+        notes["missing_rates"] = result.extra.get("missing_rates", [])
+    return notes
 
 
 def annotate_latest_value(queryset, *, until: date):

@@ -134,8 +134,8 @@ def goal_detail(request, pk):
         "can_edit": selectors.goal_can_edit(request.user, goal),
         "chart": _chart_data(goal, reading, series),
         "has_snapshots": bool(series),
-        # A cohort KPI's latest window is still maturing: how much of it is undecided.
-        "open_share": kpi_source.cohort_open_share(
+        # How much of a cohort KPI's latest window is undecided; money left out of it.
+        **kpi_source.latest_window_notes(
             goal.kpi,
             goal.scope_type,
             goal.scope_id,

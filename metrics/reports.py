@@ -72,35 +72,38 @@ def _count_of(queryset):
 # --- Sales performance per rep ---------------------------------------------------------
 
 
-def report_missing_rates(period: Period) -> list[dict]:
-    """[{"currency", "date"}] of amounts a report leaves out for want of an exchange rate.
+def _by_day(*found: list[dict]) -> list[dict]:
+    """[{"currency", "date"}] once each, by date then currency."""
+    rows = {(row["currency"], row["date"]) for rows in found for row in rows}
+    return [{"currency": c, "date": d} for c, d in sorted(rows, key=lambda r: (r[1], r[0]))]
 
-    Deals won in the period (close day), open deals (creation day) and purchases in the
-    period (purchase day) in a currency with no rate by that day (metrics.currency).
-    """
-    start, end = period.start_at, period.end_at
-    won = Deal.objects.filter(status=DealStatus.WON, closed_at__gte=start, closed_at__lt=end)
-    found = {
-        *(
-            (row["currency"], row["date"])
-            for row in missing_rates(won, currency="currency", on="closed_at")
-        ),
-        *(
-            (row["currency"], row["date"])
-            for row in missing_rates(
-                Deal.objects.filter(status=DealStatus.OPEN), currency="currency", on="created_at"
-            )
-        ),
-        *(
-            (row["currency"], row["date"])
-            for row in missing_rates(
-                Purchase.objects.filter(purchased_at__gte=start, purchased_at__lt=end),
-                currency="currency",
-                on="purchased_at",
-            )
-        ),
-    }
-    return [{"currency": c, "date": d} for c, d in sorted(found, key=lambda r: (r[1], r[0]))]
+
+def sales_missing_rates(period: Period, *, only_owner=None) -> list[dict]:
+    """[{"currency", "date"}] of deals won in the period (by close day) that the sales
+    report and its quota attainment leave out for want of an exchange rate."""
+    won = Deal.objects.filter(
+        status=DealStatus.WON, closed_at__gte=period.start_at, closed_at__lt=period.end_at
+    )
+    if only_owner is not None:
+        won = won.filter(owner=only_owner)
+    return _by_day(missing_rates(won, currency="currency", on="closed_at"))
+
+
+def pipeline_missing_rates(pipeline, *, deals=None) -> list[dict]:
+    """[{"currency", "date"}] of the pipeline's open deals (by creation day) that its open
+    values leave out for want of an exchange rate."""
+    deals = Deal.objects.all() if deals is None else deals
+    open_deals = deals.filter(pipeline=pipeline, status=DealStatus.OPEN)
+    return _by_day(missing_rates(open_deals, currency="currency", on="created_at"))
+
+
+def marketing_missing_rates(period: Period) -> list[dict]:
+    """[{"currency", "date"}] of purchases in the period (by purchase day) that campaign
+    revenue leaves out for want of an exchange rate."""
+    bought = Purchase.objects.filter(
+        purchased_at__gte=period.start_at, purchased_at__lt=period.end_at
+    )
+    return _by_day(missing_rates(bought, currency="currency", on="purchased_at"))
 
 
 def sales_performance(period: Period, *, only_owner=None) -> list[dict]:

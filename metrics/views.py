@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import policies
 from crm.models import Pipeline, Role
 from metrics import reports
+from metrics.currency import reporting_currency
 from metrics.dashboard import dashboard_cards
 from metrics.forms import DashboardForm, PeriodForm, PipelineReportForm
 from metrics.selectors import own_figures_only
@@ -59,17 +60,29 @@ def _wants_csv(request) -> bool:
     return request.GET.get("format") == "csv"
 
 
-def _csv_response(filename: str, header: list, rows) -> HttpResponse:
+def _csv_response(
+    filename: str, header: list, rows, *, money: bool = True, missing_rates=()
+) -> HttpResponse:
+    """A report as CSV. With `money`, amounts are in the reporting currency, named by a
+    last "Currency" column, and amounts left out for want of an exchange rate are listed
+    under the table, as the page lists them above it."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # The byte order mark tells Excel the file is UTF-8 (Şükrü, 김, ş stay themselves).
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([str(h) for h in header])
+    currency = [reporting_currency()] if money else []
+    writer.writerow([str(h) for h in header] + ([_("Currency")] if money else []))
     for row in rows:
         # A leading = + - @ would be read as a formula by spreadsheet apps.
         writer.writerow(
-            ["'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v for v in row]
+            ["'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v for v in row] + currency
+        )
+    if missing_rates:
+        writer.writerow([])
+        writer.writerow(
+            [_("Left out of these totals, no exchange rate:")]
+            + [f"{row['currency']} {row['date'].isoformat()}" for row in missing_rates]
         )
     return response
 
@@ -118,6 +131,7 @@ def report_sales(request):
     period = form.period_or_default()
     only = request.user if own_figures_only(request.user) else None
     rows = reports.sales_performance(period, only_owner=only)
+    missing = reports.sales_missing_rates(period, only_owner=only)
     if _wants_csv(request):
         return _csv_response(
             f"sales-performance-{period.start}-{period.end}.csv",
@@ -146,6 +160,7 @@ def report_sales(request):
                 ]
                 for r in rows
             ),
+            missing_rates=missing,
         )
     chart = {
         "labels": [r["name"] for r in rows],
@@ -162,7 +177,7 @@ def report_sales(request):
             "rows": rows,
             "chart": chart,
             "report": "sales",
-            "missing_rates": reports.report_missing_rates(period),
+            "missing_rates": missing,
         },
     )
 
@@ -176,6 +191,7 @@ def report_pipeline(request):
         form.cleaned_data.get("pipeline") if form.is_bound and form.is_valid() else None
     ) or (Pipeline.objects.first())
     data = reports.pipeline_bottlenecks(period, pipeline) if pipeline else None
+    missing = reports.pipeline_missing_rates(pipeline) if pipeline else []
     if _wants_csv(request):
         rows = data["stages"] if data else []
         return _csv_response(
@@ -201,6 +217,7 @@ def report_pipeline(request):
                 ]
                 for r in rows
             ),
+            missing_rates=missing,
         )
     chart = None
     if data:
@@ -225,7 +242,7 @@ def report_pipeline(request):
             "biggest": biggest,
             "chart": chart,
             "report": "pipeline",
-            "missing_rates": reports.report_missing_rates(period),
+            "missing_rates": missing,
         },
     )
 
@@ -250,6 +267,7 @@ def report_support(request):
                 [a["name"], a["resolved"], _blank(a["avg_hours"]), a["breached"], a["overdue"]]
                 for a in data["agents"]
             ),
+            money=False,
         )
     chart = {
         "agents": [a["name"] for a in data["agents"]],
@@ -274,6 +292,7 @@ def report_marketing(request):
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     rows = reports.marketing_report(period)
+    missing = reports.marketing_missing_rates(period)
     if _wants_csv(request):
         return _csv_response(
             f"marketing-{period.start}-{period.end}.csv",
@@ -298,6 +317,7 @@ def report_marketing(request):
                 ]
                 for r in rows
             ),
+            missing_rates=missing,
         )
     chart = {
         "labels": [str(r["campaign"]) for r in rows],
@@ -316,6 +336,6 @@ def report_marketing(request):
             "rows": rows,
             "chart": chart,
             "report": "marketing",
-            "missing_rates": reports.report_missing_rates(period),
+            "missing_rates": missing,
         },
     )

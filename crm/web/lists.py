@@ -59,6 +59,8 @@ def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) ->
     return {
         "page_obj": page,
         "rows": page.object_list,
+        # Every row the filter and search match, on all pages (for totals).
+        "matching": queryset,
         "query": query,
         "current_sort": current_sort,
         "filter": filterset,

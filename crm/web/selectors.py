@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +84,48 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
         for stage_id, currency, day in missing:
             totals[stage_id]["missing"].append({"currency": currency, "date": day})
     return totals
+
+
+def deal_list_total(deals: QuerySet) -> dict:
+    """{"count", "total", "parts", "missing"} of every deal a list's filter matches (all
+    pages), shaped like a board column's (`column_totals`).
+
+    Each value converts at the rate of its close day when the deal is closed, else of its
+    creation day (metrics.currency); deals with no rate by that day are left out of
+    `total` and named in `missing` [{"currency", "date"}]. One grouped query, a second only
+    when rates are missing.
+    """
+    deals = deals.order_by().annotate(valued_on=Coalesce("closed_at", "created_at"))
+    rows = (
+        deals.values("currency")
+        .annotate(
+            count=Count("id"),
+            raw=Sum("value"),
+            total=converted_sum("value", "currency", "valued_on"),
+            unrated=Count("id", filter=unconverted("currency", "valued_on")),
+        )
+        .order_by("currency")
+    )
+    summary = {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
+    unrated = False
+    for row in rows:
+        summary["count"] += row["count"]
+        summary["total"] += row["total"] or Decimal(0)
+        summary["parts"].append(
+            {"currency": row["currency"], "amount": row["raw"], "count": row["count"]}
+        )
+        unrated = unrated or bool(row["unrated"])
+    summary["total"] = summary["total"].quantize(Decimal("0.01"))
+    if unrated:
+        summary["missing"] = [
+            {"currency": currency, "date": day}
+            for currency, day in deals.filter(unconverted("currency", "valued_on"))
+            .annotate(day=TruncDate("valued_on"))
+            .values_list("currency", "day")
+            .distinct()
+            .order_by("day", "currency")
+        ]
+    return summary
 
 
 def column_summary(column: dict) -> dict:

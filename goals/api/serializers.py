@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.models import Team, User
-from goals import selectors
+from goals import kpi_source, selectors
 from goals.models import (
     Goal,
     GoalChange,
@@ -122,6 +122,7 @@ class GoalSerializer(serializers.ModelSerializer):
     expected_progress = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     projection = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField()
 
     class Meta:
         model = Goal
@@ -147,6 +148,7 @@ class GoalSerializer(serializers.ModelSerializer):
             "expected_progress",
             "status",
             "projection",
+            "currency",
             "computed_at",
             "created_at",
             "updated_at",
@@ -167,6 +169,17 @@ class GoalSerializer(serializers.ModelSerializer):
             else:
                 cache[goal.pk] = selectors.goal_reading(goal, today=today)
         return cache[goal.pk]
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "nullable": True,
+            "description": "For a money KPI, the reporting currency of baseline, target and "
+            "current value (amounts are converted at each one's own day's rate); else null.",
+        }
+    )
+    def get_currency(self, goal):
+        return kpi_source.money_currency(goal.kpi)
 
     @extend_schema_field(NULLABLE_DECIMAL_STRING)
     def get_current_value(self, goal):

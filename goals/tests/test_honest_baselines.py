@@ -258,3 +258,41 @@ def test_goal_page_of_a_cohort_kpi_shows_its_maturity(client, manager, rep):
 
     # 2 of 4 deals created in the window are still open: 50.0 %.
     assert '<bdi dir="ltr">50.0\u00a0%</bdi> still open' in html
+
+
+def test_goal_page_of_a_money_kpi_names_the_currency_it_left_out(client, manager, settings):
+    from crm.services.revenue import purchase_record
+
+    settings.GOALPOST_REPORTING_CURRENCY = "USD"
+    buyer = ContactFactory()
+    for amount, currency, day in (("100.00", "USD", "2025-06-10"), ("5000", "JPY", "2025-06-12")):
+        purchase_record(
+            actor=manager,
+            contact=buyer,
+            amount=Decimal(amount),
+            currency=currency,
+            purchased_at=at(day),
+        )
+    goal = GoalFactory(
+        kpi="new_revenue", baseline=Decimal("0"), target=Decimal("1000"), owner=manager
+    )
+    client.force_login(manager)
+
+    with time_machine.travel(date(2025, 6, 30), tick=False):
+        page = client.get(reverse("goals:detail", args=[goal.pk]))
+
+    assert page.context["missing_rates"] == [{"currency": "JPY", "date": date(2025, 6, 12)}]
+    html = page.content.decode()
+    assert "Left out of these totals, no exchange rate:" in html
+    assert '<span dir="ltr">JPY 06/12/2025</span>' in html
+
+
+def test_goal_api_names_the_currency_of_a_money_kpi(manager, api_as, settings):
+    settings.GOALPOST_REPORTING_CURRENCY = "EUR"
+    revenue = GoalFactory(kpi="new_revenue", baseline=Decimal("0"), target=Decimal("10"))
+    churn = GoalFactory(kpi="churn_rate", baseline=Decimal("5"), target=Decimal("3"))
+
+    client = api_as(manager)
+
+    assert client.get(f"/api/goals/{revenue.pk}/").data["currency"] == "EUR"
+    assert client.get(f"/api/goals/{churn.pk}/").data["currency"] is None

@@ -1,5 +1,7 @@
 """Money of many currencies: each amount converts at the rate valid on its own date."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -192,6 +194,58 @@ def test_dashboard_card_and_sales_report_warn_of_the_missing_rate(eur_rate, clie
     assert '<span dir="ltr">JPY 04/03/2018</span>' in report.content.decode()
 
 
+def test_sales_report_names_only_its_own_missing_rates_on_the_page_and_in_the_csv(eur_rate, client):
+    rep = UserFactory(role="rep")
+    for currency, value in (("USD", "1000.00"), ("EUR", "900.00"), ("JPY", "1000.00")):
+        _won_with_purchase(currency, value, owner=rep)
+    # An open GBP deal and a JPY deal won in May are not part of April's sales figures.
+    DealFactory(owner=rep, currency="GBP", value=Decimal("5.00"), created_at=at("2018-04-20"))
+    _won_with_purchase("JPY", "7.00", day="2018-05-02", owner=rep)
+    client.force_login(UserFactory(role="manager"))
+    period = {"period": "custom", "start": "2018-04-01", "end": "2018-05-01"}
+
+    report = client.get(reverse("metrics:report_sales"), period)
+    assert report.context["missing_rates"] == [{"currency": "JPY", "date": date(2018, 4, 3)}]
+
+    csv_text = client.get(reverse("metrics:report_sales"), {**period, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(csv_text.content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "Currency"
+    rep_row = next(row for row in rows if row and row[0] == rep.get_full_name())
+    assert (rep_row[1:3], rep_row[-1]) == (["3", "2000.00"], "USD")
+    assert rows[-2:] == [[], ["Left out of these totals, no exchange rate:", "JPY 2018-04-03"]]
+
+
+def test_deal_list_footer_totals_every_matching_deal_in_the_reporting_currency(eur_rate, client):
+    manager = UserFactory(role="manager")
+    DealFactory(currency="USD", value=Decimal("1000.00"), created_at=at("2018-04-03"))
+    DealFactory(currency="JPY", value=Decimal("5000.00"), created_at=at("2018-04-05"))
+    # Won: converts at its close day's rate (EUR 900 = USD 1000), not its creation day's,
+    # when there was no rate yet.
+    DealFactory(
+        currency="EUR",
+        value=Decimal("900.00"),
+        status=DealStatus.WON,
+        created_at=at("2017-06-01"),
+        closed_at=at("2018-04-10"),
+    )
+    client.force_login(manager)
+
+    page = client.get(reverse("web:deal_list"))
+    totals = page.context["totals"]
+    assert (totals["count"], totals["total"]) == (3, Decimal("2000.00"))
+    assert totals["missing"] == [{"currency": "JPY", "date": date(2018, 4, 5)}]
+    html = page.content.decode()
+    assert "3 matching deals" in html
+    assert (
+        '<td class="num nowrap" data-role="total" title="€900.00 · ¥5,000.00 · $1,000.00">$2,000.00</td>'
+        in html
+    )
+    assert "Left out, no exchange rate: JPY 04/05/2018" in html
+
+    won = client.get(reverse("web:deal_list"), {"status": "won"}).context["totals"]
+    assert (won["count"], won["total"], won["missing"]) == (1, Decimal("1000.00"), [])
+
+
 def test_exchange_rates_api_admins_write_managers_read(client):
     admin = UserFactory(role="admin")
     client.force_login(admin)
@@ -325,6 +379,6 @@ def test_pipeline_report_open_value_converts_at_the_creation_day_rate(eur_rate):
 
     first = data["stages"][0]
     assert (first.open_count, first.open_value) == (3, Decimal("2000.00"))
-    assert reports.report_missing_rates(APRIL_2018) == [
+    assert reports.pipeline_missing_rates(pipeline) == [
         {"currency": "JPY", "date": date(2018, 4, 3)}
     ]

@@ -186,9 +186,7 @@ def test_deleting_the_only_purchase_undoes_the_customer(rep, admin_user, api_as)
     assert _kpi("new_revenue", Period(date(2018, 3, 1), date(2018, 4, 1))).value == Decimal("0.00")
 
 
-def test_deleting_the_earliest_purchase_moves_customer_since_to_the_next(
-    rep, admin_user, api_as
-):
+def test_deleting_the_earliest_purchase_moves_customer_since_to_the_next(rep, admin_user, api_as):
     contact = _customer(rep, "Late", at("2013-06-01"))
     march = purchase_record(
         actor=rep, contact=contact, amount=Decimal("50.00"), purchased_at=at("2013-03-01")

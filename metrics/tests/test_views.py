@@ -241,13 +241,13 @@ def test_support_and_marketing_reports(client, admin_user, support_agent, data):
         1,
     )
     csv_text = client.get(reverse("metrics:report_marketing"), {"format": "csv"}).content.decode()
-    assert "Spring,100.00,1,0.00,0.00,1,0.0000" in csv_text.splitlines()
+    assert "Spring,100.00,1,0.00,0.00,1,0.0000,USD" in csv_text.splitlines()
 
 
 def test_csv_cells_cannot_smuggle_formulas(client, manager, data):
     from metrics.views import _csv_response
 
-    response = _csv_response("x.csv", ["a", "b"], [["=cmd()", ""], ["ok", None]])
+    response = _csv_response("x.csv", ["a", "b"], [["=cmd()", ""], ["ok", None]], money=False)
     assert response.content.decode("utf-8-sig").splitlines()[1:] == ["'=cmd(),", "ok,"]
 
 

@@ -1,5 +1,6 @@
 """Deals: list, detail (activities, stage history, won/lost), create/edit/delete."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,7 +51,15 @@ def deal_list(request):
     filterset = DealFilter(request.GET, queryset=deals)
     if not request.user.sees_all_sales:
         filterset.filters.pop("owner")
-    return render(request, "deals/list.html", list_context(request, deals, SPEC, filterset))
+    context = list_context(request, deals, SPEC, filterset)
+    totals = selectors.deal_list_total(context["matching"])
+    context["totals"] = {
+        **totals,
+        **selectors.column_summary(totals),
+        "mixed": len(totals["parts"]) > 1,
+        "currency": settings.GOALPOST_REPORTING_CURRENCY,
+    }
+    return render(request, "deals/list.html", context)
 
 
 @web_view("deals")
