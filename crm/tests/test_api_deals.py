@@ -370,3 +370,20 @@ def test_stage_filter_and_invalid_probability(admin_user, api_as, world):  # noq
     assert [row["id"] for row in listed.data["results"]] == [other[0].pk]
     assert bad.status_code == 400 and list(bad.data) == ["win_probability"]
     assert duplicate.status_code == 400 and list(duplicate.data) == ["non_field_errors"]
+
+
+def test_a_refused_patch_stores_nothing_and_emits_nothing(rep, api_as, world):  # noqa: F811
+    deal = deal_create(actor=rep, title="Probe", value=Decimal("100.00"), stage=world.stages[0])
+    events_before = DomainEvent.objects.count()
+
+    response = api_as(rep).patch(
+        f"/api/deals/{deal.pk}/",
+        {"value": "900.00", "status": "won", "closed_at": "2000-01-01T00:00:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.data["closed_at"] == ["A deal cannot close before it was created."]
+    deal.refresh_from_db()
+    assert (deal.value, deal.status) == (Decimal("100.00"), "open")
+    assert DomainEvent.objects.count() == events_before  # no deal.value_changed either

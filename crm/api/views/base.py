@@ -19,11 +19,15 @@ class PolicyViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
 
+    # One request, one transaction: an update may call several services (edit the deal,
+    # then close it); when a later one refuses, the 4xx must leave nothing of the earlier.
+    @transaction.atomic
     def perform_create(self, serializer):
         serializer.instance = self.create_record(
             actor=self.request.user, data=dict(serializer.validated_data)
         )
 
+    @transaction.atomic
     def perform_update(self, serializer):
         serializer.instance = self.update_record(
             serializer.instance, actor=self.request.user, data=dict(serializer.validated_data)
