@@ -132,3 +132,30 @@ def test_a_huge_page_size_is_clamped_to_200(admin_client, world):  # noqa: F811
     assert response.status_code == 200
     assert len(response.data["results"]) == 200
     assert response.data["count"] == 203
+
+
+DEEP_BODY = '{"title": ' + "[" * 50_000 + "]" * 50_000 + "}"
+NESTED_33 = json.dumps({"title": json.loads("[" * 33 + "]" * 33)})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        *ENDPOINTS.values(),
+        "/api/automation/rules/",
+        "/api/segments/",
+        "/api/goals/",
+    ],
+)
+@pytest.mark.parametrize("body", [DEEP_BODY, NESTED_33], ids=["50000-deep", "33-deep"])
+def test_json_nested_too_deep_is_a_400_naming_the_limit(url, body, admin_client):
+    response = admin_client.generic("POST", url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "JSON nested deeper than 32 levels."
+
+
+def test_json_depth_counts_containers():
+    from crm.api.parsers import json_depth
+
+    assert [json_depth(v) for v in (1, [], {"a": [1, {"b": []}]}, [[[]]])] == [0, 1, 4, 3]
