@@ -137,10 +137,9 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
                 distinct=True,
             ),
             created_count=Count("deals", filter=created, distinct=True),
+            # Close rate reads its cohort as the KPI does: won as of now (metrics.kpis.sales).
             created_won=Count(
-                "deals",
-                filter=created & Q(deals__status=DealStatus.WON, deals__closed_at__lt=end),
-                distinct=True,
+                "deals", filter=created & Q(deals__status=DealStatus.WON), distinct=True
             ),
             cycle_total=Sum(elapsed("deals__closed_at", "deals__created_at"), filter=won),
             calls=_count_of(done.filter(kind=ActivityKind.CALL)),

@@ -120,7 +120,8 @@ def customer_spells_absorb(*, contact: Contact, other: Contact) -> None:
     for spell in rows:
         last = stretches[-1] if stretches else None
         if last is not None and (last[1] is None or spell.started_at <= last[1]):
-            last[1] = None if spell.ended_at is None else max(last[1], spell.ended_at)
+            open_ended = last[1] is None or spell.ended_at is None
+            last[1] = None if open_ended else max(last[1], spell.ended_at)
         else:
             stretches.append([spell.started_at, spell.ended_at])
     CustomerSpell.objects.filter(pk__in=[spell.pk for spell in rows]).delete()

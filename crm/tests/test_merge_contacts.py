@@ -231,22 +231,26 @@ def test_related_counts_preview_what_moves(pair):
     assert counts["referrals"] == 2
 
 
+def at(day):
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+def spells(contact_id):
+    return list(
+        CustomerSpell.objects.filter(contact_id=contact_id)
+        .order_by("started_at")
+        .values_list("started_at", "ended_at", "first")
+    )
+
+
+def may_2018_churn():
+    kpi = registry.compute(
+        "churn_rate", Period(date(2018, 5, 1), date(2018, 6, 1)), Scope.company()
+    )
+    return kpi.numerator, kpi.denominator
+
+
 def test_merging_two_customer_histories_joins_their_spells(manager, rep):
-    def at(day):
-        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-    def spells(contact_id):
-        return list(
-            CustomerSpell.objects.filter(contact_id=contact_id)
-            .order_by("started_at")
-            .values_list("started_at", "ended_at", "first")
-        )
-
-    def may_2018_churn():
-        kpi = registry.compute(
-            "churn_rate", Period(date(2018, 5, 1), date(2018, 6, 1)), Scope.company()
-        )
-        return kpi.numerator, kpi.denominator
 
     # One person on two records: a customer since 2017 who "churned" on the old record in
     # May 2018, and bought again on a duplicate record from January 2018 on.
@@ -279,3 +283,21 @@ def test_merging_two_customer_histories_joins_their_spells(manager, rep):
     old.refresh_from_db()
     assert (old.lifecycle, old.churned_at) == (Lifecycle.CHURNED, at("2018-05-15"))
     assert may_2018_churn() == (1, 2)
+
+
+def test_merging_into_a_record_still_a_customer_keeps_its_spell_open(manager):
+    staying = contact_create(actor=manager, first_name="Ada", email="ada@one.example")
+    purchase_record(actor=manager, contact=staying, amount=100, purchased_at=at("2018-02-01"))
+    churned = contact_create(actor=manager, first_name="Ada", email="ada@two.example")
+    purchase_record(actor=manager, contact=churned, amount=80, purchased_at=at("2018-03-01"))
+    contact_update(
+        contact=churned,
+        actor=manager,
+        data={"lifecycle": Lifecycle.CHURNED, "churned_at": at("2018-06-20")},
+    )
+
+    record_merge(kind="contact", actor=manager, winner=staying, loser=churned)
+
+    assert spells(staying.pk) == [(at("2018-02-01"), None, True)]
+    staying.refresh_from_db()
+    assert (staying.lifecycle, staying.churned_at) == (Lifecycle.CUSTOMER, None)

@@ -11,9 +11,9 @@ from django.utils import translation
 
 from crm.models import DealStatus, LeadStatus
 from crm.tests.factories import DealFactory, LeadFactory, pipeline_with_stages
-from metrics import registry
+from metrics import registry, reports
 from metrics.models import KpiSnapshot
-from metrics.scopes import Scope
+from metrics.scopes import Period, Scope
 from metrics.services import COHORT_RESTATE_DAYS, restate_cohorts, snapshot_day
 from metrics.tasks import kpi_snapshot_nightly_task
 from metrics.tests.conftest import at
@@ -68,6 +68,13 @@ def test_ten_january_deals_three_won_in_march_two_lost_read_30_percent_half_open
     assert body["extra"] == {"open_share": 50.0}
     assert body["reading"] == "cohort"
     assert body["time_zone"] == "UTC"
+    # The sales report reads the same cohort for the rep's row.
+    row = next(
+        r
+        for r in reports.sales_performance(Period(date(2019, 1, 1), date(2019, 2, 1)))
+        if r["owner"] == rep.pk
+    )
+    assert row["close_rate"] == Decimal("30.0000")
 
 
 def test_conversion_rate_counts_conversions_after_the_period_and_undecided_leads(rep, june):
