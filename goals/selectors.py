@@ -115,6 +115,14 @@ def goal_reading(
     )
 
 
+def goal_window_notes(goal: Goal, *, today: date | None = None) -> dict:
+    """`open_share` and `missing_rates` of the goal's KPI over its latest window (the one
+    the snapshot of the evaluation day's eve measures): kpi_source.latest_window_notes."""
+    today = today or timezone.localdate()
+    day = progress.evaluation_day(today=today, deadline=goal.deadline) - timedelta(days=1)
+    return kpi_source.latest_window_notes(goal.kpi, goal.scope_type, goal.scope_id, day=day)
+
+
 def goal_list_for_user(user, *, today: date | None = None) -> QuerySet[Goal]:
     """Visible goals with the latest snapshot value annotated in one query (`live_current`)."""
     today = today or timezone.localdate()

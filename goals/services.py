@@ -117,6 +117,32 @@ def achievability_warnings_for(data: dict, *, today: date | None = None) -> list
     return warnings
 
 
+def _target_errors(data: dict) -> dict[str, list[str]]:
+    """Errors under `target`: one the KPI cannot take, else one that moves it the wrong way."""
+    return _out_of_range_errors(data) or _wrong_way_errors(data)
+
+
+def _out_of_range_errors(data: dict) -> dict[str, list[str]]:
+    """A target outside the KPI's natural range (churn below 0 %, a win rate above 100 %,
+    negative revenue) can never be reached and is refused under `target`."""
+    kpi, target = data.get("kpi"), data.get("target")
+    info = kpi_source.kpi_info(kpi) if kpi else None
+    if info is None or target is None:
+        return {}
+    low, high = kpi_source.natural_range(kpi)
+    numbers = {
+        "kpi": info.name,
+        "target": number_format(Decimal(target).normalize(), use_l10n=True),
+    }
+    if low is not None and target < low:
+        message = _("%(kpi)s cannot go below %(bound)s: a target of %(target)s is out of reach.")
+        return {"target": [message % {**numbers, "bound": number_format(low, use_l10n=True)}]}
+    if high is not None and target > high:
+        message = _("%(kpi)s cannot go above %(bound)s: a target of %(target)s is out of reach.")
+        return {"target": [message % {**numbers, "bound": number_format(high, use_l10n=True)}]}
+    return {}
+
+
 def _wrong_way_errors(data: dict) -> dict[str, list[str]]:
     """A target that would make the KPI worse (raise churn, lower the win rate) is refused
     under `target`: a goal's progress toward it would be a decline."""
@@ -181,7 +207,7 @@ def _prepare_new(data: dict, *, actor, today: date) -> dict:
     _default_owner(data, actor=actor)
     _fill_baseline(data)
     errors = _smart_errors(data, creating=True, today=today)
-    errors.update(_wrong_way_errors(data))
+    errors.update(_target_errors(data))
     errors.update(_parent_errors(data, actor=actor))
     if errors:
         raise ValidationError(errors)
@@ -242,7 +268,7 @@ def goal_update(
         raise PermissionDenied(_("Only managers set goals for somebody else."))
     data["deadline_changed"] = data["deadline"] != old_deadline
     errors = _smart_errors(data, creating=False, today=today)
-    errors.update(_wrong_way_errors(data))
+    errors.update(_target_errors(data))
     errors.update(_parent_errors(data, actor=actor, goal=goal))
     if errors:
         raise ValidationError(errors)

@@ -110,14 +110,16 @@ def goal_detail(request, pk):
     _require_read(request.user)
     goal = selectors.goal_get_for_user(request.user, pk)
     today = timezone.localdate()
-    # The chart shows the goal's own window, plus a little history before it.
+    history = selectors.goal_series(goal, today=today)
+    # Read on the whole history, as the API and the nightly recompute do; the chart shows
+    # the goal's own window, plus a little history before it.
+    reading = selectors.goal_reading(goal, today=today, series=history)
     series = [
         point
-        for point in selectors.goal_series(goal, today=today)
+        for point in history
         if point[0] >= goal.start_date - timedelta(days=30)
         and point[0] <= goal.deadline + timedelta(days=1)
     ]
-    reading = selectors.goal_reading(goal, today=today, series=series)
     children, children_progress = selectors.children_rollup(
         goal, today=today, visible_to=request.user
     )
@@ -135,12 +137,7 @@ def goal_detail(request, pk):
         "chart": _chart_data(goal, reading, series),
         "has_snapshots": bool(series),
         # How much of a cohort KPI's latest window is undecided; money left out of it.
-        **kpi_source.latest_window_notes(
-            goal.kpi,
-            goal.scope_type,
-            goal.scope_id,
-            day=min(today, goal.deadline + timedelta(days=1)) - timedelta(days=1),
-        ),
+        **selectors.goal_window_notes(goal, today=today),
     }
     return render(request, "goals/detail.html", context)
 

@@ -215,9 +215,10 @@ class GoalSerializer(serializers.ModelSerializer):
 class GoalDetailSerializer(GoalSerializer):
     children_progress = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
+    missing_rates = serializers.SerializerMethodField()
 
     class Meta(GoalSerializer.Meta):
-        fields = [*GoalSerializer.Meta.fields, "children_progress", "warnings"]
+        fields = [*GoalSerializer.Meta.fields, "children_progress", "warnings", "missing_rates"]
 
     @extend_schema_field(
         {
@@ -238,6 +239,27 @@ class GoalDetailSerializer(GoalSerializer):
     )
     def get_warnings(self, goal):
         return self.context.get("warnings", [])
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "currency": {"type": "string"},
+                    "date": {"type": "string", "format": "date"},
+                },
+            },
+            "description": "For a money KPI: amounts of the latest window left out of the "
+            "current value for want of an exchange rate, as the goal page names them.",
+        }
+    )
+    def get_missing_rates(self, goal):
+        notes = selectors.goal_window_notes(goal)
+        return [
+            {"currency": row["currency"], "date": row["date"].isoformat()}
+            for row in notes["missing_rates"]
+        ]
 
 
 class GoalChangeSerializer(serializers.ModelSerializer):

@@ -280,8 +280,13 @@ def test_goal_page_of_a_money_kpi_names_the_currency_it_left_out(client, manager
 
     with time_machine.travel(date(2025, 6, 30), tick=False):
         page = client.get(reverse("goals:detail", args=[goal.pk]))
+        api = client.get(f"/api/goals/{goal.pk}/").json()
 
     assert page.context["missing_rates"] == [{"currency": "JPY", "date": date(2025, 6, 12)}]
+    assert (api["currency"], api["missing_rates"]) == (
+        "USD",
+        [{"currency": "JPY", "date": "2025-06-12"}],
+    )
     html = page.content.decode()
     assert "Left out of these totals, no exchange rate:" in html
     assert '<span dir="ltr">JPY 06/12/2025</span>' in html
@@ -296,3 +301,68 @@ def test_goal_api_names_the_currency_of_a_money_kpi(manager, api_as, settings):
 
     assert client.get(f"/api/goals/{revenue.pk}/").data["currency"] == "EUR"
     assert client.get(f"/api/goals/{churn.pk}/").data["currency"] is None
+
+
+def test_goal_page_and_api_project_from_the_same_history(client, manager, api_as):
+    today = date(2025, 6, 30)
+    goal = GoalFactory(
+        kpi="churn_rate",
+        baseline=Decimal("8"),
+        target=Decimal("6"),
+        start_date=today - timedelta(days=10),
+        deadline=today + timedelta(days=60),
+        owner=manager,
+    )
+    # Falling fast until 40 days before the start, flat since: a fit on the last 30 days
+    # before the start alone would read flat; the 90-day fit of the API reads falling.
+    for back in range(85, 0, -5):
+        day = today - timedelta(days=back)
+        value = 8 if back <= 50 else 8 + (back - 50) / 5
+        snapshot("churn_rate", day, value)
+    client.force_login(manager)
+
+    with time_machine.travel(today, tick=False):
+        page = client.get(reverse("goals:detail", args=[goal.pk])).context["reading"]
+        api = api_as(manager).get(f"/api/goals/{goal.pk}/").data
+
+    assert page.projection is not None
+    assert f"{page.projection:f}" == api["projection"]
+    assert page.status == api["status"]
+
+
+@pytest.mark.parametrize(
+    ("kpi", "baseline", "target", "message"),
+    [
+        (
+            "churn_rate",
+            "8",
+            "-5",
+            "Churn rate cannot go below 0: a target of -5 is out of reach.",
+        ),
+        ("win_rate", "40", "150", "Win rate cannot go above 100: a target of 150 is out of reach."),
+    ],
+)
+def test_a_target_the_kpi_cannot_take_is_a_400_and_a_form_error(
+    kpi, baseline, target, message, api_as, client, manager
+):
+    payload = {
+        "title": "Impossible",
+        "plan": "Call every renewal a month ahead.",
+        "kpi": kpi,
+        "scope": {"type": "company"},
+        "baseline": baseline,
+        "target": target,
+        "resources": "Two account managers.",
+        "objective": "retention",
+        "start_date": START.isoformat(),
+        "deadline": DEADLINE.isoformat(),
+    }
+    with time_machine.travel(START, tick=False):
+        response = api_as(manager).post("/api/goals/", payload, format="json")
+        client.force_login(manager)
+        form = client.post(reverse("goals:create"), payload | {"scope": "company"})
+
+    assert response.status_code == 400
+    assert response.json() == {"target": [message]}
+    assert message in form.content.decode()
+    assert not Goal.objects.exists()
