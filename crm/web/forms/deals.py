@@ -22,6 +22,7 @@ class DealForm(forms.ModelForm):
             "owner",
             "kind",
             "expected_close_date",
+            "forecast_category",
         ]
         widgets = {
             "contact": LookupWidget("contacts"),
