@@ -134,8 +134,10 @@ def _per_stage(conversions, value_of, output_field, default=None):
         When(stage_id=c.stage_id, then=Value(value_of(c), output_field=output_field))
         for c in conversions
     ]
-    return Case(
-        *whens, default=Value(default, output_field=output_field), output_field=output_field
+    # Cast: with every branch NULL PostgreSQL would type the CASE as text.
+    return Cast(
+        Case(*whens, default=Value(default, output_field=output_field), output_field=output_field),
+        output_field,
     )
 
 
