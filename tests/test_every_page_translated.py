@@ -201,6 +201,8 @@ def _pages(world) -> list[str]:
         reverse("web:notifications"),
         reverse("web:suppression_list"),
         reverse("metrics:dashboard"),
+        reverse("metrics:forecast"),
+        reverse("metrics:forecast") + "?period=quarter&drill=" + str(timezone.localdate()),
         reverse("metrics:reports"),
         reverse("metrics:report_sales"),
         reverse("metrics:report_pipeline"),
