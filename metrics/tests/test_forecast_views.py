@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
 from crm.models import DealStatus
