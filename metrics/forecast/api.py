@@ -59,7 +59,7 @@ class StageConversionSerializer(serializers.Serializer):
     stage_name = serializers.CharField()
     configured_probability = serializers.DecimalField(max_digits=4, decimal_places=1)
     measured_probability = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    source = serializers.ChoiceField(choices=["measured", "configured"])
+    source = serializers.CharField(help_text="measured or configured")
     entered = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()
