@@ -142,6 +142,14 @@ def goal_detail(request, pk):
             day=min(today, goal.deadline + timedelta(days=1)) - timedelta(days=1),
         ),
     }
+    context["forecast"] = kpi_source.forecast_at_deadline(
+        goal.kpi,
+        goal.scope_type,
+        goal.scope_id,
+        deadline=goal.deadline,
+        target=goal.target,
+        today=today,
+    )
     return render(request, "goals/detail.html", context)
 
 
