@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from crm import policies
 from crm.models import Pipeline, Role, Team, User
+from metrics.forms import EARLIEST, LATEST
 from metrics.scopes import ScopeType
 from metrics.selectors import own_figures_only, scope_for_user
 
@@ -98,6 +99,8 @@ def forecast_page(request):
         drill_field = forms.DateField()
         try:
             start = drill_field.clean(request.GET["drill"])
+            if not EARLIEST <= start <= LATEST:
+                raise forms.ValidationError(_("Pick dates between 1900 and 2999."))
         except forms.ValidationError as error:
             drill_error = error.messages
         else:

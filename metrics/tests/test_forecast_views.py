@@ -107,9 +107,10 @@ def test_bad_parameters_are_a_400_with_field_errors(client, api_as, manager, par
     assert page.status_code == 400
 
 
-def test_bad_drill_date_is_a_400(client, manager, pipeline):
+@pytest.mark.parametrize("day", ["not-a-day", "9999-12-31"])
+def test_bad_drill_date_is_a_400(client, manager, pipeline, day):
     client.force_login(manager)
-    assert client.get(PAGE, {"drill": "not-a-day"}).status_code == 400
+    assert client.get(PAGE, {"drill": day}).status_code == 400
 
 
 def test_accuracy_table_fills_once_the_period_has_closed(client, time_machine, manager, rep):
