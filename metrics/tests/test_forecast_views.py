@@ -172,3 +172,21 @@ def test_query_count_does_not_grow_with_deals(client, manager, url, django_asser
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_nightly_task_is_scheduled_and_idempotent(settings, time_machine, rep):
+    from metrics.tasks import forecast_snapshot_nightly_task
+
+    time_machine.move_to("2026-03-02 02:15:00+00:00")
+    _pipeline, stages = pipeline_with_stages()
+    DealFactory(stage=stages[2], owner=rep)
+    schedule = settings.CELERY_BEAT_SCHEDULE["metrics-snapshot-forecast"]
+    assert schedule["task"] == "metrics.tasks.forecast_snapshot_nightly_task"
+
+    first = forecast_snapshot_nightly_task.apply().get()
+    again = forecast_snapshot_nightly_task.apply().get()
+
+    # Company, the rep and the pipeline; the current month and 3 ahead, the current
+    # quarter and 3 ahead: 3 scopes x 8 periods, stored once however often it runs.
+    assert first == again == 24
+    assert ForecastSnapshot.objects.count() == 24
