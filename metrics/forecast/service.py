@@ -285,7 +285,8 @@ def forecast_build(*, kind: str, scope: Scope, now: datetime | None = None) -> F
                 open_deals=o.get("n", 0),
                 expected_deals=Decimal(str(o.get("expected_n") or 0)).quantize(Decimal("0.01")),
                 by_category={key: _cents(o.get(f"cat_{key}")) for key in ForecastCategory.values},
-                target=None if target is None else money(target),
+                # No quota covering the period is no target, not a target of zero.
+                target=money(target) if target else None,
                 is_past=period.end <= today,
                 is_current=period == current,
             )

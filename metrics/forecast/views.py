@@ -58,7 +58,8 @@ def _chart(report: dict) -> dict:
     periods = report["periods"]
     return {
         "labels": [period_label(report["period"], p["start"]) for p in periods],
-        "actual": [float(p["actual"]) for p in periods],
+        # A period not begun has nothing won yet: no point rather than a drop to zero.
+        "actual": [None if p["start"] > report["today"] else float(p["actual"]) for p in periods],
         "forecast": [None if p["is_past"] else float(p["forecast"]) for p in periods],
         "low": [None if p["is_past"] else float(p["low"]) for p in periods],
         "high": [None if p["is_past"] else float(p["high"]) for p in periods],
