@@ -177,3 +177,35 @@ def test_deals_needed_to_close_a_gap(proposal):
 def test_period_containing():
     assert period_containing("quarter", date(2026, 11, 30)).start == date(2026, 10, 1)
     assert period_containing("month", date(2026, 11, 30)).end == date(2026, 12, 1)
+
+
+def test_foreign_deals_convert_at_their_creation_rate_or_are_named_missing(proposal, rep):
+    from metrics.models import ExchangeRate
+
+    ExchangeRate.objects.create(currency="EUR", rate=Decimal("0.8"), valid_from=date(2026, 1, 1))
+    # EUR 800 = $1,000 at 0.8 EUR per dollar: $400 expected, like the dollar deal above.
+    DealFactory(
+        stage=proposal[2],
+        owner=rep,
+        value=Decimal("800.00"),
+        currency="EUR",
+        stage_entered_at=NOW,
+        created_at=NOW - timedelta(days=3),
+    )
+    # No JPY rate: left out of every figure and named.
+    DealFactory(
+        stage=proposal[2],
+        owner=rep,
+        value=Decimal("100000"),
+        currency="JPY",
+        stage_entered_at=NOW,
+        created_at=NOW - timedelta(days=3),
+    )
+
+    forecast = forecast_build(kind=PeriodKind.MONTH, scope=Scope.owner(rep), now=NOW)
+
+    april = next(p for p in forecast.periods if p.start == date(2026, 4, 1))
+    assert april.expected == Decimal("400.00")
+    # 400 + 1.2816 x 489.90 = 1,027.84, held at the converted total of $1,000.
+    assert april.high == Decimal("1000.00")
+    assert forecast.missing_rates == [{"currency": "JPY", "date": date(2026, 3, 17)}]
