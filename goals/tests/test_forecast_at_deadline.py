@@ -14,7 +14,7 @@ from metrics.tests.test_forecast import NOW, proposal_history
 pytestmark = pytest.mark.django_db
 
 
-def test_new_revenue_goal_shows_forecast_and_deals_needed(client, time_machine, manager):
+def test_new_revenue_goal_shows_forecast_and_deals_needed(client, api_as, time_machine, manager):
     time_machine.move_to(NOW)
     _pipeline, stages = pipeline_with_stages()
     proposal_history(stages)  # 40 of 100 won at $500, 25 days from creation to a win
@@ -44,6 +44,14 @@ def test_new_revenue_goal_shows_forecast_and_deals_needed(client, time_machine, 
     assert (forecast.deals_needed, forecast.create_by) == (23, date(2026, 3, 20))
     html = response.content.decode()
     assert "About 23 more deals of the average size ($500.00) must be created by" in html
+    api = api_as(manager).get(f"/api/goals/{goal.pk}/").json()
+    assert api["forecast_at_deadline"] == {
+        "value": "400.0000",
+        "deals_needed": 23,
+        "create_by": "2026-03-20",
+        "average_value": "500.00",
+        "currency": "USD",
+    }
 
 
 def test_other_kpis_have_no_pipeline_forecast(client, manager):
