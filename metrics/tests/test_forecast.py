@@ -209,3 +209,34 @@ def test_foreign_deals_convert_at_their_creation_rate_or_are_named_missing(propo
     # 400 + 1.2816 x 489.90 = 1,027.84, held at the converted total of $1,000.
     assert april.high == Decimal("1000.00")
     assert forecast.missing_rates == [{"currency": "JPY", "date": date(2026, 3, 17)}]
+
+
+def test_team_and_pipeline_scopes_take_only_their_deals(proposal, rep, other_rep):
+    from crm.tests.factories import TeamFactory
+
+    team = TeamFactory()
+    rep.team = team
+    rep.save(update_fields=["team"])
+    DealFactory(
+        stage=proposal[2],
+        owner=rep,
+        value=Decimal("1000.00"),
+        stage_entered_at=NOW,
+        created_at=NOW - timedelta(days=3),
+    )
+    DealFactory(
+        stage=proposal[2],
+        owner=other_rep,
+        value=Decimal("5000.00"),
+        stage_entered_at=NOW,
+        created_at=NOW - timedelta(days=3),
+    )
+    _other_pipeline, other_stages = pipeline_with_stages(name="Renewals")
+    DealFactory(stage=other_stages[0], owner=rep, value=Decimal("9000.00"))
+
+    def april(scope):
+        forecast = forecast_build(kind=PeriodKind.MONTH, scope=scope, now=NOW)
+        return next(p.expected for p in forecast.periods if p.start == date(2026, 4, 1))
+
+    assert april(Scope.team(team)) == Decimal("400.00")
+    assert april(Scope.pipeline(proposal[2].pipeline_id)) == Decimal("2400.00")
