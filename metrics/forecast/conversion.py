@@ -10,7 +10,8 @@ that began within the lookback, `[now - GOALPOST_FORECAST_LOOKBACK_DAYS, now)`:
 - days to close = median over the cohort's won deals of (closed_at - entered_at of the
   stay), in days: how long a deal that will be won still takes once it is in the stage.
 - typical days in stage = median length of the cohort's finished stays (left_at -
-  entered_at); a deal staying longer than that is "rotting" (`service.open_deals_weighted` lowers its chance).
+  entered_at); a deal staying longer than that is "rotting", and
+  `service.open_deals_weighted` lowers its chance.
 
 One grouped SQL query over StageChange joined to Deal; the loop below is over stages.
 """
