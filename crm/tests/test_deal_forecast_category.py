@@ -1,4 +1,4 @@
-"""A deals file sets the forecast category reps mark, by value or by its label."""
+"""Reps mark a deal commit, best case or pipeline: in the deal form and in a deals file."""
 
 import pytest
 
@@ -33,3 +33,27 @@ def test_deals_import_their_forecast_category(manager):
         "Mast": ForecastCategory.PIPELINE,
     }
     assert [line[:2] for line in report_lines(job)[1:]] == [["5", "forecast_category"]]
+
+
+def test_the_deal_form_sets_the_category_and_keeps_it_when_left_out(client, manager):
+    from crm.tests.factories import DealFactory
+
+    _pipeline, stages = pipeline_with_stages(is_default=True)
+    deal = DealFactory(stage=stages[0], owner=manager, title="Refit")
+    client.force_login(manager)
+    form = {
+        "title": "Refit",
+        "value": "100",
+        "currency": "USD",
+        "stage": stages[0].pk,
+        "kind": "new",
+    }
+
+    response = client.post(f"/deals/{deal.pk}/edit/", {**form, "forecast_category": "commit"})
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.forecast_category == ForecastCategory.COMMIT
+
+    assert client.post(f"/deals/{deal.pk}/edit/", form).status_code == 302
+    deal.refresh_from_db()
+    assert deal.forecast_category == ForecastCategory.COMMIT
