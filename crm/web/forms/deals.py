@@ -44,7 +44,8 @@ class DealForm(forms.ModelForm):
         else:
             self.initial.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
         # Optional: a form that leaves it out keeps the deal's category (new: pipeline).
-        self.fields["forecast_category"].required = False
+        if "forecast_category" in self.fields:
+            self.fields["forecast_category"].required = False
         self.fields["contact"].queryset = Contact.objects.all()
         if "company" in self.fields:
             self.fields["company"].queryset = Company.objects.all()
