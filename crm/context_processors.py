@@ -38,6 +38,7 @@ NAVIGATION = (
         # Reps open their own row of the sales report; the report pages scope it.
         roles=frozenset({Role.REP, Role.MANAGER, Role.MARKETING, Role.SUPPORT, Role.ADMIN}),
     ),
+    NavItem("metrics:forecast", _("Forecast"), "chart", resource="forecast"),
     NavItem("goals:list", _("Goals"), "goal", resource="goals"),
     NavItem(
         "automation:rules",

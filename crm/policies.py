@@ -40,6 +40,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "campaigns": (EVERYONE, frozenset({MARKETING, ADMIN})),
     "automation": (frozenset({MARKETING, MANAGER, ADMIN}), frozenset({MARKETING, ADMIN})),
     "kpis": (EVERYONE, frozenset()),
+    # The pipeline forecast: managers and admins for any scope, a rep for their own deals.
+    "forecast": (SALES, frozenset()),
     "exchange_rates": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
     "goals": (EVERYONE, frozenset({REP, MANAGER, ADMIN})),
     "quotas": (EVERYONE, frozenset({MANAGER, ADMIN})),

@@ -193,3 +193,69 @@ def annotate_latest_value(queryset, *, until: date):
     return queryset.annotate(
         live_current=Subquery(latest, output_field=DecimalField(max_digits=20, decimal_places=4))
     )
+
+
+# Goals on these KPIs get the pipeline forecast at their deadline beside the trend line
+# (the catalogue has no "won value" or "deals won" KPI; they would join here).
+FORECASTABLE = frozenset({"new_revenue", "quota_attainment"})
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class DeadlineForecast:
+    value: Decimal  # the KPI forecast at the deadline, in the KPI's unit
+    deals_needed: int | None  # new deals of the average size to create to reach the target
+    create_by: date | None  # by when they must be created
+    average_value: Decimal | None  # the average won deal, reporting currency
+    currency: str  # the reporting currency
+
+
+def forecast_at_deadline(
+    kpi: str, scope_type: str, scope_id, *, deadline: date, target: Decimal, today: date
+) -> DeadlineForecast | None:
+    """The pipeline forecast of a money goal's KPI at its deadline (metrics.forecast).
+
+    value = the KPI computed now over the window its deadline snapshot measures (what has
+    already happened in it) + the expected won value of the open deals expected to close
+    in that window before the deadline; for quota attainment that sum ÷ the window's quota
+    x 100. Won deal value stands in for the revenue a win brings (new revenue counts
+    purchases): a proxy, said so on the page. When the forecast falls short of a target
+    to raise, `deals_needed` says how many new deals of the average won size (at the
+    measured win rate) must be created, and by when (deadline - median days to a win).
+    None for other KPIs, scopes without deals (campaign) and deadlines already passed.
+    """
+    if kpi not in FORECASTABLE or deadline < today or scope_type not in METRICS_SCOPE:
+        return None
+    from metrics.currency import reporting_currency
+    from metrics.forecast.service import SCOPE_TYPES, deals_needed, forecast_window
+    from metrics.kpis.quotas import quota_amount
+    from metrics.scopes import Period, Scope
+    from metrics.services import snapshot_period
+
+    scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
+    if scope.type not in SCOPE_TYPES:
+        return None
+    window = snapshot_period(deadline)
+    upcoming = Period(max(window.start, today), window.end)
+    expected = forecast_window(scope=scope, period=upcoming).expected
+    live = _live_result(kpi, scope_type, scope_id, day=deadline)
+    if live is None:
+        return None
+    if kpi == "quota_attainment":
+        quota = quota_amount(window, scope)
+        if not quota:
+            return None
+        won = Decimal(live.numerator or 0) + expected
+        value = (won / quota * 100).quantize(FOUR_PLACES)
+        gap = (target - value) / 100 * quota
+    else:
+        value = (Decimal(live.value or 0) + expected).quantize(FOUR_PLACES)
+        gap = target - value
+    needed = deals_needed(scope=scope, gap=gap, deadline=deadline)
+    return DeadlineForecast(
+        value=value,
+        deals_needed=needed.deals if needed else None,
+        create_by=needed.create_by if needed else None,
+        average_value=needed.average_value if needed else None,
+        currency=reporting_currency(),
+    )

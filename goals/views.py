@@ -139,6 +139,14 @@ def goal_detail(request, pk):
         # How much of a cohort KPI's latest window is undecided; money left out of it.
         **selectors.goal_window_notes(goal, today=today),
     }
+    context["forecast"] = kpi_source.forecast_at_deadline(
+        goal.kpi,
+        goal.scope_type,
+        goal.scope_id,
+        deadline=goal.deadline,
+        target=goal.target,
+        today=today,
+    )
     return render(request, "goals/detail.html", context)
 
 

@@ -111,3 +111,37 @@ class ExchangeRate(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.rate} · {self.valid_from}"
+
+
+class ForecastSnapshot(models.Model):
+    """What the pipeline forecast said on `taken_on` for one period of one scope.
+
+    Stored nightly (metrics.forecast.accuracy) for the current and coming periods, so that
+    once a period has ended its forecasts can be held against what was won. Company-wide
+    rows have scope_id 0, like KPI snapshots.
+    """
+
+    taken_on = models.DateField(_("taken on"))
+    period_kind = models.CharField(_("period"), max_length=10)
+    period_start = models.DateField(_("period start"))
+    scope_type = models.CharField(_("scope type"), max_length=20, choices=ScopeType.CHOICES)
+    scope_id = models.PositiveBigIntegerField(_("scope id"), default=0)
+    forecast = models.DecimalField(_("forecast"), max_digits=20, decimal_places=2)
+    low = models.DecimalField(_("low"), max_digits=20, decimal_places=2)
+    high = models.DecimalField(_("high"), max_digits=20, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        ordering = ["period_start", "taken_on"]
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taken_on", "period_kind", "period_start", "scope_type", "scope_id"],
+                name="forecast_snapshot_unique_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["scope_type", "scope_id", "period_kind", "period_start"])]
+
+    def __str__(self):
+        return f"{self.scope_type}:{self.scope_id} · {self.period_start} · {self.taken_on}"

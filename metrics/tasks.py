@@ -17,3 +17,11 @@ def kpi_snapshot_nightly_task(day: str | None = None) -> int:
     written = snapshot_day(target)
     restate_cohorts(target)
     return written
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def forecast_snapshot_nightly_task() -> int:
+    """Store today's pipeline forecast of every scope (idempotent); returns rows written."""
+    from metrics.forecast.accuracy import forecast_snapshot_take
+
+    return forecast_snapshot_take()

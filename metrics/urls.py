@@ -3,10 +3,12 @@
 from django.urls import path
 
 from metrics import rate_views, views
+from metrics.forecast import views as forecast_views
 
 app_name = "metrics"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("reports/", views.report_index, name="reports"),
     path("reports/sales/", views.report_sales, name="report_sales"),
     path("reports/pipeline/", views.report_pipeline, name="report_pipeline"),

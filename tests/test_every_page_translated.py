@@ -100,6 +100,17 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
     for days_ago, value in [(30, 8), (20, 7.5), (10, 7), (0, 6.8)]:
         snapshot("churn_rate", timezone.localdate() - timedelta(days=days_ago), value)
     QuotaFactory(owner=rep)
+    # A money goal: the pipeline forecast at its deadline and the deals still needed.
+    revenue_goal = GoalFactory(
+        title="Geliri artır",
+        owner=manager,
+        plan="Her teklifi takip et.",
+        resources="Üç temsilci.",
+        kpi="new_revenue",
+        objective="sell_more",
+        baseline=Decimal("0"),
+        target=Decimal("100000"),
+    )
     campaign = CampaignFactory(name="Hoş geldin serisi")
     for subject in ("Merhaba {{ contact.first_name }}", "Yeni ürünlerimiz"):
         step_create(
@@ -133,6 +144,7 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "company": company.pk,
             "ticket": ticket.pk,
             "goal": goal.pk,
+            "revenue_goal": revenue_goal.pk,
             "rule": rule.pk,
             "campaign": campaign.pk,
             "segment": segment.pk,
@@ -201,6 +213,8 @@ def _pages(world) -> list[str]:
         reverse("web:notifications"),
         reverse("web:suppression_list"),
         reverse("metrics:dashboard"),
+        reverse("metrics:forecast"),
+        reverse("metrics:forecast") + "?period=quarter&drill=" + str(timezone.localdate()),
         reverse("metrics:reports"),
         reverse("metrics:report_sales"),
         reverse("metrics:report_pipeline"),
@@ -209,6 +223,7 @@ def _pages(world) -> list[str]:
         reverse("goals:list"),
         reverse("goals:create"),
         reverse("goals:detail", args=[pk["goal"]]),
+        reverse("goals:detail", args=[pk["revenue_goal"]]),
         reverse("goals:edit", args=[pk["goal"]]),
         reverse("goals:quotas"),
         reverse("automation:rules"),

@@ -72,6 +72,7 @@ def persian_world(rep, manager):
         ("board", ["Renewal 2027", "Acme GmbH"]),
         ("goal", ["Churn below 5%"]),
         ("dashboard", []),
+        ("forecast", []),
     ],
 )
 def test_persian_pages_are_rtl_and_isolate_user_text(client, manager, persian_world, page, texts):
@@ -80,6 +81,7 @@ def test_persian_pages_are_rtl_and_isolate_user_text(client, manager, persian_wo
         "board": reverse("web:board"),
         "goal": reverse("goals:detail", args=[persian_world.pk]),
         "dashboard": reverse("metrics:dashboard"),
+        "forecast": reverse("metrics:forecast"),
     }[page]
 
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="fa").content.decode()

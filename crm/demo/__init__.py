@@ -72,6 +72,7 @@ def _history(ctx: DemoContext, progress: tqdm) -> int:
     step("tickets", aftersales.make_tickets, everyone)
     step("NPS answers", aftersales.make_nps, everyone)
     step("marketing spend", aftersales.make_spend)
+    sales.mark_forecast_categories()
     return len(new_deals) + len(renewals) + len(expansions)
 
 

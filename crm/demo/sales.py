@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
-from crm.models import ActivityKind, DealKind, DealStatus, Lifecycle
+from crm.models import ActivityKind, Deal, DealKind, DealStatus, ForecastCategory, Lifecycle
 from crm.services.activities import activity_create
 from crm.services.deals import deal_create, deal_mark_lost, deal_mark_won, deal_move_to_stage
 from crm.services.leads import lead_convert
@@ -264,3 +264,14 @@ def customers_of(contacts: list) -> list:
 
     ids = [c.pk for c in contacts]
     return list(Contact.objects.filter(pk__in=ids, lifecycle=Lifecycle.CUSTOMER).order_by("pk"))
+
+
+def mark_forecast_categories() -> int:
+    """Open deals as reps would mark them: late stages commit, the middle best case.
+
+    Two UPDATEs by stage position, no random draw (the demo's sequence stays as it was).
+    """
+    open_deals = Deal.objects.open()
+    return open_deals.filter(stage__position__gte=3).update(
+        forecast_category=ForecastCategory.COMMIT
+    ) + open_deals.filter(stage__position=2).update(forecast_category=ForecastCategory.BEST_CASE)

@@ -141,6 +141,7 @@ class DealResource(ExportResource):
             "lost_reason",
             "kind",
             "expected_close_date",
+            "forecast_category",
             "created_at",
             "closed_at",
         )

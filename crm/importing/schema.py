@@ -14,6 +14,7 @@ from crm.models import (
     DealKind,
     DealStatus,
     Education,
+    ForecastCategory,
     Gender,
     ImportKind,
     IncomeBand,
@@ -273,6 +274,13 @@ DEAL_FIELDS = (
         _("Expected close date"),
         "date",
         synonyms=("expectedclosedate", "closedate", "closingdate", "expectedclose", "abschluss"),
+    ),
+    ImportField(
+        "forecast_category",
+        _("Forecast category (commit, best case, pipeline)"),
+        "choice",
+        synonyms=("forecastcategory", "forecast", "prognosekategorie", "tahminkategorisi"),
+        choices=ForecastCategory,
     ),
     ImportField("created_at", _("Created at"), "datetime", synonyms=CREATED_AT),
     ImportField(

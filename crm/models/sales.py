@@ -155,6 +155,14 @@ class DealKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
+class ForecastCategory(models.TextChoices):
+    """How sure the rep is of a deal, as they mark it (metrics.forecast sums each apart)."""
+
+    COMMIT = "commit", _("Commit")
+    BEST_CASE = "best_case", _("Best case")
+    PIPELINE = "pipeline", _("Pipeline")
+
+
 class DealQuerySet(OwnedQuerySet):
     def open(self):
         return self.filter(status=DealStatus.OPEN)
@@ -211,6 +219,12 @@ class Deal(TimeStampedModel):
         _("kind"), max_length=20, choices=DealKind.choices, default=DealKind.NEW
     )
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    forecast_category = models.CharField(
+        _("forecast category"),
+        max_length=20,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     # Denormalised from the open StageChange so the board shows "days in stage" and finds
     # stale deals without a join per card.

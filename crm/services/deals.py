@@ -29,6 +29,7 @@ DEAL_EDITABLE_FIELDS = {
     "company",
     "kind",
     "expected_close_date",
+    "forecast_category",
 }
 
 

@@ -144,6 +144,15 @@ GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS = env.float(
     "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", default=3
 )
 GOALPOST_NPS_SCALE = env.int("GOALPOST_NPS_SCALE", default=10)
+# The pipeline forecast (metrics.forecast) measures stage conversion over the stage history
+# of this many days; a stage with fewer closed deals than the minimum uses its configured
+# win probability; a stage with no won deal yet expects its deals to close this many days
+# after they entered it.
+GOALPOST_FORECAST_LOOKBACK_DAYS = env.int("GOALPOST_FORECAST_LOOKBACK_DAYS", default=365)
+GOALPOST_FORECAST_MIN_CLOSED = env.int("GOALPOST_FORECAST_MIN_CLOSED", default=5)
+GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE = env.int(
+    "GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE", default=30
+)
 # Hours to the first response / resolution promised per ticket priority.
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
 # Celery task names that receive every committed domain event id. crm only knows the
@@ -284,6 +293,17 @@ CELERY_BEAT_SCHEDULE["goals-recompute-nightly"] = {
     "schedule": crontab(
         hour=env.int("GOALS_RECOMPUTE_HOUR", default=2),
         minute=env.int("GOALS_RECOMPUTE_MINUTE", default=30),
+    ),
+    "options": {"expires": 6 * 60 * 60},
+}
+
+# The pipeline forecast of every scope is stored each night, after the KPI snapshots, so
+# the forecast page can show how past forecasts compared with what happened.
+CELERY_BEAT_SCHEDULE["metrics-snapshot-forecast"] = {
+    "task": "metrics.tasks.forecast_snapshot_nightly_task",
+    "schedule": crontab(
+        hour=env.int("FORECAST_SNAPSHOT_HOUR", default=2),
+        minute=env.int("FORECAST_SNAPSHOT_MINUTE", default=15),
     ),
     "options": {"expires": 6 * 60 * 60},
 }

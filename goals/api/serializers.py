@@ -216,9 +216,56 @@ class GoalDetailSerializer(GoalSerializer):
     children_progress = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
     missing_rates = serializers.SerializerMethodField()
+    forecast_at_deadline = serializers.SerializerMethodField()
 
     class Meta(GoalSerializer.Meta):
-        fields = [*GoalSerializer.Meta.fields, "children_progress", "warnings", "missing_rates"]
+        fields = [
+            *GoalSerializer.Meta.fields,
+            "children_progress",
+            "warnings",
+            "missing_rates",
+            "forecast_at_deadline",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": (
+                "New revenue and quota attainment goals before their deadline: the KPI "
+                "forecast from the open pipeline at the deadline (metrics.forecast) and, "
+                "when it falls short, the new deals of the average won size to create and "
+                "the day to create them by. Null for other KPIs."
+            ),
+            "properties": {
+                "value": {"type": "string", "format": "decimal"},
+                "deals_needed": {"type": "integer", "nullable": True},
+                "create_by": {"type": "string", "format": "date", "nullable": True},
+                "average_value": {"type": "string", "format": "decimal", "nullable": True},
+                "currency": {"type": "string"},
+            },
+        }
+    )
+    def get_forecast_at_deadline(self, goal):
+        forecast = kpi_source.forecast_at_deadline(
+            goal.kpi,
+            goal.scope_type,
+            goal.scope_id,
+            deadline=goal.deadline,
+            target=goal.target,
+            today=timezone.localdate(),
+        )
+        if forecast is None:
+            return None
+        return {
+            "value": f"{forecast.value:f}",
+            "deals_needed": forecast.deals_needed,
+            "create_by": forecast.create_by.isoformat() if forecast.create_by else None,
+            "average_value": None
+            if forecast.average_value is None
+            else f"{forecast.average_value:f}",
+            "currency": forecast.currency,
+        }
 
     @extend_schema_field(
         {

@@ -39,3 +39,11 @@ def kpi_change(value, unit: str):
     if unit == "percent":
         return f"{floatformat(value, '1g')}\u00a0pp"
     return kpi_value(value, unit)
+
+
+@register.filter
+def percent_of_one(value):
+    """A 0..1 probability as a percentage in the active locale ("40,0 %")."""
+    if value is None:
+        return "—"
+    return kpi_value(Decimal(str(value)) * 100, "percent")

@@ -15,8 +15,9 @@ PAGES = [
     "metrics:report_pipeline",
     "metrics:report_support",
     "metrics:report_marketing",
+    "metrics:forecast",
 ]
-PARAMS = ["period", "start", "end", "scope", "format", "pipeline"]
+PARAMS = ["period", "start", "end", "scope", "format", "pipeline", "drill"]
 
 
 @pytest.fixture

@@ -139,6 +139,7 @@ class DealSerializer(PolicyModelSerializer):
             "lost_reason",
             "kind",
             "expected_close_date",
+            "forecast_category",
             "created_at",
             "closed_at",
             "stage_entered_at",

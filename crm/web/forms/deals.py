@@ -22,6 +22,7 @@ class DealForm(forms.ModelForm):
             "owner",
             "kind",
             "expected_close_date",
+            "forecast_category",
         ]
         widgets = {
             "contact": LookupWidget("contacts"),
@@ -42,6 +43,9 @@ class DealForm(forms.ModelForm):
                 del self.fields["stage"]
         else:
             self.initial.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
+        # Optional: a form that leaves it out keeps the deal's category (new: pipeline).
+        if "forecast_category" in self.fields:
+            self.fields["forecast_category"].required = False
         self.fields["contact"].queryset = Contact.objects.all()
         if "company" in self.fields:
             self.fields["company"].queryset = Company.objects.all()
@@ -49,6 +53,9 @@ class DealForm(forms.ModelForm):
             self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
         else:
             del self.fields["owner"]
+
+    def clean_forecast_category(self) -> str:
+        return self.cleaned_data.get("forecast_category") or self.instance.forecast_category
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().upper()

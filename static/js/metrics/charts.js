@@ -98,6 +98,17 @@
       return { type: "line", data: { labels: d.months.map(function (m) { return MONTH.format(isoDate(m)); }), datasets: [{ label: d.label_nps, data: d.nps, borderColor: SUCCESS, spanGaps: true }] },
         options: { plugins: { legend: { display: false } }, scales: { x: { reverse: RTL }, y: { min: -100, max: 100, position: START } } } };
     },
+    forecast: function (d) {
+      // The band between the 10th and the 90th percentile fills down to the 10th's line.
+      // `order`: a lower one is drawn later, so the lines stay above the band.
+      return { type: "line", data: { labels: d.labels, datasets: [
+          { label: d.label_actual, data: d.actual, borderColor: SUCCESS, backgroundColor: SUCCESS, spanGaps: true, order: 0 },
+          { label: d.label_low, data: d.low, borderColor: SOFT, pointRadius: 0, borderWidth: 1, spanGaps: true, order: 3 },
+          { label: d.label_high, data: d.high, borderColor: SOFT, backgroundColor: SOFT, pointRadius: 0, borderWidth: 1, fill: "-1", spanGaps: true, order: 3 },
+          { label: d.label_forecast, data: d.forecast, borderColor: PRIMARY, backgroundColor: PRIMARY, spanGaps: true, order: 1 },
+          { label: d.label_target, data: d.target, borderColor: WARNING, borderDash: [6, 4], pointRadius: 0, spanGaps: true, order: 2 }] },
+        options: { scales: { x: { reverse: RTL }, y: { min: 0, position: START } } } };
+    },
     marketing: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [
           { label: d.label_revenue, data: d.revenue, backgroundColor: PRIMARY, yAxisID: "y" },
