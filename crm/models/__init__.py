@@ -35,8 +35,10 @@ from .sales import (
 )
 from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketStatus
 from .users import Role, Team, User
+from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
+    "DEFAULT_LOST_REASONS",
     "Activity",
     "ActivityKind",
     "Campaign",
@@ -51,6 +53,7 @@ __all__ = [
     "DomainEventKind",
     "DuplicatePolicy",
     "Education",
+    "EmailSender",
     "Gender",
     "ImportJob",
     "ImportKind",
@@ -62,6 +65,7 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Lifecycle",
+    "LostReason",
     "MaritalStatus",
     "MergeKind",
     "MergeLog",
@@ -71,6 +75,7 @@ __all__ = [
     "Purchase",
     "Referral",
     "Role",
+    "SlaTarget",
     "Source",
     "Spend",
     "SpendCategory",

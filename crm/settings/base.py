@@ -144,8 +144,10 @@ GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS = env.float(
     "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", default=3
 )
 GOALPOST_NPS_SCALE = env.int("GOALPOST_NPS_SCALE", default=10)
-# Hours to the first response / resolution promised per ticket priority.
+# Hours to resolve a ticket, per priority: the defaults of a new workspace (SlaTarget).
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
+# Defaults for a new workspace; admins change both in Settings → SLA targets.
+GOALPOST_TICKET_FIRST_RESPONSE_HOURS = {"urgent": 1, "high": 2, "normal": 8, "low": 24}
 # Celery task names that receive every committed domain event id. crm only knows the
 # names, so the domain never imports the apps that react to it.
 GOALPOST_DOMAIN_EVENT_HANDLERS = env.list(
