@@ -81,3 +81,34 @@ def sla_target_set(
             {"first_response_hours": _("The first response cannot be due after the resolution.")}
         )
     return model_save(target)
+
+
+def email_sender() -> EmailSender:
+    """The stored sender identity (unsaved and empty when none was set)."""
+    return EmailSender.objects.filter(pk=SENDER_PK).first() or EmailSender(pk=SENDER_PK)
+
+
+def sender_from_email() -> str:
+    """The From header of outgoing email: the stored identity, else DEFAULT_FROM_EMAIL.
+
+    A stored name without an address keeps the default address under that name (and the
+    other way round).
+    """
+    sender = email_sender()
+    if not sender.from_name and not sender.from_address:
+        return settings.DEFAULT_FROM_EMAIL
+    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((sender.from_name or default_name, sender.from_address or default_address))
+
+
+@transaction.atomic
+def email_sender_set(*, actor, from_name: str, from_address: str) -> EmailSender:
+    """Store the sender identity; blank fields fall back to DEFAULT_FROM_EMAIL's parts.
+
+    ValidationError: an address that is not an email address.
+    """
+    sender = EmailSender.objects.select_for_update().filter(pk=SENDER_PK).first()
+    sender = sender or EmailSender(pk=SENDER_PK)
+    sender.from_name = from_name.strip()
+    sender.from_address = from_address.strip()
+    return model_save(sender)
