@@ -50,3 +50,9 @@ def settings_index(request):
 
 def back_to_settings() -> dict:
     return {"back_url": reverse("web:settings"), "back_label": gettext("Settings")}
+
+
+def posted(request):
+    """The POST data of a form submission, even an empty one (a form with only optional
+    fields is valid when empty); None on GET."""
+    return request.POST if request.method == "POST" else None

@@ -24,6 +24,7 @@ from crm.web.responses import error_text
 from crm.web.views.common import form_round_trip
 
 from .index import back_to_settings
+from .index import posted as _posted
 
 
 def _pipeline_url(pipeline_id) -> str:
@@ -50,7 +51,7 @@ def pipeline_create_view(request):
     url = reverse("web:settings_pipelines")
     return form_round_trip(
         request,
-        form=PipelineForm(request.POST or None),
+        form=PipelineForm(_posted(request)),
         save=lambda data: pipeline_create(actor=request.user, **data),
         success_url=lambda pipeline: _pipeline_url(pipeline.pk),
         success_message=_("Pipeline saved."),
@@ -91,7 +92,7 @@ def stage_create_view(request, pk):
     pipeline = access_row(request.user, "pipelines", Pipeline.objects.all(), pk, write=True)
     return form_round_trip(
         request,
-        form=StageForm(request.POST or None),
+        form=StageForm(_posted(request)),
         save=lambda data: stage_create(actor=request.user, pipeline=pipeline, **data),
         success_url=lambda stage: _pipeline_url(pipeline.pk),
         success_message=_("Stage saved."),
@@ -111,7 +112,7 @@ def stage_edit_view(request, pk):
     }
     return form_round_trip(
         request,
-        form=StageForm(request.POST or None, initial=initial),
+        form=StageForm(_posted(request), initial=initial),
         save=lambda data: stage_update(stage=stage, actor=request.user, data=data),
         success_url=lambda saved: _pipeline_url(stage.pipeline_id),
         success_message=_("Stage saved."),

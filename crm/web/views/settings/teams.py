@@ -17,6 +17,7 @@ from crm.web.responses import error_text
 from crm.web.views.common import form_round_trip
 
 from .index import back_to_settings
+from .index import posted as _posted
 
 
 def _back() -> dict:
@@ -52,7 +53,7 @@ def _save_team(*, team, actor, data) -> Team:
 def team_create_view(request):
     return form_round_trip(
         request,
-        form=TeamForm(request.POST or None),
+        form=TeamForm(_posted(request)),
         save=lambda data: _save_team(team=None, actor=request.user, data=data),
         success_url=lambda team: reverse("web:settings_teams"),
         success_message=_("Team saved."),
@@ -66,7 +67,7 @@ def team_edit_view(request, pk):
     initial = {"name": team.name, "manager": team.manager, "members": list(team.members.all())}
     return form_round_trip(
         request,
-        form=TeamForm(request.POST or None, initial=initial),
+        form=TeamForm(_posted(request), initial=initial),
         save=lambda data: _save_team(team=team, actor=request.user, data=data),
         success_url=lambda saved: reverse("web:settings_teams"),
         success_message=_("Team saved."),

@@ -12,6 +12,7 @@ from crm.web.forms.settings import DeactivateForm, InviteForm, UserRoleForm
 from crm.web.views.common import form_round_trip
 
 from .index import back_to_settings
+from .index import posted as _posted
 
 
 def _back() -> dict:
@@ -33,7 +34,7 @@ def user_list(request):
 def user_invite_view(request):
     return form_round_trip(
         request,
-        form=InviteForm(request.POST or None),
+        form=InviteForm(_posted(request)),
         save=lambda data: user_invite(actor=request.user, **data),
         success_url=lambda user: reverse("web:settings_users"),
         success_message=_("Invitation sent."),
@@ -44,7 +45,7 @@ def user_invite_view(request):
 @web_view("users", write=True)
 def user_edit_view(request, pk):
     user = access_row(request.user, "users", User.objects.all(), pk, write=True)
-    form = UserRoleForm(request.POST or None, initial={"role": user.role, "team": user.team})
+    form = UserRoleForm(_posted(request), initial={"role": user.role, "team": user.team})
     return form_round_trip(
         request,
         form=form,
@@ -63,7 +64,7 @@ def user_deactivate_view(request, pk):
     user = access_row(request.user, "users", User.objects.filter(is_active=True), pk, write=True)
     return form_round_trip(
         request,
-        form=DeactivateForm(request.POST or None, user=user),
+        form=DeactivateForm(_posted(request), user=user),
         save=lambda data: user_deactivate(
             user=user, actor=request.user, reassign_to=data["reassign_to"]
         ),

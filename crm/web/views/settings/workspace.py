@@ -23,6 +23,7 @@ from crm.web.forms.settings import EmailSenderForm, LostReasonForm, SlaTargetsFo
 from crm.web.views.common import form_round_trip
 
 from .index import back_to_settings
+from .index import posted as _posted
 
 
 def _lost_back() -> dict:
@@ -50,7 +51,7 @@ def lost_reason_list(request):
 def lost_reason_create_view(request):
     return form_round_trip(
         request,
-        form=LostReasonForm(request.POST or None),
+        form=LostReasonForm(_posted(request)),
         save=lambda data: lost_reason_create(actor=request.user, name=data["name"]),
         success_url=lambda reason: reverse("web:settings_lost_reasons"),
         success_message=_("Lost reason saved."),
@@ -63,7 +64,7 @@ def lost_reason_edit_view(request, pk):
     reason = access_row(request.user, "lost_reasons", LostReason.objects.all(), pk, write=True)
     return form_round_trip(
         request,
-        form=LostReasonForm(request.POST or None, initial={"name": _(reason.name)}),
+        form=LostReasonForm(_posted(request), initial={"name": _(reason.name)}),
         save=lambda data: lost_reason_update(
             reason=reason, actor=request.user, data={"name": data["name"]}
         ),
@@ -105,7 +106,7 @@ def sla_targets_view(request):
         return render(request, "settings/sla.html", {"rows": rows, **back_to_settings()})
     return form_round_trip(
         request,
-        form=SlaTargetsForm(request.POST or None, targets=targets),
+        form=SlaTargetsForm(_posted(request), targets=targets),
         save=lambda data: _save_sla(request.user, data),
         success_url=lambda saved: reverse("web:settings_sla"),
         success_message=_("SLA targets saved."),
@@ -138,7 +139,7 @@ def email_sender_view(request):
     return form_round_trip(
         request,
         form=EmailSenderForm(
-            request.POST or None,
+            _posted(request),
             initial={"from_name": sender.from_name, "from_address": sender.from_address},
         ),
         save=lambda data: email_sender_set(actor=request.user, **data),
