@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.models import EmailSender, LostReason, SlaTarget, TicketPriority
+from crm.models import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget, TicketPriority
 
 from .common import apply_fields, model_save
 
@@ -112,3 +112,25 @@ def email_sender_set(*, actor, from_name: str, from_address: str) -> EmailSender
     sender.from_name = from_name.strip()
     sender.from_address = from_address.strip()
     return model_save(sender)
+
+
+@transaction.atomic
+def workspace_defaults_seed() -> None:
+    """Give a workspace the default lost reasons and SLA targets it lacks (idempotent).
+
+    Migration 0012 does the same for existing databases; the demo seeding and tests call
+    this (a flushed test database has lost the migration's rows).
+    """
+    if not LostReason.objects.exists():
+        LostReason.objects.bulk_create(
+            LostReason(name=name, position=position)
+            for position, name in enumerate(DEFAULT_LOST_REASONS)
+        )
+    for priority in TicketPriority.values:
+        if not SlaTarget.objects.filter(priority=priority).exists():
+            first_response, resolution = sla_hours(priority)
+            SlaTarget.objects.create(
+                priority=priority,
+                first_response_hours=first_response,
+                resolution_hours=resolution,
+            )

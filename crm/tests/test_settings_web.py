@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crm.models import Deal, LostReason, SlaTarget, Stage, Team, User
 from crm.services.support import ticket_open
+from crm.services.workspace import workspace_defaults_seed
 from crm.tests.factories import (
     ActivityFactory,
     DealFactory,
@@ -19,6 +20,13 @@ from crm.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _defaults(db):
+    # A transactional test earlier in the run flushes the rows migration 0012 seeded.
+    workspace_defaults_seed()
+
 
 ROLES = ["rep", "manager", "marketer", "support_agent", "admin_user"]
 NOBODY_ELSE = {"rep": 403, "marketer": 403, "support_agent": 403}
