@@ -384,3 +384,17 @@ def test_email_sender_is_used_by_outgoing_mail(client, admin_user, settings):
     assert mail.outbox[-1].from_email == "Acme <noreply@goalpost.invalid>"
     bad = client.post(reverse("web:settings_email"), {"from_address": "nope"})
     assert bad.status_code == 422
+
+
+def test_a_deactivated_user_can_be_reactivated(client, admin_user, rep, manager):
+    client.force_login(admin_user)
+    client.post(reverse("web:settings_user_deactivate", args=[rep.pk]), {})
+    rep.refresh_from_db()
+    assert rep.is_active is False
+    client.force_login(manager)
+    assert client.post(reverse("web:settings_user_reactivate", args=[rep.pk])).status_code == 403
+    client.force_login(admin_user)
+    response = client.post(reverse("web:settings_user_reactivate", args=[rep.pk]), follow=True)
+    assert "User reactivated." in response.content.decode()
+    rep.refresh_from_db()
+    assert rep.is_active is True

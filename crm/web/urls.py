@@ -35,6 +35,11 @@ settings_patterns = [
         settings_users.user_deactivate_view,
         name="settings_user_deactivate",
     ),
+    path(
+        "settings/users/<int:pk>/reactivate/",
+        settings_users.user_reactivate_view,
+        name="settings_user_reactivate",
+    ),
     path("settings/teams/", settings_teams.team_list, name="settings_teams"),
     path("settings/teams/new/", settings_teams.team_create_view, name="settings_team_create"),
     path("settings/teams/<int:pk>/", settings_teams.team_edit_view, name="settings_team_edit"),

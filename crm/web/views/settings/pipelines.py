@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -146,6 +147,8 @@ def stage_move_view(request, pk, direction):
     stage = access_row(
         request.user, "stages", Stage.objects.select_related("pipeline"), pk, write=True
     )
+    if direction not in ("up", "down"):
+        raise Http404
     stage_move(stage=stage, actor=request.user, offset=-1 if direction == "up" else 1)
     messages.success(request, _("Stage order saved."))
     return redirect(f"{_pipeline_url(stage.pipeline_id)}#stage-{stage.pk}")

@@ -1,9 +1,11 @@
 """Settings → users and roles: list, invite, change role/team, deactivate (admins only)."""
 
+from django.contrib import messages
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from crm.models import User
 from crm.services.users import user_deactivate, user_invite, user_open_records, user_update
@@ -78,3 +80,13 @@ def user_deactivate_view(request, pk):
         },
         page_template="settings/deactivate.html",
     )
+
+
+@require_POST
+@web_view("users", write=True)
+def user_reactivate_view(request, pk):
+    """Let a deactivated user sign in again (their former records stay with whoever got them)."""
+    user = access_row(request.user, "users", User.objects.filter(is_active=False), pk, write=True)
+    user_update(user=user, actor=request.user, data={"is_active": True})
+    messages.success(request, _("User reactivated."))
+    return redirect("web:settings_users")
