@@ -121,3 +121,30 @@ def test_deactivate_action_reassigns(admin_user, rep, manager, api_as):
     own = client.post(f"/api/users/{admin_user.pk}/deactivate/", {}, format="json")
     assert own.status_code == 400
     assert api_as(manager).post(f"/api/users/{manager.pk}/deactivate/").status_code == 403
+
+
+def test_invite_action_creates_the_user_and_mails_them(
+    admin_user, manager, api_as, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    team = TeamFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(admin_user).post(
+            "/api/users/invite/",
+            {"email": "ayse@example.com", "role": "support", "team": team.pk, "language": "tr"},
+            format="json",
+        )
+    assert response.status_code == 201, response.data
+    assert (response.data["username"], response.data["role"]) == ("ayse@example.com", "support")
+    assert mail.outbox[-1].to == ["ayse@example.com"]
+    assert mail.outbox[-1].subject == "Goalpost'a davet edildiniz"
+    again = api_as(admin_user).post(
+        "/api/users/invite/", {"email": "AYSE@example.com", "role": "rep"}, format="json"
+    )
+    assert again.status_code == 400
+    assert "email" in again.data
+    forbidden = api_as(manager).post(
+        "/api/users/invite/", {"email": "x@example.com", "role": "rep"}, format="json"
+    )
+    assert forbidden.status_code == 403

@@ -1,6 +1,7 @@
+from django.conf import settings
 from rest_framework import serializers
 
-from crm.models import LostReason, SlaTarget
+from crm.models import LostReason, Role, SlaTarget, Team
 
 from .base import PolicyModelSerializer
 
@@ -31,4 +32,17 @@ class UserDeactivateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="The active user who takes over open deals, leads, activities and tickets.",
+    )
+
+
+class UserInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=[("", ""), *settings.LANGUAGES], required=False, allow_blank=True
     )

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from crm import selectors
 from crm.api import filters
 from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer
-from crm.api.serializers.workspace import UserDeactivateSerializer
+from crm.api.serializers.workspace import UserDeactivateSerializer, UserInviteSerializer
 from crm.models import User
 from crm.services import users as user_services
 
@@ -31,6 +31,20 @@ class UserViewSet(PolicyViewSet):
 
     def update_record(self, instance, *, actor, data):
         return user_services.user_update(user=instance, actor=actor, data=data)
+
+    @extend_schema(
+        request=UserInviteSerializer,
+        responses={201: UserSerializer},
+        description="Create a login (username = email, no password) and email its owner a "
+        "set-password link in their language, from the workspace's sender identity. 400 when "
+        "the email is taken.",
+    )
+    @action(detail=False, methods=["post"])
+    def invite(self, request):
+        body = UserInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = user_services.user_invite(actor=request.user, **body.validated_data)
+        return Response(UserSerializer(user).data, status=201)
 
     @extend_schema(
         request=UserDeactivateSerializer,
