@@ -251,6 +251,7 @@ def _pages(world) -> list[str]:
         reverse("web:settings_pipelines"),
         reverse("web:settings_pipeline_create"),
         reverse("web:settings_pipeline", args=[pk["pipeline"]]),
+        reverse("web:settings_pipeline_edit", args=[pk["pipeline"]]),
         reverse("web:settings_stage_create", args=[pk["pipeline"]]),
         reverse("web:settings_stage_edit", args=[pk["stage"]]),
         reverse("web:settings_lost_reasons"),

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Deal, LostReason, SlaTarget, Stage, Team, User
+from crm.models import Deal, LostReason, Pipeline, SlaTarget, Stage, Team, User
 from crm.services.support import ticket_open
 from crm.services.workspace import workspace_defaults_seed
 from crm.tests.factories import (
@@ -58,6 +58,7 @@ def _pages(t):
         (reverse("web:settings_pipelines"), 200),
         (reverse("web:settings_pipeline_create"), 403),
         (reverse("web:settings_pipeline", args=[t["pipeline"].pk]), 200),
+        (reverse("web:settings_pipeline_edit", args=[t["pipeline"].pk]), 403),
         (reverse("web:settings_stage_create", args=[t["pipeline"].pk]), 403),
         (reverse("web:settings_stage_edit", args=[t["stage"].pk]), 403),
         (reverse("web:settings_lost_reasons"), 200),
@@ -398,3 +399,16 @@ def test_a_deactivated_user_can_be_reactivated(client, admin_user, rep, manager)
     assert "User reactivated." in response.content.decode()
     rep.refresh_from_db()
     assert rep.is_active is True
+
+
+def test_admin_creates_a_pipeline_and_renames_it(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("web:settings_pipeline_create"), {"name": "Renewals"})
+    pipeline = Pipeline.objects.get(name="Renewals")
+    assert response.headers["Location"] == reverse("web:settings_pipeline", args=[pipeline.pk])
+    client.post(
+        reverse("web:settings_pipeline_edit", args=[pipeline.pk]),
+        {"name": "Renewals 2027", "is_default": "on"},
+    )
+    pipeline.refresh_from_db()
+    assert (pipeline.name, pipeline.is_default) == ("Renewals 2027", True)

@@ -60,6 +60,11 @@ settings_patterns = [
         name="settings_pipeline",
     ),
     path(
+        "settings/pipelines/<int:pk>/edit/",
+        settings_pipelines.pipeline_edit_view,
+        name="settings_pipeline_edit",
+    ),
+    path(
         "settings/pipelines/<int:pk>/stages/new/",
         settings_pipelines.stage_create_view,
         name="settings_stage_create",

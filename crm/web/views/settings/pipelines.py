@@ -13,6 +13,7 @@ from crm import policies
 from crm.models import Pipeline, Stage
 from crm.services.pipelines import (
     pipeline_create,
+    pipeline_update,
     stage_create,
     stage_delete,
     stage_move,
@@ -61,6 +62,28 @@ def pipeline_create_view(request):
             "cancel_url": url,
             "back_url": url,
             "back_label": _("Pipelines and stages"),
+        },
+    )
+
+
+@web_view("pipelines", write=True)
+def pipeline_edit_view(request, pk):
+    pipeline = access_row(request.user, "pipelines", Pipeline.objects.all(), pk, write=True)
+    url = _pipeline_url(pipeline.pk)
+    return form_round_trip(
+        request,
+        form=PipelineForm(
+            _posted(request),
+            initial={"name": pipeline.name, "is_default": pipeline.is_default},
+        ),
+        save=lambda data: pipeline_update(pipeline=pipeline, actor=request.user, data=data),
+        success_url=lambda saved: url,
+        success_message=_("Pipeline saved."),
+        context={
+            "heading": _("Rename pipeline %(name)s") % {"name": pipeline.name},
+            "cancel_url": url,
+            "back_url": url,
+            "back_label": pipeline.name,
         },
     )
 
