@@ -62,6 +62,7 @@ NAVIGATION = (
     NavItem("importing:start", _("Import"), "upload", resource="imports"),
     NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
     NavItem("metrics:exchange_rates", _("Exchange rates"), "chart", resource="exchange_rates"),
+    NavItem("web:settings", _("Settings"), "edit", resource="settings"),
 )
 
 

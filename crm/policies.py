@@ -47,6 +47,11 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "quotas": (EVERYONE, frozenset({MANAGER, ADMIN})),
     "imports": (frozenset({MANAGER, ADMIN}), frozenset({MANAGER, ADMIN})),
     "suppressions": (frozenset({MARKETING, ADMIN}), frozenset({MARKETING, ADMIN})),
+    # The deal "mark lost" form offers them to every seller; admins keep the list.
+    "lost_reasons": (EVERYONE, frozenset({ADMIN})),
+    "sla_targets": (EVERYONE, frozenset({ADMIN})),
+    # The Settings area in the browser: managers look, admins change.
+    "settings": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
 }
 
 

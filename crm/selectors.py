@@ -7,6 +7,7 @@ however many rows there are.
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from crm import policies
 from crm.models import (
@@ -16,6 +17,7 @@ from crm.models import (
     Deal,
     Interaction,
     Lead,
+    LostReason,
     NpsResponse,
     Pipeline,
     Purchase,
@@ -114,3 +116,9 @@ def referral_list(*, user) -> QuerySet[Referral]:
 
 def spend_list(*, user) -> QuerySet[Spend]:
     return policies.scope(user, "spend", Spend.objects.all())
+
+
+def lost_reason_suggestions() -> list[str]:
+    """The lost reasons to offer, in order and in the reader's language (a seeded English
+    reason reads translated until an admin renames it)."""
+    return [gettext(name) for name in LostReason.objects.values_list("name", flat=True)]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from crm.languages import in_language_of
 from crm.models import Notification, User
 from crm.services.common import model_save
+from crm.services.workspace import sender_from_email
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
 from goals.periods import in_supported_range, period_bounds
@@ -355,7 +356,9 @@ def goal_notify_off_track(*, goal: Goal) -> None:
     if not goal.owner.email:
         return
     recipient = goal.owner.email
-    transaction.on_commit(lambda: send_mail(message, body, None, [recipient], fail_silently=False))
+    transaction.on_commit(
+        lambda: send_mail(message, body, sender_from_email(), [recipient], fail_silently=False)
+    )
 
 
 def goals_due_for_recompute(*, today: date):

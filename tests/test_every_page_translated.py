@@ -19,7 +19,7 @@ from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.models import Rule, Run, RunStatus
 from automation.said import said
-from crm.models import DomainEvent, DomainEventKind, ImportJob, Notification
+from crm.models import DomainEvent, DomainEventKind, ImportJob, LostReason, Notification
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -31,6 +31,7 @@ from crm.tests.factories import (
     PurchaseFactory,
     SubscriptionFactory,
     SuppressedAddressFactory,
+    TeamFactory,
     TicketFactory,
     pipeline_with_stages,
 )
@@ -150,6 +151,10 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "segment": segment.pk,
             "job": ImportJob.objects.get().pk,
             "pipeline": pipeline.pk,
+            "stage": stages[0].pk,
+            "team": TeamFactory(name="Kuzey ekibi", manager=manager).pk,
+            "reason": LostReason.objects.create(name="Bütçe yok", position=99).pk,
+            "rep": rep.pk,
             "rate": ExchangeRate.objects.create(
                 currency="EUR", rate="0.9", valid_from="2018-01-01"
             ).pk,
@@ -250,6 +255,25 @@ def _pages(world) -> list[str]:
         reverse("metrics:exchange_rate_edit", args=[pk["rate"]]),
         reverse("metrics:exchange_rate_import"),
         reverse("password_change"),
+        reverse("web:settings"),
+        reverse("web:settings_users"),
+        reverse("web:settings_user_invite"),
+        reverse("web:settings_user_edit", args=[pk["rep"]]),
+        reverse("web:settings_user_deactivate", args=[pk["rep"]]),
+        reverse("web:settings_teams"),
+        reverse("web:settings_team_create"),
+        reverse("web:settings_team_edit", args=[pk["team"]]),
+        reverse("web:settings_pipelines"),
+        reverse("web:settings_pipeline_create"),
+        reverse("web:settings_pipeline", args=[pk["pipeline"]]),
+        reverse("web:settings_pipeline_edit", args=[pk["pipeline"]]),
+        reverse("web:settings_stage_create", args=[pk["pipeline"]]),
+        reverse("web:settings_stage_edit", args=[pk["stage"]]),
+        reverse("web:settings_lost_reasons"),
+        reverse("web:settings_lost_reason_create"),
+        reverse("web:settings_lost_reason_edit", args=[pk["reason"]]),
+        reverse("web:settings_sla"),
+        reverse("web:settings_email"),
     ]
 
 

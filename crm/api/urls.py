@@ -22,6 +22,7 @@ from crm.api.views.sales import (
 )
 from crm.api.views.support import TicketViewSet
 from crm.api.views.users import MeView, TeamViewSet, UserViewSet
+from crm.api.views.workspace import LostReasonViewSet, SlaTargetViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -41,6 +42,8 @@ router.register("nps-responses", NpsResponseViewSet, basename="nps-response")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("spend", SpendViewSet, basename="spend")
 router.register("suppressions", SuppressedAddressViewSet, basename="suppression")
+router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")
+router.register("sla-targets", SlaTargetViewSet, basename="sla-target")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from tqdm import tqdm
 
 from crm.models import Contact, DomainEvent
+from crm.services.workspace import workspace_defaults_seed
 
 from . import aftersales, people, sales, setup
 from .context import DemoContext
@@ -103,6 +104,7 @@ def _seed(stdout) -> SeedResult:
         setup.ensure_users(ctx)
         setup.ensure_pipelines(ctx)
         setup.ensure_campaigns_and_tags(ctx)
+        workspace_defaults_seed()
 
     created, deals = False, 0
     if not Contact.objects.exists():

@@ -36,8 +36,10 @@ from .sales import (
 )
 from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketStatus
 from .users import Role, Team, User
+from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
+    "DEFAULT_LOST_REASONS",
     "Activity",
     "ActivityKind",
     "Campaign",
@@ -52,6 +54,7 @@ __all__ = [
     "DomainEventKind",
     "DuplicatePolicy",
     "Education",
+    "EmailSender",
     "ForecastCategory",
     "Gender",
     "ImportJob",
@@ -64,6 +67,7 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Lifecycle",
+    "LostReason",
     "MaritalStatus",
     "MergeKind",
     "MergeLog",
@@ -73,6 +77,7 @@ __all__ = [
     "Purchase",
     "Referral",
     "Role",
+    "SlaTarget",
     "Source",
     "Spend",
     "SpendCategory",

@@ -61,7 +61,7 @@ class Ticket(models.Model):
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
-    # Set from the priority's SLA hours when the ticket opens (settings.GOALPOST_TICKET_SLA_HOURS).
+    # Set from the priority's SlaTarget resolution hours when the ticket opens.
     sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, db_index=True)
 
     objects = TicketQuerySet.as_manager()

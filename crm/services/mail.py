@@ -2,12 +2,14 @@
 
 Campaign steps, rule emails, NPS surveys, discount codes and ticket replies all end in
 `email_deliver`, so the suppression list is checked in one place, at the last moment
-(an address suppressed after the email was queued is not mailed).
+(an address suppressed after the email was queued is not mailed), and all of it is
+sent from the sender identity admins set in Settings.
 """
 
 from django.core.mail import EmailMultiAlternatives
 
 from .consent import address_is_suppressed
+from .workspace import sender_from_email
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -37,7 +39,9 @@ def email_deliver(
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = ONE_CLICK
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[to], headers=headers)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=sender_from_email(), to=[to], headers=headers
+    )
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

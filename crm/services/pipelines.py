@@ -1,8 +1,11 @@
 """Pipelines and their ordered stages: configured by admins."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from crm.models import Pipeline, Stage
+from crm.models import Deal, Pipeline, Stage
 
 from .common import apply_fields, model_save
 
@@ -42,3 +45,51 @@ def stage_create(*, actor, pipeline: Pipeline, name: str, position=None, **field
 def stage_update(*, stage: Stage, actor, data: dict) -> Stage:
     apply_fields(stage, data, {"name", "position", "win_probability", "rotting_days"})
     return model_save(stage)
+
+
+@transaction.atomic
+def stage_reorder(*, pipeline: Pipeline, actor, stage_ids: list[int]) -> list[Stage]:
+    """Put the pipeline's stages in the order of `stage_ids` (positions 0, 1, 2, …).
+
+    `stage_ids` must name every stage of the pipeline exactly once; otherwise a
+    ValidationError and nothing changes. Returns the stages in their new order.
+    """
+    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline)}
+    if sorted(stage_ids) != sorted(stages) or len(set(stage_ids)) != len(stage_ids):
+        raise ValidationError(
+            _("The stages changed meanwhile; reload the page and order them again.")
+        )
+    ordered = [stages[pk] for pk in stage_ids]
+    for position, stage in enumerate(ordered):
+        stage.position = position
+    Stage.objects.bulk_update(ordered, ["position"])
+    return ordered
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, actor, offset: int) -> list[Stage]:
+    """Move a stage `offset` places (-1 up, +1 down), clamped to the ends (keyboard reorder)."""
+    ids = list(stage.pipeline.stages.order_by("position", "id").values_list("pk", flat=True))
+    index = ids.index(stage.pk)
+    target = max(0, min(len(ids) - 1, index + offset))
+    ids.insert(target, ids.pop(index))
+    return stage_reorder(pipeline=stage.pipeline, actor=actor, stage_ids=ids)
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage, actor) -> None:
+    """Delete a stage no deal is in (open or closed). ValidationError naming the count else.
+
+    Its stage-change history goes with it; the pipeline's other positions keep their order.
+    """
+    count = Deal.objects.filter(stage=stage).count()
+    if count:
+        raise ValidationError(
+            ngettext(
+                "%(count)s deal is in this stage; move it to another stage first.",
+                "%(count)s deals are in this stage; move them to another stage first.",
+                count,
+            )
+            % {"count": count}
+        )
+    stage.delete()

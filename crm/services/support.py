@@ -1,7 +1,6 @@
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,12 +11,15 @@ from crm.models import DomainEventKind, Role, Ticket, TicketReply, TicketStatus,
 
 from .common import model_save
 from .events import event_emit
+from .workspace import sla_hours
 
 logger = logging.getLogger(__name__)
 
 
 def sla_due(*, priority: str, opened_at):
-    return opened_at + timedelta(hours=settings.GOALPOST_TICKET_SLA_HOURS[priority])
+    """When a ticket of `priority` opened at `opened_at` must be resolved (SLA targets)."""
+    _first_response, resolution = sla_hours(priority)
+    return opened_at + timedelta(hours=resolution)
 
 
 @transaction.atomic

@@ -153,8 +153,10 @@ GOALPOST_FORECAST_MIN_CLOSED = env.int("GOALPOST_FORECAST_MIN_CLOSED", default=5
 GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE = env.int(
     "GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE", default=30
 )
-# Hours to the first response / resolution promised per ticket priority.
+# Hours to resolve a ticket, per priority: the defaults of a new workspace (SlaTarget).
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
+# Defaults for a new workspace; admins change both in Settings → SLA targets.
+GOALPOST_TICKET_FIRST_RESPONSE_HOURS = {"urgent": 1, "high": 2, "normal": 8, "low": 24}
 # Celery task names that receive every committed domain event id. crm only knows the
 # names, so the domain never imports the apps that react to it.
 GOALPOST_DOMAIN_EVENT_HANDLERS = env.list(

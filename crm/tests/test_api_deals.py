@@ -336,7 +336,10 @@ def test_a_pipeline_or_stage_in_use_cannot_be_deleted(admin_user, api_as, world)
     unused = client.delete(f"/api/stages/{world.stages[3].pk}/")
 
     assert stage.status_code == 400
-    assert stage.data["non_field_errors"] == ["This is still used by: deals."]
+    # The stage service names how many deals hold it (Settings shows the same sentence).
+    assert stage.data["non_field_errors"] == [
+        "1 deal is in this stage; move it to another stage first."
+    ]
     assert pipeline.status_code == 400
     assert unused.status_code == 204
 

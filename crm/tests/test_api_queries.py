@@ -1,9 +1,11 @@
 """List endpoints cost the same number of queries for 3 rows as for 30."""
 
+import itertools
+
 import pytest
 from django.utils import timezone
 
-from crm.models import Interaction, Referral, Tag
+from crm.models import Interaction, LostReason, Referral, Tag
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -23,6 +25,8 @@ from crm.tests.factories import (
     UserFactory,
 )
 from crm.tests.test_api_world import ENDPOINTS
+
+SERIAL = itertools.count()
 
 # count + page of rows + at most one prefetch (tags, stages)
 MAX_QUERIES = 3
@@ -63,6 +67,7 @@ def make_rows(resource, n, owner):
         "spend": lambda: SpendFactory(note="x"),
         "suppressions": lambda: SuppressedAddressFactory(),
         "exchange_rates": lambda: ExchangeRateFactory(),
+        "lost_reasons": lambda: LostReason.objects.create(name=f"Reason {next(SERIAL)}"),
     }
     for _ in range(n):
         makers[resource]()

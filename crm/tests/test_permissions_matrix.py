@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from crm import policies
-from crm.models import Interaction, Referral, SuppressedAddress
+from crm.models import Interaction, LostReason, Referral, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -43,6 +43,7 @@ UPDATES = {
     "spend": {"note": "Trade fair"},
     "suppressions": {"note": "Bounced twice"},
     "exchange_rates": {"rate": "0.95000000"},
+    "lost_reasons": {"name": "Went with a spreadsheet"},
 }
 
 
@@ -74,6 +75,7 @@ def row_owned_by(resource, world, user):  # noqa: F811
             email=f"gone-{user.pk}@example.com", reason="bounce"
         ),
         "exchange_rates": lambda: ExchangeRateFactory(),
+        "lost_reasons": lambda: LostReason.objects.create(name=f"Too slow {user.pk}"),
     }
     return makers[resource]()
 

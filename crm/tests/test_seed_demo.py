@@ -80,6 +80,8 @@ ENGLISH_ROW_COUNTS = {
     "crm.NpsResponse": 320,
     "crm.Team": 1,
     "crm.User": 7,
+    "crm.LostReason": 6,
+    "crm.SlaTarget": 4,
     "metrics.KpiSnapshot": 14508,
     "goals.Goal": 5,
     # A monthly quota per rep (3) from the month of the KPI history's first window to the

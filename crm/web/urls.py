@@ -19,6 +19,99 @@ from crm.web.views import (
     suppressions,
     tickets,
 )
+from crm.web.views.settings import index as settings_index
+from crm.web.views.settings import pipelines as settings_pipelines
+from crm.web.views.settings import teams as settings_teams
+from crm.web.views.settings import users as settings_users
+from crm.web.views.settings import workspace as settings_workspace
+
+settings_patterns = [
+    path("settings/", settings_index.settings_index, name="settings"),
+    path("settings/users/", settings_users.user_list, name="settings_users"),
+    path("settings/users/invite/", settings_users.user_invite_view, name="settings_user_invite"),
+    path("settings/users/<int:pk>/", settings_users.user_edit_view, name="settings_user_edit"),
+    path(
+        "settings/users/<int:pk>/deactivate/",
+        settings_users.user_deactivate_view,
+        name="settings_user_deactivate",
+    ),
+    path(
+        "settings/users/<int:pk>/reactivate/",
+        settings_users.user_reactivate_view,
+        name="settings_user_reactivate",
+    ),
+    path("settings/teams/", settings_teams.team_list, name="settings_teams"),
+    path("settings/teams/new/", settings_teams.team_create_view, name="settings_team_create"),
+    path("settings/teams/<int:pk>/", settings_teams.team_edit_view, name="settings_team_edit"),
+    path(
+        "settings/teams/<int:pk>/delete/",
+        settings_teams.team_delete_view,
+        name="settings_team_delete",
+    ),
+    path("settings/pipelines/", settings_pipelines.pipeline_list, name="settings_pipelines"),
+    path(
+        "settings/pipelines/new/",
+        settings_pipelines.pipeline_create_view,
+        name="settings_pipeline_create",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/",
+        settings_pipelines.pipeline_detail,
+        name="settings_pipeline",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/edit/",
+        settings_pipelines.pipeline_edit_view,
+        name="settings_pipeline_edit",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/stages/new/",
+        settings_pipelines.stage_create_view,
+        name="settings_stage_create",
+    ),
+    path(
+        "settings/pipelines/<int:pk>/order/",
+        settings_pipelines.stage_order_view,
+        name="settings_stage_order",
+    ),
+    path(
+        "settings/stages/<int:pk>/",
+        settings_pipelines.stage_edit_view,
+        name="settings_stage_edit",
+    ),
+    path(
+        "settings/stages/<int:pk>/move/<str:direction>/",
+        settings_pipelines.stage_move_view,
+        name="settings_stage_move",
+    ),
+    path(
+        "settings/stages/<int:pk>/delete/",
+        settings_pipelines.stage_delete_view,
+        name="settings_stage_delete",
+    ),
+    path(
+        "settings/lost-reasons/",
+        settings_workspace.lost_reason_list,
+        name="settings_lost_reasons",
+    ),
+    path(
+        "settings/lost-reasons/new/",
+        settings_workspace.lost_reason_create_view,
+        name="settings_lost_reason_create",
+    ),
+    path(
+        "settings/lost-reasons/<int:pk>/",
+        settings_workspace.lost_reason_edit_view,
+        name="settings_lost_reason_edit",
+    ),
+    path(
+        "settings/lost-reasons/<int:pk>/delete/",
+        settings_workspace.lost_reason_delete_view,
+        name="settings_lost_reason_delete",
+    ),
+    path("settings/sla/", settings_workspace.sla_targets_view, name="settings_sla"),
+    path("settings/email/", settings_workspace.email_sender_view, name="settings_email"),
+]
 
 web_patterns = [
     path("", home.home, name="home"),
@@ -89,6 +182,7 @@ web_patterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("profile/", profile.profile, name="profile"),
+    *settings_patterns,
 ]
 
 # Django's auth views under their default names (LOGIN_URL = "login"), with our templates.

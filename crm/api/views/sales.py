@@ -14,6 +14,7 @@ from crm.api.serializers import (
     StageChangeSerializer,
     StageSerializer,
 )
+from crm.api.serializers.workspace import StageOrderSerializer
 from crm.models import DealStatus
 from crm.services import activities as activity_services
 from crm.services import deals as deal_services
@@ -73,6 +74,22 @@ class PipelineViewSet(PolicyViewSet):
     def update_record(self, instance, *, actor, data):
         return pipeline_services.pipeline_update(pipeline=instance, actor=actor, data=data)
 
+    @extend_schema(
+        request=StageOrderSerializer,
+        responses=PipelineSerializer,
+        description="Put the pipeline's stages in the given order (every stage id, once); "
+        "positions are rewritten in one transaction. The board shows the new order at once.",
+    )
+    @action(detail=True, methods=["post"], url_path="stage-order")
+    def stage_order(self, request, pk=None):
+        pipeline = self.get_object()
+        body = StageOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pipeline_services.stage_reorder(
+            pipeline=pipeline, actor=request.user, stage_ids=body.validated_data["stages"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=pipeline.pk)).data)
+
 
 class StageViewSet(PolicyViewSet):
     policy_resource = "stages"
@@ -87,6 +104,10 @@ class StageViewSet(PolicyViewSet):
 
     def update_record(self, instance, *, actor, data):
         return pipeline_services.stage_update(stage=instance, actor=actor, data=data)
+
+    def delete_record(self, instance, *, actor):
+        # Refused (400, naming the count) while deals are in the stage.
+        pipeline_services.stage_delete(stage=instance, actor=actor)
 
 
 class DealViewSet(PolicyViewSet):

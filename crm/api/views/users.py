@@ -1,4 +1,7 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -6,6 +9,8 @@ from rest_framework.response import Response
 from crm import selectors
 from crm.api import filters
 from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer
+from crm.api.serializers.workspace import UserDeactivateSerializer, UserInviteSerializer
+from crm.models import User
 from crm.services import users as user_services
 
 from .base import PolicyViewSet
@@ -27,6 +32,43 @@ class UserViewSet(PolicyViewSet):
     def update_record(self, instance, *, actor, data):
         return user_services.user_update(user=instance, actor=actor, data=data)
 
+    @extend_schema(
+        request=UserInviteSerializer,
+        responses={201: UserSerializer},
+        description="Create a login (username = email, no password) and email its owner a "
+        "set-password link in their language, from the workspace's sender identity. 400 when "
+        "the email is taken.",
+    )
+    @action(detail=False, methods=["post"])
+    def invite(self, request):
+        body = UserInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = user_services.user_invite(actor=request.user, **body.validated_data)
+        return Response(UserSerializer(user).data, status=201)
+
+    @extend_schema(
+        request=UserDeactivateSerializer,
+        responses={200: dict},
+        description="Switch the login off and move its open deals, leads, pending activities "
+        "and unresolved tickets to `reassign_to`, all in one transaction. 400 for your own "
+        "account, the last admin, or open work without a suitable user. Answers the counts moved.",
+    )
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        user = self.get_object()
+        body = UserDeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        target_id = body.validated_data.get("reassign_to")
+        reassign_to = None
+        if target_id is not None:
+            reassign_to = User.objects.filter(pk=target_id).first()
+            if reassign_to is None:
+                raise ValidationError({"reassign_to": [_("Pick another, active user.")]})
+        moved = user_services.user_deactivate(
+            user=user, actor=request.user, reassign_to=reassign_to
+        )
+        return Response({"deactivated": user.pk, "moved": moved})
+
 
 class TeamViewSet(PolicyViewSet):
     policy_resource = "teams"
@@ -41,6 +83,10 @@ class TeamViewSet(PolicyViewSet):
 
     def update_record(self, instance, *, actor, data):
         return user_services.team_update(team=instance, actor=actor, data=data)
+
+    def delete_record(self, instance, *, actor):
+        # Refused (400, naming members and quotas) while anything refers to the team.
+        user_services.team_delete(team=instance, actor=actor)
 
 
 @extend_schema(tags=["users"])

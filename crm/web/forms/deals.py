@@ -81,16 +81,6 @@ class LostForm(forms.Form):
     )
 
 
-LOST_REASON_SUGGESTIONS = [
-    _("Price too high"),
-    _("Chose a competitor"),
-    _("No budget"),
-    _("No decision"),
-    _("Bad timing"),
-    _("Missing feature"),
-]
-
-
 class LogActivityForm(forms.Form):
     """Log something that already happened (a call made, an email sent, a meeting held)."""
 

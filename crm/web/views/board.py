@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import Deal, Pipeline, Role, Stage
+from crm.selectors import lost_reason_suggestions
 from crm.services.deals import deal_create, deal_mark_lost, deal_mark_won, deal_move_to_stage
 from crm.templatetags.crm_web import money
 from crm.web import selectors
 from crm.web.access import access_row, web_view
-from crm.web.forms.deals import LOST_REASON_SUGGESTIONS, LostForm, QuickDealForm
+from crm.web.forms.deals import LostForm, QuickDealForm
 from crm.web.forms.widgets import active_users
 from crm.web.params import MAX_ID, bounded_offset, positive_int
 from crm.web.responses import error_text, is_htmx
@@ -62,7 +63,7 @@ def board(request, pk=None):
             "open_count": sum(c.count for c in columns),
             "quick_form": QuickDealForm(user=request.user, pipeline=pipeline),
             "lost_form": LostForm(),
-            "lost_reasons": LOST_REASON_SUGGESTIONS,
+            "lost_reasons": lost_reason_suggestions(),
             "default_currency": settings.GOALPOST_DEFAULT_CURRENCY,
             "reporting_currency": settings.GOALPOST_REPORTING_CURRENCY,
         },

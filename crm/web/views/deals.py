@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.models import Activity, Deal, DealStatus
+from crm.selectors import lost_reason_suggestions
 from crm.services.activities import activity_create
 from crm.services.deals import (
     deal_create,
@@ -23,7 +24,7 @@ from crm.services.deals import deal_delete as deal_delete_service
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
-from crm.web.forms.deals import LOST_REASON_SUGGESTIONS, DealForm, LogActivityForm, LostForm
+from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import error_text
@@ -86,7 +87,7 @@ def deal_detail(request, pk):
             "history": selectors.stage_history(deal),
             "log_form": LogActivityForm(initial={"kind": "call"}),
             "lost_form": LostForm(),
-            "lost_reasons": LOST_REASON_SUGGESTIONS,
+            "lost_reasons": lost_reason_suggestions(),
             "is_open": deal.status == DealStatus.OPEN,
             "now": timezone.now(),
         },

@@ -1,0 +1,1 @@
+"""Settings in the app: what admins configure without /admin/ (managers look)."""
