@@ -1,4 +1,5 @@
 from .base import TimeStampedModel
+from .bulk import UNDOABLE_KINDS, BulkAction, BulkKind, BulkStatus
 from .consent import SuppressedAddress, SuppressionReason, email_normalize
 from .contacts import (
     Campaign,
@@ -37,8 +38,12 @@ from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketSta
 from .users import Role, Team, User
 
 __all__ = [
+    "UNDOABLE_KINDS",
     "Activity",
     "ActivityKind",
+    "BulkAction",
+    "BulkKind",
+    "BulkStatus",
     "Campaign",
     "Company",
     "Contact",
