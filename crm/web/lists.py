@@ -47,13 +47,20 @@ def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
     return queryset.order_by(*order, "-pk" if descending else "pk"), key
 
 
-def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
-    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+def matching(params, queryset: QuerySet, spec: ListSpec, filterset=None) -> QuerySet:
+    """Every row the filter (django-filter) and the search `q` in `params` match."""
     if filterset is not None:
         queryset = filterset.qs
-    query = search_text(request.GET.get("q"))
+    query = search_text(params.get("q"))
     if query:
         queryset = search(queryset, query, spec.search_fields)
+    return queryset
+
+
+def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
+    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+    queryset = matching(request.GET, queryset, spec, filterset)
+    query = search_text(request.GET.get("q"))
     queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)
     page = Paginator(queryset, spec.per_page).get_page(request.GET.get("page"))
     active_filters = bool(query) or (
