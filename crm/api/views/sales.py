@@ -21,9 +21,10 @@ from crm.services import leads as lead_services
 from crm.services import pipelines as pipeline_services
 
 from .base import PolicyViewSet
+from .bulk import BulkActionMixin
 
 
-class LeadViewSet(PolicyViewSet):
+class LeadViewSet(BulkActionMixin, PolicyViewSet):
     policy_resource = "leads"
     selector = selectors.lead_list
     serializer_class = LeadSerializer
@@ -89,7 +90,7 @@ class StageViewSet(PolicyViewSet):
         return pipeline_services.stage_update(stage=instance, actor=actor, data=data)
 
 
-class DealViewSet(PolicyViewSet):
+class DealViewSet(BulkActionMixin, PolicyViewSet):
     """Deals. PATCH `stage` moves the deal (recorded in its stage history); PATCH
     `status` to `won` / `lost` (with `lost_reason`, optionally `closed_at`) closes it, and
     back to `open` reopens it."""
@@ -142,7 +143,7 @@ class DealViewSet(PolicyViewSet):
         return Response(StageChangeSerializer(rows, many=True).data)
 
 
-class ActivityViewSet(PolicyViewSet):
+class ActivityViewSet(BulkActionMixin, PolicyViewSet):
     """Calls, emails, meetings and tasks. Setting `done_at` completes one."""
 
     policy_resource = "activities"
