@@ -152,7 +152,7 @@ def summary(bulk: BulkAction) -> str:
         )
     unchanged = bulk.processed - bulk.changed - bulk.skipped_forbidden - bulk.skipped_invalid
     if unchanged > 0:
-        parts.append(ngettext("%(n)s already so", "%(n)s already so", unchanged) % {"n": unchanged})
+        parts.append(ngettext("%(n)s unchanged", "%(n)s unchanged", unchanged) % {"n": unchanged})
     return _("%(parts)s.") % {"parts": ", ".join(parts)}
 
 
