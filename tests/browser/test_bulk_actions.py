@@ -40,16 +40,21 @@ def test_manager_reassigns_thirty_filtered_deals_then_undoes(
     # The list swaps in once the last keystroke's search is answered (and the URL says so).
     expect(page).to_have_url(re.compile(r"\?q=renewal$"), timeout=15_000)
     expect(page.get_by_text("30 matching deals")).to_be_visible(timeout=15_000)
+    expect(page.locator("form[role=search].htmx-request")).to_have_count(0, timeout=15_000)
 
     page.get_by_role("checkbox", name="Select all on this page").check()
-    expect(page.locator("[data-bulk-status]")).to_have_text("25 selected on this page.")
+    expect(page.locator("[data-bulk-status]")).to_have_text(
+        "25 selected on this page.", timeout=15_000
+    )
     page.get_by_role("button", name="Select all 30 matching").click()
     expect(page.locator("[data-bulk-status]")).to_have_text("All 30 matching records are selected.")
     page.get_by_label("Action", exact=True).select_option(label="Reassign")
     page.get_by_label("New owner").select_option(label=other_rep.get_full_name())
     page.get_by_role("button", name="Apply to selected").click()
 
-    expect(page.get_by_test_id("bulk-confirm-text")).to_contain_text("30 selected records")
+    expect(page.get_by_test_id("bulk-confirm-text")).to_contain_text(
+        "30 selected records", timeout=15_000
+    )
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_test_id("bulk-summary")).to_have_text("30 reassigned.", timeout=15_000)
     assert set(Deal.objects.filter(pk__in=before).values_list("owner", flat=True)) == {other_rep.pk}
@@ -79,6 +84,9 @@ def test_manager_checks_rows_and_moves_their_stage(browser_login, live_server, m
     page.get_by_label("Action", exact=True).select_option(label="Move to stage")
     page.get_by_label("New stage").select_option(label=str(stages[2]))
     page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_test_id("bulk-confirm-text")).to_contain_text(
+        "2 selected records", timeout=15_000
+    )
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_test_id("bulk-summary")).to_have_text("2 moved.", timeout=15_000)
     stage_of = dict(Deal.objects.filter(pk__in=[d.pk for d in deals]).values_list("pk", "stage"))

@@ -88,6 +88,7 @@ def test_board_add_deal_dialog_picks_a_contact_with_the_mouse(
     expect(dialog).to_be_visible()
     dialog.get_by_label("Title").fill("Ankara branch")
     dialog.get_by_label("Value").fill("500")
+    dialog.get_by_label("Stage").select_option(index=1)
     box = dialog.get_by_role("combobox", name="Contact")
     box.press_sequentially("çelik", delay=40)
     option = dialog.get_by_role("option", name=re.compile("Şükrü Çelik"))
