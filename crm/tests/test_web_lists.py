@@ -11,6 +11,7 @@ from crm.services.contacts import interaction_record, nps_record
 from crm.services.deals import deal_create
 from crm.tests.factories import (
     ActivityFactory,
+    CampaignFactory,
     CompanyFactory,
     ContactFactory,
     LeadFactory,
@@ -191,7 +192,10 @@ def test_lookup_of_users_and_campaigns(client, rep, manager):
     client.force_login(rep)
     html = client.get(reverse("web:lookup", args=["users"]), {"q": manager.username}).content
     assert f'data-value="{manager.pk}"'.encode() in html
-    assert client.get(reverse("web:lookup", args=["campaigns"])).status_code == 200
+    CampaignFactory(name="Spring Fair", is_active=True)
+    CampaignFactory(name="Spring Old", is_active=False)
+    html = client.get(reverse("web:lookup", args=["campaigns"]), {"q": "spring"}).content
+    assert b"Spring Fair" in html and b"Spring Old" not in html
 
 
 def test_home_for_each_role(client, rep, support_agent, marketer, manager):

@@ -39,7 +39,13 @@ LOOKUPS = {
         ("first_name", "last_name", "username", "email"),
         ("first_name", "last_name", "username", "pk"),
     ),
-    "campaigns": ("campaigns", Campaign.objects.all(), ("name", "channel"), ("name", "pk")),
+    # Only campaigns still running take new leads (as in the lead form).
+    "campaigns": (
+        "campaigns",
+        Campaign.objects.filter(is_active=True),
+        ("name", "channel"),
+        ("name", "pk"),
+    ),
 }
 LIMIT = 10
 
