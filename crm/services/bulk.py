@@ -162,8 +162,9 @@ def bulk_start(*, actor, resource: str, kind: str, ids, params: dict | None = No
     return bulk
 
 
-def bulk_run_batch(*, bulk_id: int, size: int = BATCH_SIZE) -> bool:
-    """Handle the next `size` rows of a queued action in one transaction; True when done.
+def bulk_run_batch(*, bulk_id: int, size: int | None = None) -> bool:
+    """Handle the next `size` (BATCH_SIZE) rows of a queued action in one transaction;
+    True when done.
 
     Idempotent: the batch starts at the committed `processed` count, so a retried task
     never applies a row twice.
@@ -173,6 +174,7 @@ def bulk_run_batch(*, bulk_id: int, size: int = BATCH_SIZE) -> bool:
         if bulk.status not in (BulkStatus.QUEUED, BulkStatus.RUNNING):
             return True
         bulk.status = BulkStatus.RUNNING
+        size = size or BATCH_SIZE
         _run(bulk, bulk.ids[bulk.processed : bulk.processed + size])
         if bulk.processed >= len(bulk.ids):
             bulk.status = BulkStatus.DONE
