@@ -71,7 +71,39 @@
     refresh();
   });
 
+  // The list re-renders when the search box loses focus or a filter changes: a
+  // re-render of the same filter keeps what was selected and chosen.
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var form = bar();
+    if (!form) return;
+    var fields = {};
+    form.querySelectorAll("select[name], input[name]:not([type=hidden])").forEach(function (f) {
+      fields[f.name] = f.value;
+    });
+    kept = {
+      filter: form.querySelector("[name=filter]").value,
+      all: form.querySelector("[data-bulk-all-matching]").value,
+      ids: rows().filter(function (box) { return box.checked; }).map(function (box) { return box.value; }),
+      fields: fields,
+    };
+  });
+
+  function restore() {
+    var form = bar();
+    var previous = kept;
+    kept = null;
+    if (!form || !previous || form.querySelector("[name=filter]").value !== previous.filter) return;
+    rows().forEach(function (box) { box.checked = previous.ids.indexOf(box.value) >= 0; });
+    form.querySelector("[data-bulk-all-matching]").value = previous.all;
+    Object.keys(previous.fields).forEach(function (name) {
+      var field = form.querySelector('[name="' + name + '"]:not([type=hidden])');
+      if (field) field.value = previous.fields[name];
+    });
+  }
+
   function setUp() {
+    restore();
     showParams();
     refresh();
   }
