@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.models import DomainEvent
@@ -23,6 +24,29 @@ def domain_events_redispatch_task():
     ).values_list("pk", flat=True)[:REDISPATCH_BATCH]
     for event_id in pending:
         event_dispatch(event_id=event_id)
+
+
+BULK_MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=BULK_MAX_RETRIES)
+def bulk_action_run_task(self, bulk_id: int) -> None:
+    """Run a queued bulk action batch by batch from its committed progress."""
+    from crm.models import BulkAction, BulkStatus
+    from crm.services.bulk import bulk_run_batch
+
+    try:
+        while not bulk_run_batch(bulk_id=bulk_id):
+            pass
+    except BulkAction.DoesNotExist:
+        return
+    except Exception as exc:
+        if self.request.retries < BULK_MAX_RETRIES and isinstance(exc, DatabaseError | OSError):
+            raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+        BulkAction.objects.filter(pk=bulk_id).update(
+            status=BulkStatus.FAILED, error_message=f"{type(exc).__name__}: {exc}"
+        )
+        raise
 
 
 # Celery autodiscovery imports only crm/tasks.py: register the importer's task with it.

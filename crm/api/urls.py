@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from crm.api.views.auth import TokenView
+from crm.api.views.bulk import BulkActionViewSet
 from crm.api.views.consent import SuppressedAddressViewSet
 from crm.api.views.contacts import (
     CompanyViewSet,
@@ -41,6 +42,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("nps-responses", NpsResponseViewSet, basename="nps-response")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("spend", SpendViewSet, basename="spend")
+router.register("bulk-actions", BulkActionViewSet, basename="bulk-action")
 router.register("suppressions", SuppressedAddressViewSet, basename="suppression")
 router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")
 router.register("sla-targets", SlaTargetViewSet, basename="sla-target")

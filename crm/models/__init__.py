@@ -1,4 +1,5 @@
 from .base import TimeStampedModel
+from .bulk import UNDOABLE_KINDS, BulkAction, BulkKind, BulkStatus
 from .consent import SuppressedAddress, SuppressionReason, email_normalize
 from .contacts import (
     Campaign,
@@ -40,8 +41,12 @@ from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
     "DEFAULT_LOST_REASONS",
+    "UNDOABLE_KINDS",
     "Activity",
     "ActivityKind",
+    "BulkAction",
+    "BulkKind",
+    "BulkStatus",
     "Campaign",
     "Company",
     "Contact",

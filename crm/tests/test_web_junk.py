@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.models import SuppressedAddress
+from crm.models import BulkAction, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -151,6 +151,17 @@ def world(rep, other_rep):
         "activity": ActivityFactory(assignee=rep, deal=deal),
         "ticket": TicketFactory(contact=contact),
         "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
+        "bulk": BulkAction.objects.create(
+            actor=rep,
+            resource="deals",
+            kind="reassign",
+            ids=[deal.pk],
+            params={"owner": rep.pk},
+            status="done",
+            processed=1,
+            changed=1,
+            previous={str(deal.pk): rep.pk},
+        ),
     }
 
 
@@ -205,6 +216,9 @@ URL_KWARGS = {
     "ticket_respond": _row("ticket"),
     "ticket_resolve": _row("ticket"),
     "lookup": lambda w: {"kind": "contacts"},
+    "bulk_apply": lambda w: {"resource": "deals"},
+    "bulk_detail": _row("bulk"),
+    "bulk_undo": _row("bulk"),
     "notifications": None,
     "notifications_read": None,
     "profile": None,

@@ -11,6 +11,7 @@ from crm.services.contacts import interaction_record, nps_record
 from crm.services.deals import deal_create
 from crm.tests.factories import (
     ActivityFactory,
+    CampaignFactory,
     CompanyFactory,
     ContactFactory,
     LeadFactory,
@@ -169,7 +170,32 @@ def test_lookup_only_offers_visible_rows(client, rep, other_rep):
     client.force_login(rep)
     html = client.get(reverse("web:lookup", args=["deals"]), {"q": "alpha"}).content.decode()
     assert "Mine alpha" in html and "Theirs alpha" not in html
-    assert client.get(reverse("web:lookup", args=["users"])).status_code == 404
+    assert client.get(reverse("web:lookup", args=["nonsense"])).status_code == 404
+
+
+def test_lookup_searches_accents_case_phone_email_and_company(client, rep):
+    company = CompanyFactory(name="Büyük Holding")
+    wanted = ContactFactory(
+        first_name="Şükrü", last_name="Çelik", phone="+90 532 111 2233", company=company
+    )
+    ContactFactory(first_name="Ayşe", last_name="Kaya", email="ayse@example.com")
+    client.force_login(rep)
+    url = reverse("web:lookup", args=["contacts"])
+    for query in ("sukru", "ÇELİK", "celik sük", "532 111", "buyuk hold", wanted.email[:9]):
+        html = client.get(url, {"q": query}).content.decode()
+        assert f'data-value="{wanted.pk}"' in html, query
+        assert "Ayşe" not in html, query
+    assert "No matches." in client.get(url, {"q": "nobody"}).content.decode()
+
+
+def test_lookup_of_users_and_campaigns(client, rep, manager):
+    client.force_login(rep)
+    html = client.get(reverse("web:lookup", args=["users"]), {"q": manager.username}).content
+    assert f'data-value="{manager.pk}"'.encode() in html
+    CampaignFactory(name="Spring Fair", is_active=True)
+    CampaignFactory(name="Spring Old", is_active=False)
+    html = client.get(reverse("web:lookup", args=["campaigns"]), {"q": "spring"}).content
+    assert b"Spring Fair" in html and b"Spring Old" not in html
 
 
 def test_home_for_each_role(client, rep, support_agent, marketer, manager):

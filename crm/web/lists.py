@@ -18,11 +18,15 @@ class ListSpec:
 
 
 def search(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
-    """Every word must match one of the fields: "ada love" finds Ada Lovelace."""
+    """Every word must match one of the fields: "ada love" finds Ada Lovelace.
+
+    Case- and accent-insensitive (PostgreSQL unaccent on both sides): "sukru celik"
+    finds Şükrü Çelik, "MULLER" finds Müller.
+    """
     for word in query.split()[:5]:
         condition = Q()
         for name in fields:
-            condition |= Q(**{f"{name}__icontains": word})
+            condition |= Q(**{f"{name}__unaccent__icontains": word})
         queryset = queryset.filter(condition)
     return queryset
 
@@ -43,13 +47,20 @@ def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
     return queryset.order_by(*order, "-pk" if descending else "pk"), key
 
 
-def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
-    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+def matching(params, queryset: QuerySet, spec: ListSpec, filterset=None) -> QuerySet:
+    """Every row the filter (django-filter) and the search `q` in `params` match."""
     if filterset is not None:
         queryset = filterset.qs
-    query = search_text(request.GET.get("q"))
+    query = search_text(params.get("q"))
     if query:
         queryset = search(queryset, query, spec.search_fields)
+    return queryset
+
+
+def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
+    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+    queryset = matching(request.GET, queryset, spec, filterset)
+    query = search_text(request.GET.get("q"))
     queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)
     page = Paginator(queryset, spec.per_page).get_page(request.GET.get("page"))
     active_filters = bool(query) or (

@@ -8,6 +8,7 @@ from crm.web.forms.profile import LocalisedPasswordResetForm
 from crm.web.views import (
     activities,
     board,
+    bulk,
     companies,
     contacts,
     deals,
@@ -177,6 +178,10 @@ web_patterns = [
     path("tickets/<int:pk>/assign/", tickets.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/respond/", tickets.ticket_respond_view, name="ticket_respond"),
     path("tickets/<int:pk>/resolve/", tickets.ticket_resolve_view, name="ticket_resolve"),
+    # Bulk actions from the lists
+    path("bulk/<str:resource>/", bulk.bulk_apply, name="bulk_apply"),
+    path("bulk/actions/<int:pk>/", bulk.bulk_detail, name="bulk_detail"),
+    path("bulk/actions/<int:pk>/undo/", bulk.bulk_undo_view, name="bulk_undo"),
     # Small helpers
     path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
     path("notifications/", notifications.notification_list, name="notifications"),

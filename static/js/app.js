@@ -1,4 +1,4 @@
-/* Goalpost shell behaviour: htmx settings, navigation, dialogs, lookups, messages. */
+/* Goalpost shell behaviour: htmx settings, navigation, dialogs, messages (pickers: lookup.js). */
 (function () {
   "use strict";
 
@@ -135,17 +135,6 @@
       return;
     }
 
-    var option = target.closest(".lookup__option");
-    if (option) {
-      var lookup = option.closest(".lookup");
-      lookup.querySelector("input[type=hidden]").value = option.dataset.value;
-      var text = lookup.querySelector("input[type=search]");
-      text.value = option.dataset.label;
-      lookup.querySelector(".lookup__results").replaceChildren();
-      text.focus();
-      return;
-    }
-
     // Clicking outside the open navigation drawer closes it on small screens.
     var drawer = document.querySelector(".sidenav.is-open");
     if (drawer && !target.closest(".sidenav")) {
@@ -155,28 +144,14 @@
     }
   });
 
-  // A lookup's text cleared by the user clears the chosen value too.
-  document.addEventListener("input", function (event) {
-    var text = event.target;
-    if (text.matches(".lookup input[type=search]") && text.value.trim() === "") {
-      text.closest(".lookup").querySelector("input[type=hidden]").value = "";
-    }
-  });
-
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
-      document.querySelectorAll(".lookup__results").forEach(function (r) { r.replaceChildren(); });
       var drawer = document.querySelector(".sidenav.is-open");
       if (drawer) {
         drawer.classList.remove("is-open");
         document.querySelector("[data-nav-toggle]").setAttribute("aria-expanded", "false");
         document.querySelector("[data-nav-toggle]").focus();
       }
-    }
-    // Arrow down from a lookup's text field moves into its options.
-    if (event.key === "ArrowDown" && event.target.matches(".lookup input[type=search]")) {
-      var first = event.target.closest(".lookup").querySelector(".lookup__option");
-      if (first) { event.preventDefault(); first.focus(); }
     }
   });
 

@@ -45,7 +45,7 @@ def test_log_a_call_from_my_day_and_mark_a_task_done(browser_login, live_server,
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("What happened?")).to_have_value("Call")
     dialog.get_by_label("Contact").fill("Hopp")
-    dialog.get_by_role("button", name="Grace Hopper").click()
+    dialog.get_by_role("option", name=re.compile("Grace Hopper")).click()
     dialog.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("dialog")).to_be_hidden()

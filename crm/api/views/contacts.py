@@ -12,6 +12,7 @@ from crm.api.serializers import (
 from crm.services import contacts as contact_services
 
 from .base import PolicyViewSet
+from .bulk import BulkActionMixin
 
 
 class CompanyViewSet(PolicyViewSet):
@@ -32,7 +33,7 @@ class CompanyViewSet(PolicyViewSet):
         contact_services.company_delete(company=instance, actor=actor)
 
 
-class ContactViewSet(PolicyViewSet):
+class ContactViewSet(BulkActionMixin, PolicyViewSet):
     policy_resource = "contacts"
     selector = selectors.contact_list
     serializer_class = ContactSerializer

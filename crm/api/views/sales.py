@@ -22,9 +22,10 @@ from crm.services import leads as lead_services
 from crm.services import pipelines as pipeline_services
 
 from .base import PolicyViewSet
+from .bulk import BulkActionMixin
 
 
-class LeadViewSet(PolicyViewSet):
+class LeadViewSet(BulkActionMixin, PolicyViewSet):
     policy_resource = "leads"
     selector = selectors.lead_list
     serializer_class = LeadSerializer
@@ -110,7 +111,7 @@ class StageViewSet(PolicyViewSet):
         pipeline_services.stage_delete(stage=instance, actor=actor)
 
 
-class DealViewSet(PolicyViewSet):
+class DealViewSet(BulkActionMixin, PolicyViewSet):
     """Deals. PATCH `stage` moves the deal (recorded in its stage history); PATCH
     `status` to `won` / `lost` (with `lost_reason`, optionally `closed_at`) closes it, and
     back to `open` reopens it."""
@@ -163,7 +164,7 @@ class DealViewSet(PolicyViewSet):
         return Response(StageChangeSerializer(rows, many=True).data)
 
 
-class ActivityViewSet(PolicyViewSet):
+class ActivityViewSet(BulkActionMixin, PolicyViewSet):
     """Calls, emails, meetings and tasks. Setting `done_at` completes one."""
 
     policy_resource = "activities"

@@ -9,9 +9,10 @@ from crm.api.serializers import TicketReplySerializer, TicketSerializer
 from crm.services import support as support_services
 
 from .base import PolicyViewSet
+from .bulk import BulkActionMixin
 
 
-class TicketViewSet(PolicyViewSet):
+class TicketViewSet(BulkActionMixin, PolicyViewSet):
     """The support queue. Reaching `resolved` stamps `resolved_at`; POST …/reply/ answers."""
 
     policy_resource = "tickets"

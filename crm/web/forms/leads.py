@@ -10,7 +10,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["contact", "source", "campaign", "status", "score", "owner"]
-        widgets = {"contact": LookupWidget("contacts")}
+        widgets = {"contact": LookupWidget("contacts"), "campaign": LookupWidget("campaigns")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,6 +26,7 @@ from crm.web.forms.activities import ActivityForm, QuickLogForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import apply_validation_error, is_htmx
+from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
@@ -47,15 +48,22 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
-@web_view("activities")
-def activity_list(request):
-    activities = visible(request.user, "activities", Activity.objects.all()).select_related(
+def activity_list_rows(user, params):
+    """The activity list's rows before search and paging, and its filter (also for bulk)."""
+    activities = visible(user, "activities", Activity.objects.all()).select_related(
         "assignee", "deal", "contact"
     )
-    filterset = ActivityFilter(request.GET or {"state": "open"}, queryset=activities)
-    if not request.user.sees_all_sales:
+    filterset = ActivityFilter(params or {"state": "open"}, queryset=activities)
+    if not user.sees_all_sales:
         filterset.filters.pop("assignee")
+    return activities, filterset
+
+
+@web_view("activities")
+def activity_list(request):
+    activities, filterset = activity_list_rows(request.user, request.GET)
     context = list_context(request, activities, SPEC, filterset)
+    context["bulk"] = bulk_bar(request, "activities", context)
     context["now"] = timezone.now()
     return render(request, "activities/list.html", context)
 

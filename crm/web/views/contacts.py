@@ -18,6 +18,7 @@ from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ContactFilter
 from crm.web.forms.contacts import ContactForm
 from crm.web.lists import ListSpec, list_context
+from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
@@ -33,13 +34,17 @@ SPEC = ListSpec(
 )
 
 
+def contact_list_rows(user, params):
+    """The contact list's rows before search and paging, and its filter (also for bulk)."""
+    contacts = visible(user, "contacts", Contact.objects.all()).select_related("company", "owner")
+    return contacts, ContactFilter(params, queryset=contacts)
+
+
 @web_view("contacts")
 def contact_list(request):
-    contacts = visible(request.user, "contacts", Contact.objects.all()).select_related(
-        "company", "owner"
-    )
-    filterset = ContactFilter(request.GET, queryset=contacts)
+    contacts, filterset = contact_list_rows(request.user, request.GET)
     context = list_context(request, contacts, SPEC, filterset)
+    context["bulk"] = bulk_bar(request, "contacts", context)
     context["can_create"] = policies.can_write(request.user, "contacts")
     return render(request, "contacts/list.html", context)
 

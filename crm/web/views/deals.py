@@ -28,6 +28,7 @@ from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import error_text
+from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
@@ -44,15 +45,22 @@ SPEC = ListSpec(
 )
 
 
-@web_view("deals")
-def deal_list(request):
-    deals = visible(request.user, "deals", Deal.objects.all()).select_related(
+def deal_list_rows(user, params):
+    """The deal list's rows before search and paging, and its filter (also for bulk)."""
+    deals = visible(user, "deals", Deal.objects.all()).select_related(
         "stage", "owner", "contact", "company"
     )
-    filterset = DealFilter(request.GET, queryset=deals)
-    if not request.user.sees_all_sales:
+    filterset = DealFilter(params, queryset=deals)
+    if not user.sees_all_sales:
         filterset.filters.pop("owner")
+    return deals, filterset
+
+
+@web_view("deals")
+def deal_list(request):
+    deals, filterset = deal_list_rows(request.user, request.GET)
     context = list_context(request, deals, SPEC, filterset)
+    context["bulk"] = bulk_bar(request, "deals", context)
     totals = selectors.deal_list_total(context["matching"])
     context["totals"] = {
         **totals,

@@ -15,6 +15,7 @@ from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
+from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
@@ -30,15 +31,22 @@ SPEC = ListSpec(
 )
 
 
-@web_view("leads")
-def lead_list(request):
-    leads = visible(request.user, "leads", Lead.objects.all()).select_related(
+def lead_list_rows(user, params):
+    """The lead list's rows before search and paging, and its filter (also for bulk)."""
+    leads = visible(user, "leads", Lead.objects.all()).select_related(
         "contact", "owner", "campaign"
     )
-    filterset = LeadFilter(request.GET, queryset=leads)
-    if not (request.user.sees_all_sales or request.user.has_role("marketing")):
+    filterset = LeadFilter(params, queryset=leads)
+    if not (user.sees_all_sales or user.has_role("marketing")):
         filterset.filters.pop("owner")
+    return leads, filterset
+
+
+@web_view("leads")
+def lead_list(request):
+    leads, filterset = lead_list_rows(request.user, request.GET)
     context = list_context(request, leads, SPEC, filterset)
+    context["bulk"] = bulk_bar(request, "leads", context)
     return render(request, "leads/list.html", context)
 
 

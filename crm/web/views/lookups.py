@@ -1,20 +1,51 @@
-"""Search-as-you-type results for the form pickers (contacts, companies, deals)."""
+"""Search-as-you-type results for the form pickers (contacts, companies, deals, users,
+campaigns): a handful of matches the user may see, by name, email, phone or company."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from crm.models import Company, Contact, Deal
-from crm.web.access import visible
+from crm import policies
+from crm.models import Campaign, Company, Contact, Deal, User
 from crm.web.lists import search
 from crm.web.params import search_text
 
 LOOKUPS = {
-    # kind: (policy resource, queryset, searched fields)
-    "contacts": ("contacts", Contact.objects.all(), ("first_name", "last_name", "email")),
-    "companies": ("companies", Company.objects.all(), ("name", "domain")),
-    "deals": ("deals", Deal.objects.open(), ("title",)),
+    # kind: (policy resource or None for "any signed-in user", rows, searched fields, order)
+    "contacts": (
+        "contacts",
+        Contact.objects.select_related("company"),
+        ("first_name", "last_name", "email", "phone", "company__name"),
+        ("first_name", "last_name", "pk"),
+    ),
+    "companies": (
+        "companies",
+        Company.objects.all(),
+        ("name", "domain", "phone"),
+        ("name", "pk"),
+    ),
+    "deals": (
+        "deals",
+        Deal.objects.open().select_related("contact", "company"),
+        ("title", "contact__first_name", "contact__last_name", "contact__email", "company__name"),
+        ("title", "pk"),
+    ),
+    # Owners and assignees: everyone already chooses among them in the forms' selects.
+    "users": (
+        None,
+        User.objects.filter(is_active=True),
+        ("first_name", "last_name", "username", "email"),
+        ("first_name", "last_name", "username", "pk"),
+    ),
+    # Only campaigns still running take new leads (as in the lead form).
+    "campaigns": (
+        "campaigns",
+        Campaign.objects.filter(is_active=True),
+        ("name", "channel"),
+        ("name", "pk"),
+    ),
 }
 LIMIT = 10
 
@@ -24,8 +55,18 @@ LIMIT = 10
 def lookup(request, kind):
     if kind not in LOOKUPS:
         raise Http404
-    resource, queryset, fields = LOOKUPS[kind]
+    resource, queryset, fields, order = LOOKUPS[kind]
+    rows = queryset
+    if resource is not None:
+        if not policies.can_read(request.user, resource):
+            raise PermissionDenied
+        rows = policies.scope(request.user, resource, queryset)
     query = search_text(request.GET.get("q"))
-    rows = visible(request.user, resource, queryset)
-    results = list(search(rows, query, fields)[:LIMIT]) if query else list(rows[:LIMIT])
-    return render(request, "web/_lookup_results.html", {"results": results, "query": query})
+    if query:
+        rows = search(rows, query, fields)
+    results = list(rows.order_by(*order)[: LIMIT + 1])
+    return render(
+        request,
+        "web/_lookup_results.html",
+        {"results": results[:LIMIT], "more": len(results) > LIMIT, "query": query, "kind": kind},
+    )

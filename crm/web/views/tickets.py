@@ -19,6 +19,7 @@ from crm.web.filters import TicketFilter
 from crm.web.forms.tickets import AssignForm, ReplyForm, TicketForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.responses import error_text
+from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 
 PRIORITY_RANK = Case(
@@ -44,8 +45,18 @@ SPEC = ListSpec(
 
 @web_view("tickets")
 def ticket_list(request):
+    tickets, filterset = ticket_list_rows(request.user, request.GET)
+    context = list_context(request, tickets, SPEC, filterset)
+    context["bulk"] = bulk_bar(request, "tickets", context)
+    context["now"] = timezone.now()
+    context["can_write"] = policies.can_write(request.user, "tickets")
+    return render(request, "tickets/list.html", context)
+
+
+def ticket_list_rows(user, params):
+    """The ticket queue's rows before search and paging, and its filter (also for bulk)."""
     tickets = (
-        visible(request.user, "tickets", Ticket.objects.all())
+        visible(user, "tickets", Ticket.objects.all())
         .select_related("contact", "assignee")
         .annotate(
             priority_rank=PRIORITY_RANK,
@@ -55,15 +66,10 @@ def ticket_list(request):
             ),
         )
     )
-    data = request.GET.copy()
-    if "status" not in data and not request.GET.get("q"):
+    if "status" not in params and not params.get("q"):
         # The queue opens on the work still to do.
         tickets = tickets.unresolved()
-    filterset = TicketFilter(data, queryset=tickets)
-    context = list_context(request, tickets, SPEC, filterset)
-    context["now"] = timezone.now()
-    context["can_write"] = policies.can_write(request.user, "tickets")
-    return render(request, "tickets/list.html", context)
+    return tickets, TicketFilter(params, queryset=tickets)
 
 
 @web_view("tickets")

@@ -1,0 +1,103 @@
+"""Pickers in real Chromium: typing searches (accent- and case-insensitive), the keyboard
+and the mouse pick, and the chosen record is the one saved."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.models import Deal
+from crm.tests.factories import ContactFactory, pipeline_with_stages
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sixty_contacts(rep):
+    """60 contacts; the wanted one sorts 40th, far past the first page of matches."""
+    pipeline_with_stages(is_default=True)
+    contacts = [
+        ContactFactory(first_name=f"Ayşe {i:02d}", last_name="Kaya", owner=rep) for i in range(37)
+    ]
+    contacts.append(ContactFactory(first_name="Selin", last_name="Arslan", owner=rep))
+    wanted = ContactFactory(first_name="Şükrü", last_name="Çelik", owner=rep)
+    decoy = ContactFactory(first_name="Şükrüye", last_name="Demir", owner=rep)
+    contacts += [wanted, decoy]
+    contacts += [
+        ContactFactory(first_name=f"Zeynep {i:02d}", last_name="Yıldız", owner=rep)
+        for i in range(20)
+    ]
+    assert len(contacts) == 60
+    return wanted, decoy
+
+
+def test_deal_form_picker_finds_a_contact_past_the_first_page_by_keyboard(
+    browser_login, live_server, rep, sixty_contacts
+):
+    wanted, _decoy = sixty_contacts
+    page = browser_login(rep)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/deals/new/")
+    page.get_by_label("Title").fill("Istanbul office")
+    page.get_by_label("Value").fill("1000")
+    page.get_by_label("Stage").select_option(index=1)
+    box = page.get_by_role("combobox", name="Contact")
+    box.press_sequentially("SUKRU", delay=40)
+
+    listbox = page.get_by_role("listbox", name="Matches").first
+    options = listbox.get_by_role("option")
+    expect(options).to_have_count(2, timeout=15_000)
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(options.nth(0)).to_contain_text("Şükrü Çelik")
+    expect(options.nth(1)).to_contain_text("Şükrüye Demir")
+
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(1).get_attribute("id"))
+    box.press("ArrowUp")
+    first_id = options.nth(0).get_attribute("id")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expect(box).to_have_value("Şükrü Çelik")
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    # Escape closes a reopened list without losing the choice.
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-expanded", "true", timeout=15_000)
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/deals/\d+/$"), timeout=15_000)
+    deal = Deal.objects.get(title="Istanbul office")
+    assert deal.contact_id == wanted.pk
+    assert errors == []
+
+
+def test_board_add_deal_dialog_picks_a_contact_with_the_mouse(
+    browser_login, live_server, rep, sixty_contacts
+):
+    wanted, _decoy = sixty_contacts
+    page = browser_login(rep)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/pipeline/")
+    page.get_by_role("button", name="Add deal").click()
+    dialog = page.get_by_role("dialog", name="Add a deal")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Title").fill("Ankara branch")
+    dialog.get_by_label("Value").fill("500")
+    dialog.get_by_label("Stage").select_option(index=1)
+    box = dialog.get_by_role("combobox", name="Contact")
+    box.press_sequentially("çelik", delay=40)
+    option = dialog.get_by_role("option", name=re.compile("Şükrü Çelik"))
+    expect(option).to_be_visible(timeout=15_000)
+    expect(dialog.get_by_role("listbox", name="Matches").get_by_role("option")).to_have_count(1)
+    option.click()
+    expect(box).to_have_value("Şükrü Çelik")
+    dialog.get_by_role("button", name="Add deal").click()
+    expect(dialog).to_be_hidden(timeout=15_000)
+    deal = Deal.objects.get(title="Ankara branch")
+    assert deal.contact_id == wanted.pk
+    assert errors == []
