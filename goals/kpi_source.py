@@ -206,6 +206,7 @@ class DeadlineForecast:
     value: Decimal  # the KPI forecast at the deadline, in the KPI's unit
     deals_needed: int | None  # new deals of the average size to create to reach the target
     create_by: date | None  # by when they must be created
+    too_late: bool  # create_by has passed: at the usual pace new deals win after the deadline
     average_value: Decimal | None  # the average won deal, reporting currency
     currency: str  # the reporting currency
 
@@ -256,6 +257,7 @@ def forecast_at_deadline(
         value=value,
         deals_needed=needed.deals if needed else None,
         create_by=needed.create_by if needed else None,
+        too_late=bool(needed and needed.too_late),
         average_value=needed.average_value if needed else None,
         currency=reporting_currency(),
     )

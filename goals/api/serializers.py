@@ -241,6 +241,11 @@ class GoalDetailSerializer(GoalSerializer):
                 "value": {"type": "string", "format": "decimal"},
                 "deals_needed": {"type": "integer", "nullable": True},
                 "create_by": {"type": "string", "format": "date", "nullable": True},
+                "too_late": {
+                    "type": "boolean",
+                    "description": "create_by has passed: at the usual pace, deals created "
+                    "now win after the deadline.",
+                },
                 "average_value": {"type": "string", "format": "decimal", "nullable": True},
                 "currency": {"type": "string"},
             },
@@ -261,6 +266,7 @@ class GoalDetailSerializer(GoalSerializer):
             "value": f"{forecast.value:f}",
             "deals_needed": forecast.deals_needed,
             "create_by": forecast.create_by.isoformat() if forecast.create_by else None,
+            "too_late": forecast.too_late,
             "average_value": None
             if forecast.average_value is None
             else f"{forecast.average_value:f}",

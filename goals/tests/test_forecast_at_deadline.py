@@ -49,9 +49,38 @@ def test_new_revenue_goal_shows_forecast_and_deals_needed(client, api_as, time_m
         "value": "400.0000",
         "deals_needed": 23,
         "create_by": "2026-03-20",
+        "too_late": False,
         "average_value": "500.00",
         "currency": "USD",
     }
+
+
+def test_a_deadline_nearer_than_the_usual_time_to_win_says_so(
+    client, api_as, time_machine, manager
+):
+    time_machine.move_to(NOW)
+    _pipeline, stages = pipeline_with_stages()
+    proposal_history(stages)  # 25 days from creation to a win
+    goal = GoalFactory(
+        kpi="new_revenue",
+        objective=Objective.SELL_MORE,
+        baseline=Decimal("0"),
+        target=Decimal("5000"),
+        start_date=NOW.date() - timedelta(days=20),
+        deadline=NOW.date() + timedelta(days=10),
+        owner=manager,
+    )
+    client.force_login(manager)
+
+    forecast = client.get(reverse("goals:detail", args=[goal.pk])).context["forecast"]
+    api = api_as(manager).get(f"/api/goals/{goal.pk}/").json()["forecast_at_deadline"]
+
+    # 5,000 ÷ ($500 x 0.4) = 25 deals, which should have been created 15 days ago.
+    assert (forecast.deals_needed, forecast.too_late) == (25, True)
+    assert (api["deals_needed"], api["too_late"]) == (25, True)
+    html = client.get(reverse("goals:detail", args=[goal.pk])).content.decode()
+    assert "deals created now are won after the deadline" in html
+    assert "must be created by" not in html
 
 
 def test_other_kpis_have_no_pipeline_forecast(client, manager):

@@ -368,6 +368,7 @@ def forecast_window(*, scope: Scope, period: Period, now: datetime | None = None
 class DealsNeeded:
     deals: int  # new deals of the average size to create
     create_by: date  # the deadline less the median days from creation to a win
+    too_late: bool  # create_by has passed: deals created now usually win after the deadline
     average_value: Decimal  # of the deals won in the lookback, reporting currency
     win_rate: float  # won ÷ closed, deals created in the lookback
 
@@ -379,7 +380,8 @@ def deals_needed(
     `gap` (reporting currency) of won value by `deadline`:
     ceil(gap ÷ (average won value x win rate of new deals)), created by
     deadline - median days from creation to win; all measured over the lookback.
-    None when the gap is not positive or the history has no win to measure by.
+    `too_late` when that day is already past: at the usual pace, deals created now win
+    after the deadline. None when the gap is not positive or the history has no win.
     """
     if gap <= 0:
         return None
@@ -401,9 +403,11 @@ def deals_needed(
     rate = row["won"] / row["closed"]
     average = money(row["average"])
     per_deal = Decimal(str(rate)) * average
+    create_by = deadline - timedelta(days=round(row["days"] or 0))
     return DealsNeeded(
         deals=ceil(gap / per_deal),
-        create_by=deadline - timedelta(days=round(row["days"] or 0)),
+        create_by=create_by,
+        too_late=create_by < timezone.localdate(now),
         average_value=average,
         win_rate=rate,
     )
