@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("CRM")
+
+    def ready(self):
+        from crm import search  # noqa: F401  registers the `__fold` lookup on text fields

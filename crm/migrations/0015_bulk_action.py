@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0014_unaccent_extension'),
+        ('crm', '0014_search_fold'),
     ]
 
     operations = [
