@@ -180,6 +180,7 @@ def test_won_from_the_board_removes_the_card_and_updates_the_column(client, rep,
     assert response.status_code == 200
     html = response.content.decode()
     assert f'id="col-head-{stages[0].pk}"' in html and "won" in html
+    assert _open_count_line(response) == "0 open deals · yours"
     deal.refresh_from_db()
     assert deal.status == DealStatus.WON and deal.purchases.get().amount == Decimal("500")
     again = client.post(
@@ -189,8 +190,18 @@ def test_won_from_the_board_removes_the_card_and_updates_the_column(client, rep,
     assert "already closed" in again.content.decode()
 
 
+def _open_count_line(response) -> str:
+    """The text of the out-of-band "N open deals" line an htmx answer carries."""
+    html = response.content.decode()
+    start = html.index('id="board-open-count" hx-swap-oob="true">') + len(
+        'id="board-open-count" hx-swap-oob="true">'
+    )
+    return html[start : html.index("</p>", start)]
+
+
 def test_lost_needs_a_reason(client, rep, stages):
     deal = deal_create(actor=rep, title="Lose", stage=stages[0])
+    deal_create(actor=rep, title="Keep", stage=stages[1])
     client.force_login(rep)
     url = reverse("web:deal_lost", args=[deal.pk])
     response = client.post(url, {"from": "board", "reason": " "}, HTTP_HX_REQUEST="true")
@@ -202,6 +213,8 @@ def test_lost_needs_a_reason(client, rep, stages):
     assert response.status_code == 200
     assert f'hx-swap-oob="delete" id="deal-{deal.pk}"' in response.content.decode()
     assert response.headers["HX-Trigger"] == "goalpost:close-dialogs"
+    # The page head's count follows: the rep's other open deal is all that is left.
+    assert _open_count_line(response) == "1 open deal · yours"
     deal.refresh_from_db()
     assert (deal.status, deal.lost_reason) == (DealStatus.LOST, "Price")
 

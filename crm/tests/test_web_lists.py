@@ -67,6 +67,36 @@ def test_leads_sort_by_score(client, rep):
     assert [lead.score for lead in ascending] == [10, 50, 90]
 
 
+def test_open_leads_come_before_converted_and_disqualified_ones_in_any_sort(client, rep):
+    LeadFactory(owner=rep, score=95, status="converted", converted_at=timezone.now())
+    LeadFactory(owner=rep, score=99, status="disqualified")
+    for score in (10, 60):
+        LeadFactory(owner=rep, score=score, status="new")
+    LeadFactory(owner=rep, score=40, status="qualified")
+    client.force_login(rep)
+
+    def listed(**params):
+        rows = client.get(reverse("web:lead_list"), params).context["rows"]
+        return [(lead.status, lead.score) for lead in rows]
+
+    assert listed() == [
+        ("new", 60),
+        ("qualified", 40),
+        ("new", 10),
+        ("disqualified", 99),
+        ("converted", 95),
+    ]
+    assert listed(sort="score") == [
+        ("new", 10),
+        ("qualified", 40),
+        ("new", 60),
+        ("converted", 95),
+        ("disqualified", 99),
+    ]
+    # A filter for converted leads still lists them.
+    assert listed(status="converted") == [("converted", 95)]
+
+
 def test_ticket_queue_orders_by_priority_then_sla_and_flags_breaches(client, support_agent):
     now = timezone.now()
     low = TicketFactory(subject="low", priority="low", sla_due_at=now + timedelta(hours=5))

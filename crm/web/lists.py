@@ -15,6 +15,8 @@ class ListSpec:
     sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_sort: str = ""
     per_page: int = 25
+    # order_by fields that come before any sort, in either direction (open leads first).
+    pinned: tuple[str, ...] = ()
 
 
 def search(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
@@ -39,7 +41,7 @@ def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
         if not name:
             return queryset, ""
     descending = key.startswith("-")
-    order = []
+    order = list(spec.pinned)
     for column in spec.sorts[name]:
         if descending:
             column = column[1:] if column.startswith("-") else f"-{column}"

@@ -210,14 +210,24 @@ def deal_move(request, pk):
 
 
 def _board_fragment(request, *, deal: Deal, message: str, level: str = "success", main: str = ""):
-    """htmx answer for the board: the main swap plus out-of-band column header and notice."""
+    """htmx answer for the board: the main swap plus out-of-band column header, the
+    page's open-deal count and the notice."""
     owner_id = _owner_filter(request)
     stats = _column_stats(
         user=request.user, pipeline=deal.pipeline, owner_id=owner_id, stage_ids=[deal.stage_id]
     )[str(deal.stage_id)]
+    open_count = selectors.board_deals(
+        user=request.user, pipeline=deal.pipeline, owner_id=owner_id
+    ).count()
     oob = render_to_string(
         "board/_oob_update.html",
-        {"stage": deal.stage, "stats": stats, "message": message, "level": level},
+        {
+            "stage": deal.stage,
+            "stats": stats,
+            "open_count": open_count,
+            "message": message,
+            "level": level,
+        },
         request=request,
     )
     return HttpResponse(main + oob)

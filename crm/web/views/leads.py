@@ -1,6 +1,7 @@
 """Leads: list sortable by score, detail with convert-to-deal, create/edit/delete."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,13 +29,21 @@ SPEC = ListSpec(
         "created": ("created_at",),
     },
     default_sort="-score",
+    # Open leads before converted and disqualified ones, whatever the sort: the list is a
+    # rep's work queue, and a converted lead's high score would otherwise top it.
+    pinned=("closed",),
 )
+
+
+CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
 
 
 def lead_list_rows(user, params):
     """The lead list's rows before search and paging, and its filter (also for bulk)."""
-    leads = visible(user, "leads", Lead.objects.all()).select_related(
-        "contact", "owner", "campaign"
+    leads = (
+        visible(user, "leads", Lead.objects.all())
+        .select_related("contact", "owner", "campaign")
+        .annotate(closed=Q(status__in=CLOSED_STATUSES))
     )
     filterset = LeadFilter(params, queryset=leads)
     if not (user.sees_all_sales or user.has_role("marketing")):
@@ -56,7 +65,7 @@ def lead_detail(request, pk):
     lead = access_row(
         user, "leads", Lead.objects.select_related("contact", "owner", "campaign", "deal"), pk
     )
-    convertible = lead.status not in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
+    convertible = lead.status not in CLOSED_STATUSES
     convert_form = None
     if convertible and policies.can_write(user, "deals"):
         try:
