@@ -79,10 +79,15 @@ class DealExportFilter(filters.FilterSet):
     )
     status = filters.ChoiceFilter(choices=DealStatus.choices)
     kind = filters.ChoiceFilter(choices=DealKind.choices)
+    # The data-quality page's "Stale deals": idle in their stage past its rotting days.
+    stale = filters.BooleanFilter(label=_("Stale deals"), method="filter_stale")
 
     class Meta:
         model = Deal
         fields = ["pipeline", "stage", "owner", "contact", "company"]
+
+    def filter_stale(self, queryset, name, value):
+        return queryset.rotting() if value else queryset
 
 
 class LeadExportFilter(filters.FilterSet):

@@ -4,19 +4,15 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
     CharField,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Lower, Now
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -25,7 +21,6 @@ from crm.models import (
     Company,
     Contact,
     Deal,
-    DealStatus,
     DuplicatePolicy,
     ImportJob,
     ImportKind,
@@ -316,15 +311,7 @@ def duplicate_groups(*, user, kind: str, rule: str, limit=DUPLICATE_GROUPS_SHOWN
 
 def stale_deals(*, user) -> QuerySet[Deal]:
     """Open deals idle in their stage for longer than the stage's rotting days."""
-    idle_limit = ExpressionWrapper(
-        F("stage__rotting_days") * Value(timedelta(days=1)), output_field=DurationField()
-    )
-    return (
-        policies.scope(user, "deals", Deal.objects.all())
-        .filter(status=DealStatus.OPEN, stage__rotting_days__isnull=False)
-        .annotate(in_stage_since=Coalesce("stage_entered_at", "created_at"))
-        .filter(in_stage_since__lt=Now() - idle_limit)
-    )
+    return policies.scope(user, "deals", Deal.objects.rotting())
 
 
 def contacts_without_email(*, user) -> QuerySet[Contact]:

@@ -402,6 +402,12 @@ QUALITY_TITLES = {
     "contacts-without-owner": _("Contacts without owner"),
     "stale-deals": _("Stale deals"),
 }
+# Each list's rows as an export: the resource and the export filter that selects them.
+QUALITY_EXPORTS = {
+    "contacts-without-email": ("contacts", "missing=email"),
+    "contacts-without-owner": ("contacts", "missing=owner"),
+    "stale-deals": ("deals", "stale=true"),
+}
 
 
 def detail_url(obj) -> str:
@@ -449,6 +455,8 @@ def quality_list(request, slug):
             "rows": rows,
             "form": form,
             "is_deals": resource == "deals",
+            "export_resource": QUALITY_EXPORTS[slug][0],
+            "export_query": QUALITY_EXPORTS[slug][1],
         },
         status=_status(form) if form else 200,
     )

@@ -1,9 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
@@ -169,6 +171,18 @@ class DealQuerySet(OwnedQuerySet):
 
     def won(self):
         return self.filter(status=DealStatus.WON)
+
+    def rotting(self):
+        """Open deals idle in their stage longer than its rotting days (annotated with
+        `in_stage_since`: when they entered it, or were created when never moved)."""
+        idle_limit = ExpressionWrapper(
+            F("stage__rotting_days") * Value(timedelta(days=1)), output_field=DurationField()
+        )
+        return (
+            self.filter(status=DealStatus.OPEN, stage__rotting_days__isnull=False)
+            .annotate(in_stage_since=Coalesce("stage_entered_at", "created_at"))
+            .filter(in_stage_since__lt=Now() - idle_limit)
+        )
 
 
 class Deal(TimeStampedModel):

@@ -1,6 +1,9 @@
+import html
+import re
 from datetime import timedelta
 
 import pytest
+import tablib
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,6 +134,27 @@ def test_a_rep_sees_only_their_own_stale_deals(client, rep, other_rep):
     response = client.get(reverse("importing:quality_list", args=["stale-deals"]))
 
     assert [obj.pk for obj, _url in response.context["rows"]] == [mine.pk]
+
+
+def test_each_data_quality_list_exports_exactly_its_rows(client, rep, other_rep):
+    stale = _stale_deal(rep, days_idle=30)
+    _stale_deal(rep, days_idle=2)
+    _stale_deal(other_rep, days_idle=30)
+    without_email = ContactFactory(email="", owner=rep)
+    ContactFactory(email="z@example.com", owner=rep)
+    client.force_login(rep)
+
+    for slug, expected in (("stale-deals", stale), ("contacts-without-email", without_email)):
+        page = client.get(reverse("importing:quality_list", args=[slug]))
+        links = re.findall(r'href="(/export/[^"]+)" download', page.content.decode())
+        formats = [link.split("?")[0].rsplit(".", 1)[-1] for link in links]
+        assert formats == ["csv", "xlsx"]
+        for link, fmt in zip(links, formats, strict=True):
+            exported = client.get(html.unescape(link))
+            assert exported.status_code == 200
+            content = exported.content if fmt == "xlsx" else exported.content.decode("utf-8-sig")
+            dataset = tablib.Dataset().load(content, format=fmt)
+            assert [int(row) for row in dataset["id"]] == [expected.pk], (slug, link)
 
 
 def test_support_sees_no_stale_deals_but_the_contact_counts(client, support_agent):
