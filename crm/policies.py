@@ -5,7 +5,10 @@ own leads, deals and activities (anything else is a 404); managers and admins se
 marketing reads contacts and leads and owns campaigns and rules; support owns tickets.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.models import Role
 
@@ -37,7 +40,11 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "nps": (frozenset({SUPPORT, MANAGER, MARKETING, ADMIN}), frozenset({SUPPORT, MANAGER, ADMIN})),
     "referrals": (EVERYONE, SALES | {MARKETING}),
     "spend": (frozenset({MANAGER, MARKETING, ADMIN}), frozenset({MANAGER, MARKETING, ADMIN})),
+    # Campaign names and dates: everyone (leads and contacts name their campaign).
     "campaigns": (EVERYONE, frozenset({MARKETING, ADMIN})),
+    # What marketing works with: steps, variants, plans, segments, the scoring model,
+    # every email sent (addresses and unsubscribe links) and discount codes.
+    "marketing": (frozenset({MARKETING, MANAGER, ADMIN}), frozenset({MARKETING, ADMIN})),
     "automation": (frozenset({MARKETING, MANAGER, ADMIN}), frozenset({MARKETING, ADMIN})),
     "kpis": (EVERYONE, frozenset()),
     # The pipeline forecast: managers and admins for any scope, a rep for their own deals.
@@ -81,19 +88,88 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     if resource == "leads":
         return queryset if role == MARKETING else queryset.filter(owner=user)
     if resource == "activities":
-        return queryset.filter(assignee=user)
+        # Their own tasks, and those they handed to somebody else.
+        return queryset.filter(Q(assignee=user) | Q(created_by=user))
     if resource == "tickets" and role == REP:
         # A rep follows the tickets of their own customers.
         return queryset.filter(contact__owner=user)
     if resource == "purchases" and role == REP:
         return queryset.filter(Q(contact__owner=user) | Q(deal__owner=user))
+    if resource == "subscriptions" and role == REP:
+        # Like purchases: a rep follows the subscriptions of their own customers.
+        return queryset.filter(contact__owner=user)
     return queryset
 
 
 def can_edit_row(user, resource: str, row) -> bool:
-    """Write access to one visible row: reps change what they own (or nobody owns yet)."""
+    """Write access to one visible row: reps change what they own (or nobody owns yet),
+    and the interactions and referrals of such contacts only."""
     if not can_write(user, resource):
         return False
-    if _role(user) != REP or resource not in ("companies", "contacts"):
-        return True
-    return row.owner_id in (None, user.pk)
+    if resource in ("companies", "contacts"):
+        return may_touch_contact(user, row)
+    if resource == "interactions":
+        return may_touch_contact(user, row.contact)
+    if resource == "referrals":
+        return may_touch_contact(user, row.referrer) and may_touch_contact(user, row.referred)
+    return True
+
+
+def may_touch_contact(user, contact) -> bool:
+    """A rep changes a contact or company (and records what it did) only when it is
+    theirs or nobody's; every other role as its write rights say."""
+    return _role(user) != REP or contact.owner_id in (None, user.pk)
+
+
+def others_records_on(user, resource: str, row) -> list[str]:
+    """What other people's work hangs on a contact or company, as counted phrases
+    (["2 deals", "1 ticket"]); empty for managers and admins, who may remove anything.
+
+    Deleting or merging such a record would cut another rep's deal from its contact,
+    cascade away their leads and tasks, or orphan support's tickets.
+    """
+    if user is None or _role(user) in (MANAGER, ADMIN) or resource not in ("contacts", "companies"):
+        return []
+    others = [
+        (row.deals.exclude(owner=user), "deal"),
+        (row.tickets.all(), "ticket"),
+    ]
+    if resource == "contacts":
+        others += [
+            (row.leads.exclude(owner=user), "lead"),
+            (row.activities.exclude(assignee=user), "activity"),
+        ]
+    else:
+        others.append((row.contacts.exclude(owner=None).exclude(owner=user), "contact"))
+    phrases = []
+    for queryset, noun in others:
+        count = queryset.count()
+        if count:
+            phrases.append(_counted(noun, count))
+    return phrases
+
+
+def _counted(noun: str, count: int) -> str:
+    forms = {
+        "deal": ngettext("%(count)d deal", "%(count)d deals", count),
+        "ticket": ngettext("%(count)d ticket", "%(count)d tickets", count),
+        "lead": ngettext("%(count)d lead", "%(count)d leads", count),
+        "activity": ngettext("%(count)d activity", "%(count)d activities", count),
+        "contact": ngettext("%(count)d contact", "%(count)d contacts", count),
+    }
+    return forms[noun] % {"count": count}
+
+
+def require_may_remove(user, resource: str, *rows) -> None:
+    """Merging or deleting contacts and companies that carry other people's records is a
+    manager's or admin's call: PermissionDenied naming what depends on them otherwise."""
+    for row in rows:
+        phrases = others_records_on(user, resource, row)
+        if phrases:
+            raise PermissionDenied(
+                _(
+                    "“%(name)s” carries other people's records (%(records)s); "
+                    "ask a manager to merge or delete it."
+                )
+                % {"name": row, "records": ", ".join(phrases)}
+            )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign, Pipeline, Role, Team, User
 from metrics.scopes import Period, Scope, ScopeType
-from metrics.selectors import own_figures_only
+from metrics.selectors import own_figures_only, sees_everyones_figures
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -76,14 +76,20 @@ class PeriodForm(forms.Form):
 
 
 def scope_choices(user) -> list:
-    """`<type>:<id>` options grouped by kind; a rep gets only their own."""
+    """`<type>:<id>` options grouped by kind; a rep gets only their own, marketing and
+    support no other person's or team's (metrics.selectors.scope_for_user)."""
     if own_figures_only(user):
         return [(f"{ScopeType.OWNER}:{user.pk}", _("My figures"))]
-    reps = User.objects.filter(role=Role.REP, is_active=True).order_by("username")
+    people = []
+    if sees_everyones_figures(user):
+        reps = User.objects.filter(role=Role.REP, is_active=True).order_by("username")
+        people = [
+            (_("Teams"), [(f"team:{t.pk}", t.name) for t in Team.objects.order_by("name")]),
+            (_("Reps"), [(f"owner:{u.pk}", str(u)) for u in reps]),
+        ]
     return [
         (ScopeType.COMPANY, _("Whole company")),
-        (_("Teams"), [(f"team:{t.pk}", t.name) for t in Team.objects.order_by("name")]),
-        (_("Reps"), [(f"owner:{u.pk}", str(u)) for u in reps]),
+        *people,
         (_("Pipelines"), [(f"pipeline:{p.pk}", p.name) for p in Pipeline.objects.all()]),
         (_("Campaigns"), [(f"campaign:{c.pk}", str(c)) for c in Campaign.objects.all()]),
     ]

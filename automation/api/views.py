@@ -133,7 +133,7 @@ class EnrollmentViewSet(
 ):
     """Who is in which campaign. Enrolling by hand and exits; rules enroll on their own."""
 
-    policy_resource = "campaigns"
+    policy_resource = "marketing"
     permission_classes = [IsAuthenticated, PolicyPermission]
     serializer_class = EnrollmentSerializer
     filterset_class = EnrollmentFilter

@@ -1,4 +1,5 @@
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -40,6 +41,9 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, DjangoValidationError):
         exc = _model_validation_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied) and exc.args:
+        # A service's refusal says why (DRF's own conversion would drop the sentence).
+        exc = exceptions.PermissionDenied(str(exc.args[0]))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = _still_referenced(exc)
     elif isinstance(exc, IntegrityError):

@@ -65,6 +65,7 @@ def merge_access_check(user, spec: MergeSpec, *rows) -> None:
         policies.can_edit_row(user, spec.resource, row) for row in rows
     ):
         raise PermissionDenied(_("You may not merge these records."))
+    policies.require_may_remove(user, spec.resource, *rows)
 
 
 def _empty(value) -> bool:

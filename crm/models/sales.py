@@ -368,6 +368,16 @@ class Activity(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="activities",
     )
+    # Who scheduled or logged it: marketing and support hand tasks to reps and still see
+    # them (crm.policies.scope).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = ActivityQuerySet.as_manager()
 

@@ -25,6 +25,7 @@ def activity_create(*, actor, kind: str, subject: str, assignee=None, **fields) 
         kind=kind,
         subject=subject,
         assignee=owner_for_new_record(actor=actor, owner=assignee, field="assignee"),
+        created_by=actor,
         **fields,
     )
     if activity.contact_id is None:

@@ -202,6 +202,10 @@ def _run(bulk: BulkAction, ids: list[int]) -> None:
         except ValidationError:
             bulk.skipped_invalid += 1
             continue
+        except PermissionDenied:
+            # Allowed on the row, refused for what hangs on it (other people's records).
+            bulk.skipped_forbidden += 1
+            continue
         if previous is _UNCHANGED:
             continue
         bulk.changed += 1

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import policies
 from crm.models import (
     Company,
     Contact,
@@ -161,6 +162,7 @@ def interaction_record(
     *, actor, contact: Contact, kind: str, occurred_at=None, **fields
 ) -> Interaction:
     """A website visit, form, download, email open/reply: feeds scoring and the timeline."""
+    _contact_touch_check(actor=actor, contact=contact, field="contact")
     interaction = model_save(
         Interaction(contact=contact, kind=kind, occurred_at=occurred_at or timezone.now(), **fields)
     )
@@ -173,8 +175,16 @@ def interaction_record(
     return interaction
 
 
+def _contact_touch_check(*, actor, contact: Contact, field: str) -> None:
+    """Reps record interactions and referrals only on their own (or unowned) contacts."""
+    if actor is not None and not policies.may_touch_contact(actor, contact):
+        raise ValidationError({field: _("You may only record this on your own contacts.")})
+
+
 @transaction.atomic
 def referral_record(*, actor, referrer: Contact, referred: Contact, referred_on=None) -> Referral:
+    _contact_touch_check(actor=actor, contact=referrer, field="referrer")
+    _contact_touch_check(actor=actor, contact=referred, field="referred")
     referral = model_save(
         Referral(
             referrer=referrer, referred=referred, referred_on=referred_on or timezone.localdate()
@@ -205,12 +215,15 @@ def nps_record(
 def interaction_update(*, interaction: Interaction, actor, data: dict) -> Interaction:
     """Correct a recorded interaction (a wrong kind or moment); no new event is emitted."""
     apply_fields(interaction, data, {"contact", "kind", "url", "details", "occurred_at"})
+    _contact_touch_check(actor=actor, contact=interaction.contact, field="contact")
     return model_save(interaction)
 
 
 @transaction.atomic
 def referral_update(*, referral: Referral, actor, data: dict) -> Referral:
     apply_fields(referral, data, {"referrer", "referred", "referred_on"})
+    _contact_touch_check(actor=actor, contact=referral.referrer, field="referrer")
+    _contact_touch_check(actor=actor, contact=referral.referred, field="referred")
     return model_save(referral)
 
 
@@ -222,8 +235,11 @@ def nps_update(*, response: NpsResponse, actor, data: dict) -> NpsResponse:
     return model_save(response)
 
 
-def contact_delete_check(*, contact: Contact) -> None:
-    """Purchases are revenue history the KPIs are computed from: never cascade them away."""
+def contact_delete_check(*, contact: Contact, actor) -> None:
+    """Why `actor` may not delete the contact, raised: other people's records on it
+    (PermissionDenied, crm.policies), or purchases — revenue history the KPIs are
+    computed from, never cascaded away (ValidationError)."""
+    policies.require_may_remove(actor, "contacts", contact)
     if contact.purchases.exists():
         raise ValidationError(_("This contact has purchases; their revenue history must stay."))
 
@@ -237,11 +253,15 @@ def contact_delete(*, contact: Contact, actor) -> None:
     locked = Contact.objects.select_for_update().filter(pk=contact.pk).first()
     if locked is None:
         return
-    contact_delete_check(contact=locked)
+    contact_delete_check(contact=locked, actor=actor)
     locked.delete()
 
 
 @transaction.atomic
 def company_delete(*, company: Company, actor) -> None:
-    """Delete a company; its contacts, deals and purchases stay, without a company."""
+    """Delete a company; its contacts, deals and purchases stay, without a company.
+
+    PermissionDenied for a rep when it carries other people's records (crm.policies).
+    """
+    policies.require_may_remove(actor, "companies", company)
     Company.objects.filter(pk=company.pk).delete()

@@ -1,5 +1,6 @@
 import django_filters
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -80,7 +81,7 @@ class KpiViewSet(viewsets.ViewSet):
         scope = scope_for_user(request.user, params["scope"])
         if not kpi.supports(scope.type):
             if own_figures_only(request.user):
-                raise PermissionDenied("This KPI has no per-rep figure.")
+                raise PermissionDenied(_("This KPI has no per-rep figure."))
             raise ValidationError(
                 {
                     params["scope_param"] or "scope": [

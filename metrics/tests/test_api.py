@@ -156,12 +156,39 @@ def test_rep_gets_own_figures_and_403_for_anybody_elses(api_as, rep, other_rep):
     assert client.get("/api/kpis/cac/", JUNE).status_code == 403
 
 
-@pytest.mark.parametrize("role_fixture", ["manager", "admin_user", "marketer", "support_agent"])
-def test_other_roles_may_ask_for_any_rep(request, api_as, role_fixture, rep):
+@pytest.mark.parametrize("role_fixture", ["manager", "admin_user"])
+def test_managers_and_admins_may_ask_for_any_rep(request, api_as, role_fixture, rep):
     user = request.getfixturevalue(role_fixture)
     response = api_as(user).get("/api/kpis/close_rate/", {**JUNE, "owner": rep.pk})
     assert response.status_code == 200
     assert response.json()["scope"] == {"type": "owner", "id": rep.pk}
+
+
+@pytest.mark.parametrize("role_fixture", ["marketer", "support_agent"])
+def test_marketing_and_support_see_the_company_and_themselves_not_a_rep_or_team(
+    request, api_as, role_fixture, rep
+):
+    user = request.getfixturevalue(role_fixture)
+    client = api_as(user)
+    assert client.get("/api/kpis/close_rate/", {**JUNE, "owner": rep.pk}).status_code == 403
+    team = TeamFactory()
+    assert client.get("/api/kpis/close_rate/", {**JUNE, "team": team.pk}).status_code == 403
+    company = client.get("/api/kpis/close_rate/", JUNE)
+    assert company.status_code == 200
+    assert company.json()["scope"] == {"type": "company", "id": None}
+    own = client.get("/api/kpis/close_rate/", {**JUNE, "owner": user.pk})
+    assert own.status_code == 200
+    assert own.json()["scope"] == {"type": "owner", "id": user.pk}
+    # Their snapshot history holds no other person's or team's figures either.
+    KpiSnapshot.objects.create(
+        kpi="close_rate", date=date(2024, 6, 1), scope_type="owner", scope_id=rep.pk, value=1
+    )
+    KpiSnapshot.objects.create(
+        kpi="close_rate", date=date(2024, 6, 1), scope_type="company", scope_id=0, value=2
+    )
+    listed = client.get("/api/kpi-snapshots/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert {row["scope_type"] for row in rows} == {"company"}
 
 
 def test_anonymous_is_refused(api_client):

@@ -74,7 +74,7 @@ AUDIENCE_COUNT = inline_serializer("SegmentCount", {"count": serializers.Integer
 
 
 class _Policy:
-    policy_resource = "campaigns"
+    policy_resource = "marketing"
     permission_classes = [IsAuthenticated, PolicyPermission]
 
 
@@ -251,7 +251,7 @@ class ScoringModelView(APIView):
     """The lead-scoring model (one per installation)."""
 
     permission_classes = [IsAuthenticated, PolicyPermission]
-    policy_resource = "campaigns"
+    policy_resource = "marketing"
 
     @extend_schema(responses=ScoringModelSerializer)
     def get(self, request):

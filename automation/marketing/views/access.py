@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from crm import policies
 
-RESOURCE = "campaigns"
+RESOURCE = "marketing"
 
 
 def marketing_view(*, write: bool | None = None, resource: str = RESOURCE):

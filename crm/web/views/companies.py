@@ -102,6 +102,7 @@ def company_delete(request, pk):
         obj=company,
         kind=_("company"),
         consequence=_("Its contacts and deals stay, without a company."),
+        check=lambda: policies.require_may_remove(request.user, "companies", company),
         delete=lambda: company_delete_service(company=company, actor=request.user),
         cancel_url=reverse("web:company_detail", args=[pk]),
         success_url=reverse("web:company_list"),

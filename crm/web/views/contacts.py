@@ -126,7 +126,7 @@ def contact_delete(request, pk):
         obj=contact,
         kind=_("contact"),
         consequence=_("Their interactions, leads, tasks and NPS answers go too."),
-        check=lambda: contact_delete_check(contact=contact),
+        check=lambda: contact_delete_check(contact=contact, actor=request.user),
         delete=lambda: contact_delete_service(contact=contact, actor=request.user),
         cancel_url=reverse("web:contact_detail", args=[pk]),
         success_url=reverse("web:contact_list"),

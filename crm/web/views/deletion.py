@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +19,8 @@ def _refusal(check: Callable[[], None] | None) -> str:
         check()
     except ValidationError as error:
         return error_text(error)
+    except PermissionDenied as error:
+        return str(error)
     return ""
 
 
@@ -42,6 +44,8 @@ def delete_round_trip(
             delete()
         except ValidationError as error:
             blocked = error_text(error)
+        except PermissionDenied as error:
+            blocked = str(error)
         except ProtectedError:
             messages.error(
                 request, _("“%(name)s” is still in use and cannot be deleted.") % {"name": name}
