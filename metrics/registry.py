@@ -182,7 +182,7 @@ KPIS: dict[str, Kpi] = {
             _("New revenue"),
             Unit.MONEY,
             HIGHER,
-            _("Revenue from customers in their first months (GOALPOST_NEW_REVENUE_MONTHS)."),
+            _("Revenue from customers in their first months as customers (a workspace setting)."),
             _("Σ purchases where purchased_at < start of the first customer spell + N months"),
             PURCHASES,
             revenue.new_revenue,
@@ -264,7 +264,7 @@ KPIS: dict[str, Kpi] = {
             HIGHER,
             _(
                 "Average purchase value × purchase frequency × customer lifespan (years); "
-                "lifespan = 1 ÷ annual churn rate, or GOALPOST_CUSTOMER_LIFESPAN_YEARS when set."
+                "lifespan = 1 ÷ annual churn rate, or the fixed lifespan the workspace sets."
             ),
             _(
                 "(revenue ÷ purchases) × (purchases ÷ customers) × (1 ÷ annual churn rate), "

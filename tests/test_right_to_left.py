@@ -60,7 +60,12 @@ def persian_world(rep, manager):
     _pipeline, stages = pipeline_with_stages(is_default=True, name="فروش")
     contact = ContactFactory(owner=rep, first_name="Acme", last_name="GmbH")
     DealFactory(stage=stages[0], owner=rep, contact=contact, title="Renewal 2027")
-    goal = GoalFactory(title="Churn below 5%", owner=manager)
+    goal = GoalFactory(
+        title="Churn below 5%",
+        owner=manager,
+        plan="Hand qualified leads to sales faster.",
+        resources="Marketing nurture campaigns, the sales team.",
+    )
     for days_ago, value in [(30, 8), (20, 7.5), (10, 7), (0, 6.8)]:
         snapshot("churn_rate", timezone.localdate() - timedelta(days=days_ago), value)
     return goal
@@ -70,7 +75,8 @@ def persian_world(rep, manager):
     ("page", "texts"),
     [
         ("board", ["Renewal 2027", "Acme GmbH"]),
-        ("goal", ["Churn below 5%"]),
+        # The SMART panel's plan and resources are the goal author's own sentences.
+        ("goal", ["Churn below 5%", "Hand qualified leads", "Marketing nurture campaigns"]),
         ("dashboard", []),
         ("forecast", []),
     ],

@@ -3,10 +3,11 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 register = template.Library()
 
@@ -50,6 +51,8 @@ ICONS["email"] = ICONS["mail"]
 ICONS["call"] = ICONS["phone"]
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "TRY": "₺", "KRW": "₩", "JPY": "¥"}
+# ISO 4217 minor units where they are not two: nobody writes ₩12,500.00.
+CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0}
 
 
 @register.simple_tag
@@ -65,8 +68,8 @@ def icon(name: str, size: int = 18):
     )
 
 
-def _grouped(amount: Decimal) -> str:
-    """Two decimals with the active locale's separators, digits always grouped.
+def _grouped(amount: Decimal, decimals: int = 2) -> str:
+    """`decimals` places with the active locale's separators, digits always grouped.
 
     Django's `fa` formats define separators but no NUMBER_GROUPING (0 means "never
     group"), so 1234567.5 would read 1234567.50; a locale without a grouping size
@@ -75,7 +78,7 @@ def _grouped(amount: Decimal) -> str:
     return numberformat.format(
         amount,
         formats.get_format("DECIMAL_SEPARATOR"),
-        decimal_pos=2,
+        decimal_pos=decimals,
         grouping=formats.get_format("NUMBER_GROUPING") or 3,
         thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
         force_grouping=True,
@@ -85,18 +88,36 @@ def _grouped(amount: Decimal) -> str:
 
 @register.filter
 def money(value, currency: str = ""):
-    """Locale-grouped amount with its currency: "$12,500.00" or "12.500,00 RON"."""
+    """Locale-grouped amount with its currency where the language puts it: "$12,500.00"
+    in English and Korean, "12.500,00 $" in German, Turkish and Romanian, "12.500,00 RON"
+    for a currency without a symbol; yen and won without decimals (ISO 4217)."""
     if value in (None, ""):
         return ""
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    formatted = _grouped(amount)
+    formatted = _grouped(amount, CURRENCY_DECIMALS.get(currency or "", 2))
     symbol = CURRENCY_SYMBOLS.get(currency or "")
     if symbol:
-        return f"{symbol}{formatted}"
+        return pgettext("an amount and its currency symbol", "%(symbol)s%(amount)s") % {
+            "symbol": symbol,
+            "amount": formatted,
+        }
     return f"{formatted} {currency}".strip()
+
+
+@register.filter
+def percent(value, decimals: int = 0) -> str:
+    """A percentage as the active language writes it: "30 %" (German), "%30" (Turkish),
+    "30%" (Korean), with `decimals` places and the locale's separators; "—" for none."""
+    if value in (None, ""):
+        return "—"
+    try:
+        formatted = floatformat(Decimal(str(value)), f"{int(decimals)}g")
+    except (InvalidOperation, TypeError, ValueError):
+        return "—"
+    return (pgettext("a percentage", "%(value)s %%") % {"value": formatted}).replace(" ", "\u00a0")
 
 
 @register.filter

@@ -20,7 +20,11 @@ CREATES = [
 
 @pytest.mark.parametrize(("role", "resource"), CREATES)
 def test_the_creator_reads_changes_and_deletes_what_they_created(
-    role, resource, make_user, api_as, world  # noqa: F811
+    role,
+    resource,
+    make_user,
+    api_as,
+    world,  # noqa: F811
 ):
     client = api_as(make_user(role, username=f"creator-{role}"))
     created = client.post(ENDPOINTS[resource], create_payload(resource, world), format="json")

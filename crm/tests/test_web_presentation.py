@@ -16,20 +16,35 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
+    ("language", "expected", "bare"),
     [
-        ("en", "€1,234,567.50"),
-        ("de", "€1.234.567,50"),
-        ("tr", "€1.234.567,50"),
+        ("en", "€1,234,567.50", "1,234,567.50"),
+        # The symbol stands where the language writes it (CLDR): after the amount in
+        # German, Turkish and Romanian.
+        ("de", "1.234.567,50\u00a0€", "1.234.567,50"),
+        ("tr", "1.234.567,50\u00a0€", "1.234.567,50"),
+        ("ro", "1.234.567,50\u00a0€", "1.234.567,50"),
         # Django's fa formats have no grouping size; money still groups thousands.
-        ("fa", "€1,234,567.50"),
-        ("ko", "€1,234,567.50"),
+        ("fa", "€1,234,567.50", "1,234,567.50"),
+        ("ko", "€1,234,567.50", "1,234,567.50"),
     ],
 )
-def test_money_groups_digits_per_locale(language, expected):
+def test_money_groups_digits_per_locale(language, expected, bare):
     with translation.override(language):
         assert money(Decimal("1234567.5"), "EUR") == expected
-        assert money("1234567.5", "RON") == expected.removeprefix("€") + " RON"
+        assert money("1234567.5", "RON") == f"{bare} RON"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "₩1,250,000"), ("ko", "₩1,250,000"), ("de", "1.250.000\u00a0₩")],
+)
+def test_won_and_yen_have_no_decimals(language, expected):
+    with translation.override(language):
+        assert money(Decimal("1250000"), "KRW") == expected
+        assert money("980", "JPY") == expected.replace("1,250,000", "980").replace(
+            "1.250.000", "980"
+        ).replace("₩", "¥")
 
 
 def test_money_leaves_ids_alone_because_grouping_is_not_global(settings):

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils.translation import pgettext
 
-from crm.templatetags.crm_web import money
+from crm.templatetags.crm_web import money, percent
 
 register = template.Library()
 
-DECIMALS = {"percent": "1g", "days": "1g", "hours": "1g", "ratio": "2g", "score": "0g"}
+DECIMALS = {"days": "1g", "hours": "1g", "ratio": "2g", "score": "0g"}
 
 
 @register.filter
@@ -23,11 +23,10 @@ def kpi_value(value, unit: str):
         return money(value, settings.GOALPOST_DEFAULT_CURRENCY)
     if unit == "count":
         return floatformat(Decimal(value), "0g")
-    formatted = floatformat(Decimal(value), DECIMALS.get(unit, "2g"))
-    if unit != "percent":
-        return formatted
-    # Where the sign goes is the language's: "30,0 %" in German, "%30,0" in Turkish.
-    return (pgettext("a percentage", "%(value)s %%") % {"value": formatted}).replace(" ", "\u00a0")
+    if unit == "percent":
+        # Where the sign goes is the language's: "30,0 %" in German, "%30,0" in Turkish.
+        return percent(value, 1)
+    return floatformat(Decimal(value), DECIMALS.get(unit, "2g"))
 
 
 @register.filter
@@ -37,7 +36,9 @@ def kpi_change(value, unit: str):
         return ""
     value = abs(Decimal(value))
     if unit == "percent":
-        return f"{floatformat(value, '1g')}\u00a0pp"
+        # Percentage points: "1.5 pp", "1,5 Pp.", "1.5%p" (Korean).
+        change = pgettext("a change in percentage points", "%(value)s pp")
+        return (change % {"value": floatformat(value, "1g")}).replace(" ", "\u00a0")
     return kpi_value(value, unit)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from automation.marketing.models import ContactScore, LeadHandoff, ScoringModel, ScoringRule
 from automation.marketing.scoring import contacts_with_scores, scoring_model_get
 from automation.services.round_robin import round_robin_next
+from crm.languages import in_language_of
 from crm.models import ActivityKind, Lead, LeadStatus, Role, User
 from crm.services.activities import activity_create
 from crm.services.common import apply_fields, model_save
@@ -84,11 +85,15 @@ def lead_handoff_if_qualified(*, lead: Lead, score: int, model: ScoringModel) ->
         key = f"marketing:handoff:team:{model.handoff_team_id or 'all'}"
         owner = round_robin_next(key=key, users=pool)
         lead_hand_off(lead=lead, actor=None, owner=owner)
+        with in_language_of(owner):  # the task is read by its assignee, not the worker
+            subject = _("Follow up qualified lead %(lead)s (score %(score)s)") % {
+                "lead": lead.contact,
+                "score": score,
+            }
         activity = activity_create(
             actor=None,
             kind=ActivityKind.CALL,
-            subject=_("Follow up qualified lead %(lead)s (score %(score)s)")
-            % {"lead": lead.contact, "score": score},
+            subject=subject,
             assignee=owner,
             lead=lead,
             contact=lead.contact,

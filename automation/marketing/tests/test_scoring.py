@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from automation.marketing.models import ContactScore, LeadHandoff, RuleKind
 from automation.marketing.scoring import contacts_with_scores, scoring_model_get
@@ -139,6 +140,19 @@ def test_handoffs_go_round_robin_over_the_reps(model, reps):
         lead.refresh_from_db()
         owners.append(lead.owner_id)
     assert owners == [reps[0].pk, reps[1].pk, reps[0].pk, reps[1].pk]
+
+
+def test_the_handoff_task_reads_in_its_assignees_language(model):
+    korean = UserFactory(role=Role.REP, username="minjun", language="ko")
+    contact = ContactFactory(first_name="Elif", last_name="Şahin")
+    lead = lead_create(actor=None, contact=contact)
+    for _ in range(3):
+        interaction_record(actor=None, contact=contact, kind=InteractionKind.FORM_SUBMISSION)
+    with translation.override("de"):  # whatever the worker's language happens to be
+        _react_all()
+    task = Activity.objects.get(lead=lead)
+    assert task.assignee == korean
+    assert task.subject == "자격 있는 리드 Elif Şahin 후속 조치(점수 30)"
 
 
 def test_nightly_recompute_applies_only_changes(model):
