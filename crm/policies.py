@@ -111,7 +111,8 @@ def can_edit_row(user, resource: str, row) -> bool:
     if resource == "interactions":
         return may_touch_contact(user, row.contact)
     if resource == "referrals":
-        return may_touch_contact(user, row.referrer) and may_touch_contact(user, row.referred)
+        # A referral is the referred contact's history; the referrer may be anyone's.
+        return may_touch_contact(user, row.referred)
     return True
 
 

@@ -176,14 +176,14 @@ def interaction_record(
 
 
 def _contact_touch_check(*, actor, contact: Contact, field: str) -> None:
-    """Reps record interactions and referrals only on their own (or unowned) contacts."""
+    """Reps record interactions, and who referred a contact, only on their own (or
+    unowned) contacts."""
     if actor is not None and not policies.may_touch_contact(actor, contact):
         raise ValidationError({field: _("You may only record this on your own contacts.")})
 
 
 @transaction.atomic
 def referral_record(*, actor, referrer: Contact, referred: Contact, referred_on=None) -> Referral:
-    _contact_touch_check(actor=actor, contact=referrer, field="referrer")
     _contact_touch_check(actor=actor, contact=referred, field="referred")
     referral = model_save(
         Referral(
@@ -222,7 +222,6 @@ def interaction_update(*, interaction: Interaction, actor, data: dict) -> Intera
 @transaction.atomic
 def referral_update(*, referral: Referral, actor, data: dict) -> Referral:
     apply_fields(referral, data, {"referrer", "referred", "referred_on"})
-    _contact_touch_check(actor=actor, contact=referral.referrer, field="referrer")
     _contact_touch_check(actor=actor, contact=referral.referred, field="referred")
     return model_save(referral)
 

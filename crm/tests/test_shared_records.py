@@ -99,7 +99,7 @@ def test_interactions_and_referrals_of_another_reps_contact_are_read_only_to_a_r
     visit = Interaction.objects.create(
         contact=theirs, kind="website_visit", occurred_at=timezone.now()
     )
-    referral = Referral.objects.create(referrer=theirs, referred=mine, referred_on="2025-01-01")
+    referral = Referral.objects.create(referrer=mine, referred=theirs, referred_on="2025-01-01")
     client = api_as(rep)
 
     assert client.get(f"/api/interactions/{visit.pk}/").status_code == 200
@@ -117,6 +117,9 @@ def test_interactions_and_referrals_of_another_reps_contact_are_read_only_to_a_r
     # Their own contact's interactions stay theirs to record.
     own = client.post("/api/interactions/", {"contact": mine.pk, "kind": "website_visit"})
     assert own.status_code == 201
+    # Who referred their contact may be another rep's customer.
+    referred = client.post("/api/referrals/", {"referrer": theirs.pk, "referred": mine.pk})
+    assert referred.status_code == 201, referred.data
 
 
 def test_a_rep_reads_the_subscriptions_of_their_own_customers_only(api_as, rep, other_rep):
