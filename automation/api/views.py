@@ -133,7 +133,7 @@ class EnrollmentViewSet(
 ):
     """Who is in which campaign. Enrolling by hand and exits; rules enroll on their own."""
 
-    policy_resource = "marketing"
+    policy_resource = "campaigns"
     permission_classes = [IsAuthenticated, PolicyPermission]
     serializer_class = EnrollmentSerializer
     filterset_class = EnrollmentFilter

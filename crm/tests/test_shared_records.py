@@ -138,7 +138,6 @@ def test_a_rep_reads_the_subscriptions_of_their_own_customers_only(api_as, rep, 
         "/api/campaign-steps/",
         "/api/segments/",
         "/api/scoring-model/",
-        "/api/enrollments/",
     ],
 )
 @pytest.mark.parametrize(

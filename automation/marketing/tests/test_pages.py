@@ -20,18 +20,19 @@ PAGES = [
 @pytest.mark.parametrize(
     "role_fixture", ["marketer", "admin_user", "manager", "rep", "support_agent"]
 )
-def test_every_role_reads_marketing_pages_but_only_marketing_and_admin_write(
+def test_marketing_and_managers_read_marketing_pages_but_only_marketing_and_admin_write(
     client, request, role_fixture
 ):
     user = request.getfixturevalue(role_fixture)
     campaign = CampaignFactory()
     client.force_login(user)
+    reader = role_fixture in ("marketer", "admin_user", "manager")
     for url in [
         *PAGES,
         f"/marketing/campaigns/{campaign.pk}/",
         f"/marketing/campaigns/{campaign.pk}/report/",
     ]:
-        assert client.get(url).status_code == 200, url
+        assert client.get(url).status_code == (200 if reader else 403), url
     response = client.post(
         f"/marketing/campaigns/{campaign.pk}/steps/",
         {"kind": "wait", "wait_amount": "1", "wait_unit": "days"},
@@ -66,10 +67,10 @@ def test_step_form_errors_stay_in_the_page(client, marketer):
     )
 
 
-def test_segment_live_count_partial(client, rep):
+def test_segment_live_count_partial(client, manager):
     ContactFactory(lifecycle="customer")
     ContactFactory(lifecycle="lead")
-    client.force_login(rep)  # counting only reads
+    client.force_login(manager)  # counting only reads
     data = {
         "match": "all",
         "c-TOTAL_FORMS": "1",
