@@ -7,7 +7,7 @@ marketing reads contacts and leads and owns campaigns and rules; support owns ti
 
 from django.db.models import Q, QuerySet
 
-from crm.models import Role
+from crm.models import Company, Contact, Deal, Role, Ticket
 
 REP, MANAGER, MARKETING, SUPPORT, ADMIN = (
     Role.REP,
@@ -31,6 +31,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "stages": (EVERYONE, frozenset({ADMIN})),
     "deals": (SALES, SALES),
     "activities": (EVERYONE, EVERYONE),
+    # Anyone may write a note on a record they can see (scope below); the author edits it.
+    "notes": (EVERYONE, EVERYONE),
     "purchases": (frozenset({REP, MANAGER, MARKETING, ADMIN}), frozenset({MANAGER, ADMIN})),
     "subscriptions": (EVERYONE, frozenset({MANAGER, SUPPORT, ADMIN})),
     "tickets": (frozenset({REP, SUPPORT, MANAGER, ADMIN}), frozenset({SUPPORT, MANAGER, ADMIN})),
@@ -87,13 +89,34 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
         return queryset.filter(contact__owner=user)
     if resource == "purchases" and role == REP:
         return queryset.filter(Q(contact__owner=user) | Q(deal__owner=user))
+    if resource == "notes":
+        return queryset.filter(_notes_on_visible_records(user))
     return queryset
+
+
+def _notes_on_visible_records(user) -> Q:
+    """A note is visible with the record it is on: another rep's deal keeps its notes."""
+    records = (
+        ("deal", "deals", Deal),
+        ("contact", "contacts", Contact),
+        ("company", "companies", Company),
+        ("ticket", "tickets", Ticket),
+    )
+    visible = Q(pk__in=[])
+    for field, resource, model in records:
+        if can_read(user, resource):
+            rows = scope(user, resource, model.objects.all())
+            visible |= Q(**{f"{field}__in": rows.values("pk")})
+    return visible
 
 
 def can_edit_row(user, resource: str, row) -> bool:
     """Write access to one visible row: reps change what they own (or nobody owns yet)."""
     if not can_write(user, resource):
         return False
+    if resource == "notes":
+        # A note speaks for its author; managers and admins may tidy anyone's.
+        return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
     if _role(user) != REP or resource not in ("companies", "contacts"):
         return True
     return row.owner_id in (None, user.pk)
