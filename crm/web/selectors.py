@@ -289,7 +289,7 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
         for act in activities.select_related("assignee").order_by("-created_at")[:n]:
             when = act.done_at or act.due_at or act.created_at
             state = _("done") if act.done_at else _("planned")
-            parts = [state, act.get_outcome_display(), str(act.assignee or "")]
+            parts = [str(state), str(act.get_outcome_display()), str(act.assignee or "")]
             entries.append(
                 TimelineEntry(
                     when,
