@@ -1,7 +1,6 @@
 """Notes and call history in the browser pages: deal, contact timeline, My day, lists."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -204,7 +203,7 @@ def test_the_quick_log_takes_an_outcome(client, rep):
 
 
 def test_the_activity_list_dates_done_activities(client, rep):
-    done_at = datetime(2025, 3, 14, 15, 30, tzinfo=dt_timezone.utc)
+    done_at = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
     ActivityFactory(assignee=rep, done_at=done_at, due_at=done_at - timedelta(hours=1))
     client.force_login(rep)
 
