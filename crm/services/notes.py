@@ -37,7 +37,8 @@ def note_edit_check(*, note: Note, actor) -> None:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    # Browsers send a textarea's line breaks as CRLF; keep one kind of line break.
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
         raise ValidationError({"body": _("Write something first.")})
     return body

@@ -180,3 +180,9 @@ def test_a_call_turned_into_a_task_drops_its_outcome(rep):
     task = activity_update(activity=call, actor=rep, data={"kind": "task"})
 
     assert task.outcome == ""
+
+
+def test_browser_line_breaks_are_kept_as_one_kind(rep):
+    note = note_create(actor=rep, contact=ContactFactory(), body="first\r\nsecond\rthird")
+
+    assert note.body == "first\nsecond\nthird"
