@@ -108,3 +108,25 @@ def test_long_call_notes_open_whole_on_my_day(browser_login, live_server, rep):
     expect(task.get_by_text("THE END")).to_be_hidden(timeout=15_000)
     task.get_by_text("Read all").click()
     expect(task.get_by_text("THE END")).to_be_visible()
+
+
+def test_my_days_quick_log_asks_a_calls_outcome_only_for_calls(browser_login, live_server, rep):
+    page = browser_login(rep)
+    page.goto(f"{live_server.url}/")
+    dialog = page.locator("dialog#quick-log")
+
+    page.get_by_role("button", name="Log an email").click()
+    expect(dialog.get_by_label("Outcome")).to_be_hidden()
+    dialog.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Log a call").click()
+    dialog.get_by_label("Outcome").select_option(label="Busy")
+    dialog.get_by_label("What happened?").fill("Rang the warehouse")
+    dialog.get_by_label("Notes").fill("Line busy twice")
+    dialog.get_by_role("button", name="Save").click()
+
+    done = page.locator("#done-today .task", has_text="Rang the warehouse")
+    expect(done).to_contain_text("Busy", timeout=15_000)
+    expect(done).to_contain_text("Line busy twice")
+    expect(done.locator("time")).to_contain_text(_today())
+    assert Activity.objects.get().outcome == "busy"
