@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm.models import Role
+from crm.models import Company, Contact, Deal, Role, Ticket
 
 REP, MANAGER, MARKETING, SUPPORT, ADMIN = (
     Role.REP,
@@ -34,6 +34,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "stages": (EVERYONE, frozenset({ADMIN})),
     "deals": (SALES, SALES),
     "activities": (EVERYONE, EVERYONE),
+    # Anyone may write a note on a record they can see (scope below); the author edits it.
+    "notes": (EVERYONE, EVERYONE),
     "purchases": (frozenset({REP, MANAGER, MARKETING, ADMIN}), frozenset({MANAGER, ADMIN})),
     "subscriptions": (EVERYONE, frozenset({MANAGER, SUPPORT, ADMIN})),
     "tickets": (frozenset({REP, SUPPORT, MANAGER, ADMIN}), frozenset({SUPPORT, MANAGER, ADMIN})),
@@ -98,7 +100,25 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     if resource == "subscriptions" and role == REP:
         # Like purchases: a rep follows the subscriptions of their own customers.
         return queryset.filter(contact__owner=user)
+    if resource == "notes":
+        return queryset.filter(_notes_on_visible_records(user))
     return queryset
+
+
+def _notes_on_visible_records(user) -> Q:
+    """A note is visible with the record it is on: another rep's deal keeps its notes."""
+    records = (
+        ("deal", "deals", Deal),
+        ("contact", "contacts", Contact),
+        ("company", "companies", Company),
+        ("ticket", "tickets", Ticket),
+    )
+    visible = Q(pk__in=[])
+    for field, resource, model in records:
+        if can_read(user, resource):
+            rows = scope(user, resource, model.objects.all())
+            visible |= Q(**{f"{field}__in": rows.values("pk")})
+    return visible
 
 
 def can_edit_row(user, resource: str, row) -> bool:
@@ -106,6 +126,9 @@ def can_edit_row(user, resource: str, row) -> bool:
     and the interactions and referrals of such contacts only."""
     if not can_write(user, resource):
         return False
+    if resource == "notes":
+        # A note speaks for its author; managers and admins may tidy anyone's.
+        return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
     if resource in ("companies", "contacts"):
         return may_touch_contact(user, row)
     if resource == "interactions":
@@ -174,3 +197,9 @@ def require_may_remove(user, resource: str, *rows) -> None:
                 )
                 % {"name": row, "records": ", ".join(phrases)}
             )
+    if resource == "notes":
+        # A note speaks for its author; managers and admins may tidy anyone's.
+        return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
+    if _role(user) != REP or resource not in ("companies", "contacts"):
+        return True
+    return row.owner_id in (None, user.pk)

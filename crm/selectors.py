@@ -18,6 +18,7 @@ from crm.models import (
     Interaction,
     Lead,
     LostReason,
+    Note,
     NpsResponse,
     Pipeline,
     Purchase,
@@ -84,6 +85,11 @@ def deal_stage_history(*, deal: Deal) -> QuerySet[StageChange]:
 
 def activity_list(*, user) -> QuerySet[Activity]:
     return policies.scope(user, "activities", Activity.objects.all())
+
+
+def note_list(*, user) -> QuerySet[Note]:
+    """Notes on the deals, contacts, companies and tickets the user may see."""
+    return policies.scope(user, "notes", Note.objects.all())
 
 
 def purchase_list(*, user) -> QuerySet[Purchase]:

@@ -27,6 +27,7 @@ from crm.tests.factories import (
     ContactFactory,
     DealFactory,
     LeadFactory,
+    NoteFactory,
     NpsResponseFactory,
     PurchaseFactory,
     SubscriptionFactory,
@@ -87,9 +88,16 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
         deal=deal,
         subject="Teklif görüşmesi",
         done_at=now - timedelta(hours=2),
-        notes="Fiyatı beğendi",
+        outcome="left_voicemail",
+        notes="Fiyatı beğendi. " * 20,
     )
     ticket = TicketFactory(contact=contact, subject="Fatura hatalı")
+    # Notes everywhere they show: pinned and edited on the deal, on the ticket and company.
+    deal_note = NoteFactory(
+        author=rep, contact=None, deal=deal, body="Bütçe onaylandı", pinned=True, edited_at=now
+    )
+    NoteFactory(author=rep, contact=None, ticket=ticket, body="Müşteri iki kez aradı")
+    NoteFactory(author=rep, contact=None, company=company, body="Hedef şirket")
     PurchaseFactory(contact=contact, product="Analiz paketi", category="Yazılım")
     SubscriptionFactory(contact=contact, plan="Ekip")
     NpsResponseFactory(contact=contact, comment="Çok iyi")
@@ -144,6 +152,7 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "contact": contact.pk,
             "company": company.pk,
             "ticket": ticket.pk,
+            "note": deal_note.pk,
             "goal": goal.pk,
             "revenue_goal": revenue_goal.pk,
             "rule": rule.pk,
@@ -216,6 +225,9 @@ def _pages(world) -> list[str]:
         reverse("web:ticket_create"),
         reverse("web:ticket_detail", args=[pk["ticket"]]),
         reverse("web:notifications"),
+        reverse("web:note_add", args=["deal", pk["deal"]]),
+        reverse("web:note_edit", args=[pk["note"]]),
+        reverse("web:note_delete", args=[pk["note"]]),
         reverse("web:suppression_list"),
         reverse("metrics:dashboard"),
         reverse("metrics:forecast"),
@@ -306,6 +318,7 @@ def test_form_errors_read_in_each_language(client, admin_user, world, language):
         (reverse("automation:rule_create"), {"name": "", "match": "all"}),
         (reverse("web:deal_create"), {"title": "", "value": "1.500,00x"}),
         (reverse("web:contact_create"), {"first_name": "", "email": "not-an-address"}),
+        (reverse("web:note_add", args=["deal", world["pk"]["deal"]]), {"body": " "}),
     ]
     english = {}
     for url, data in posts:

@@ -11,6 +11,7 @@ from django_filters import rest_framework as filters
 from crm.models import (
     Activity,
     ActivityKind,
+    CallOutcome,
     Company,
     Contact,
     Deal,
@@ -21,6 +22,7 @@ from crm.models import (
     Lead,
     LeadStatus,
     Lifecycle,
+    Note,
     NpsResponse,
     Pipeline,
     Purchase,
@@ -161,6 +163,7 @@ class DealFilter(filters.FilterSet):
 
 class ActivityFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ActivityKind.choices)
+    outcome = filters.ChoiceFilter(choices=CallOutcome.choices)
     assignee = IdFilter()
     deal = IdFilter()
     lead = IdFilter()
@@ -170,10 +173,23 @@ class ActivityFilter(filters.FilterSet):
 
     class Meta:
         model = Activity
-        fields = ["kind", "assignee", "deal", "lead", "contact", "done"]
+        fields = ["kind", "outcome", "assignee", "deal", "lead", "contact", "done"]
 
     def filter_done(self, queryset, name, value):
         return queryset.filter(done_at__isnull=not value)
+
+
+class NoteFilter(filters.FilterSet):
+    deal = IdFilter()
+    contact = IdFilter()
+    company = IdFilter()
+    ticket = IdFilter()
+    author = IdFilter()
+    pinned = filters.BooleanFilter()
+
+    class Meta:
+        model = Note
+        fields = ["deal", "contact", "company", "ticket", "author", "pinned"]
 
 
 class PurchaseFilter(filters.FilterSet):

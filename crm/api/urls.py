@@ -13,6 +13,7 @@ from crm.api.views.contacts import (
     NpsResponseViewSet,
     ReferralViewSet,
 )
+from crm.api.views.notes import NoteViewSet
 from crm.api.views.revenue import PurchaseViewSet, SpendViewSet, SubscriptionViewSet
 from crm.api.views.sales import (
     ActivityViewSet,
@@ -36,6 +37,7 @@ router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("deals", DealViewSet, basename="deal")
 router.register("activities", ActivityViewSet, basename="activity")
+router.register("notes", NoteViewSet, basename="note")
 router.register("purchases", PurchaseViewSet, basename="purchase")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("tickets", TicketViewSet, basename="ticket")

@@ -12,7 +12,15 @@ from decimal import Decimal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
-from crm.models import ActivityKind, Deal, DealKind, DealStatus, ForecastCategory, Lifecycle
+from crm.models import (
+    ActivityKind,
+    CallOutcome,
+    Deal,
+    DealKind,
+    DealStatus,
+    ForecastCategory,
+    Lifecycle,
+)
 from crm.services.activities import activity_create
 from crm.services.deals import deal_create, deal_mark_lost, deal_mark_won, deal_move_to_stage
 from crm.services.leads import lead_convert
@@ -176,6 +184,22 @@ def make_expansion_deals(ctx: DemoContext, customers: list) -> list:
     return deals
 
 
+# Most calls reach someone. Picked from the call's time rather than the random generator,
+# so the rest of the demo data stays exactly as it was before calls had outcomes.
+DEMO_OUTCOMES = [
+    CallOutcome.CONNECTED,
+    CallOutcome.CONNECTED,
+    CallOutcome.CONNECTED,
+    CallOutcome.LEFT_VOICEMAIL,
+    CallOutcome.NO_ANSWER,
+    CallOutcome.BUSY,
+]
+
+
+def _demo_outcome(done) -> str:
+    return DEMO_OUTCOMES[int(done.timestamp()) % len(DEMO_OUTCOMES)]
+
+
 def log_deal_activities(ctx: DemoContext, deal) -> None:
     """Done calls, emails and meetings over the deal's life; a next step if it is open."""
     end = deal.closed_at or ctx.anchor
@@ -191,6 +215,7 @@ def log_deal_activities(ctx: DemoContext, deal) -> None:
             deal=deal,
             due_at=done,
             done_at=done,
+            outcome=_demo_outcome(done) if kind == ActivityKind.CALL else "",
             created_at=max(deal.created_at, done - timedelta(days=ctx.rng.uniform(0, 3))),
         )
     if deal.status == DealStatus.OPEN and ctx.chance(0.6):

@@ -21,10 +21,12 @@ from .contacts import (
 from .events import DomainEvent, DomainEventKind, Notification
 from .imports import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 from .merges import MergeKind, MergeLog
+from .notes import NOTE_MAX_LENGTH, NOTE_RECORD_FIELDS, Note
 from .revenue import Purchase, Spend, SpendCategory, Subscription, SubscriptionStatus
 from .sales import (
     Activity,
     ActivityKind,
+    CallOutcome,
     Deal,
     DealKind,
     DealStatus,
@@ -41,12 +43,15 @@ from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
     "DEFAULT_LOST_REASONS",
+    "NOTE_MAX_LENGTH",
+    "NOTE_RECORD_FIELDS",
     "UNDOABLE_KINDS",
     "Activity",
     "ActivityKind",
     "BulkAction",
     "BulkKind",
     "BulkStatus",
+    "CallOutcome",
     "Campaign",
     "Company",
     "Contact",
@@ -76,6 +81,7 @@ __all__ = [
     "MaritalStatus",
     "MergeKind",
     "MergeLog",
+    "Note",
     "Notification",
     "NpsResponse",
     "Pipeline",

@@ -323,6 +323,16 @@ class ActivityKind(models.TextChoices):
     TASK = "task", _("Task")
 
 
+class CallOutcome(models.TextChoices):
+    """How a call went, as the rep logs it (a call without one was logged before this)."""
+
+    CONNECTED = "connected", _("Connected")
+    LEFT_VOICEMAIL = "left_voicemail", _("Left voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
 class ActivityQuerySet(OwnedQuerySet):
     owner_field = "assignee"
 
@@ -334,6 +344,9 @@ class Activity(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=CallOutcome.choices, blank=True, default=""
+    )
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     assignee = models.ForeignKey(
@@ -386,6 +399,13 @@ class Activity(TimeStampedModel):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["assignee", "done_at", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(kind="call"),
+                name="activity_outcome_only_for_calls",
+                violation_error_message=_("Only a call has an outcome."),
+            ),
+        ]
 
     def __str__(self):
         return self.subject

@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Activity
+from crm.models import Activity, ActivityKind
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 
@@ -9,6 +9,7 @@ ACTIVITY_EDITABLE_FIELDS = {
     "kind",
     "subject",
     "notes",
+    "outcome",
     "due_at",
     "done_at",
     "assignee",
@@ -39,6 +40,9 @@ def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
     if "assignee" in data and data["assignee"] != activity.assignee:
         owner_change_check(actor=actor, owner=data["assignee"], field="assignee")
     apply_fields(activity, data, ACTIVITY_EDITABLE_FIELDS)
+    if "outcome" not in data and activity.kind != ActivityKind.CALL:
+        # A call turned into a task keeps no call outcome; naming one for it is an error.
+        activity.outcome = ""
     return model_save(activity)
 
 

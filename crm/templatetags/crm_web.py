@@ -47,6 +47,10 @@ ICONS = {
     "upload": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4M17 8l-5-5-5 5M12 3v12"/>',
     "user": '<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0 1 16 0"/>',
 }
+ICONS["note"] = (
+    '<path d="M15.5 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V8.5z"/><path d="M15 3v6h6M7 13h10M7 17h6"/>'
+)
+ICONS["pin"] = '<path d="M12 17v5M9 3h6l-1 7 4 4H6l4-4z"/>'
 ICONS["email"] = ICONS["mail"]
 ICONS["call"] = ICONS["phone"]
 

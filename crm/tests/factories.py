@@ -125,6 +125,16 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=4))
 
 
+class NoteFactory(factory.django.DjangoModelFactory):
+    """A note on a contact unless another record is given (pass `contact=None` then)."""
+
+    class Meta:
+        model = models.Note
+
+    body = factory.Sequence(lambda n: f"Note {n}")
+    contact = factory.SubFactory(ContactFactory)
+
+
 class PurchaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Purchase

@@ -13,6 +13,7 @@ from crm.tests.factories import (
     DealFactory,
     ExchangeRateFactory,
     LeadFactory,
+    NoteFactory,
     NpsResponseFactory,
     PipelineFactory,
     PurchaseFactory,
@@ -57,6 +58,8 @@ def make_rows(resource, n, owner):
         "stages": lambda: StageFactory(),
         "deals": lambda: DealFactory(owner=owner),
         "activities": lambda: ActivityFactory(assignee=owner),
+        # On contacts, which every role sees; the scope's subqueries are the same for all.
+        "notes": lambda: NoteFactory(author=UserFactory()),
         "purchases": lambda: PurchaseFactory(contact=ContactFactory(owner=owner)),
         "subscriptions": lambda: SubscriptionFactory(),
         "tickets": lambda: TicketFactory(contact=ContactFactory(owner=owner)),
@@ -76,7 +79,11 @@ def make_rows(resource, n, owner):
 @pytest.mark.parametrize(
     ("role", "resource"),
     [("admin", resource) for resource in ENDPOINTS]
-    + [("rep", r) for r in ("deals", "leads", "activities", "purchases", "tickets", "contacts")],
+    + [
+        ("rep", r)
+        for r in ("deals", "leads", "activities", "purchases", "tickets", "contacts", "notes")
+    ]
+    + [("support", "notes"), ("marketing", "notes")],
 )
 def test_list_query_count_does_not_grow_with_rows(
     role, resource, make_user, api_as, django_assert_max_num_queries

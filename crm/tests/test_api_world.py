@@ -30,6 +30,7 @@ ENDPOINTS = {
     "stages": "/api/stages/",
     "deals": "/api/deals/",
     "activities": "/api/activities/",
+    "notes": "/api/notes/",
     "purchases": "/api/purchases/",
     "subscriptions": "/api/subscriptions/",
     "tickets": "/api/tickets/",
@@ -74,6 +75,7 @@ def create_payload(resource: str, world, n: int = 0) -> dict:
         "stages": {"pipeline": world.pipeline.pk, "name": f"Closing {n}", "win_probability": 90},
         "deals": {"title": f"Deal {n}", "value": "600.00", "stage": world.stages[0].pk},
         "activities": {"kind": "call", "subject": f"Call back {n}"},
+        "notes": {"contact": world.contact.pk, "body": f"Wants a demo in May {n}."},
         "purchases": {"contact": world.contact.pk, "amount": "99.50", "category": "Software"},
         "subscriptions": {
             "contact": world.contact.pk,

@@ -10,6 +10,7 @@ from crm.tests.factories import (
     ContactFactory,
     DealFactory,
     LeadFactory,
+    NoteFactory,
     TicketFactory,
     pipeline_with_stages,
 )
@@ -24,12 +25,13 @@ def world(rep, other_rep):
     pipeline, stages = pipeline_with_stages(is_default=True)
     mine = ContactFactory(owner=rep, first_name="Mine")
     theirs = ContactFactory(owner=other_rep, first_name="Theirs")
+    deal = DealFactory(stage=stages[0], owner=rep, contact=mine, title="My deal")
     return {
         "pipeline": pipeline,
         "stages": stages,
         "contact": mine,
         "company": CompanyFactory(),
-        "deal": DealFactory(stage=stages[0], owner=rep, contact=mine, title="My deal"),
+        "deal": deal,
         "other_deal": DealFactory(
             stage=stages[0], owner=other_rep, contact=theirs, title="Their deal"
         ),
@@ -38,6 +40,8 @@ def world(rep, other_rep):
         "activity": ActivityFactory(assignee=rep, deal=None, subject="My call"),
         "ticket": TicketFactory(contact=mine),
         "other_ticket": TicketFactory(contact=theirs),
+        "deal_note": NoteFactory(author=rep, contact=None, deal=deal),
+        "contact_note": NoteFactory(author=rep, contact=mine),
     }
 
 
@@ -65,6 +69,10 @@ PAGES = {
     ("web:ticket_detail", "ticket"): {"marketer": 403},
     ("web:ticket_create", None): {"rep": 403, "marketer": 403},
     ("web:notifications", None): {},
+    # A note is edited by its author (the rep) or a manager or admin, seen with its record.
+    ("web:note_edit", "deal_note"): {"marketer": 404, "support_agent": 404},
+    ("web:note_edit", "contact_note"): {"marketer": 403, "support_agent": 403},
+    ("web:note_delete", "contact_note"): {"marketer": 403, "support_agent": 403},
     ("password_change", None): {},
 }
 

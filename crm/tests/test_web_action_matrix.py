@@ -8,13 +8,14 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from crm.models import Activity, Deal, DealStatus, Notification
+from crm.models import Activity, Deal, DealStatus, Note, Notification
 from crm.services.deals import deal_create, deal_mark_won
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
     ContactFactory,
     LeadFactory,
+    NoteFactory,
     TicketFactory,
     pipeline_with_stages,
 )
@@ -45,6 +46,7 @@ def world(rep, other_rep):
             "lead": LeadFactory(contact=contact, owner=owner),
             "activity": ActivityFactory(assignee=owner, subject="Call back"),
             "ticket": TicketFactory(contact=contact),
+            "note": NoteFactory(author=owner, contact=None, deal=deal),
         }
 
     return {
@@ -60,6 +62,7 @@ def world(rep, other_rep):
 NO_DEALS = {"marketer": 403, "support_agent": 403, "rep_other": 404}
 TICKET_WRITERS_ONLY = {"rep_own": 403, "rep_other": 403, "marketer": 403}
 OWN_ACTIVITIES_ONLY = {"rep_other": 404, "marketer": 404, "support_agent": 404}
+NOTES_ON_DEALS = {"rep_other": 404, "marketer": 404, "support_agent": 404}
 OWNED_BY_REP = {"rep_other": 403, "marketer": 403, "support_agent": 403}
 
 ACTIONS = {
@@ -75,6 +78,18 @@ ACTIONS = {
         302,
         NO_DEALS,
     ),
+    "note_add_on_deal": (
+        "note_add",
+        "deal",
+        lambda w: {"body": "Budget approved"},
+        302,
+        {"rep_other": 404, "marketer": 403, "support_agent": 403},
+    ),
+    # The deal's owner wrote it: another rep cannot see it, marketing and support cannot
+    # see deals at all, managers and admins may change anyone's note.
+    "note_pin": ("note_pin", "note", lambda w: {}, 302, NOTES_ON_DEALS),
+    "note_delete": ("note_delete", "note", lambda w: {}, 302, NOTES_ON_DEALS),
+    "note_edit": ("note_edit", "note", lambda w: {"body": "Edited"}, 302, NOTES_ON_DEALS),
     "activity_done": ("activity_done", "activity", lambda w: {}, 302, OWN_ACTIVITIES_ONLY),
     "activity_delete": ("activity_delete", "activity", lambda w: {}, 302, OWN_ACTIVITIES_ONLY),
     "ticket_assign": ("ticket_assign", "ticket", lambda w: {}, 302, TICKET_WRITERS_ONLY),
@@ -122,6 +137,11 @@ def _actor(request, actor):
     return request.getfixturevalue(actor), rep
 
 
+def _args(name, row):
+    """URL arguments of an action on `row` (a note is added to a record of a kind)."""
+    return ["deal", row.pk] if name == "note_add" else [row.pk]
+
+
 def _state(row):
     return model_to_dict(type(row).objects.filter(pk=row.pk).first() or row) | {
         "exists": type(row).objects.filter(pk=row.pk).exists()
@@ -140,7 +160,7 @@ def test_post_action_answers_each_role_with_the_policy_status(
         row = None
     else:
         row = world[owner][key]
-        url = reverse(f"web:{name}", args=[row.pk])
+        url = reverse(f"web:{name}", args=_args(name, row))
     before = _state(row) if row else None
     client.force_login(user)
     response = client.post(url, body(world))
@@ -153,11 +173,21 @@ def test_post_action_answers_each_role_with_the_policy_status(
 def test_refused_actions_write_nothing_anywhere(client, rep, other_rep, world):
     """A rep hammering every action on another rep's rows leaves the database unchanged."""
     theirs = world[other_rep]
-    counts = (Deal.objects.count(), Activity.objects.count(), Notification.objects.count())
+    counts = (
+        Deal.objects.count(),
+        Activity.objects.count(),
+        Notification.objects.count(),
+        Note.objects.count(),
+    )
     client.force_login(rep)
     for name, key, body, _success, _refusals in ACTIONS.values():
         if key is not None:
-            client.post(reverse(f"web:{name}", args=[theirs[key].pk]), body(world))
-    assert (Deal.objects.count(), Activity.objects.count(), Notification.objects.count()) == counts
+            client.post(reverse(f"web:{name}", args=_args(name, theirs[key])), body(world))
+    assert (
+        Deal.objects.count(),
+        Activity.objects.count(),
+        Notification.objects.count(),
+        Note.objects.count(),
+    ) == counts
     assert Deal.objects.get(pk=theirs["deal"].pk).status == DealStatus.OPEN
     assert Deal.objects.get(pk=theirs["won_deal"].pk).status == DealStatus.WON

@@ -15,6 +15,7 @@ from crm.tests.factories import (
     ContactFactory,
     DealFactory,
     LeadFactory,
+    NoteFactory,
     NpsResponseFactory,
     PurchaseFactory,
     TicketFactory,
@@ -33,7 +34,10 @@ def _owners(n):
 def deal_detail(viewer, n, stages):
     deal = DealFactory(stage=stages[0], owner=viewer, contact=ContactFactory())
     for owner in _owners(n):
-        ActivityFactory(deal=deal, assignee=owner, contact=deal.contact)
+        ActivityFactory(
+            deal=deal, assignee=owner, contact=deal.contact, done_at=timezone.now(), notes="x"
+        )
+        NoteFactory(deal=deal, contact=None, author=owner, pinned=n % 2 == 0)
         StageChange.objects.create(
             deal=deal,
             stage=stages[1],
@@ -49,16 +53,17 @@ def company_detail(viewer, n, stages):
     for owner in _owners(n):
         ContactFactory(company=company, owner=owner)
         DealFactory(company=company, stage=stages[n % 4], owner=owner)
+        NoteFactory(company=company, contact=None, author=owner)
     return reverse("web:company_detail", args=[company.pk])
 
 
 def contact_detail(viewer, n, stages):
-    contact = ContactFactory()
+    contact = ContactFactory(company=CompanyFactory())
     now = timezone.now()
     for i, owner in enumerate(_owners(n)):
         Interaction.objects.create(contact=contact, kind="website_visit", occurred_at=now)
         ActivityFactory(contact=contact, assignee=owner)
-        DealFactory(
+        deal = DealFactory(
             contact=contact,
             stage=stages[i % 4],
             owner=owner,
@@ -68,8 +73,13 @@ def contact_detail(viewer, n, stages):
             lost_reason="Price",
         )
         PurchaseFactory(contact=contact, purchased_at=now)
-        TicketFactory(contact=contact, assignee=owner)
+        ticket = TicketFactory(contact=contact, assignee=owner)
         NpsResponseFactory(contact=contact)
+        # Notes on the contact, its deals, its tickets and its company all reach the timeline.
+        NoteFactory(contact=contact, author=owner)
+        NoteFactory(contact=None, deal=deal, author=owner)
+        NoteFactory(contact=None, ticket=ticket, author=owner)
+        NoteFactory(contact=None, company=contact.company, author=owner)
     return reverse("web:contact_detail", args=[contact.pk])
 
 
@@ -79,6 +89,7 @@ def ticket_detail(viewer, n, stages):
         TicketReply.objects.create(
             ticket=ticket, author=owner, body="Hi", created_at=timezone.now()
         )
+        NoteFactory(ticket=ticket, contact=None, author=owner)
     return reverse("web:ticket_detail", args=[ticket.pk])
 
 
@@ -98,7 +109,9 @@ def my_day(viewer, n, stages):
             assignee=viewer, deal=deal, contact=deal.contact, due_at=now - timedelta(days=2)
         )
         ActivityFactory(assignee=viewer, lead=lead, due_at=now + timedelta(days=2))
-        ActivityFactory(assignee=viewer, deal=deal, done_at=now)
+        ActivityFactory(
+            assignee=viewer, deal=deal, done_at=now, outcome="left_voicemail", notes="Call back"
+        )
     return reverse("web:home")
 
 

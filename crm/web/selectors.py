@@ -19,6 +19,7 @@ from crm.models import (
     DealStatus,
     Lead,
     LeadStatus,
+    Note,
     Pipeline,
     Purchase,
     Stage,
@@ -260,13 +261,15 @@ class TimelineEntry:
     title: str
     detail: str = ""
     url: str = ""
+    # Free text someone wrote (a note, a call's notes): shown shortened, readable whole.
+    text: str = ""
 
 
 TIMELINE_PER_SOURCE = 50
 
 
 def contact_timeline(*, user, contact) -> list[TimelineEntry]:
-    """Everything that happened with a contact, newest first: six bounded queries.
+    """Everything that happened with a contact, newest first: seven bounded queries.
 
     Each source contributes its latest rows (the user's policy scope applies to deals,
     activities, purchases and tickets); the merged list is cut to the same bound.
@@ -286,13 +289,15 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
         for act in activities.select_related("assignee").order_by("-created_at")[:n]:
             when = act.done_at or act.due_at or act.created_at
             state = _("done") if act.done_at else _("planned")
+            parts = [str(state), str(act.get_outcome_display()), str(act.assignee or "")]
             entries.append(
                 TimelineEntry(
                     when,
                     "activity",
                     act.kind,
                     f"{act.get_kind_display()}: {act.subject}",
-                    f"{state} · {act.assignee or ''}".strip(" ·"),
+                    " · ".join(part for part in parts if part),
+                    text=act.notes,
                 )
             )
     if policies.can_read(user, "deals"):
@@ -369,6 +374,7 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
                     response.comment,
                 )
             )
+    entries.extend(_note_entries(user=user, contact=contact, limit=n))
     for source in _timeline_sources():
         entries.extend(source(user=user, contact=contact, limit=n))
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -408,6 +414,71 @@ def stage_history(deal) -> list:
     return list(deal.stage_changes.select_related("stage", "actor").order_by("entered_at", "id"))
 
 
+NOTES_SHOWN = 100
+
+
+def _note_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
+    """Notes where a user looks for them: the contact's own, and those on the contact's
+    deals and tickets the user may see and on the contact's company. One query."""
+    from django.urls import reverse
+
+    where = Q(contact=contact)
+    if policies.can_read(user, "deals"):
+        where |= Q(deal__in=policies.scope(user, "deals", contact.deals.all()).values("pk"))
+    if policies.can_read(user, "tickets"):
+        where |= Q(ticket__in=policies.scope(user, "tickets", contact.tickets.all()).values("pk"))
+    if contact.company_id:
+        where |= Q(company_id=contact.company_id)
+    notes = (
+        Note.objects.filter(where)
+        .select_related("author", "deal", "ticket", "company")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    entries = []
+    for note in notes:
+        if note.deal_id:
+            title = _("Note on the deal %(title)s") % {"title": note.deal.title}
+            url = reverse("web:deal_detail", args=[note.deal_id])
+        elif note.ticket_id:
+            title = _("Note on the ticket %(subject)s") % {"subject": note.ticket.subject}
+            url = reverse("web:ticket_detail", args=[note.ticket_id])
+        elif note.company_id:
+            title = _("Note on %(company)s") % {"company": note.company.name}
+            url = reverse("web:company_detail", args=[note.company_id])
+        else:
+            title, url = _("Note"), ""
+        entries.append(
+            TimelineEntry(
+                note.created_at,
+                "note",
+                "note",
+                title,
+                str(note.author or _("Someone")),
+                url,
+                text=note.body,
+            )
+        )
+    return entries
+
+
+def notes_panel(*, user, record_field: str, record) -> dict:
+    """The notes of one record the user already may see, for templates/notes/_notes.html:
+    pinned first, then newest; one query whatever their number."""
+    from django.urls import reverse
+
+    rows = list(
+        Note.objects.filter(**{record_field: record}).select_related("author")[: NOTES_SHOWN + 1]
+    )
+    for note in rows:
+        note.can_edit = policies.can_edit_row(user, "notes", note)
+    return {
+        "rows": rows[:NOTES_SHOWN],
+        "more": len(rows) > NOTES_SHOWN,
+        "can_add": policies.can_write(user, "notes"),
+        "add_url": reverse("web:note_add", args=[record_field, record.pk]),
+    }
+
+
 __all__ = [
     "CARDS_PER_COLUMN",
     "board_columns",
@@ -418,6 +489,7 @@ __all__ = [
     "contact_has_hidden_records",
     "contact_timeline",
     "my_day",
+    "notes_panel",
     "pipeline_summary",
     "stage_history",
     "top_leads",

@@ -15,6 +15,7 @@ from crm.web.views import (
     home,
     leads,
     lookups,
+    notes,
     notifications,
     profile,
     suppressions,
@@ -178,6 +179,11 @@ web_patterns = [
     path("tickets/<int:pk>/assign/", tickets.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/respond/", tickets.ticket_respond_view, name="ticket_respond"),
     path("tickets/<int:pk>/resolve/", tickets.ticket_resolve_view, name="ticket_resolve"),
+    # Notes on deals, contacts, companies and tickets
+    path("notes/<str:record>/<int:pk>/new/", notes.note_add, name="note_add"),
+    path("notes/<int:pk>/edit/", notes.note_edit, name="note_edit"),
+    path("notes/<int:pk>/delete/", notes.note_delete_view, name="note_delete"),
+    path("notes/<int:pk>/pin/", notes.note_pin, name="note_pin"),
     # Bulk actions from the lists
     path("bulk/<str:resource>/", bulk.bulk_apply, name="bulk_apply"),
     path("bulk/actions/<int:pk>/", bulk.bulk_detail, name="bulk_detail"),

@@ -164,6 +164,31 @@
     }
   });
 
+  // A call's outcome means nothing for an email or a meeting: show the field for calls only.
+  function syncOutcome(form) {
+    var kind = form.querySelector('[name="kind"]');
+    var outcome = form.querySelector('[name="outcome"]');
+    if (!kind || !outcome) return;
+    var isCall = kind.value === "call";
+    (outcome.closest(".field") || outcome).hidden = !isCall;
+    if (!isCall) outcome.value = "";
+  }
+  function syncOutcomes(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form").forEach(syncOutcome);
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncOutcomes(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { syncOutcomes(event.detail.elt.parentNode || document); });
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "kind" && event.target.form) syncOutcome(event.target.form);
+  });
+  // The quick-log dialog's buttons set the kind before opening it (see the click handler).
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-dialog-open]");
+    if (!opener) return;
+    var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
+    if (dialog) syncOutcomes(dialog);
+  });
+
   // A dialog whose form succeeded closes itself (the server answers with HX-Trigger).
   document.addEventListener("goalpost:close-dialogs", function () {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });

@@ -5,6 +5,7 @@ from .contacts import (
     NpsResponseSerializer,
     ReferralSerializer,
 )
+from .notes import NoteSerializer
 from .revenue import PurchaseSerializer, SpendSerializer, SubscriptionSerializer
 from .sales import (
     ActivitySerializer,
@@ -28,6 +29,7 @@ __all__ = [
     "LeadConvertSerializer",
     "LeadSerializer",
     "MeSerializer",
+    "NoteSerializer",
     "NpsResponseSerializer",
     "PipelineSerializer",
     "PurchaseSerializer",

@@ -228,6 +228,7 @@ class ActivitySerializer(PolicyModelSerializer):
             "kind",
             "subject",
             "notes",
+            "outcome",
             "due_at",
             "done_at",
             "done",

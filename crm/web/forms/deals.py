@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import ActivityKind, Company, Contact, Deal, Role, Stage
 
+from .activities import notes_field, outcome_field, outcome_only_for_calls
 from .widgets import DateInput, LookupWidget, active_users
 
 
@@ -86,6 +87,10 @@ class LogActivityForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    outcome = outcome_field()
+    notes = notes_field(rows=3)
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome_only_for_calls(self)
+        return cleaned

@@ -15,6 +15,7 @@ from crm.web.forms.contacts import CompanyForm
 from crm.web.lists import ListSpec, list_context
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
+from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
     search_fields=("name", "domain", "industry"),
@@ -56,6 +57,7 @@ def company_detail(request, pk):
             "contact_total": company.contacts.count(),
             "deals": deals,
             "can_edit": policies.can_edit_row(user, "companies", company),
+            "notes": notes_context(user, "company", company),
         },
     )
 

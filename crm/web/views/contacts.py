@@ -21,6 +21,7 @@ from crm.web.lists import ListSpec, list_context
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
+from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
     search_fields=("first_name", "last_name", "email", "phone", "company__name"),
@@ -70,6 +71,7 @@ def contact_detail(request, pk):
             "can_log": policies.can_write(user, "activities"),
             "suppression": suppression_for(contact.email),
             "can_see_suppressions": policies.can_read(user, "suppressions"),
+            "notes": notes_context(user, "contact", contact),
         },
     )
 

@@ -31,6 +31,7 @@ from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
+from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
     search_fields=("title", "contact__first_name", "contact__last_name", "company__name"),
@@ -98,6 +99,7 @@ def deal_detail(request, pk):
             "lost_reasons": lost_reason_suggestions(),
             "is_open": deal.status == DealStatus.OPEN,
             "now": timezone.now(),
+            "notes": notes_context(user, "deal", deal),
         },
     )
 

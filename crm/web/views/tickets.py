@@ -21,6 +21,7 @@ from crm.web.lists import ListSpec, list_context
 from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
+from crm.web.views.notes import notes_context
 
 PRIORITY_RANK = Case(
     When(priority=TicketPriority.URGENT, then=Value(0)),
@@ -92,6 +93,7 @@ def ticket_detail(request, pk):
             "breached": ticket.sla_due_at
             and ticket.resolved_at is None
             and ticket.sla_due_at < timezone.now(),
+            "notes": notes_context(user, "ticket", ticket),
         },
     )
 
