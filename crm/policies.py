@@ -52,6 +52,10 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "sla_targets": (EVERYONE, frozenset({ADMIN})),
     # The Settings area in the browser: managers look, admins change.
     "settings": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
+    # One-to-one email on deals, contacts and tickets: seen with the record it belongs to
+    # (scope below), sent by whoever may change that record (`email_record_check`).
+    "emails": (EVERYONE, SALES | {SUPPORT}),
+    "email_templates": (SALES | {SUPPORT}, frozenset({MANAGER, ADMIN})),
 }
 
 
@@ -87,7 +91,23 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
         return queryset.filter(contact__owner=user)
     if resource == "purchases" and role == REP:
         return queryset.filter(Q(contact__owner=user) | Q(deal__owner=user))
+    if resource == "emails":
+        return _emails_scope(user, queryset)
     return queryset
+
+
+def _emails_scope(user, queryset: QuerySet) -> QuerySet:
+    """An email is seen by who sees its deal and its ticket; one on the contact alone by
+    everyone who reads contacts (everyone)."""
+    from crm.models import Deal, Ticket
+
+    deal_seen = Q(deal__isnull=True)
+    if can_read(user, "deals"):
+        deal_seen |= Q(deal__in=scope(user, "deals", Deal.objects.all()).values("pk"))
+    ticket_seen = Q(ticket__isnull=True)
+    if can_read(user, "tickets"):
+        ticket_seen |= Q(ticket__in=scope(user, "tickets", Ticket.objects.all()).values("pk"))
+    return queryset.filter(deal_seen & ticket_seen)
 
 
 def can_edit_row(user, resource: str, row) -> bool:

@@ -18,6 +18,13 @@ from .contacts import (
     Source,
     Tag,
 )
+from .emails import (
+    EmailDirection,
+    EmailMessage,
+    EmailSource,
+    EmailTemplate,
+    reply_token_new,
+)
 from .events import DomainEvent, DomainEventKind, Notification
 from .imports import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 from .merges import MergeKind, MergeLog
@@ -59,7 +66,11 @@ __all__ = [
     "DomainEventKind",
     "DuplicatePolicy",
     "Education",
+    "EmailDirection",
+    "EmailMessage",
     "EmailSender",
+    "EmailSource",
+    "EmailTemplate",
     "ForecastCategory",
     "Gender",
     "ImportJob",
@@ -101,4 +112,5 @@ __all__ = [
     "TimeStampedModel",
     "User",
     "email_normalize",
+    "reply_token_new",
 ]
