@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from crm.models import BulkAction, SuppressedAddress
+from crm.models import BulkAction, EmailMessage, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -46,6 +47,7 @@ JUNK_QUERIES = [
         "industry": "nul\x00",
         "offset": "abc",
         "next": "//evil.example/",
+        "template": "abc",
     },
     {
         "page": "-1",
@@ -60,6 +62,7 @@ JUNK_QUERIES = [
         "min_score": "1e400",
         "q": "%_\\" * 50,
         "next": "javascript:alert(1)",
+        "template": HUGE,
     },
     {
         "page": HUGE,
@@ -92,6 +95,8 @@ JUNK_BODIES = [
         "score": "abc",
         "resolve": "1",
         "from": "queue",
+        "received_at": "not a date",
+        "template": "nul\x00",
     },
     {
         "stage": HUGE,
@@ -112,6 +117,8 @@ JUNK_BODIES = [
         "subject": "Called",
         "body": "Hello",
         "from": "board",
+        "received_at": "9999-12-31T23:59",
+        "template": HUGE,
     },
     {
         # Valid on their face, at the edges: they reach the services, which must cope.
@@ -151,6 +158,18 @@ def world(rep, other_rep):
         "activity": ActivityFactory(assignee=rep, deal=deal),
         "ticket": TicketFactory(contact=contact),
         "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
+        "email": EmailMessage.objects.create(
+            direction="sent",
+            source="composed",
+            contact=contact,
+            deal=deal,
+            author=rep,
+            subject="Offer",
+            body="Hello",
+            sent_at=timezone.now(),
+            message_id="<junk@goalpost.invalid>",
+            reply_token="0" * 24,
+        ),
         "bulk": BulkAction.objects.create(
             actor=rep,
             resource="deals",
@@ -226,6 +245,13 @@ URL_KWARGS = {
     "suppression_add": None,
     "suppression_edit": _row("suppression"),
     "suppression_remove": _row("suppression"),
+    "deal_email": _row("deal"),
+    "deal_email_preview": _row("deal"),
+    "contact_email": _row("contact"),
+    "contact_email_preview": _row("contact"),
+    "ticket_email": _row("ticket"),
+    "ticket_email_preview": _row("ticket"),
+    "email_reply_record": _row("email"),
 }
 
 

@@ -8,7 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import DealStatus, Interaction, Notification, StageChange, TicketReply
+from crm.models import (
+    DealStatus,
+    EmailMessage,
+    Interaction,
+    Notification,
+    StageChange,
+    TicketReply,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -30,10 +37,25 @@ def _owners(n):
     return [UserFactory() for _ in range(n)]
 
 
+def _email(author, contact, **record):
+    """One sent email by `author` (a different one per row) on the record."""
+    return EmailMessage.objects.create(
+        direction="sent",
+        source="composed",
+        contact=contact,
+        author=author,
+        subject="Offer",
+        body="Hello",
+        sent_at=timezone.now(),
+        **record,
+    )
+
+
 def deal_detail(viewer, n, stages):
     deal = DealFactory(stage=stages[0], owner=viewer, contact=ContactFactory())
     for owner in _owners(n):
         ActivityFactory(deal=deal, assignee=owner, contact=deal.contact)
+        _email(owner, deal.contact, deal=deal)
         StageChange.objects.create(
             deal=deal,
             stage=stages[1],
@@ -70,6 +92,7 @@ def contact_detail(viewer, n, stages):
         PurchaseFactory(contact=contact, purchased_at=now)
         TicketFactory(contact=contact, assignee=owner)
         NpsResponseFactory(contact=contact)
+        _email(owner, contact)
     return reverse("web:contact_detail", args=[contact.pk])
 
 
@@ -79,6 +102,7 @@ def ticket_detail(viewer, n, stages):
         TicketReply.objects.create(
             ticket=ticket, author=owner, body="Hi", created_at=timezone.now()
         )
+        _email(owner, ticket.contact, ticket=ticket)
     return reverse("web:ticket_detail", args=[ticket.pk])
 
 
