@@ -12,7 +12,7 @@ from crm.tests.factories import ContactFactory, DealFactory, TicketFactory, pipe
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "a-long-inbound-secret"  # noqa: S105
+SECRET = "a-long-inbound-secret"
 INBOUND = override_settings(
     GOALPOST_INBOUND_EMAIL_DOMAIN="reply.crm.example", GOALPOST_INBOUND_EMAIL_SECRET=SECRET
 )
