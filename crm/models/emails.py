@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .base import TimeStampedModel
 from .contacts import Contact
@@ -77,8 +78,8 @@ class EmailMessage(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    from_address = models.CharField(_("from"), max_length=320, blank=True)
-    to_address = models.CharField(_("to"), max_length=320, blank=True)
+    from_address = models.CharField(pgettext_lazy("email address", "from"), max_length=320, blank=True)
+    to_address = models.CharField(pgettext_lazy("email address", "to"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("body"))
     sent_at = models.DateTimeField(_("sent at"), db_index=True)

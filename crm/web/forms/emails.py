@@ -40,7 +40,7 @@ class ReplyByHandForm(forms.Form):
         label=_("Received at"),
         required=False,
         widget=DateTimeInput(),
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to use the current time."),
     )
 
 
