@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "goals.models.GoalStatus.values",
         "RuleMatchEnum": "automation.models.Match",
         "EnrollmentExitReasonEnum": "automation.models.ExitReason",
+        "EmailSourceEnum": "crm.models.emails.EmailSource",
+        "EmailDirectionEnum": "crm.models.emails.EmailDirection",
     },
 }
 
