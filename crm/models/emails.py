@@ -78,7 +78,9 @@ class EmailMessage(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    from_address = models.CharField(pgettext_lazy("email address", "from"), max_length=320, blank=True)
+    from_address = models.CharField(
+        pgettext_lazy("email address", "from"), max_length=320, blank=True
+    )
     to_address = models.CharField(pgettext_lazy("email address", "to"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("body"))
