@@ -1,14 +1,10 @@
-"""`{name}` placeholders in task titles, emails and notifications.
+"""`{name}` placeholders in task titles, emails and notifications (the syntax lives in
+crm/placeholders.py, shared with the email templates on records)."""
 
-A plain substitution from a fixed list, not a template language: marketing's text can
-neither reach attributes nor run code.
-"""
+from crm.placeholders import PLACEHOLDER, placeholders_fill
 
-import re
-
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+__all__ = ["PLACEHOLDER", "fill"]
 
 
 def fill(text: str, ctx) -> str:
-    values = ctx.placeholders()
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return placeholders_fill(text, ctx.placeholders())

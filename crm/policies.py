@@ -61,6 +61,10 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "sla_targets": (EVERYONE, frozenset({ADMIN})),
     # The Settings area in the browser: managers look, admins change.
     "settings": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
+    # One-to-one email on deals, contacts and tickets: seen with the record it belongs to
+    # (scope below), sent by whoever may change that record (`email_record_check`).
+    "emails": (EVERYONE, SALES | {SUPPORT}),
+    "email_templates": (SALES | {SUPPORT}, frozenset({MANAGER, ADMIN})),
 }
 
 
@@ -102,6 +106,8 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
         return queryset.filter(contact__owner=user)
     if resource == "notes":
         return queryset.filter(_notes_on_visible_records(user))
+    if resource == "emails":
+        return _emails_scope(user, queryset)
     return queryset
 
 
@@ -119,6 +125,18 @@ def _notes_on_visible_records(user) -> Q:
             rows = scope(user, resource, model.objects.all())
             visible |= Q(**{f"{field}__in": rows.values("pk")})
     return visible
+
+
+def _emails_scope(user, queryset: QuerySet) -> QuerySet:
+    """An email is seen by who sees its deal and its ticket; one on the contact alone by
+    everyone who reads contacts (everyone)."""
+    deal_seen = Q(deal__isnull=True)
+    if can_read(user, "deals"):
+        deal_seen |= Q(deal__in=scope(user, "deals", Deal.objects.all()).values("pk"))
+    ticket_seen = Q(ticket__isnull=True)
+    if can_read(user, "tickets"):
+        ticket_seen |= Q(ticket__in=scope(user, "tickets", Ticket.objects.all()).values("pk"))
+    return queryset.filter(deal_seen & ticket_seen)
 
 
 def can_edit_row(user, resource: str, row) -> bool:

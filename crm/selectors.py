@@ -15,6 +15,7 @@ from crm.models import (
     Company,
     Contact,
     Deal,
+    EmailMessage,
     Interaction,
     Lead,
     LostReason,
@@ -122,6 +123,21 @@ def referral_list(*, user) -> QuerySet[Referral]:
 
 def spend_list(*, user) -> QuerySet[Spend]:
     return policies.scope(user, "spend", Spend.objects.all())
+
+
+def email_list(*, user) -> QuerySet[EmailMessage]:
+    """Emails with the records they belong to, joined for the lists that show them."""
+    emails = EmailMessage.objects.select_related("author", "contact", "deal", "ticket")
+    return policies.scope(user, "emails", emails)
+
+
+# Emails a record's page shows (newest first); older ones stay in the API.
+EMAILS_ON_A_PAGE = 50
+
+
+def record_emails(*, user, **record) -> list[EmailMessage]:
+    """The emails of one deal, contact or ticket the user may see, newest first."""
+    return list(email_list(user=user).filter(**record)[:EMAILS_ON_A_PAGE])
 
 
 def lost_reason_suggestions() -> list[str]:

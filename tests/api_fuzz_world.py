@@ -13,7 +13,7 @@ from automation.marketing.models import ScoringRule
 from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.segments import segment_create
 from automation.models import Enrollment, Rule
-from crm.models import Interaction, InteractionKind, Referral, Role
+from crm.models import EmailMessage, Interaction, InteractionKind, Referral, Role
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -105,6 +105,16 @@ def build_world(*, rep, admin, copy: int = 0) -> dict[str, int]:
         ).pk,
         "enrollments": Enrollment.objects.create(campaign=campaign, contact=contact).pk,
         "automation/rules": Rule.objects.create(name="Big deal call", **RULE_DEFINITION).pk,
+        "emails": EmailMessage.objects.create(
+            direction="sent",
+            source="composed",
+            contact=contact,
+            deal=deal,
+            author=rep,
+            subject="Offer",
+            body="Hello",
+            sent_at=now,
+        ).pk,
         "kpi-snapshots": KpiSnapshot.objects.create(
             kpi="win_rate",
             scope_type="owner",

@@ -19,7 +19,15 @@ from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.models import Rule, Run, RunStatus
 from automation.said import said
-from crm.models import DomainEvent, DomainEventKind, ImportJob, LostReason, Notification
+from crm.models import (
+    DomainEvent,
+    DomainEventKind,
+    EmailMessage,
+    EmailTemplate,
+    ImportJob,
+    LostReason,
+    Notification,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -164,6 +172,12 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "team": TeamFactory(name="Kuzey ekibi", manager=manager).pk,
             "reason": LostReason.objects.create(name="Bütçe yok", position=99).pk,
             "rep": rep.pk,
+            # An email sent from the deal and its reply: the deal, contact and ticket
+            # pages list them, the reply form quotes the sent one.
+            "email": _email_thread(rep, deal),
+            "email_template": EmailTemplate.objects.create(
+                name="Teklif takibi", subject="{deal} teklifi", body="Merhaba {first_name}"
+            ).pk,
             "rate": ExchangeRate.objects.create(
                 currency="EUR", rate="0.9", valid_from="2018-01-01"
             ).pk,
@@ -200,6 +214,33 @@ def _run_log(rule, deal):
         status=RunStatus.SKIPPED,
         summary="Conditions not met.",
     )
+
+
+def _email_thread(rep, deal) -> int:
+    now = timezone.now()
+    sent = EmailMessage.objects.create(
+        direction="sent",
+        source="composed",
+        contact=deal.contact,
+        deal=deal,
+        author=rep,
+        to_address=deal.contact.email,
+        subject="Teklifiniz",
+        body="Merhaba",
+        sent_at=now - timedelta(hours=1),
+    )
+    EmailMessage.objects.create(
+        direction="received",
+        source="manual",
+        contact=deal.contact,
+        deal=deal,
+        parent=sent,
+        from_address=deal.contact.email,
+        subject="Re: Teklifiniz",
+        body="Teşekkürler",
+        sent_at=now,
+    )
+    return sent.pk
 
 
 def _pages(world) -> list[str]:
@@ -286,6 +327,14 @@ def _pages(world) -> list[str]:
         reverse("web:settings_lost_reason_edit", args=[pk["reason"]]),
         reverse("web:settings_sla"),
         reverse("web:settings_email"),
+        reverse("web:settings_email_templates"),
+        reverse("web:settings_email_template_create"),
+        reverse("web:settings_email_template_edit", args=[pk["email_template"]]),
+        reverse("web:deal_email", args=[pk["deal"]]),
+        reverse("web:deal_email", args=[pk["deal"]]) + f"?template={pk['email_template']}",
+        reverse("web:contact_email", args=[pk["contact"]]),
+        reverse("web:ticket_email", args=[pk["ticket"]]),
+        reverse("web:email_reply_record", args=[pk["email"]]),
     ]
 
 
@@ -319,6 +368,7 @@ def test_form_errors_read_in_each_language(client, admin_user, world, language):
         (reverse("web:deal_create"), {"title": "", "value": "1.500,00x"}),
         (reverse("web:contact_create"), {"first_name": "", "email": "not-an-address"}),
         (reverse("web:note_add", args=["deal", world["pk"]["deal"]]), {"body": " "}),
+        (reverse("web:deal_email", args=[world["pk"]["deal"]]), {"subject": "", "body": ""}),
     ]
     english = {}
     for url, data in posts:

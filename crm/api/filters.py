@@ -17,6 +17,8 @@ from crm.models import (
     Deal,
     DealKind,
     DealStatus,
+    EmailDirection,
+    EmailMessage,
     Interaction,
     InteractionKind,
     Lead,
@@ -159,6 +161,18 @@ class DealFilter(filters.FilterSet):
     class Meta:
         model = Deal
         fields = ["pipeline", "stage", "owner", "contact", "company", "status", "kind"]
+
+
+class EmailMessageFilter(filters.FilterSet):
+    contact = IdFilter()
+    deal = IdFilter()
+    ticket = IdFilter()
+    direction = filters.ChoiceFilter(choices=EmailDirection.choices)
+    sent_after, sent_before = _range("sent_at")
+
+    class Meta:
+        model = EmailMessage
+        fields = ["contact", "deal", "ticket", "direction"]
 
 
 class ActivityFilter(filters.FilterSet):

@@ -13,6 +13,7 @@ from crm.api.views.contacts import (
     NpsResponseViewSet,
     ReferralViewSet,
 )
+from crm.api.views.emails import EmailMessageViewSet, InboundEmailView
 from crm.api.views.notes import NoteViewSet
 from crm.api.views.revenue import PurchaseViewSet, SpendViewSet, SubscriptionViewSet
 from crm.api.views.sales import (
@@ -48,9 +49,12 @@ router.register("bulk-actions", BulkActionViewSet, basename="bulk-action")
 router.register("suppressions", SuppressedAddressViewSet, basename="suppression")
 router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")
 router.register("sla-targets", SlaTargetViewSet, basename="sla-target")
+router.register("emails", EmailMessageViewSet, basename="email")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    # Before the router: "inbound" is not an email id.
+    path("emails/inbound/", InboundEmailView.as_view(), name="api-email-inbound"),
     *router.urls,
 ]

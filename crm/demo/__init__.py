@@ -104,6 +104,7 @@ def _seed(stdout) -> SeedResult:
         setup.ensure_users(ctx)
         setup.ensure_pipelines(ctx)
         setup.ensure_campaigns_and_tags(ctx)
+        setup.ensure_email_templates()
         workspace_defaults_seed()
 
     created, deals = False, 0

@@ -1,4 +1,5 @@
-"""Configuration rows of the demo: users and team, pipelines, campaigns, tags.
+"""Configuration rows of the demo: users and team, pipelines, campaigns, tags, email
+templates.
 
 These are set up by an admin in a real installation, so they are created directly and
 looked up by their name in the demo's language, which keeps a second run in the same
@@ -9,12 +10,41 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_noop as _
 
-from crm.models import Campaign, Pipeline, Role, Stage, Tag, Team, User
+from crm.models import Campaign, EmailTemplate, Pipeline, Role, Stage, Tag, Team, User
 
 from .context import DemoContext
 from .vocabulary import TAGS, label
 
 DEMO_PASSWORD = "goalpost"  # noqa: S105 - documented demo logins, only created by seed_demo
+
+# name, subject, body of the email templates sellers and agents pick from; the
+# `{placeholders}` stay as they are in every language.
+EMAIL_TEMPLATES = [
+    (
+        _("Follow-up after a call"),
+        _("Our call about {deal}"),
+        _(
+            "Hello {first_name},\n\nthank you for your time today. As promised, here is a "
+            "summary of what we discussed about {deal}.\n\nBest regards,\n{sender}"
+        ),
+    ),
+    (
+        _("Proposal sent"),
+        _("Your proposal: {deal}"),
+        _(
+            "Hello {first_name},\n\nplease find our proposal for {deal} ({value}). I am happy "
+            "to go through it with you this week.\n\nBest regards,\n{sender}"
+        ),
+    ),
+    (
+        _("Checking in"),
+        _("How are things at {company}?"),
+        _(
+            "Hello {first_name},\n\nit has been a while since we last spoke. Is there anything "
+            "we can help {company} with?\n\nBest regards,\n{sender}"
+        ),
+    ),
+]
 
 # username, role, first name, last name
 DEMO_USERS = [
@@ -123,6 +153,13 @@ def _campaign(ctx: DemoContext, key: str, channel: str, description: str, days: 
             owner=ctx.users["marketing"],
         )
     return campaign
+
+
+def ensure_email_templates() -> None:
+    for name, subject, body in EMAIL_TEMPLATES:
+        EmailTemplate.objects.get_or_create(
+            name=label(name), defaults={"subject": label(subject), "body": label(body)}
+        )
 
 
 def ensure_campaigns_and_tags(ctx: DemoContext) -> None:

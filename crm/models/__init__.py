@@ -18,6 +18,13 @@ from .contacts import (
     Source,
     Tag,
 )
+from .emails import (
+    EmailDirection,
+    EmailMessage,
+    EmailSource,
+    EmailTemplate,
+    reply_token_new,
+)
 from .events import DomainEvent, DomainEventKind, Notification
 from .imports import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 from .merges import MergeKind, MergeLog
@@ -64,7 +71,11 @@ __all__ = [
     "DomainEventKind",
     "DuplicatePolicy",
     "Education",
+    "EmailDirection",
+    "EmailMessage",
     "EmailSender",
+    "EmailSource",
+    "EmailTemplate",
     "ForecastCategory",
     "Gender",
     "ImportJob",
@@ -107,4 +118,5 @@ __all__ = [
     "TimeStampedModel",
     "User",
     "email_normalize",
+    "reply_token_new",
 ]

@@ -120,8 +120,11 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
     """Email one reply unless it already went out; True when this call sent it.
 
     Goes through `email_deliver`, so a suppressed address is refused and the refusal is
-    shown on the ticket instead of "emailed".
+    shown on the ticket instead of "emailed". A sent reply is logged as an email on the
+    ticket and the contact's timeline, with a Message-ID and Reply-To that let the
+    customer's answer be matched to it.
     """
+    from .emails import outgoing_identity, ticket_reply_log
     from .mail import EmailSuppressed, email_deliver
 
     with transaction.atomic():
@@ -140,8 +143,9 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
                 "subject": ticket.subject,
                 "id": ticket.pk,
             }
+        token, message_id, headers = outgoing_identity()
         try:
-            email_deliver(to=reply.emailed_to, subject=subject, body=reply.body)
+            email_deliver(to=reply.emailed_to, subject=subject, body=reply.body, headers=headers)
         except EmailSuppressed:
             reply.email_error = _("Not emailed: the address is on the suppression list.")
             reply.save(update_fields=["email_error"])
@@ -154,6 +158,7 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
         reply.emailed_at = timezone.now()
         reply.email_error = ""
         reply.save(update_fields=["emailed_at", "email_error"])
+        ticket_reply_log(reply=reply, subject=subject, token=token, message_id=message_id)
         return True
 
 

@@ -127,6 +127,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Goalpost <noreply@goalpo
 GOALPOST_PUBLIC_URL = env(
     "GOALPOST_PUBLIC_URL", default=f"http://127.0.0.1:{env.int('GOALPOST_PORT', default=8000)}"
 )
+# Replies to email sent from records: with a domain, mail carries
+# `Reply-To: reply+<token>@<domain>`; route that domain's mail at your provider (Mailgun,
+# Postmark, SendGrid inbound parse) to POST /api/emails/inbound/ with the secret below.
+# Without a secret the endpoint refuses everything (403).
+GOALPOST_INBOUND_EMAIL_DOMAIN = env("GOALPOST_INBOUND_EMAIL_DOMAIN", default="")
+GOALPOST_INBOUND_EMAIL_SECRET = env("GOALPOST_INBOUND_EMAIL_SECRET", default="")
 
 # --- CRM domain settings -------------------------------------------------------------
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")
@@ -208,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "goals.models.GoalStatus.values",
         "RuleMatchEnum": "automation.models.Match",
         "EnrollmentExitReasonEnum": "automation.models.ExitReason",
+        "EmailSourceEnum": "crm.models.emails.EmailSource",
+        "EmailDirectionEnum": "crm.models.emails.EmailDirection",
     },
 }
 

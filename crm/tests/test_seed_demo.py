@@ -82,6 +82,7 @@ ENGLISH_ROW_COUNTS = {
     "crm.User": 7,
     "crm.LostReason": 6,
     "crm.SlaTarget": 4,
+    "crm.EmailTemplate": 3,
     "metrics.KpiSnapshot": 14508,
     "goals.Goal": 5,
     # A monthly quota per rep (3) from the month of the KPI history's first window to the

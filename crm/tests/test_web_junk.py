@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from crm.models import BulkAction, LostReason, SuppressedAddress, Team
+from crm.models import BulkAction, EmailMessage, LostReason, SuppressedAddress, Team
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -47,6 +48,7 @@ JUNK_QUERIES = [
         "industry": "nul\x00",
         "offset": "abc",
         "next": "//evil.example/",
+        "template": "abc",
     },
     {
         "page": "-1",
@@ -61,6 +63,7 @@ JUNK_QUERIES = [
         "min_score": "1e400",
         "q": "%_\\" * 50,
         "next": "javascript:alert(1)",
+        "template": HUGE,
     },
     {
         "page": HUGE,
@@ -107,6 +110,8 @@ JUNK_BODIES = [
         "is_default": "maybe",
         "outcome": "bogus",
         "notes": "nul\x00",
+        "received_at": "not a date",
+        "template": "nul\x00",
     },
     {
         "stage": HUGE,
@@ -140,6 +145,8 @@ JUNK_BODIES = [
         "urgent_resolution": HUGE,
         "from_name": "x" * 1000,
         "from_address": "x" * 300 + "@example.com",
+        "received_at": "9999-12-31T23:59",
+        "template": HUGE,
     },
     {
         # Valid on their face, at the edges: they reach the services, which must cope.
@@ -192,6 +199,18 @@ def world(rep, other_rep, manager):
         "lost_reason": LostReason.objects.create(name="Junk reason"),
         "note": NoteFactory(author=rep, contact=None, deal=deal),
         "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
+        "email": EmailMessage.objects.create(
+            direction="sent",
+            source="composed",
+            contact=contact,
+            deal=deal,
+            author=rep,
+            subject="Offer",
+            body="Hello",
+            sent_at=timezone.now(),
+            message_id="<junk@goalpost.invalid>",
+            reply_token="0" * 24,
+        ),
         "bulk": BulkAction.objects.create(
             actor=rep,
             resource="deals",
@@ -296,6 +315,13 @@ URL_KWARGS = {
     "settings_lost_reason_delete": _row("lost_reason"),
     "settings_sla": None,
     "settings_email": None,
+    "deal_email": _row("deal"),
+    "deal_email_preview": _row("deal"),
+    "contact_email": _row("contact"),
+    "contact_email_preview": _row("contact"),
+    "ticket_email": _row("ticket"),
+    "ticket_email_preview": _row("ticket"),
+    "email_reply_record": _row("email"),
 }
 
 

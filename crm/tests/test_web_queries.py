@@ -8,7 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import DealStatus, Interaction, Notification, StageChange, TicketReply
+from crm.models import (
+    DealStatus,
+    EmailMessage,
+    Interaction,
+    Notification,
+    StageChange,
+    TicketReply,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -31,6 +38,20 @@ def _owners(n):
     return [UserFactory() for _ in range(n)]
 
 
+def _email(author, contact, **record):
+    """One sent email by `author` (a different one per row) on the record."""
+    return EmailMessage.objects.create(
+        direction="sent",
+        source="composed",
+        contact=contact,
+        author=author,
+        subject="Offer",
+        body="Hello",
+        sent_at=timezone.now(),
+        **record,
+    )
+
+
 def deal_detail(viewer, n, stages):
     deal = DealFactory(stage=stages[0], owner=viewer, contact=ContactFactory())
     for owner in _owners(n):
@@ -38,6 +59,8 @@ def deal_detail(viewer, n, stages):
             deal=deal, assignee=owner, contact=deal.contact, done_at=timezone.now(), notes="x"
         )
         NoteFactory(deal=deal, contact=None, author=owner, pinned=n % 2 == 0)
+        ActivityFactory(deal=deal, assignee=owner, contact=deal.contact)
+        _email(owner, deal.contact, deal=deal)
         StageChange.objects.create(
             deal=deal,
             stage=stages[1],
@@ -80,6 +103,7 @@ def contact_detail(viewer, n, stages):
         NoteFactory(contact=None, deal=deal, author=owner)
         NoteFactory(contact=None, ticket=ticket, author=owner)
         NoteFactory(contact=None, company=contact.company, author=owner)
+        _email(owner, contact)
     return reverse("web:contact_detail", args=[contact.pk])
 
 
@@ -90,6 +114,7 @@ def ticket_detail(viewer, n, stages):
             ticket=ticket, author=owner, body="Hi", created_at=timezone.now()
         )
         NoteFactory(ticket=ticket, contact=None, author=owner)
+        _email(owner, ticket.contact, ticket=ticket)
     return reverse("web:ticket_detail", args=[ticket.pk])
 
 

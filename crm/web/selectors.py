@@ -375,10 +375,35 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
                 )
             )
     entries.extend(_note_entries(user=user, contact=contact, limit=n))
+    if policies.can_read(user, "emails"):
+        entries.extend(_email_entries(user=user, contact=contact, limit=n))
     for source in _timeline_sources():
         entries.extend(source(user=user, contact=contact, limit=n))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[: n * 2]
+
+
+def _email_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
+    """Emails sent from the contact's records and their replies: one query."""
+    from django.urls import reverse
+
+    entries = []
+    emails = policies.scope(user, "emails", contact.emails.select_related("author"))
+    for email in emails.order_by("-sent_at", "-id")[:limit]:
+        if email.is_sent:
+            title = _("Email sent: %(subject)s") % {"subject": email.subject}
+            detail = _("by %(author)s") % {"author": email.author or _("Goalpost")}
+        else:
+            title = _("Reply received: %(subject)s") % {"subject": email.subject}
+            detail = _("from %(address)s") % {"address": email.from_address}
+        if email.deal_id:
+            url = reverse("web:deal_detail", args=[email.deal_id]) + f"#email-{email.pk}"
+        elif email.ticket_id:
+            url = reverse("web:ticket_detail", args=[email.ticket_id]) + f"#email-{email.pk}"
+        else:
+            url = reverse("web:contact_detail", args=[contact.pk]) + f"#email-{email.pk}"
+        entries.append(TimelineEntry(email.sent_at, "email", "mail", title, detail, url))
+    return entries
 
 
 # The timeline's own sources, each under the policy resource that scopes it.
@@ -388,6 +413,7 @@ TIMELINE_RESOURCES = (
     ("purchases", "purchases"),
     ("tickets", "tickets"),
     ("nps", "nps_responses"),
+    ("emails", "emails"),
 )
 
 

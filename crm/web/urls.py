@@ -12,6 +12,7 @@ from crm.web.views import (
     companies,
     contacts,
     deals,
+    emails,
     home,
     leads,
     lookups,
@@ -113,6 +114,26 @@ settings_patterns = [
     ),
     path("settings/sla/", settings_workspace.sla_targets_view, name="settings_sla"),
     path("settings/email/", settings_workspace.email_sender_view, name="settings_email"),
+    path(
+        "settings/email-templates/",
+        emails.email_template_list,
+        name="settings_email_templates",
+    ),
+    path(
+        "settings/email-templates/new/",
+        emails.email_template_create_view,
+        name="settings_email_template_create",
+    ),
+    path(
+        "settings/email-templates/<int:pk>/",
+        emails.email_template_edit_view,
+        name="settings_email_template_edit",
+    ),
+    path(
+        "settings/email-templates/<int:pk>/delete/",
+        emails.email_template_delete_view,
+        name="settings_email_template_delete",
+    ),
 ]
 
 web_patterns = [
@@ -188,6 +209,22 @@ web_patterns = [
     path("bulk/<str:resource>/", bulk.bulk_apply, name="bulk_apply"),
     path("bulk/actions/<int:pk>/", bulk.bulk_detail, name="bulk_detail"),
     path("bulk/actions/<int:pk>/undo/", bulk.bulk_undo_view, name="bulk_undo"),
+    # Email from records, and replies recorded by hand
+    path("deals/<int:pk>/email/", emails.deal_email, name="deal_email"),
+    path("deals/<int:pk>/email/preview/", emails.deal_email_preview, name="deal_email_preview"),
+    path("contacts/<int:pk>/email/", emails.contact_email, name="contact_email"),
+    path(
+        "contacts/<int:pk>/email/preview/",
+        emails.contact_email_preview,
+        name="contact_email_preview",
+    ),
+    path("tickets/<int:pk>/email/", emails.ticket_email, name="ticket_email"),
+    path(
+        "tickets/<int:pk>/email/preview/",
+        emails.ticket_email_preview,
+        name="ticket_email_preview",
+    ),
+    path("emails/<int:pk>/reply/", emails.email_reply_record_view, name="email_reply_record"),
     # Small helpers
     path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
     path("notifications/", notifications.notification_list, name="notifications"),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from crm import policies
 from crm.models import Contact
+from crm.selectors import record_emails
 from crm.services.consent import suppression_for
 from crm.services.contacts import (
     contact_create,
@@ -72,6 +73,9 @@ def contact_detail(request, pk):
             "suppression": suppression_for(contact.email),
             "can_see_suppressions": policies.can_read(user, "suppressions"),
             "notes": notes_context(user, "contact", contact),
+            "emails": record_emails(user=user, contact=contact),
+            "can_email": policies.can_write(user, "emails")
+            and policies.can_edit_row(user, "contacts", contact),
         },
     )
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm import policies
 from crm.models import Activity, Deal, DealStatus
-from crm.selectors import lost_reason_suggestions
+from crm.selectors import lost_reason_suggestions, record_emails
 from crm.services.activities import activity_create
 from crm.services.deals import (
     deal_create,
@@ -94,6 +95,8 @@ def deal_detail(request, pk):
             "deal": deal,
             "activities": activities,
             "history": selectors.stage_history(deal),
+            "emails": record_emails(user=user, deal=deal),
+            "can_email": policies.can_write(user, "emails"),
             "log_form": LogActivityForm(initial={"kind": "call"}),
             "lost_form": LostForm(),
             "lost_reasons": lost_reason_suggestions(),

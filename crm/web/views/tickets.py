@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from crm import policies
 from crm.models import Ticket, TicketPriority, TicketStatus, User
+from crm.selectors import record_emails
 from crm.services.support import ticket_assign as ticket_assign_service
 from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ticket_update
 from crm.web.access import access_row, visible, web_view
@@ -84,6 +85,8 @@ def ticket_detail(request, pk):
         {
             "ticket": ticket,
             "replies": list(ticket.replies.select_related("author")[:200]),
+            "emails": record_emails(user=user, ticket=ticket),
+            "can_email": can_write and policies.can_write(user, "emails"),
             "can_write": can_write,
             "reply_form": ReplyForm() if can_write else None,
             "assign_form": AssignForm(initial={"assignee": ticket.assignee_id})

@@ -35,6 +35,12 @@ SECTIONS = (
         "exchange_rates",
     ),
     ("web:settings_email", _("Email sender"), _("The From of every email sent."), "settings"),
+    (
+        "web:settings_email_templates",
+        _("Email templates"),
+        _("Ready-made emails sellers and agents send from records."),
+        "email_templates",
+    ),
 )
 
 
