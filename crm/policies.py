@@ -52,6 +52,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "sla_targets": (EVERYONE, frozenset({ADMIN})),
     # The Settings area in the browser: managers look, admins change.
     "settings": (frozenset({MANAGER, ADMIN}), frozenset({ADMIN})),
+    # Named views of the lists: everyone keeps their own and reads their team's shared ones.
+    "saved_views": (EVERYONE, EVERYONE),
 }
 
 
@@ -74,6 +76,10 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     if not can_read(user, resource):
         return queryset.none()
     role = _role(user)
+    if resource == "saved_views":
+        # Even an admin sees only their own views and their team's shared ones.
+        shared = Q(shared=True, team_id=user.team_id) if user.team_id else Q(pk__in=[])
+        return queryset.filter(Q(owner=user) | shared)
     if role in (MANAGER, ADMIN):
         return queryset
     if resource == "deals":
@@ -94,6 +100,8 @@ def can_edit_row(user, resource: str, row) -> bool:
     """Write access to one visible row: reps change what they own (or nobody owns yet)."""
     if not can_write(user, resource):
         return False
+    if resource == "saved_views":
+        return row.owner_id == user.pk
     if _role(user) != REP or resource not in ("companies", "contacts"):
         return True
     return row.owner_id in (None, user.pk)

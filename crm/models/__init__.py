@@ -37,6 +37,7 @@ from .sales import (
 )
 from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketStatus
 from .users import Role, Team, User
+from .views import ListKey, ListState, SavedView
 from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
@@ -71,6 +72,8 @@ __all__ = [
     "InteractionKind",
     "Lead",
     "LeadStatus",
+    "ListKey",
+    "ListState",
     "Lifecycle",
     "LostReason",
     "MaritalStatus",
@@ -82,6 +85,7 @@ __all__ = [
     "Purchase",
     "Referral",
     "Role",
+    "SavedView",
     "SlaTarget",
     "Source",
     "Spend",

@@ -17,6 +17,7 @@ from crm.web.views import (
     lookups,
     notifications,
     profile,
+    saved_views,
     suppressions,
     tickets,
 )
@@ -182,6 +183,15 @@ web_patterns = [
     path("bulk/<str:resource>/", bulk.bulk_apply, name="bulk_apply"),
     path("bulk/actions/<int:pk>/", bulk.bulk_detail, name="bulk_detail"),
     path("bulk/actions/<int:pk>/undo/", bulk.bulk_undo_view, name="bulk_undo"),
+    # Saved views of the lists
+    path("saved-views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("saved-views/new/", saved_views.saved_view_create_view, name="saved_view_create"),
+    path("saved-views/<int:pk>/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        saved_views.saved_view_delete_view,
+        name="saved_view_delete",
+    ),
     # Small helpers
     path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
     path("notifications/", notifications.notification_list, name="notifications"),
