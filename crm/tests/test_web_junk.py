@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.models import BulkAction, SuppressedAddress
+from crm.models import BulkAction, SavedView, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -69,7 +69,10 @@ JUNK_QUERIES = [
         "assignee": "1.5",
         "min_score": HUGE,
         "status": ["open", "won", "x"],
+        "view": HUGE,
     },
+    # The saved-view moves of a list page: unknown views and columns.
+    {"view": "builtin:nope", "cols": "1", "columns": ["x", "²", "stage"]},
 ]
 
 # Form bodies with every field the web forms know, filled with what does not fit.
@@ -92,6 +95,9 @@ JUNK_BODIES = [
         "score": "abc",
         "resolve": "1",
         "from": "queue",
+        "list_key": "bogus",
+        "query": "stage=abc&nope=1&sort=zz",
+        "shared": "maybe",
     },
     {
         "stage": HUGE,
@@ -132,6 +138,10 @@ JUNK_BODIES = [
         "score": "-5",
         "order": "",
         "from": "board",
+        "list_key": "deals",
+        "query": "status=open&sort=-value",
+        "columns": ["stage", "owner"],
+        "shared": "1",
     },
 ]
 
@@ -151,6 +161,9 @@ def world(rep, other_rep):
         "activity": ActivityFactory(assignee=rep, deal=deal),
         "ticket": TicketFactory(contact=contact),
         "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
+        "saved_view": SavedView.objects.create(
+            owner=rep, list_key="deals", name="Open", query={"status": "open", "stage": "1"}
+        ),
         "bulk": BulkAction.objects.create(
             actor=rep,
             resource="deals",
@@ -222,6 +235,10 @@ URL_KWARGS = {
     "notifications": None,
     "notifications_read": None,
     "profile": None,
+    "saved_view_list": None,
+    "saved_view_create": None,
+    "saved_view_edit": _row("saved_view"),
+    "saved_view_delete": _row("saved_view"),
     "suppression_list": None,
     "suppression_add": None,
     "suppression_edit": _row("suppression"),

@@ -36,6 +36,8 @@ class BuiltinView:
     key: str
     name: Promise
     query: dict
+    # Who is offered it: "mine" views only for the roles that can own such rows.
+    roles: frozenset = policies.EVERYONE
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,9 @@ LISTS: dict[str, ListEntry] = {
             Column("created", _("Created")),
         ),
         builtins=(
-            BuiltinView("my-new", _("My new leads"), {"status": "new", "owner": ME}),
+            BuiltinView(
+                "my-new", _("My new leads"), {"status": "new", "owner": ME}, policies.SALES
+            ),
             BuiltinView("hot", _("Hot leads"), {"min_score": "70", SORT: "-score"}),
         ),
     ),
@@ -132,7 +136,12 @@ LISTS: dict[str, ListEntry] = {
             Column("owner", _("Owner")),
         ),
         builtins=(
-            BuiltinView("my-customers", _("My customers"), {"lifecycle": "customer", "owner": ME}),
+            BuiltinView(
+                "my-customers",
+                _("My customers"),
+                {"lifecycle": "customer", "owner": ME},
+                policies.SALES,
+            ),
         ),
     ),
     ListKey.COMPANIES: ListEntry(
@@ -148,7 +157,7 @@ LISTS: dict[str, ListEntry] = {
             Column("contacts", _("Contacts")),
             Column("owner", _("Owner")),
         ),
-        builtins=(BuiltinView("mine", _("My companies"), {"owner": ME}),),
+        builtins=(BuiltinView("mine", _("My companies"), {"owner": ME}, policies.SALES),),
     ),
     ListKey.ACTIVITIES: ListEntry(
         key=ListKey.ACTIVITIES,
@@ -162,9 +171,7 @@ LISTS: dict[str, ListEntry] = {
             Column("linked", _("Linked to")),
             Column("assignee", _("Assignee")),
         ),
-        builtins=(
-            BuiltinView("my-open", _("My open tasks"), {"state": "open", "assignee": ME}),
-        ),
+        builtins=(BuiltinView("my-open", _("My open tasks"), {"state": "open", "assignee": ME}),),
     ),
     ListKey.TICKETS: ListEntry(
         key=ListKey.TICKETS,
@@ -180,7 +187,12 @@ LISTS: dict[str, ListEntry] = {
             Column("assignee", _("Assignee")),
         ),
         builtins=(
-            BuiltinView("mine", _("Assigned to me"), {"assignee": ME}),
+            BuiltinView(
+                "mine",
+                _("Assigned to me"),
+                {"assignee": ME},
+                frozenset({policies.SUPPORT, policies.MANAGER, policies.ADMIN}),
+            ),
             BuiltinView("breached", _("SLA breached"), {"breached": "on"}),
         ),
     ),
@@ -194,6 +206,11 @@ def list_entry(list_key: str) -> ListEntry | None:
 def lists_for(user) -> list[ListEntry]:
     """The lists this user may open (and so keep views of)."""
     return [entry for key, entry in LISTS.items() if policies.can_read(user, key)]
+
+
+def builtins_for(entry: ListEntry, user) -> list[BuiltinView]:
+    role = policies.ADMIN if user.is_superuser else user.role
+    return [view for view in entry.builtins if role in view.roles]
 
 
 def builtin_query(view: BuiltinView, user) -> dict:

@@ -29,7 +29,13 @@ from crm.services.saved_views import (
     query_usable,
     saved_views_visible,
 )
-from crm.web.list_catalog import BuiltinView, ListEntry, builtin_query, list_entry
+from crm.web.list_catalog import (
+    BuiltinView,
+    ListEntry,
+    builtin_query,
+    builtins_for,
+    list_entry,
+)
 from crm.web.params import positive_int
 
 BUILTIN_PREFIX = "builtin:"
@@ -86,7 +92,7 @@ def _find_view(user, entry: ListEntry, value: str):
     """(name, query, columns or UNSET) of the view `value` names, or None."""
     if value.startswith(BUILTIN_PREFIX):
         key = value.removeprefix(BUILTIN_PREFIX)
-        builtin = next((b for b in entry.builtins if b.key == key), None)
+        builtin = next((b for b in builtins_for(entry, user) if b.key == key), None)
         if builtin is None:
             return None
         # A built-in view filters and sorts; the user's columns stay as they are.
@@ -114,7 +120,7 @@ def _options(user, entry: ListEntry, query: dict) -> tuple[list, list, list]:
             f"{BUILTIN_PREFIX}{builtin.key}", str(builtin.name), selected=resolved == query
         )
 
-    builtins = [builtin_option(b) for b in entry.builtins]
+    builtins = [builtin_option(b) for b in builtins_for(entry, user)]
     mine, team = [], []
     for view in saved_views_visible(user=user, list_key=entry.key):
         option = ViewOption(

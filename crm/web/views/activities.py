@@ -23,8 +23,8 @@ from crm.services.activities import activity_delete as activity_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ActivityFilter
 from crm.web.forms.activities import ActivityForm, QuickLogForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import apply_validation_error, is_htmx
 from crm.web.views.bulk_bar import bulk_bar

@@ -12,8 +12,8 @@ from crm.services.contacts import company_delete as company_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import CompanyFilter
 from crm.web.forms.contacts import CompanyForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 

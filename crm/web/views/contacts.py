@@ -17,8 +17,8 @@ from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ContactFilter
 from crm.web.forms.contacts import ContactForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip

@@ -25,8 +25,8 @@ from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
 from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar

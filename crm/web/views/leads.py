@@ -13,8 +13,8 @@ from crm.services.leads import lead_delete as lead_delete_service
 from crm.web.access import access_row, require_write, visible, web_view
 from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip

@@ -50,7 +50,7 @@ def saved_view_list(request):
 @require_POST
 @web_view("saved_views", write=True)
 def saved_view_create_view(request):
-    """"Save view" on a list: the page's query and columns under a name."""
+    """ "Save view" on a list: the page's query and columns under a name."""
     entry = list_entry(request.POST.get("list_key", ""))
     if entry is None:
         raise Http404

@@ -17,8 +17,8 @@ from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ti
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import TicketFilter
 from crm.web.forms.tickets import AssignForm, ReplyForm, TicketForm
-from crm.web.lists import ListSpec, list_context
 from crm.web.list_state import ListChoice, list_choice
+from crm.web.lists import ListSpec, list_context
 from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
