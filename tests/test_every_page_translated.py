@@ -19,7 +19,14 @@ from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.models import Rule, Run, RunStatus
 from automation.said import said
-from crm.models import DomainEvent, DomainEventKind, ImportJob, LostReason, Notification
+from crm.models import (
+    DomainEvent,
+    DomainEventKind,
+    ImportJob,
+    LostReason,
+    Notification,
+    SavedView,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -137,6 +144,19 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
         },
     )
     client.logout()
+    team = TeamFactory(name="Kuzey ekibi", manager=manager)
+    rep.team = manager.team = team
+    rep.save(update_fields=["team"])
+    manager.save(update_fields=["team"])
+    SavedView.objects.create(
+        owner=manager,
+        team=team,
+        shared=True,
+        list_key="deals",
+        name="Teklif aşaması",
+        query={"stage": str(stages[2].pk)},
+        columns=["stage", "owner"],
+    )
     return {
         "pk": {
             "deal": deal.pk,
@@ -152,7 +172,10 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "job": ImportJob.objects.get().pk,
             "pipeline": pipeline.pk,
             "stage": stages[0].pk,
-            "team": TeamFactory(name="Kuzey ekibi", manager=manager).pk,
+            "team": team.pk,
+            "view": SavedView.objects.create(
+                owner=rep, list_key="deals", name="Açık fırsatlarım", query={"status": "open"}
+            ).pk,
             "reason": LostReason.objects.create(name="Bütçe yok", position=99).pk,
             "rep": rep.pk,
             "rate": ExchangeRate.objects.create(
@@ -216,6 +239,9 @@ def _pages(world) -> list[str]:
         reverse("web:ticket_create"),
         reverse("web:ticket_detail", args=[pk["ticket"]]),
         reverse("web:notifications"),
+        reverse("web:saved_view_list"),
+        reverse("web:saved_view_edit", args=[pk["view"]]),
+        reverse("web:saved_view_delete", args=[pk["view"]]),
         reverse("web:suppression_list"),
         reverse("metrics:dashboard"),
         reverse("metrics:forecast"),
