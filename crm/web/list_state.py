@@ -98,8 +98,10 @@ def _find_view(user, entry: ListEntry, value: str):
         # A built-in view filters and sorts; the user's columns stay as they are.
         return str(builtin.name), builtin_query(builtin, user), UNSET
     pk = positive_int(value)
+    if pk is None:
+        return None
     view = saved_views_visible(user=user, list_key=entry.key).filter(pk=pk).first()
-    if pk is None or view is None:
+    if view is None:
         return None
     return view.name, view.query, view.columns
 
