@@ -65,6 +65,8 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     # (scope below), sent by whoever may change that record (`email_record_check`).
     "emails": (EVERYONE, SALES | {SUPPORT}),
     "email_templates": (SALES | {SUPPORT}, frozenset({MANAGER, ADMIN})),
+    # Named views of the lists: everyone keeps their own and reads their team's shared ones.
+    "saved_views": (EVERYONE, EVERYONE),
 }
 
 
@@ -87,6 +89,10 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     if not can_read(user, resource):
         return queryset.none()
     role = _role(user)
+    if resource == "saved_views":
+        # Even an admin sees only their own views and their team's shared ones.
+        shared = Q(shared=True, team_id=user.team_id) if user.team_id else Q(pk__in=[])
+        return queryset.filter(Q(owner=user) | shared)
     if role in (MANAGER, ADMIN):
         return queryset
     if resource == "deals":
@@ -147,6 +153,8 @@ def can_edit_row(user, resource: str, row) -> bool:
     if resource == "notes":
         # A note speaks for its author; managers and admins may tidy anyone's.
         return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
+    if resource == "saved_views":
+        return row.owner_id == user.pk
     if resource in ("companies", "contacts"):
         return may_touch_contact(user, row)
     if resource == "interactions":
@@ -215,9 +223,3 @@ def require_may_remove(user, resource: str, *rows) -> None:
                 )
                 % {"name": row, "records": ", ".join(phrases)}
             )
-    if resource == "notes":
-        # A note speaks for its author; managers and admins may tidy anyone's.
-        return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
-    if _role(user) != REP or resource not in ("companies", "contacts"):
-        return True
-    return row.owner_id in (None, user.pk)

@@ -13,7 +13,7 @@ from automation.marketing.models import ScoringRule
 from automation.marketing.services.campaigns import step_create
 from automation.marketing.services.segments import segment_create
 from automation.models import Enrollment, Rule
-from crm.models import EmailMessage, Interaction, InteractionKind, Referral, Role
+from crm.models import EmailMessage, Interaction, InteractionKind, Referral, Role, SavedView
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -89,6 +89,9 @@ def build_world(*, rep, admin, copy: int = 0) -> dict[str, int]:
             referrer=contact, referred=other, referred_on=now.date()
         ).pk,
         "spend": SpendFactory(campaign=campaign).pk,
+        "saved-views": SavedView.objects.create(
+            owner=rep, list_key="deals", name=f"Open deals {copy}", query={"status": "open"}
+        ).pk,
         "goals": GoalFactory(owner=rep).pk,
         "quotas": QuotaFactory(owner=rep).pk,
         "campaigns": campaign.pk,

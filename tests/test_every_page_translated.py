@@ -27,6 +27,7 @@ from crm.models import (
     ImportJob,
     LostReason,
     Notification,
+    SavedView,
 )
 from crm.tests.factories import (
     ActivityFactory,
@@ -153,6 +154,19 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
         },
     )
     client.logout()
+    team = TeamFactory(name="Kuzey ekibi", manager=manager)
+    rep.team = manager.team = team
+    rep.save(update_fields=["team"])
+    manager.save(update_fields=["team"])
+    SavedView.objects.create(
+        owner=manager,
+        team=team,
+        shared=True,
+        list_key="deals",
+        name="Teklif aşaması",
+        query={"stage": str(stages[2].pk)},
+        columns=["stage", "owner"],
+    )
     return {
         "pk": {
             "deal": deal.pk,
@@ -169,7 +183,10 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             "job": ImportJob.objects.get().pk,
             "pipeline": pipeline.pk,
             "stage": stages[0].pk,
-            "team": TeamFactory(name="Kuzey ekibi", manager=manager).pk,
+            "team": team.pk,
+            "view": SavedView.objects.create(
+                owner=rep, list_key="deals", name="Açık fırsatlarım", query={"status": "open"}
+            ).pk,
             "reason": LostReason.objects.create(name="Bütçe yok", position=99).pk,
             "rep": rep.pk,
             # An email sent from the deal and its reply: the deal, contact and ticket
@@ -269,6 +286,9 @@ def _pages(world) -> list[str]:
         reverse("web:note_add", args=["deal", pk["deal"]]),
         reverse("web:note_edit", args=[pk["note"]]),
         reverse("web:note_delete", args=[pk["note"]]),
+        reverse("web:saved_view_list"),
+        reverse("web:saved_view_edit", args=[pk["view"]]),
+        reverse("web:saved_view_delete", args=[pk["view"]]),
         reverse("web:suppression_list"),
         reverse("metrics:dashboard"),
         reverse("metrics:forecast"),

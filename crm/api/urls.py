@@ -23,6 +23,7 @@ from crm.api.views.sales import (
     PipelineViewSet,
     StageViewSet,
 )
+from crm.api.views.saved_views import SavedViewViewSet
 from crm.api.views.support import TicketViewSet
 from crm.api.views.users import MeView, TeamViewSet, UserViewSet
 from crm.api.views.workspace import LostReasonViewSet, SlaTargetViewSet
@@ -50,6 +51,7 @@ router.register("suppressions", SuppressedAddressViewSet, basename="suppression"
 router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")
 router.register("sla-targets", SlaTargetViewSet, basename="sla-target")
 router.register("emails", EmailMessageViewSet, basename="email")
+router.register("saved-views", SavedViewViewSet, basename="saved-view")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

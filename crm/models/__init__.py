@@ -46,6 +46,7 @@ from .sales import (
 )
 from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketStatus
 from .users import Role, Team, User
+from .views import ListKey, ListState, SavedView
 from .workspace import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget
 
 __all__ = [
@@ -88,6 +89,8 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Lifecycle",
+    "ListKey",
+    "ListState",
     "LostReason",
     "MaritalStatus",
     "MergeKind",
@@ -99,6 +102,7 @@ __all__ = [
     "Purchase",
     "Referral",
     "Role",
+    "SavedView",
     "SlaTarget",
     "Source",
     "Spend",

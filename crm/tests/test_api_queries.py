@@ -5,7 +5,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from crm.models import Interaction, LostReason, Referral, Tag
+from crm.models import Interaction, LostReason, Referral, SavedView, Tag
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -71,6 +71,9 @@ def make_rows(resource, n, owner):
         "suppressions": lambda: SuppressedAddressFactory(),
         "exchange_rates": lambda: ExchangeRateFactory(),
         "lost_reasons": lambda: LostReason.objects.create(name=f"Reason {next(SERIAL)}"),
+        "saved_views": lambda: SavedView.objects.create(
+            owner=owner, list_key="activities", name=f"View {next(SERIAL)}"
+        ),
     }
     for _ in range(n):
         makers[resource]()

@@ -40,6 +40,7 @@ ENDPOINTS = {
     "suppressions": "/api/suppressions/",
     "exchange_rates": "/api/exchange-rates/",
     "lost_reasons": "/api/lost-reasons/",
+    "saved_views": "/api/saved-views/",
 }
 ROLES = list(Role.values)
 
@@ -94,6 +95,13 @@ def create_payload(resource: str, world, n: int = 0) -> dict:
             "valid_from": (date(2025, 1, 1) + timedelta(days=n)).isoformat(),
         },
         "lost_reasons": {"name": f"Went quiet {n}"},
+        # Activities: the one list every role may open.
+        "saved_views": {
+            "list_key": "activities",
+            "name": f"Open calls {n}",
+            "query": {"state": "open", "kind": "call", "sort": "due"},
+            "columns": ["due", "assignee"],
+        },
     }
     return payloads[resource]
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from crm import policies
-from crm.models import Interaction, LostReason, Referral, SuppressedAddress
+from crm.models import Interaction, LostReason, Referral, SavedView, SuppressedAddress
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -46,6 +46,7 @@ UPDATES = {
     "suppressions": {"note": "Bounced twice"},
     "exchange_rates": {"rate": "0.95000000"},
     "lost_reasons": {"name": "Went with a spreadsheet"},
+    "saved_views": {"name": "Renamed view"},
 }
 
 
@@ -79,6 +80,9 @@ def row_owned_by(resource, world, user):  # noqa: F811
         ),
         "exchange_rates": lambda: ExchangeRateFactory(),
         "lost_reasons": lambda: LostReason.objects.create(name=f"Too slow {user.pk}"),
+        "saved_views": lambda: SavedView.objects.create(
+            owner=user, list_key="activities", name="My calls", query={"kind": "call"}
+        ),
     }
     return makers[resource]()
 

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import BulkAction, EmailMessage, LostReason, SuppressedAddress, Team
+from crm.models import BulkAction, EmailMessage, LostReason, SavedView, SuppressedAddress, Team
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -73,7 +73,10 @@ JUNK_QUERIES = [
         "assignee": "1.5",
         "min_score": HUGE,
         "status": ["open", "won", "x"],
+        "view": HUGE,
     },
+    # The saved-view moves of a list page: unknown views and columns.
+    {"view": "builtin:nope", "cols": "1", "columns": ["x", "²", "stage"]},
 ]
 
 # Form bodies with every field the web forms know, filled with what does not fit.
@@ -112,6 +115,9 @@ JUNK_BODIES = [
         "notes": "nul\x00",
         "received_at": "not a date",
         "template": "nul\x00",
+        "list_key": "bogus",
+        "query": "stage=abc&nope=1&sort=zz",
+        "shared": "maybe",
     },
     {
         "stage": HUGE,
@@ -177,6 +183,10 @@ JUNK_BODIES = [
         "urgent_resolution": "1",
         "from_name": "Edge",
         "from_address": "edge@example.com",
+        "list_key": "deals",
+        "query": "status=open&sort=-value",
+        "columns": ["stage", "owner"],
+        "shared": "1",
     },
 ]
 
@@ -210,6 +220,9 @@ def world(rep, other_rep, manager):
             sent_at=timezone.now(),
             message_id="<junk@goalpost.invalid>",
             reply_token="0" * 24,
+        ),
+        "saved_view": SavedView.objects.create(
+            owner=rep, list_key="deals", name="Open", query={"status": "open", "stage": "1"}
         ),
         "bulk": BulkAction.objects.create(
             actor=rep,
@@ -286,6 +299,10 @@ URL_KWARGS = {
     "notifications": None,
     "notifications_read": None,
     "profile": None,
+    "saved_view_list": None,
+    "saved_view_create": None,
+    "saved_view_edit": _row("saved_view"),
+    "saved_view_delete": _row("saved_view"),
     "suppression_list": None,
     "suppression_add": None,
     "suppression_edit": _row("suppression"),

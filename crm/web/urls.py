@@ -19,6 +19,7 @@ from crm.web.views import (
     notes,
     notifications,
     profile,
+    saved_views,
     suppressions,
     tickets,
 )
@@ -225,6 +226,15 @@ web_patterns = [
         name="ticket_email_preview",
     ),
     path("emails/<int:pk>/reply/", emails.email_reply_record_view, name="email_reply_record"),
+    # Saved views of the lists
+    path("saved-views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("saved-views/new/", saved_views.saved_view_create_view, name="saved_view_create"),
+    path("saved-views/<int:pk>/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path(
+        "saved-views/<int:pk>/delete/",
+        saved_views.saved_view_delete_view,
+        name="saved_view_delete",
+    ),
     # Small helpers
     path("lookup/<str:kind>/", lookups.lookup, name="lookup"),
     path("notifications/", notifications.notification_list, name="notifications"),

@@ -23,6 +23,7 @@ from crm.services.activities import activity_delete as activity_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ActivityFilter
 from crm.web.forms.activities import ActivityForm, QuickLogForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import apply_validation_error, is_htmx
@@ -61,8 +62,12 @@ def activity_list_rows(user, params):
 
 @web_view("activities")
 def activity_list(request):
+    choice = list_choice(request, "activities")
+    if not isinstance(choice, ListChoice):
+        return choice
     activities, filterset = activity_list_rows(request.user, request.GET)
     context = list_context(request, activities, SPEC, filterset)
+    context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "activities", context)
     context["now"] = timezone.now()
     return render(request, "activities/list.html", context)

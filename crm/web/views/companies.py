@@ -12,6 +12,7 @@ from crm.services.contacts import company_delete as company_delete_service
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import CompanyFilter
 from crm.web.forms.contacts import CompanyForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
@@ -26,6 +27,9 @@ SPEC = ListSpec(
 
 @web_view("companies")
 def company_list(request):
+    choice = list_choice(request, "companies")
+    if not isinstance(choice, ListChoice):
+        return choice
     companies = (
         visible(request.user, "companies", Company.objects.all())
         .select_related("owner")
@@ -33,6 +37,7 @@ def company_list(request):
     )
     filterset = CompanyFilter(request.GET, queryset=companies)
     context = list_context(request, companies, SPEC, filterset)
+    context["list_view"] = choice
     context["can_create"] = policies.can_write(request.user, "companies")
     return render(request, "companies/list.html", context)
 

@@ -18,6 +18,7 @@ from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import ContactFilter
 from crm.web.forms.contacts import ContactForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
@@ -44,8 +45,12 @@ def contact_list_rows(user, params):
 
 @web_view("contacts")
 def contact_list(request):
+    choice = list_choice(request, "contacts")
+    if not isinstance(choice, ListChoice):
+        return choice
     contacts, filterset = contact_list_rows(request.user, request.GET)
     context = list_context(request, contacts, SPEC, filterset)
+    context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "contacts", context)
     context["can_create"] = policies.can_write(request.user, "contacts")
     return render(request, "contacts/list.html", context)

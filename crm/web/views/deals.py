@@ -26,6 +26,7 @@ from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
 from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.responses import error_text
@@ -60,8 +61,12 @@ def deal_list_rows(user, params):
 
 @web_view("deals")
 def deal_list(request):
+    choice = list_choice(request, "deals")
+    if not isinstance(choice, ListChoice):
+        return choice
     deals, filterset = deal_list_rows(request.user, request.GET)
     context = list_context(request, deals, SPEC, filterset)
+    context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "deals", context)
     totals = selectors.deal_list_total(context["matching"])
     context["totals"] = {

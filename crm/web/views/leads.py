@@ -14,6 +14,7 @@ from crm.services.leads import lead_delete as lead_delete_service
 from crm.web.access import access_row, require_write, visible, web_view
 from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.params import positive_int
 from crm.web.views.bulk_bar import bulk_bar
@@ -53,8 +54,12 @@ def lead_list_rows(user, params):
 
 @web_view("leads")
 def lead_list(request):
+    choice = list_choice(request, "leads")
+    if not isinstance(choice, ListChoice):
+        return choice
     leads, filterset = lead_list_rows(request.user, request.GET)
     context = list_context(request, leads, SPEC, filterset)
+    context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "leads", context)
     return render(request, "leads/list.html", context)
 

@@ -18,6 +18,7 @@ from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ti
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import TicketFilter
 from crm.web.forms.tickets import AssignForm, ReplyForm, TicketForm
+from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
 from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
@@ -47,8 +48,12 @@ SPEC = ListSpec(
 
 @web_view("tickets")
 def ticket_list(request):
+    choice = list_choice(request, "tickets")
+    if not isinstance(choice, ListChoice):
+        return choice
     tickets, filterset = ticket_list_rows(request.user, request.GET)
     context = list_context(request, tickets, SPEC, filterset)
+    context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "tickets", context)
     context["now"] = timezone.now()
     context["can_write"] = policies.can_write(request.user, "tickets")
