@@ -71,9 +71,9 @@ class KpiRecordsQuerySerializer(KpiQuerySerializer):
 
 class KpiRecordsPartSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="e.g. won, created, promoters")
-    role = serializers.ChoiceField(
-        choices=["numerator", "denominator", "averaged"],
-        help_text="averaged: rows a mean is taken over (their count is the denominator)",
+    role = serializers.CharField(
+        help_text="numerator, denominator, or averaged: the rows a mean is taken over "
+        "(their count is the denominator, their summed durations the numerator)"
     )
     sign = serializers.IntegerField(help_text="-1 for rows subtracted (NPS detractors)")
     model = serializers.CharField(help_text="app_label.model of the ids, e.g. crm.deal")
