@@ -186,6 +186,18 @@ def test_dashboard_cards_open_their_records(client, manager, world):
             assert records_url(kpi.key, JUNE, scope).replace("&", "&amp;") in html, kpi.key
 
 
+def test_a_reps_dashboard_cards_open_their_own_records(client, world):
+    client.force_login(world.rep)
+
+    html = client.get(reverse("metrics:dashboard"), QUERY).content.decode()
+    link = records_url("leads", JUNE, Scope.owner(world.rep))
+    response = client.get(link)
+
+    assert link.replace("&", "&amp;") in html
+    assert records_url("cac", JUNE, Scope.owner(world.rep)).replace("&", "&amp;") not in html
+    assert counts(response) == {"leads": 2}
+
+
 def test_report_cells_open_their_records(client, manager, world):
     client.force_login(manager)
 
