@@ -15,6 +15,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from metrics.currency import reporting_currency
 from metrics.kpis.base import AVERAGED, DENOMINATOR, Rows, elapsed
 from metrics.registry import Kpi
 from metrics.scopes import Period, Scope, ScopeType
@@ -30,6 +31,7 @@ DATE_LABELS = {
     "done_at": _("Done"),
     "purchased_at": _("Purchased"),
     "started_at": _("Customer since"),
+    "customer_since": _("Customer since"),
     "ended_at": _("Churned"),
     "renewal_due": _("Renewal due"),
     "month": _("Month"),
@@ -148,6 +150,14 @@ class Part:
         return _("Counted in the numerator")
 
     @property
+    def has_share(self) -> bool:
+        return self.rows.share is not None
+
+    @property
+    def has_duration(self) -> bool:
+        return self.rows.duration is not None
+
+    @property
     def date_label(self):
         return DATE_LABELS.get(self.rows.date, "")
 
@@ -194,7 +204,8 @@ def _record(rows: Rows, obj) -> Record:
     record = Record(pk=obj.pk, label=label(obj), url=url(obj), date=getattr(obj, rows.date, None))
     if rows.amount:
         record.amount = getattr(obj, rows.amount)
-        record.currency = getattr(obj, rows.currency) if rows.currency else None
+        # Spend and quotas are booked in the reporting currency.
+        record.currency = getattr(obj, rows.currency) if rows.currency else reporting_currency()
     if rows.share:
         record.share = rows.share(obj)
     if rows.duration:

@@ -131,7 +131,10 @@ class KpiRecordsForm(PeriodForm):
     """The period and scope of a KPI's records page, as the dashboard's links write them
     (`scope=company`, `owner:5`, `team:2`, `pipeline:1`, `campaign:3`)."""
 
-    scope = forms.CharField(label=_("Scope"), required=False, max_length=40)
+    # Carried from the link that opened the page; the page names the scope in words.
+    scope = forms.CharField(
+        label=_("Scope"), required=False, max_length=40, widget=forms.HiddenInput
+    )
 
     def clean_scope(self) -> Scope | None:
         value = self.cleaned_data.get("scope") or ""

@@ -42,7 +42,9 @@ def repeat_customers(period: Period, scope: Scope) -> KpiResult:
 
 def repeat_customers_records(period: Period, scope: Scope) -> list[Rows]:
     buyers = repeat_buyers(period, scope).values("contact")
-    return [Rows("customers", NUMERATOR, Contact.objects.filter(pk__in=buyers), date="created_at")]
+    return [
+        Rows("customers", NUMERATOR, Contact.objects.filter(pk__in=buyers), date="customer_since")
+    ]
 
 
 def spells_in(scope: Scope):

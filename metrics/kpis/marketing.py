@@ -96,7 +96,7 @@ def cac_records(period: Period, scope: Scope) -> list[Rows]:
             amount="amount",
             share=spend_share(period),
         ),
-        Rows("acquired", DENOMINATOR, acquired(period, scope), date="created_at"),
+        Rows("acquired", DENOMINATOR, acquired(period, scope), date="customer_since"),
     ]
 
 
@@ -122,7 +122,7 @@ def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:
 
 def campaign_new_customers_records(period: Period, scope: Scope) -> list[Rows]:
     customers = acquired(period, scope, attributed_only=True)
-    return [Rows("acquired", NUMERATOR, customers, date="created_at")]
+    return [Rows("acquired", NUMERATOR, customers, date="customer_since")]
 
 
 def referrals_made(period: Period, scope: Scope):

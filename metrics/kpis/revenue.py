@@ -182,7 +182,7 @@ def clv_records(period: Period, scope: Scope) -> list[Rows]:
             "customers",
             DENOMINATOR,
             Contact.objects.filter(pk__in=counted.values("contact")),
-            date="created_at",
+            date="customer_since",
         ),
     ]
 
@@ -287,8 +287,8 @@ def upsell_rate(period: Period, scope: Scope) -> KpiResult:
 def upsell_rate_records(period: Period, scope: Scope) -> list[Rows]:
     customers = customers_during(period, scope)
     return [
-        Rows("upsold", NUMERATOR, customers.filter(upsold(period)), date="created_at"),
-        Rows("customers", DENOMINATOR, customers, date="created_at"),
+        Rows("upsold", NUMERATOR, customers.filter(upsold(period)), date="customer_since"),
+        Rows("customers", DENOMINATOR, customers, date="customer_since"),
     ]
 
 
@@ -321,12 +321,12 @@ def cross_sell_rate_records(period: Period, scope: Scope) -> list[Rows]:
             "multi_category",
             NUMERATOR,
             Contact.objects.filter(pk__in=per_buyer.filter(MULTI_CATEGORY).values("contact")),
-            date="created_at",
+            date="customer_since",
         ),
         Rows(
             "buyers",
             DENOMINATOR,
             Contact.objects.filter(pk__in=per_buyer.values("contact")),
-            date="created_at",
+            date="customer_since",
         ),
     ]

@@ -51,6 +51,17 @@ def test_close_rate_page_lists_won_and_created_deals_of_the_cohort(client, manag
     assert reverse("web:deal_detail", args=[won.pk]) in html
 
 
+def test_spend_rows_show_their_share_of_the_period(client, manager, world):
+    client.force_login(manager)
+
+    response = page_of(client, "cac", start="2025-06-01", end="2025-06-16")
+
+    html = response.content.decode()
+    assert counts(response) == {"spend": 2, "acquired": 1}
+    assert "Counted in this period" in html
+    assert "$900.00" in html and "$450.00" in html and "None" not in html
+
+
 def test_money_kpi_lists_the_summed_rows_with_amount_and_currency(client, manager, world):
     client.force_login(manager)
 
@@ -122,7 +133,9 @@ def test_bad_keys_scopes_and_periods_are_not_a_500(client, manager, world):
     client.force_login(manager)
 
     assert page_of(client, "no_such_kpi").status_code == 404
-    assert page_of(client, "cac", scope=f"owner:{world.rep.pk}").status_code == 400
+    unsupported = page_of(client, "cac", scope=f"owner:{world.rep.pk}")
+    assert unsupported.status_code == 400
+    assert "This KPI cannot be measured for that scope." in unsupported.content.decode()
     assert page_of(client, "leads", scope="owner:99999999999999").status_code == 400
     assert page_of(client, "leads", scope="owner:²").status_code == 400
     assert page_of(client, "leads", start="2025-07-01", end="2025-06-01").status_code == 400
