@@ -132,6 +132,23 @@ def _live_result(kpi: str, scope_type: str, scope_id, *, day: date):
         return None
 
 
+def records_url(kpi: str, scope_type: str, scope_id, *, day: date, user) -> str | None:
+    """The page listing the records behind the KPI over the window a snapshot dated `day`
+    measures (the goal's current value); None where metrics has no such figure or `user`
+    may not open that scope (a rep sees only their own figures)."""
+    if not kpi_supports(kpi, scope_type):
+        return None
+    from metrics.drilldown import records_url as metrics_records_url
+    from metrics.scopes import Scope
+    from metrics.selectors import own_figures_only
+    from metrics.services import snapshot_period
+
+    scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
+    if own_figures_only(user) and scope != Scope.owner(user.pk):
+        return None
+    return metrics_records_url(kpi, snapshot_period(day), scope)
+
+
 def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
     """The KPI computed now over the trailing window a snapshot dated `day` measures."""
     result = _live_result(kpi, scope_type, scope_id, day=day)

@@ -123,6 +123,14 @@ def goal_window_notes(goal: Goal, *, today: date | None = None) -> dict:
     return kpi_source.latest_window_notes(goal.kpi, goal.scope_type, goal.scope_id, day=day)
 
 
+def goal_records_url(goal: Goal, *, user, today: date | None = None) -> str | None:
+    """The records behind the goal's current value: its KPI and scope over the latest
+    window (the one `goal_window_notes` reads)."""
+    today = today or timezone.localdate()
+    day = progress.evaluation_day(today=today, deadline=goal.deadline) - timedelta(days=1)
+    return kpi_source.records_url(goal.kpi, goal.scope_type, goal.scope_id, day=day, user=user)
+
+
 def goal_list_for_user(user, *, today: date | None = None) -> QuerySet[Goal]:
     """Visible goals with the latest snapshot value annotated in one query (`live_current`)."""
     today = today or timezone.localdate()

@@ -138,6 +138,7 @@ def goal_detail(request, pk):
         "has_snapshots": bool(series),
         # How much of a cohort KPI's latest window is undecided; money left out of it.
         **selectors.goal_window_notes(goal, today=today),
+        "records_url": selectors.goal_records_url(goal, user=request.user, today=today),
     }
     context["forecast"] = kpi_source.forecast_at_deadline(
         goal.kpi,

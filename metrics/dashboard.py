@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from metrics import registry
+from metrics.drilldown import records_url
 from metrics.registry import HIGHER, Kpi
 from metrics.scopes import Period, Scope
 from metrics.selectors import snapshot_series
@@ -24,6 +25,8 @@ class Card:
     missing_rates: list = field(default_factory=list)
     # A cohort KPI's share still undecided (percent): how far its cohort has matured.
     open_share: Decimal | None = None
+    # The page listing the records behind the value (metrics.drilldown).
+    records_url: str = ""
 
     @property
     def change(self):
@@ -64,6 +67,7 @@ def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
                 value=result.value,
                 missing_rates=result.extra.get("missing_rates", []),
                 open_share=result.extra.get("open_share") if kpi.is_cohort else None,
+                records_url=records_url(kpi.key, period, scope),
                 previous=kpi.function(previous, scope).value,
                 series=[
                     [day.isoformat(), None if value is None else float(value)]

@@ -122,3 +122,44 @@ class PipelineReportForm(PeriodForm):
     pipeline = forms.ModelChoiceField(
         label=_("Pipeline"), queryset=Pipeline.objects.all(), required=False, empty_label=None
     )
+
+
+SCOPE_MODELS = {
+    ScopeType.OWNER: User,
+    ScopeType.TEAM: Team,
+    ScopeType.PIPELINE: Pipeline,
+    ScopeType.CAMPAIGN: Campaign,
+}
+LARGEST_ID = 2**31 - 1
+
+
+class KpiRecordsForm(PeriodForm):
+    """The period and scope of a KPI's records page, as the dashboard's links write them
+    (`scope=company`, `owner:5`, `team:2`, `pipeline:1`, `campaign:3`)."""
+
+    # Carried from the link that opened the page; the page names the scope in words.
+    scope = forms.CharField(
+        label=_("Scope"), required=False, max_length=40, widget=forms.HiddenInput
+    )
+
+    def clean_scope(self) -> Scope | None:
+        value = self.cleaned_data.get("scope") or ""
+        if not value:
+            return None
+        if value == ScopeType.COMPANY:
+            return Scope.company()
+        kind, _sep, pk = value.partition(":")
+        model = SCOPE_MODELS.get(kind)
+        if (
+            model is None
+            or not (pk.isascii() and pk.isdigit())
+            or not 0 < int(pk) <= LARGEST_ID
+            or not model.objects.filter(pk=int(pk)).exists()
+        ):
+            raise forms.ValidationError(_("Choose a scope from the dashboard."))
+        return Scope(kind, int(pk))
+
+    def requested_scope(self) -> Scope | None:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["scope"]
+        return None

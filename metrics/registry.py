@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from metrics.kpis import customers, marketing, quotas, revenue, sales, support
-from metrics.kpis.base import KpiResult
+from metrics.kpis.base import KpiResult, Rows
 from metrics.scopes import Period, Scope, ScopeType, UnsupportedScope
 
 
@@ -68,6 +68,9 @@ class Kpi:
     family: str
     version: int = 1
     reading: str = PERIOD
+    # The records behind the number (`metrics.kpis.base.Rows`), from the same querysets
+    # the aggregate uses: what a KPI card, report cell or goal opens to.
+    records: Callable[[Period, Scope], list[Rows]] | None = None
 
     def supports(self, scope_type: str) -> bool:
         return scope_type in self.scopes
@@ -95,6 +98,7 @@ KPIS: dict[str, Kpi] = {
             LEADS,
             sales.leads,
             "sales",
+            records=sales.leads_records,
         ),
         Kpi(
             "conversion_rate",
@@ -106,6 +110,7 @@ KPIS: dict[str, Kpi] = {
             LEADS,
             sales.conversion_rate,
             "sales",
+            records=sales.conversion_rate_records,
             version=2,
             reading=COHORT,
         ),
@@ -119,6 +124,7 @@ KPIS: dict[str, Kpi] = {
             DEALS,
             sales.close_rate,
             "sales",
+            records=sales.close_rate_records,
             version=2,
             reading=COHORT,
         ),
@@ -132,6 +138,7 @@ KPIS: dict[str, Kpi] = {
             DEALS,
             sales.win_rate,
             "sales",
+            records=sales.win_rate_records,
         ),
         Kpi(
             "open_deals",
@@ -143,6 +150,7 @@ KPIS: dict[str, Kpi] = {
             DEALS,
             sales.open_deals,
             "sales",
+            records=sales.open_deals_records,
         ),
         Kpi(
             "sales_cycle_days",
@@ -154,6 +162,7 @@ KPIS: dict[str, Kpi] = {
             DEALS,
             sales.sales_cycle_days,
             "sales",
+            records=sales.sales_cycle_days_records,
         ),
         Kpi(
             "stage_duration_days",
@@ -165,6 +174,7 @@ KPIS: dict[str, Kpi] = {
             DEALS,
             sales.stage_duration_days,
             "sales",
+            records=sales.stage_duration_days_records,
         ),
         Kpi(
             "calls_per_lead",
@@ -176,6 +186,7 @@ KPIS: dict[str, Kpi] = {
             LEADS,
             sales.calls_per_lead,
             "sales",
+            records=sales.calls_per_lead_records,
         ),
         Kpi(
             "new_revenue",
@@ -187,6 +198,7 @@ KPIS: dict[str, Kpi] = {
             PURCHASES,
             revenue.new_revenue,
             "revenue",
+            records=revenue.new_revenue_records,
         ),
         Kpi(
             "net_new_revenue",
@@ -198,6 +210,7 @@ KPIS: dict[str, Kpi] = {
             PURCHASES,
             revenue.net_new_revenue,
             "revenue",
+            records=revenue.net_new_revenue_records,
         ),
         Kpi(
             "repeat_customers",
@@ -209,6 +222,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             customers.repeat_customers,
             "customers",
+            records=customers.repeat_customers_records,
         ),
         Kpi(
             "churn_rate",
@@ -223,6 +237,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             customers.churn_rate,
             "customers",
+            records=customers.churn_rate_records,
         ),
         Kpi(
             "retention_rate",
@@ -234,6 +249,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             customers.retention_rate,
             "customers",
+            records=customers.retention_rate_records,
         ),
         Kpi(
             "renewal_rate",
@@ -245,6 +261,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             customers.renewal_rate,
             "customers",
+            records=customers.renewal_rate_records,
         ),
         Kpi(
             "cac",
@@ -256,6 +273,7 @@ KPIS: dict[str, Kpi] = {
             (C, K),
             marketing.cac,
             "marketing",
+            records=marketing.cac_records,
         ),
         Kpi(
             "clv",
@@ -273,6 +291,7 @@ KPIS: dict[str, Kpi] = {
             PURCHASES,
             revenue.clv,
             "revenue",
+            records=revenue.clv_records,
         ),
         Kpi(
             "upsell_rate",
@@ -284,6 +303,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             revenue.upsell_rate,
             "revenue",
+            records=revenue.upsell_rate_records,
         ),
         Kpi(
             "cross_sell_rate",
@@ -295,6 +315,7 @@ KPIS: dict[str, Kpi] = {
             PURCHASES,
             revenue.cross_sell_rate,
             "revenue",
+            records=revenue.cross_sell_rate_records,
         ),
         Kpi(
             "campaign_revenue",
@@ -306,6 +327,7 @@ KPIS: dict[str, Kpi] = {
             (C, K),
             marketing.campaign_revenue,
             "marketing",
+            records=marketing.campaign_revenue_records,
         ),
         Kpi(
             "campaign_new_customers",
@@ -317,6 +339,7 @@ KPIS: dict[str, Kpi] = {
             (C, K),
             marketing.campaign_new_customers,
             "marketing",
+            records=marketing.campaign_new_customers_records,
         ),
         Kpi(
             "referrals",
@@ -328,6 +351,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             marketing.referrals,
             "marketing",
+            records=marketing.referrals_records,
         ),
         Kpi(
             "quota_attainment",
@@ -344,6 +368,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             quotas.quota_attainment,
             "sales",
+            records=quotas.quota_attainment_records,
         ),
         Kpi(
             "avg_resolution_hours",
@@ -355,6 +380,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             support.avg_resolution_hours,
             "support",
+            records=support.avg_resolution_hours_records,
         ),
         Kpi(
             "nps",
@@ -366,6 +392,7 @@ KPIS: dict[str, Kpi] = {
             PEOPLE,
             support.nps,
             "support",
+            records=support.nps_records,
         ),
     ]
 }
@@ -380,6 +407,15 @@ def get(key: str) -> Kpi:
         return KPIS[key]
     except KeyError:
         raise UnknownKpi(key) from None
+
+
+def records(key: str, period: Period, scope: Scope | None = None) -> list[Rows]:
+    """The rows behind the KPI `key` over `period` for `scope` (see `compute`)."""
+    kpi = get(key)
+    scope = scope or Scope.company()
+    if not kpi.supports(scope.type):
+        raise UnsupportedScope(f"{key} does not support the {scope.type} scope")
+    return kpi.records(period, scope)
 
 
 def compute(key: str, period: Period, scope: Scope | None = None) -> KpiResult:

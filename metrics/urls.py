@@ -8,6 +8,7 @@ from metrics.forecast import views as forecast_views
 app_name = "metrics"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("kpis/<slug:key>/records/", views.kpi_records, name="kpi_records"),
     path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("reports/", views.report_index, name="reports"),
     path("reports/sales/", views.report_sales, name="report_sales"),

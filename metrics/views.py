@@ -10,18 +10,25 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm import policies
 from crm.models import Pipeline, Role
-from metrics import reports
+from metrics import drilldown, registry, reports
 from metrics.currency import reporting_currency
 from metrics.dashboard import dashboard_cards
-from metrics.forms import DashboardForm, PeriodForm, PipelineReportForm
-from metrics.selectors import own_figures_only
+from metrics.forms import (
+    SCOPE_MODELS,
+    DashboardForm,
+    KpiRecordsForm,
+    PeriodForm,
+    PipelineReportForm,
+)
+from metrics.scopes import Scope, ScopeType
+from metrics.selectors import own_figures_only, scope_for_user
 
 REPORTS = {
     "sales": (
@@ -45,6 +52,34 @@ REPORTS = {
         {Role.MARKETING, Role.MANAGER, Role.ADMIN},
     ),
 }
+
+
+# Report columns that are a KPI's value for the row's rep or campaign: each cell opens the
+# records behind it (metrics.drilldown). The marketing report's lead conversion counts
+# conversions before the period's end, not the KPI's "as of now", so it is not linked.
+SALES_CELLS = {
+    "close_rate": "close_rate",
+    "win_rate": "win_rate",
+    "cycle_days": "sales_cycle_days",
+    "calls_per_lead": "calls_per_lead",
+    "quota_attainment": "quota_attainment",
+}
+MARKETING_CELLS = {
+    "revenue": "campaign_revenue",
+    "new_customers": "campaign_new_customers",
+    "cac": "cac",
+    "leads": "leads",
+}
+SUPPORT_CELLS = {"resolved": "avg_resolution_hours", "avg_hours": "avg_resolution_hours"}
+
+
+def _link_cells(rows, period, id_field: str, cells: dict, *, scope=Scope.owner) -> None:
+    """Give each row `records`: {column: the records page of that cell's KPI}."""
+    for row in rows:
+        row["records"] = {
+            column: drilldown.records_url(key, period, scope(row[id_field]))
+            for column, key in cells.items()
+        }
 
 
 def may_see_report(user, key: str) -> bool:
@@ -113,6 +148,47 @@ def dashboard(request):
 
 
 @login_required
+def kpi_records(request, key):
+    """The records counted in a KPI's numerator and denominator for a period and scope.
+
+    The scope rules are the dashboard's: a rep sees their own figures only (another scope
+    is a 403, as in the API); a KPI with no per-rep figure (CAC) is a 404 for them.
+    """
+    if not policies.can_read(request.user, "kpis"):
+        raise PermissionDenied
+    kpi = registry.KPIS.get(key)
+    if kpi is None:
+        raise Http404("No such KPI.")
+    form = KpiRecordsForm(request.GET or None)
+    scope = scope_for_user(request.user, form.requested_scope())
+    context = {"form": form, "kpi": kpi, "scope": scope, "parts": [], "result": None}
+    if not kpi.supports(scope.type):
+        if own_figures_only(request.user):
+            raise Http404("This KPI has no per-rep figure.")
+        form.is_valid()
+        form.add_error("scope", _("This KPI cannot be measured for that scope."))
+    if form.is_bound and not form.is_valid():
+        context["period"] = None
+        return render(request, "metrics/kpi_records.html", context, status=400)
+    period = form.period_or_default()
+    context.update(
+        period=period,
+        scope_name=_scope_name(scope),
+        result=kpi.function(period, scope),
+        parts=drilldown.parts(kpi, period, scope, query=request.GET),
+        dashboard_url=f"{reverse('metrics:dashboard')}?{drilldown.period_query(period, scope)}",
+    )
+    return render(request, "metrics/kpi_records.html", context)
+
+
+def _scope_name(scope) -> str:
+    if scope.type == ScopeType.COMPANY:
+        return str(_("Whole company"))
+    row = SCOPE_MODELS[scope.type].objects.filter(pk=scope.id).first()
+    return str(row) if row else ""
+
+
+@login_required
 def report_index(request):
     visible = [
         {"url": reverse(f"metrics:report_{key}"), "name": name, "description": description}
@@ -162,6 +238,7 @@ def report_sales(request):
             ),
             missing_rates=missing,
         )
+    _link_cells(rows, period, "owner", SALES_CELLS)
     chart = {
         "labels": [r["name"] for r in rows],
         "won_value": [float(r["won_value"]) for r in rows],
@@ -269,6 +346,7 @@ def report_support(request):
             ),
             money=False,
         )
+    _link_cells(data["agents"], period, "agent", SUPPORT_CELLS)
     chart = {
         "agents": [a["name"] for a in data["agents"]],
         "avg_hours": [
@@ -319,6 +397,9 @@ def report_marketing(request):
             ),
             missing_rates=missing,
         )
+    for row in rows:
+        row["campaign_id"] = row["campaign"].pk
+    _link_cells(rows, period, "campaign_id", MARKETING_CELLS, scope=Scope.campaign)
     chart = {
         "labels": [str(r["campaign"]) for r in rows],
         "revenue": [float(r["revenue"]) for r in rows],

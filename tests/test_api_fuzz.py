@@ -15,6 +15,7 @@ Generation is derandomized and keeps no example database: a run is the same ever
 
 # ruff: noqa: E402 (the imports below need schemathesis, which may not be installed yet)
 from types import SimpleNamespace
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -191,6 +192,7 @@ DOCUMENTED_RESPONSES = [
     ("GET", "/api/campaign-plans/{campaign}/report/", "campaign-plans", None),
     ("POST", "/api/automation/rules/{id}/dry-run/", "automation/rules", None),
     ("GET", "/api/enrollments/{id}/", "enrollments", None),
+    ("GET", "/api/kpis/{key}/records/?start=2025-06-01&end=2025-07-01", None, None),
 ]
 
 
@@ -198,11 +200,14 @@ DOCUMENTED_RESPONSES = [
 def test_responses_match_the_documented_schema(
     method, path, row, body, fuzz_world, db, same_connection_for_requests
 ):
+    path, _sep, query = path.partition("?")
     operation = SCHEMA[path][method]
     case = operation.Case(
-        path_parameters=dict.fromkeys(
-            [param.name for param in operation.path_parameters], fuzz_world.ids.get(row)
-        ),
+        path_parameters={
+            param.name: FIXED_PATH_VALUES.get(param.name, fuzz_world.ids.get(row))
+            for param in operation.path_parameters
+        },
+        **({"query": dict(parse_qsl(query))} if query else {}),
         **({} if body is None else {"body": body, "media_type": "application/json"}),
     )
     headers = {"Authorization": f"Token {fuzz_world.tokens['admin']}"}

@@ -107,7 +107,9 @@ def test_numbers_keep_their_order_in_persian(client, manager, persian_world):
     dashboard = client.get(reverse("metrics:dashboard"), HTTP_ACCEPT_LANGUAGE="fa")
     goal = client.get(reverse("goals:detail", args=[persian_world.pk]), HTTP_ACCEPT_LANGUAGE="fa")
 
-    assert '<span class="kpi-card__value"><bdi dir="ltr">' in dashboard.content.decode()
+    assert 'class="kpi-card__value kpi-card__open"' in dashboard.content.decode()
+    assert 'data-open-records title="' in dashboard.content.decode()
+    assert '"><bdi dir="ltr">' in dashboard.content.decode().split("kpi-card__open", 1)[1]
     # Baseline → target reads from the right: each number isolated, the arrow mirrored.
     assert (
         '<bdi dir="ltr">8.0\u00a0%</bdi> <span class="arrow" aria-hidden="true">→</span>'

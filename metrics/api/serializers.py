@@ -63,6 +63,40 @@ class KpiQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class KpiRecordsQuerySerializer(KpiQuerySerializer):
+    """Query string of GET /api/kpis/{key}/records/: the KPI's, and a page from 1."""
+
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1)
+
+
+class KpiRecordsPartSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="e.g. won, created, promoters")
+    role = serializers.CharField(
+        help_text="numerator, denominator, or averaged: the rows a mean is taken over "
+        "(their count is the denominator, their summed durations the numerator)"
+    )
+    sign = serializers.IntegerField(help_text="-1 for rows subtracted (NPS detractors)")
+    model = serializers.CharField(help_text="app_label.model of the ids, e.g. crm.deal")
+    count = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField())
+    has_next = serializers.BooleanField()
+
+
+class KpiRecordsSerializer(serializers.Serializer):
+    """The records behind a KPI's value (documentation of the response)."""
+
+    key = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+    numerator = serializers.JSONField(allow_null=True)
+    denominator = serializers.JSONField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    scope = serializers.DictField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    parts = KpiRecordsPartSerializer(many=True)
+
+
 def json_number(value, *, is_money: bool = False):
     """Counts stay ints, money is a decimal string ("800.00"), other decimals are numbers."""
     if value is None or isinstance(value, bool | int):

@@ -4,13 +4,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from crm.api.permissions import PolicyPermission
 from crm.api.views.base import PolicyViewSet
-from metrics import registry
+from metrics import drilldown, registry
 from metrics.exchange_rates import exchange_rate_delete, exchange_rate_save
 from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Period, ScopeType
@@ -20,6 +21,8 @@ from .serializers import (
     ExchangeRateSerializer,
     KpiCatalogueSerializer,
     KpiQuerySerializer,
+    KpiRecordsQuerySerializer,
+    KpiRecordsSerializer,
     KpiSnapshotSerializer,
     kpi_result_data,
 )
@@ -71,10 +74,70 @@ class KpiViewSet(viewsets.ViewSet):
         responses=OpenApiTypes.OBJECT,
     )
     def retrieve(self, request, key=None):
+        kpi, period, scope, _query = self._measure(request, key, KpiQuerySerializer)
+        result = kpi.function(period, scope)
+        return Response(kpi_result_data(kpi, result, period=period, scope=scope))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="exclusive"),
+            OpenApiParameter("owner", OpenApiTypes.INT),
+            OpenApiParameter("team", OpenApiTypes.INT),
+            OpenApiParameter("pipeline", OpenApiTypes.INT),
+            OpenApiParameter("campaign", OpenApiTypes.INT),
+            OpenApiParameter(
+                "page",
+                OpenApiTypes.INT,
+                description=f"Page of every part's ids, {drilldown.API_PAGE_SIZE} a page",
+            ),
+        ],
+        responses=KpiRecordsSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="records")
+    def records(self, request, key=None):
+        """The records counted in the KPI's numerator and denominator (ids, a page at a
+        time), from the same querysets as its value: each part's `count` is the figure."""
+        kpi, period, scope, query = self._measure(request, key, KpiRecordsQuerySerializer)
+        result = kpi.function(period, scope)
+        page = query["page"]
+        parts = []
+        for rows in kpi.records(period, scope):
+            count, ids, more = drilldown.ids_page(rows, page)
+            parts.append(
+                {
+                    "key": rows.key,
+                    "role": rows.role,
+                    "sign": rows.sign,
+                    "model": rows.queryset.model._meta.label_lower,
+                    "count": count,
+                    "ids": ids,
+                    "has_next": more,
+                }
+            )
+        data = kpi_result_data(kpi, result, period=period, scope=scope)
+        return Response(
+            {
+                "key": kpi.key,
+                "value": data["value"],
+                "numerator": data["numerator"],
+                "denominator": data["denominator"],
+                "start": data["start"],
+                "end": data["end"],
+                "scope": data["scope"],
+                "page": page,
+                "page_size": drilldown.API_PAGE_SIZE,
+                "parts": parts,
+            }
+        )
+
+    def _measure(self, request, key, serializer_class):
+        """(kpi, period, scope, validated query) for the KPI `key`: 404 for an unknown key,
+        400 for a bad query, 403 for a rep asking for others' figures."""
         kpi = registry.KPIS.get(key)
         if kpi is None:
             raise NotFound("No such KPI.")
-        query = KpiQuerySerializer(data=request.query_params)
+        query = serializer_class(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         # Django's PermissionDenied (a rep asking for others' figures) is DRF's 403.
@@ -89,9 +152,7 @@ class KpiViewSet(viewsets.ViewSet):
                     ]
                 }
             )
-        period = Period(params["start"], params["end"])
-        result = kpi.function(period, scope)
-        return Response(kpi_result_data(kpi, result, period=period, scope=scope))
+        return kpi, Period(params["start"], params["end"]), scope, params
 
 
 class KpiSnapshotFilter(django_filters.FilterSet):

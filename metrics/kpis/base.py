@@ -4,6 +4,7 @@ Numbers come out of SQL (`aggregate`, `annotate`, `Subquery`); Python only divid
 two or three totals a query returns. Money stays Decimal end to end.
 """
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -41,6 +42,41 @@ class KpiResult:
     money: frozenset = frozenset()
     # The currency money figures are in (GOALPOST_REPORTING_CURRENCY); None for no money.
     currency: str | None = None
+
+
+# What a part of a KPI's records stands for (`Rows.role`).
+NUMERATOR = "numerator"
+DENOMINATOR = "denominator"
+# The rows a mean is taken over: their count is the denominator, the sum of their
+# durations the numerator (sales cycle, days in stage, resolution time).
+AVERAGED = "averaged"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The records behind one part of a KPI's number ("open the number").
+
+    Each KPI module builds the queryset once and both its aggregate and its `*_records`
+    function use it (or the same base queryset and the same filter), so the list a
+    manager opens has exactly as many rows as the figure counts. `sign` is -1 for rows
+    subtracted from the numerator (NPS detractors). For sums, `amount`/`currency`/`on`
+    name what is summed and the date its rate is taken on; `duration` is the pair of
+    fields (later, earlier) whose difference is averaged, in units of `per` seconds;
+    `share` gives the part of a row's amount falling in the period (spend booked per
+    month, quotas pro rata by day).
+    """
+
+    key: str
+    role: str
+    queryset: QuerySet
+    sign: int = 1
+    date: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    on: str | None = None
+    duration: tuple[str, str] | None = None
+    per: Decimal | None = None
+    share: Callable | None = None
 
 
 # Set while metrics.history computes one KPI over many windows: it answers `aggregate` for
@@ -150,16 +186,23 @@ def require(scope: Scope, supported) -> None:
         raise UnsupportedScope(scope.type)
 
 
+def overlap_share(amount, first, last, period) -> Decimal:
+    """The part of `amount` booked over `[first, last)` that falls in the period, by days
+    (`prorated` for one row; not rounded, so the shares of a period's rows add up to it)."""
+    span = (last - first).days
+    overlap = (min(last, period.end) - max(first, period.start)).days
+    if span <= 0 or overlap <= 0:
+        return Decimal(0)
+    return Decimal(amount or 0) * overlap / span
+
+
 def prorated(groups, period) -> Decimal:
     """Sum amounts booked over date ranges `[first, last)`, each weighted by its overlap.
 
     `groups` are already aggregated in SQL (one row per month or quota period, not per
     record), so this loop is over a handful of periods, never over the rows themselves.
     """
-    total = Decimal(0)
-    for first, last, booked in groups:
-        span = (last - first).days
-        overlap = (min(last, period.end) - max(first, period.start)).days
-        if span > 0 and overlap > 0:
-            total += Decimal(booked or 0) * overlap / span
+    total = sum(
+        (overlap_share(booked, first, last, period) for first, last, booked in groups), Decimal(0)
+    )
     return money(total)

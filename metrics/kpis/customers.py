@@ -8,32 +8,67 @@ counts customers. A customer belongs to a rep through the contact's owner.
 
 from django.db.models import Count, Q
 
-from crm.models import CustomerSpell, Purchase, Subscription, SubscriptionStatus
+from crm.models import Contact, CustomerSpell, Purchase, Subscription, SubscriptionStatus
 from metrics.scopes import Period, Scope
 
-from .base import KpiResult, aggregate, count, first_spell_in, percent, spell_active_at
+from .base import (
+    DENOMINATOR,
+    NUMERATOR,
+    KpiResult,
+    Rows,
+    aggregate,
+    count,
+    first_spell_in,
+    percent,
+    spell_active_at,
+)
 
 
-def repeat_customers(period: Period, scope: Scope) -> KpiResult:
-    """Customers with two or more purchases before the end (`buyers`: with at least one)."""
-    per_buyer = (
+def repeat_buyers(period: Period, scope: Scope):
+    """Per customer with two or more purchases before the end: a `contact` row each."""
+    return (
         Purchase.objects.filter(scope.people_q("contact__owner"), purchased_at__lt=period.end_at)
         .values("contact")
         .annotate(n=Count("id"))
         .order_by()
+        .filter(n__gte=2)
     )
-    return count(per_buyer.filter(n__gte=2).count())
+
+
+def repeat_customers(period: Period, scope: Scope) -> KpiResult:
+    """Customers with two or more purchases before the end."""
+    return count(repeat_buyers(period, scope).count())
+
+
+def repeat_customers_records(period: Period, scope: Scope) -> list[Rows]:
+    buyers = repeat_buyers(period, scope).values("contact")
+    return [
+        Rows("customers", NUMERATOR, Contact.objects.filter(pk__in=buyers), date="customer_since")
+    ]
+
+
+def spells_in(scope: Scope):
+    return CustomerSpell.objects.filter(scope.people_q("contact__owner"))
+
+
+def at_start(period: Period) -> Q:
+    """Spells under way at the start: the customers the period begins with."""
+    return spell_active_at(period.start_at)
+
+
+def lost(period: Period) -> Q:
+    """Of the spells under way at the start, those that ended (churned) before the end."""
+    return spell_active_at(period.start_at) & Q(ended_at__lt=period.end_at)
 
 
 def customer_counts(period: Period, scope: Scope) -> dict:
     """Spell counts of the period: `at_start`, `lost` (of those at the start, churned before
     the end), `at_end`, `new_customers` (first spell began in the period)."""
-    start, end = period.start_at, period.end_at
     return aggregate(
-        CustomerSpell.objects.filter(scope.people_q("contact__owner")),
-        at_start=Count("id", filter=spell_active_at(start)),
-        lost=Count("id", filter=spell_active_at(start) & Q(ended_at__lt=end)),
-        at_end=Count("id", filter=spell_active_at(end)),
+        spells_in(scope),
+        at_start=Count("id", filter=at_start(period)),
+        lost=Count("id", filter=lost(period)),
+        at_end=Count("id", filter=spell_active_at(period.end_at)),
         new_customers=Count("id", filter=first_spell_in(period)),
     )
 
@@ -61,6 +96,14 @@ def churn_rate(period: Period, scope: Scope) -> KpiResult:
     return result
 
 
+def churn_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    spells = spells_in(scope)
+    return [
+        Rows("lost", NUMERATOR, spells.filter(lost(period)), date="ended_at"),
+        Rows("at_start", DENOMINATOR, spells.filter(at_start(period)), date="started_at"),
+    ]
+
+
 def retention_rate(period: Period, scope: Scope) -> KpiResult:
     """Retention of starting customers: those at the start still customers, without a
     churn in between, at the end ÷ customers at the start (in %); 100 % - churn rate.
@@ -73,17 +116,42 @@ def retention_rate(period: Period, scope: Scope) -> KpiResult:
     return result
 
 
+def retention_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    """Retained: the spells at the start not ended before the end (at start - lost)."""
+    at_start_spells = spells_in(scope).filter(at_start(period))
+    return [
+        Rows(
+            "retained",
+            NUMERATOR,
+            at_start_spells.exclude(ended_at__lt=period.end_at),
+            date="started_at",
+        ),
+        Rows("at_start", DENOMINATOR, at_start_spells, date="started_at"),
+    ]
+
+
+RENEWED = Q(status=SubscriptionStatus.RENEWED) | Q(renewed_at__isnull=False)
+
+
+def renewals_due(period: Period, scope: Scope):
+    return Subscription.objects.filter(
+        scope.people_q("contact__owner"),
+        renewal_due__gte=period.start,
+        renewal_due__lt=period.end,
+    )
+
+
 def renewal_rate(period: Period, scope: Scope) -> KpiResult:
     """Subscriptions renewed ÷ subscriptions whose renewal fell due in the period."""
     totals = aggregate(
-        Subscription.objects.filter(
-            scope.people_q("contact__owner"),
-            renewal_due__gte=period.start,
-            renewal_due__lt=period.end,
-        ),
-        due=Count("id"),
-        renewed=Count(
-            "id", filter=Q(status=SubscriptionStatus.RENEWED) | Q(renewed_at__isnull=False)
-        ),
+        renewals_due(period, scope), due=Count("id"), renewed=Count("id", filter=RENEWED)
     )
     return percent(totals["renewed"], totals["due"])
+
+
+def renewal_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    due = renewals_due(period, scope)
+    return [
+        Rows("renewed", NUMERATOR, due.filter(RENEWED), date="renewal_due"),
+        Rows("due", DENOMINATOR, due, date="renewal_due"),
+    ]

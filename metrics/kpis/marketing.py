@@ -14,17 +14,21 @@ from metrics.currency import reporting_currency
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
+    DENOMINATOR,
+    NUMERATOR,
     KpiResult,
+    Rows,
     amount,
     converted_total,
     count,
     first_spell_in,
     in_reporting_currency,
     money,
+    overlap_share,
     prorated,
     row_count,
 )
-from .revenue import bought_in
+from .revenue import bought_in, summed_purchases
 
 
 def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
@@ -43,11 +47,23 @@ def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
     )
 
 
-def spend_in(period: Period, scope: Scope):
+def spend_rows(period: Period, scope: Scope):
+    """Spend booked in the months the period touches."""
     spend = Spend.objects.filter(month__lt=period.end, month__gte=period.start.replace(day=1))
     if scope.type == ScopeType.CAMPAIGN:
-        spend = spend.filter(campaign_id=scope.id)
-    months = spend.values_list("month").annotate(total=Sum("amount")).order_by()
+        return spend.filter(campaign_id=scope.id)
+    return spend
+
+
+def spend_share(period: Period):
+    """The part of one spend row (booked over its month) falling in the period."""
+    return lambda spend: overlap_share(
+        spend.amount, spend.month, spend.month + relativedelta(months=1), period
+    )
+
+
+def spend_in(period: Period, scope: Scope):
+    months = spend_rows(period, scope).values_list("month").annotate(total=Sum("amount")).order_by()
     return prorated(
         ((month, month + relativedelta(months=1), total) for month, total in months), period
     )
@@ -68,28 +84,59 @@ def cac(period: Period, scope: Scope) -> KpiResult:
     )
 
 
-def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
+def cac_records(period: Period, scope: Scope) -> list[Rows]:
+    """numerator: the spend rows, each with its share in the period; denominator: the
+    customers acquired."""
+    return [
+        Rows(
+            "spend",
+            NUMERATOR,
+            spend_rows(period, scope),
+            date="month",
+            amount="amount",
+            share=spend_share(period),
+        ),
+        Rows("acquired", DENOMINATOR, acquired(period, scope), date="customer_since"),
+    ]
+
+
+def campaign_purchases(period: Period, scope: Scope):
     purchases = Purchase.objects.filter(bought_in(period))
     if scope.type == ScopeType.CAMPAIGN:
-        purchases = purchases.filter(campaign_id=scope.id)
-    else:
-        purchases = purchases.filter(campaign__isnull=False)
-    total, missing = converted_total(purchases, on="purchased_at")
+        return purchases.filter(campaign_id=scope.id)
+    return purchases.filter(campaign__isnull=False)
+
+
+def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
+    total, missing = converted_total(campaign_purchases(period, scope), on="purchased_at")
     return in_reporting_currency(amount(total), missing)
+
+
+def campaign_revenue_records(period: Period, scope: Scope) -> list[Rows]:
+    return summed_purchases("purchases", campaign_purchases(period, scope))
 
 
 def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:
     return count(row_count(acquired(period, scope, attributed_only=True)))
 
 
+def campaign_new_customers_records(period: Period, scope: Scope) -> list[Rows]:
+    customers = acquired(period, scope, attributed_only=True)
+    return [Rows("acquired", NUMERATOR, customers, date="customer_since")]
+
+
+def referrals_made(period: Period, scope: Scope):
+    return Referral.objects.filter(
+        scope.people_q("referrer__owner"),
+        referred_on__gte=period.start,
+        referred_on__lt=period.end,
+    )
+
+
 def referrals(period: Period, scope: Scope) -> KpiResult:
     """Referrals made in the period; a rep's are those whose referrer is their contact."""
-    return count(
-        row_count(
-            Referral.objects.filter(
-                scope.people_q("referrer__owner"),
-                referred_on__gte=period.start,
-                referred_on__lt=period.end,
-            )
-        )
-    )
+    return count(row_count(referrals_made(period, scope)))
+
+
+def referrals_records(period: Period, scope: Scope) -> list[Rows]:
+    return [Rows("referrals", NUMERATOR, referrals_made(period, scope), date="referred_on")]

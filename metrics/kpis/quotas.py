@@ -38,11 +38,15 @@ from metrics.currency import converted_sum
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
+    DENOMINATOR,
     HUNDRED,
+    NUMERATOR,
     KpiResult,
+    Rows,
     converted_total,
     in_reporting_currency,
     money,
+    overlap_share,
     prorated,
     rounded,
 )
@@ -101,12 +105,26 @@ def attainment_percent(won, quota) -> Decimal | None:
     return rounded(HUNDRED * money(won) / quota) if quota else None
 
 
-def quota_amount(period: Period, scope: Scope):
-    """The applying quotas' share falling in the period; None without a Quota model."""
+def quotas_in(period: Period, scope: Scope) -> QuerySet | None:
+    """The applying quotas that overlap the period; None without a Quota model."""
     rows = applying_quotas(scope)
     if rows is None:
         return None
-    rows = rows.filter(start__lt=period.end, end__gt=period.start)
+    return rows.filter(start__lt=period.end, end__gt=period.start)
+
+
+def wins_counted(period: Period, scope: Scope, quotas: QuerySet) -> QuerySet:
+    """Wins of the period covered by `quotas` (the applying quotas of the scope)."""
+    return covered_wins(deals_in(scope), quotas).filter(
+        closed_at__gte=period.start_at, closed_at__lt=period.end_at
+    )
+
+
+def quota_amount(period: Period, scope: Scope):
+    """The applying quotas' share falling in the period; None without a Quota model."""
+    rows = quotas_in(period, scope)
+    if rows is None:
+        return None
     # Grouped per quota period in SQL: a handful of rows to weigh, not one per rep.
     groups = rows.values_list("start", "end").annotate(total=Sum("amount")).order_by()
     return prorated(groups, period)
@@ -124,13 +142,36 @@ def quota_attainment(period: Period, scope: Scope) -> KpiResult:
         # Wins in any currency, at the rate of their close day; quotas are set in the
         # reporting currency.
         won, missing = converted_total(
-            covered_wins(deals_in(scope), quotas).filter(
-                closed_at__gte=period.start_at, closed_at__lt=period.end_at
-            ),
-            on="closed_at",
-            amount="value",
+            wins_counted(period, scope, quotas), on="closed_at", amount="value"
         )
     return in_reporting_currency(_result(won, quota_amount(period, scope)), missing)
+
+
+def quota_attainment_records(period: Period, scope: Scope) -> list[Rows]:
+    """numerator: the covered wins, at their close-day rate; denominator: the applying
+    quotas, each with its share in the period."""
+    quotas = applying_quotas(scope)
+    if quotas is None:
+        return []
+    return [
+        Rows(
+            "won",
+            NUMERATOR,
+            wins_counted(period, scope, quotas),
+            date="closed_at",
+            amount="value",
+            currency="currency",
+            on="closed_at",
+        ),
+        Rows(
+            "quotas",
+            DENOMINATOR,
+            quotas_in(period, scope),
+            date="start",
+            amount="amount",
+            share=lambda quota: overlap_share(quota.amount, quota.start, quota.end, period),
+        ),
+    ]
 
 
 def attainment_by_owner(period: Period) -> dict[int, KpiResult]:

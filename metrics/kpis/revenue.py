@@ -22,7 +22,10 @@ from metrics.currency import converted_sum, missing_rates, reporting_currency, u
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
+    DENOMINATOR,
+    NUMERATOR,
     KpiResult,
+    Rows,
     aggregate,
     aggregate_source,
     amount,
@@ -73,38 +76,69 @@ def bought_in(period: Period) -> Q:
     return Q(purchased_at__gte=period.start_at, purchased_at__lt=period.end_at)
 
 
+def new_revenue_purchases(period: Period, scope: Scope):
+    """Purchases of the period within GOALPOST_NEW_REVENUE_MONTHS of the start of the
+    customer's first spell."""
+    spell_start = F("contact__customer_spells__started_at")
+    return (
+        purchases_in(scope)
+        .filter(bought_in(period))
+        .filter(
+            contact__customer_spells__first=True,
+            purchased_at__gte=spell_start,
+            purchased_at__lt=AddMonths(spell_start, settings.GOALPOST_NEW_REVENUE_MONTHS),
+        )
+    )
+
+
 def new_revenue(period: Period, scope: Scope) -> KpiResult:
     """Revenue from customers within GOALPOST_NEW_REVENUE_MONTHS of becoming customers.
 
     Becoming a customer is the start of the contact's first customer spell (the earliest
     purchase, whatever the order purchases were recorded in); a re-activation is not new.
     """
-    months = settings.GOALPOST_NEW_REVENUE_MONTHS
-    spell_start = F("contact__customer_spells__started_at")
-    total, missing = converted_total(
+    total, missing = converted_total(new_revenue_purchases(period, scope), on="purchased_at")
+    result = amount(total)
+    result.extra = {"months": settings.GOALPOST_NEW_REVENUE_MONTHS}
+    return in_reporting_currency(result, missing)
+
+
+def summed_purchases(key: str, purchases) -> list[Rows]:
+    """The purchases a revenue KPI sums, each at the rate of its purchase day."""
+    return [
+        Rows(
+            key,
+            NUMERATOR,
+            purchases,
+            date="purchased_at",
+            amount="amount",
+            currency="currency",
+            on="purchased_at",
+        )
+    ]
+
+
+def new_revenue_records(period: Period, scope: Scope) -> list[Rows]:
+    return summed_purchases("purchases", new_revenue_purchases(period, scope))
+
+
+def net_new_revenue_purchases(period: Period, scope: Scope):
+    """Purchases of the period by its new customers (first customer spell began in it)."""
+    return (
         purchases_in(scope)
         .filter(bought_in(period))
-        .filter(
-            contact__customer_spells__first=True,
-            purchased_at__gte=spell_start,
-            purchased_at__lt=AddMonths(spell_start, months),
-        ),
-        on="purchased_at",
+        .filter(first_spell_in(period, prefix="contact__customer_spells__"))
     )
-    result = amount(total)
-    result.extra = {"months": months}
-    return in_reporting_currency(result, missing)
 
 
 def net_new_revenue(period: Period, scope: Scope) -> KpiResult:
     """Revenue in the period from its new customers (first customer spell began in it)."""
-    total, missing = converted_total(
-        purchases_in(scope)
-        .filter(bought_in(period))
-        .filter(first_spell_in(period, prefix="contact__customer_spells__")),
-        on="purchased_at",
-    )
+    total, missing = converted_total(net_new_revenue_purchases(period, scope), on="purchased_at")
     return in_reporting_currency(amount(total), missing)
+
+
+def net_new_revenue_records(period: Period, scope: Scope) -> list[Rows]:
+    return summed_purchases("purchases", net_new_revenue_purchases(period, scope))
 
 
 def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal | None]:
@@ -129,6 +163,30 @@ def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal |
     return Decimal(str(fallback)), "default", churn.value
 
 
+def convertible() -> Q:
+    """Purchases with a rate to the reporting currency on their day: the ones CLV divides."""
+    return ~unconverted("currency", "purchased_at")
+
+
+def clv_purchases(period: Period, scope: Scope):
+    """The purchases of the 12 months before the period's end (CLV's yearly window)."""
+    return purchases_in(scope).filter(bought_in(period.trailing_year()))
+
+
+def clv_records(period: Period, scope: Scope) -> list[Rows]:
+    """numerator: the year's purchases summed as revenue; denominator: their customers."""
+    counted = clv_purchases(period, scope).filter(convertible())
+    return [
+        *summed_purchases("purchases", counted),
+        Rows(
+            "customers",
+            DENOMINATOR,
+            Contact.objects.filter(pk__in=counted.values("contact")),
+            date="customer_since",
+        ),
+    ]
+
+
 def clv(period: Period, scope: Scope) -> KpiResult:
     """Average purchase value x purchase frequency x lifespan, over the year ending at `end`.
 
@@ -140,12 +198,12 @@ def clv(period: Period, scope: Scope) -> KpiResult:
     lifespan_years, lifespan_source, annual_churn_rate, formula).
     """
     year = period.trailing_year()
-    bought = purchases_in(scope).filter(bought_in(year))
+    bought = clv_purchases(period, scope)
     totals = aggregate(
         bought,
         revenue=converted_sum("amount", "currency", "purchased_at"),
-        purchases=Count("id", filter=~unconverted("currency", "purchased_at")),
-        customers=Count("contact", distinct=True, filter=~unconverted("currency", "purchased_at")),
+        purchases=Count("id", filter=convertible()),
+        customers=Count("contact", distinct=True, filter=convertible()),
     )
     revenue, purchases, customers = (
         money(totals["revenue"]),
@@ -201,8 +259,8 @@ def customers_during(period: Period, scope: Scope):
     return Contact.objects.filter(scope.people_q("owner")).filter(Exists(spells))
 
 
-def upsell_rate(period: Period, scope: Scope) -> KpiResult:
-    """Customers with a won upsell deal (or a purchase from one) ÷ customers in the period."""
+def upsold(period: Period):
+    """Contacts (the outer row) with a won upsell deal or a purchase from one in the period."""
     upsold_deal = Deal.objects.filter(
         contact=OuterRef("pk"),
         kind=DealKind.UPSELL,
@@ -213,23 +271,62 @@ def upsell_rate(period: Period, scope: Scope) -> KpiResult:
     upsold_purchase = Purchase.objects.filter(
         bought_in(period), contact=OuterRef("pk"), deal__kind=DealKind.UPSELL
     )
+    return Exists(upsold_deal) | Exists(upsold_purchase)
+
+
+def upsell_rate(period: Period, scope: Scope) -> KpiResult:
+    """Customers with a won upsell deal (or a purchase from one) ÷ customers in the period."""
     totals = aggregate(
         customers_during(period, scope),
         customers=Count("id"),
-        upsold=Count("id", filter=Exists(upsold_deal) | Exists(upsold_purchase)),
+        upsold=Count("id", filter=upsold(period)),
     )
     return percent(totals["upsold"], totals["customers"])
 
 
-def cross_sell_rate(period: Period, scope: Scope) -> KpiResult:
-    """Customers buying in two or more product categories ÷ customers buying in the period."""
-    per_buyer = (
+def upsell_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    customers = customers_during(period, scope)
+    return [
+        Rows("upsold", NUMERATOR, customers.filter(upsold(period)), date="customer_since"),
+        Rows("customers", DENOMINATOR, customers, date="customer_since"),
+    ]
+
+
+def buyers(period: Period, scope: Scope):
+    """Per buyer of the period (a `contact` row each): the product categories bought."""
+    return (
         purchases_in(scope)
         .filter(bought_in(period))
         .values("contact")
         .annotate(categories=Count("category", distinct=True, filter=~Q(category="")))
         .order_by()
     )
-    buyers = per_buyer.count()
-    multi = per_buyer.filter(categories__gte=2).count() if buyers else 0
-    return percent(multi, buyers)
+
+
+MULTI_CATEGORY = Q(categories__gte=2)
+
+
+def cross_sell_rate(period: Period, scope: Scope) -> KpiResult:
+    """Customers buying in two or more product categories ÷ customers buying in the period."""
+    per_buyer = buyers(period, scope)
+    n_buyers = per_buyer.count()
+    multi = per_buyer.filter(MULTI_CATEGORY).count() if n_buyers else 0
+    return percent(multi, n_buyers)
+
+
+def cross_sell_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    per_buyer = buyers(period, scope)
+    return [
+        Rows(
+            "multi_category",
+            NUMERATOR,
+            Contact.objects.filter(pk__in=per_buyer.filter(MULTI_CATEGORY).values("contact")),
+            date="customer_since",
+        ),
+        Rows(
+            "buyers",
+            DENOMINATOR,
+            Contact.objects.filter(pk__in=per_buyer.values("contact")),
+            date="customer_since",
+        ),
+    ]

@@ -16,9 +16,13 @@ from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, LeadStatu
 from metrics.scopes import Period, Scope, ScopeType
 
 from .base import (
+    AVERAGED,
+    DENOMINATOR,
     HUNDRED,
+    NUMERATOR,
     SECONDS_PER_DAY,
     KpiResult,
+    Rows,
     aggregate,
     aggregate_source,
     converted_total,
@@ -53,8 +57,68 @@ def _closed(period: Period) -> Q:
     return Q(closed_at__gte=period.start_at, closed_at__lt=period.end_at)
 
 
+# Each KPI's rows come from one builder (and one filter for its numerator), which both
+# the aggregate and the `*_records` function (the list behind the number) use.
+WON = Q(status=DealStatus.WON)
+CONVERTED = Q(converted_at__isnull=False)
+UNDECIDED_LEAD = Q(converted_at__isnull=True) & ~Q(
+    status__in=[LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED]
+)
+
+
+def leads_created(period: Period, scope: Scope):
+    return leads_in(scope).filter(_created(period))
+
+
+def deals_created(period: Period, scope: Scope):
+    return deals_in(scope).filter(_created(period))
+
+
+def deals_closed(period: Period, scope: Scope):
+    """Deals won or lost in the period."""
+    return deals_in(scope).filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST])
+
+
+def deals_still_open(period: Period, scope: Scope):
+    """Deals created before the end and not closed before it, whatever happened later."""
+    return (
+        deals_in(scope)
+        .filter(created_at__lt=period.end_at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at))
+    )
+
+
+def deals_won(period: Period, scope: Scope):
+    return deals_in(scope).filter(_closed(period), WON)
+
+
+def stage_exits(period: Period, scope: Scope):
+    """Stays in a stage that ended in the period."""
+    exits = StageChange.objects.filter(left_at__gte=period.start_at, left_at__lt=period.end_at)
+    if scope.type == ScopeType.PIPELINE:
+        return exits.filter(stage__pipeline_id=scope.id)
+    return exits.filter(scope.people_q("deal__owner"))
+
+
+def lead_activities_done(period: Period, scope: Scope):
+    """Activities on leads completed in the period (a rep's: those assigned to them)."""
+    done = Activity.objects.filter(
+        lead__isnull=False, done_at__gte=period.start_at, done_at__lt=period.end_at
+    )
+    if scope.type == ScopeType.CAMPAIGN:
+        return done.filter(lead__campaign_id=scope.id)
+    return done.filter(scope.people_q("assignee"))
+
+
+CALL = Q(kind=ActivityKind.CALL)
+
+
 def leads(period: Period, scope: Scope) -> KpiResult:
-    return count(row_count(leads_in(scope).filter(_created(period))))
+    return count(row_count(leads_created(period, scope)))
+
+
+def leads_records(period: Period, scope: Scope) -> list[Rows]:
+    return [Rows("leads", NUMERATOR, leads_created(period, scope), date="created_at")]
 
 
 def cohort(reached, undecided, created) -> KpiResult:
@@ -71,37 +135,57 @@ def conversion_rate(period: Period, scope: Scope) -> KpiResult:
     """Leads created in the period converted as of now / leads created * 100; open_share:
     those neither converted nor disqualified yet."""
     totals = aggregate(
-        leads_in(scope).filter(_created(period)),
+        leads_created(period, scope),
         created=Count("id"),
-        converted=Count("id", filter=Q(converted_at__isnull=False)),
-        undecided=Count(
-            "id",
-            filter=Q(converted_at__isnull=True)
-            & ~Q(status__in=[LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED]),
-        ),
+        converted=Count("id", filter=CONVERTED),
+        undecided=Count("id", filter=UNDECIDED_LEAD),
     )
     return cohort(totals["converted"], totals["undecided"], totals["created"])
+
+
+def conversion_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    created = leads_created(period, scope)
+    return [
+        Rows("converted", NUMERATOR, created.filter(CONVERTED), date="created_at"),
+        Rows("created", DENOMINATOR, created, date="created_at"),
+    ]
 
 
 def close_rate(period: Period, scope: Scope) -> KpiResult:
     """Deals created in the period won as of now / deals created * 100; open_share: those
     neither won nor lost yet."""
     totals = aggregate(
-        deals_in(scope).filter(_created(period)),
+        deals_created(period, scope),
         created=Count("id"),
-        won=Count("id", filter=Q(status=DealStatus.WON)),
+        won=Count("id", filter=WON),
         undecided=Count("id", filter=Q(status=DealStatus.OPEN)),
     )
     return cohort(totals["won"], totals["undecided"], totals["created"])
 
 
+def close_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    created = deals_created(period, scope)
+    return [
+        Rows("won", NUMERATOR, created.filter(WON), date="created_at"),
+        Rows("created", DENOMINATOR, created, date="created_at"),
+    ]
+
+
 def win_rate(period: Period, scope: Scope) -> KpiResult:
     totals = aggregate(
-        deals_in(scope).filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST]),
+        deals_closed(period, scope),
         closed=Count("id"),
-        won=Count("id", filter=Q(status=DealStatus.WON)),
+        won=Count("id", filter=WON),
     )
     return percent(totals["won"], totals["closed"])
+
+
+def win_rate_records(period: Period, scope: Scope) -> list[Rows]:
+    closed = deals_closed(period, scope)
+    return [
+        Rows("won", NUMERATOR, closed.filter(WON), date="closed_at"),
+        Rows("closed", DENOMINATOR, closed, date="closed_at"),
+    ]
 
 
 def open_deals(period: Period, scope: Scope) -> KpiResult:
@@ -109,33 +193,52 @@ def open_deals(period: Period, scope: Scope) -> KpiResult:
 
     extra.amount is their value in the reporting currency.
     """
-    still_open = (
-        deals_in(scope)
-        .filter(created_at__lt=period.end_at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=period.end_at))
-    )
+    still_open = deals_still_open(period, scope)
     n = row_count(still_open)
     # Open value converts at each deal's creation-day rate (metrics.currency).
     total, missing = converted_total(still_open, amount="value", on="created_at")
     return in_reporting_currency(count(n, amount=money(total)), missing)
 
 
+def open_deals_records(period: Period, scope: Scope) -> list[Rows]:
+    return [
+        Rows(
+            "open",
+            NUMERATOR,
+            deals_still_open(period, scope),
+            date="created_at",
+            amount="value",
+            currency="currency",
+            on="created_at",
+        )
+    ]
+
+
 def sales_cycle_days(period: Period, scope: Scope) -> KpiResult:
     totals = aggregate(
-        deals_in(scope).filter(_closed(period), status=DealStatus.WON),
+        deals_won(period, scope),
         total=Sum(elapsed("closed_at", "created_at")),
         n=Count("id"),
     )
     return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
 
 
+def sales_cycle_days_records(period: Period, scope: Scope) -> list[Rows]:
+    return [
+        Rows(
+            "won",
+            AVERAGED,
+            deals_won(period, scope),
+            date="closed_at",
+            duration=("closed_at", "created_at"),
+            per=SECONDS_PER_DAY,
+        )
+    ]
+
+
 def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
     """Mean stay in a stage over the stays that ended in the period; per-stage breakdown."""
-    exits = StageChange.objects.filter(left_at__gte=period.start_at, left_at__lt=period.end_at)
-    if scope.type == ScopeType.PIPELINE:
-        exits = exits.filter(stage__pipeline_id=scope.id)
-    else:
-        exits = exits.filter(scope.people_q("deal__owner"))
+    exits = stage_exits(period, scope)
     stay = elapsed("left_at", "entered_at")
     totals = aggregate(exits, total=Sum(stay), n=Count("id"))
     result = mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
@@ -159,23 +262,42 @@ def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
     return result
 
 
+def stage_duration_days_records(period: Period, scope: Scope) -> list[Rows]:
+    return [
+        Rows(
+            "exits",
+            AVERAGED,
+            stage_exits(period, scope),
+            date="left_at",
+            duration=("left_at", "entered_at"),
+            per=SECONDS_PER_DAY,
+        )
+    ]
+
+
 def calls_per_lead(period: Period, scope: Scope) -> KpiResult:
     """Completed calls on leads ÷ distinct leads with any completed activity in the period.
 
     A rep's figure counts the activities assigned to them.
     """
-    done = Activity.objects.filter(
-        lead__isnull=False, done_at__gte=period.start_at, done_at__lt=period.end_at
-    )
-    if scope.type == ScopeType.CAMPAIGN:
-        done = done.filter(lead__campaign_id=scope.id)
-    else:
-        done = done.filter(scope.people_q("assignee"))
     totals = aggregate(
-        done,
-        calls=Count("id", filter=Q(kind=ActivityKind.CALL)),
+        lead_activities_done(period, scope),
+        calls=Count("id", filter=CALL),
         worked=Count("lead", distinct=True),
     )
     calls, worked = totals["calls"], totals["worked"]
     value = rounded(calls / worked) if worked else None
     return KpiResult(value=value, numerator=calls, denominator=worked)
+
+
+def calls_per_lead_records(period: Period, scope: Scope) -> list[Rows]:
+    done = lead_activities_done(period, scope)
+    return [
+        Rows("calls", NUMERATOR, done.filter(CALL), date="done_at"),
+        Rows(
+            "worked",
+            DENOMINATOR,
+            Lead.objects.filter(pk__in=done.values("lead")),
+            date="created_at",
+        ),
+    ]
