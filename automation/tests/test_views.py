@@ -219,31 +219,47 @@ def test_dry_run_page_reports_and_writes_nothing(marketer, rep, client, pipeline
 def test_campaign_list_for_everyone(role, status, request, client, django_assert_max_num_queries):
     _login(client, request.getfixturevalue(role))
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("automation:campaigns"))
+        response = client.get(reverse("marketing:campaigns"))
     assert response.status_code == status
     assert "Nurture" in response.content.decode()
 
 
-def test_campaign_create_and_edit(marketer, rep, client):
-    _login(client, rep)
-    assert client.get(reverse("automation:campaign_create")).status_code == 403
+def test_old_campaign_addresses_lead_to_the_one_campaigns_page(marketer, client):
+    campaign = Campaign.objects.get(name="Nurture")
     _login(client, marketer)
-    response = client.post(
-        reverse("automation:campaign_create"), {"name": "Welcome", "is_active": "on"}
-    )
-    assert response.status_code == 302
+
+    moved = {
+        "/campaigns/": "/marketing/campaigns/",
+        "/campaigns/?kind=sequence": "/marketing/campaigns/?kind=sequence",
+        "/campaigns/new/": "/marketing/campaigns/#new-campaign",
+        f"/campaigns/{campaign.pk}/edit/": f"/marketing/campaigns/{campaign.pk}/details/",
+    }
+
+    for old, new in moved.items():
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+
+
+def test_campaign_create_and_edit_details(marketer, rep, client):
+    _login(client, rep)
+    assert client.post(reverse("marketing:campaigns"), {"name": "Welcome"}).status_code == 403
+    _login(client, marketer)
+    response = client.post(reverse("marketing:campaigns"), {"name": "Welcome", "is_active": "on"})
     campaign = Campaign.objects.get(name="Welcome")
+    assert (response.status_code, response.url) == (302, f"/marketing/campaigns/{campaign.pk}/")
+    details = reverse("marketing:campaign_details", args=[campaign.pk])
     response = client.post(
-        reverse("automation:campaign_edit", args=[campaign.pk]),
-        {"name": "Welcome", "starts_on": "2026-05-01", "ends_on": "2026-04-01"},
+        details, {"name": "Welcome", "starts_on": "2026-05-01", "ends_on": "2026-04-01"}
     )
-    assert response.status_code == 400
-    response = client.post(
-        reverse("automation:campaign_edit", args=[campaign.pk]), {"name": "Welcome series"}
-    )
-    assert response.status_code == 302
+    assert response.status_code == 422
+    response = client.post(details, {"name": "Welcome series", "starts_on": "2026-05-01"})
+    assert (response.status_code, response.url) == (302, f"/marketing/campaigns/{campaign.pk}/")
     campaign.refresh_from_db()
-    assert (campaign.name, campaign.is_active) == ("Welcome series", False)
+    assert (campaign.name, campaign.is_active, str(campaign.starts_on)) == (
+        "Welcome series",
+        False,
+        "2026-05-01",
+    )
 
 
 @pytest.mark.django_db
