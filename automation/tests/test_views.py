@@ -1,5 +1,6 @@
 """Rule builder, run log, dry run and campaign pages, per role."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -194,6 +195,54 @@ def test_run_log_filters(manager, rep, client, pipeline):
     assert "created call task for" in page
     page = client.get(url, {"since": "2999-01-01"}).content.decode()
     assert "No runs match." in page
+
+
+def _run_rows(html: str) -> list[list[str]]:
+    """The run log's cells (event, record, outcome) as HTML, row by row."""
+    rows = re.findall(r'<tr class="run run--\w+">(.*?)</tr>', html, re.S)
+    return [
+        [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[1:3]]
+        + [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[4].strip()]
+        for row in rows
+    ]
+
+
+def test_run_log_names_records_and_links_them(manager, marketer, rep, client, pipeline):
+    contact = ContactFactory(first_name="Elif", last_name="Yilmaz")
+    deal = deal_create(actor=rep, title="Acme renewal", value=Decimal(200), contact=contact)
+    for event in DomainEvent.objects.all():
+        event_handle(event_id=event.pk)
+    nurture = Rule.objects.get(name="Deal $500 or less → Nurture")
+    campaign = Campaign.objects.get(name="Nurture")
+    url = reverse("automation:rule_detail", args=[nurture.pk])
+
+    as_manager = _login(client, manager).get(url)
+    as_marketer = _login(client, marketer).get(url)
+
+    assert _run_rows(as_manager.content.decode()) == [
+        [
+            "Deal created",
+            f'<a href="/deals/{deal.pk}/"><bdi>Acme renewal</bdi></a>',
+            f'enrolled <a href="/contacts/{contact.pk}/"><bdi>Elif Yilmaz</bdi></a> in '
+            f'<a href="/marketing/campaigns/{campaign.pk}/"><bdi>Nurture</bdi></a>',
+        ]
+    ]
+    # Marketing may not open deals: the deal is named, not linked.
+    assert _run_rows(as_marketer.content.decode())[0][1] == "<bdi>Acme renewal</bdi>"
+
+
+def test_run_log_page_queries_do_not_grow_with_runs(
+    manager, rep, client, pipeline, django_assert_max_num_queries
+):
+    for value in ("100", "200", "300", "400", "150", "250"):
+        deal_create(actor=rep, title=value, value=Decimal(value), contact=ContactFactory())
+    for event in DomainEvent.objects.all():
+        event_handle(event_id=event.pk)
+    nurture = Rule.objects.get(name="Deal $500 or less → Nurture")
+    _login(client, manager)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("automation:rule_detail", args=[nurture.pk]))
+    assert response.content.decode().count('class="run run--succeeded"') == 6
 
 
 def test_dry_run_page_reports_and_writes_nothing(marketer, rep, client, pipeline):
