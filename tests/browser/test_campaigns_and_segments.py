@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from automation.marketing.services.campaigns import step_create
 from automation.marketing.models import StepKind
+from automation.marketing.services.campaigns import step_create
 from crm.models import Campaign
 from crm.tests.factories import CampaignFactory, ContactFactory
 
