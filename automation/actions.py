@@ -181,12 +181,14 @@ def _enroll(ctx, params, run):
     if enrollment_active_exists(campaign=campaign, contact=contact):
         return {
             "contact": contact.pk,
+            "campaign": campaign.pk,
             "summary": said(gettext_noop("already enrolled in %(campaign)s"), campaign=campaign),
         }
     enrollment = enrollment_create(campaign=campaign, contact=contact, run=run)
     return {
         "enrollment": enrollment.pk,
         "contact": contact.pk,
+        "campaign": campaign.pk,
         "summary": said(
             gettext_noop("enrolled %(contact)s in %(campaign)s"), contact=contact, campaign=campaign
         ),

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.models import DomainEvent
@@ -40,15 +39,16 @@ class DryRunReport:
             "Over the last %(days)s day", "Over the last %(days)s days", self.days
         ) % {"days": self.days}
         if not self.tallies:
-            return _(
-                "%(window)s this rule would not have done anything (%(n)s events checked)."
-            ) % {
-                "window": window,
-                "n": self.events,
-            }
+            return ngettext(
+                "%(window)s this rule would not have done anything (%(n)s event checked).",
+                "%(window)s this rule would not have done anything (%(n)s events checked).",
+                self.events,
+            ) % {"window": window, "n": self.events}
         done = ", ".join(t["description"] for t in self.tallies)
-        return _(
-            "%(window)s this rule would have acted on %(matched)s of %(events)s events: %(done)s."
+        return ngettext(
+            "%(window)s this rule would have acted on %(matched)s of %(events)s event: %(done)s.",
+            "%(window)s this rule would have acted on %(matched)s of %(events)s events: %(done)s.",
+            self.events,
         ) % {"window": window, "matched": self.matched, "events": self.events, "done": done}
 
     def as_dict(self) -> dict:

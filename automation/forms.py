@@ -9,8 +9,6 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Campaign
-
 from .actions import ACTIONS, action_choices
 from .conditions import OPERATOR_CHOICES, OPERATORS_BY_TYPE
 from .fields import CHOICE
@@ -237,17 +235,6 @@ class RunFilterForm(forms.Form):
 
 class DryRunForm(forms.Form):
     days = forms.IntegerField(label=_("Past days"), min_value=1, max_value=365, initial=30)
-
-
-class CampaignForm(forms.ModelForm):
-    class Meta:
-        model = Campaign
-        fields = ["name", "channel", "description", "is_active", "starts_on", "ends_on"]
-        widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
-            "description": forms.Textarea(attrs={"rows": 3}),
-        }
 
 
 def rule_summary(rule: Rule) -> dict:

@@ -145,27 +145,6 @@ class Run(models.Model):
             return said_render(None, self.summary)
         return "; ".join(said_render(e.get("said"), e["summary"]) for e in entries)
 
-    @property
-    def event_label(self) -> str:
-        """ "Deal created" for "deal.created"; an unknown kind as stored."""
-        from crm.models import DomainEventKind
-
-        labels = dict(DomainEventKind.choices)
-        return str(labels.get(self.event_kind, self.event_kind))
-
-    @property
-    def subject_link(self) -> tuple[str, str] | None:
-        """(label, url) of the record the run acted on: ("Deal #395", "/deals/395/")."""
-        from django.apps import apps
-        from django.urls import NoReverseMatch, reverse
-
-        try:
-            model = apps.get_model("crm", self.subject_type)
-            url = reverse(f"web:{self.subject_type}_detail", args=[self.subject_id])
-        except (LookupError, NoReverseMatch):
-            return None
-        return f"{model._meta.verbose_name.capitalize()} #{self.subject_id}", url
-
 
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")

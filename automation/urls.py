@@ -13,7 +13,8 @@ urlpatterns = [
     path("automation/rules/<int:pk>/toggle/", views.rule_toggle, name="rule_toggle"),
     path("automation/rules/<int:pk>/delete/", views.rule_delete_view, name="rule_delete"),
     path("automation/rules/<int:pk>/dry-run/", views.rule_dry_run_view, name="rule_dry_run"),
-    path("campaigns/", views.campaign_list, name="campaigns"),
-    path("campaigns/new/", views.campaign_edit, name="campaign_create"),
-    path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    # The one Campaigns page is the marketing app's; these old addresses lead there.
+    path("campaigns/", views.campaigns_moved, name="campaigns"),
+    path("campaigns/new/", views.campaigns_moved, {"new": True}, name="campaign_create"),
+    path("campaigns/<int:pk>/edit/", views.campaigns_moved, name="campaign_edit"),
 ]

@@ -1,14 +1,17 @@
-"""Rule builder, run log, dry run and campaign pages.
+"""Rule builder, run log and dry run; the old campaign addresses.
 
 Marketing and admins edit; managers read (crm/policies.py "automation"); everyone else
-gets a 403. Campaigns follow the "campaigns" entry.
+gets a 403. Campaigns live in the marketing app (automation/marketing/views/campaigns.py);
+the old /campaigns/ addresses redirect there.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,9 +19,9 @@ from crm import policies
 
 from . import selectors
 from .dry_run import rule_dry_run
-from .forms import CampaignForm, DryRunForm, RuleBuilder, RunFilterForm, rule_summary
+from .forms import DryRunForm, RuleBuilder, RunFilterForm, rule_summary
 from .models import Rule
-from .services.campaigns import campaign_create, campaign_update
+from .run_log import run_log_rows
 from .services.rules import rule_create, rule_delete, rule_set_enabled, rule_update
 from .validation import RuleDefinitionError
 
@@ -158,6 +161,7 @@ def rule_detail(request, pk):
             "summary": rule_summary(rule),
             "filters": filters,
             "page": page,
+            "runs": run_log_rows(page.object_list, user=request.user),
             "query": query.urlencode(),
             "dry_run_form": DryRunForm(),
             "can_edit": policies.can_write(request.user, "automation"),
@@ -178,46 +182,18 @@ def rule_dry_run_view(request, pk):
     return render(request, "automation/_dry_run.html", context, status=status)
 
 
-# --- Campaigns -------------------------------------------------------------------------
+# --- Campaigns (moved) ------------------------------------------------------------------
 
 
-@login_required
 @require_GET
-def campaign_list(request):
-    _require(request, "campaigns")
-    return render(
-        request,
-        "automation/campaign_list.html",
-        {
-            "campaigns": selectors.campaign_list().order_by("name"),
-            "can_edit": policies.can_write(request.user, "campaigns"),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def campaign_edit(request, pk=None):
-    _require(request, "campaigns", write=True)
-    campaign = get_object_or_404(selectors.campaign_list(), pk=pk) if pk is not None else None
-    form = CampaignForm(request.POST or None, instance=campaign)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if campaign is None:
-                campaign = campaign_create(actor=request.user, **data)
-            else:
-                campaign = campaign_update(campaign=campaign, actor=request.user, data=data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, _("Campaign “%s” saved.") % campaign.name)
-            return redirect("automation:campaigns")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "automation/campaign_form.html",
-        {"form": form, "campaign": campaign},
-        status=status,
-    )
+def campaigns_moved(request, pk=None, new=False):
+    """/campaigns/… was a second Campaigns page over the same rows; bookmarks land on the
+    marketing app's one page (the list, its "New campaign" form, a campaign's details)."""
+    if pk is not None:
+        return redirect("marketing:campaign_details", pk=pk, permanent=True)
+    url = reverse("marketing:campaigns")
+    if new:
+        url += "#new-campaign"
+    elif request.GET:
+        url += "?" + request.GET.urlencode()
+    return HttpResponsePermanentRedirect(url)

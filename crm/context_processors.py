@@ -47,7 +47,7 @@ NAVIGATION = (
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
     ),
     NavItem(
-        "automation:campaigns",
+        "marketing:campaigns",
         _("Campaigns"),
         "mail",
         roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),

@@ -5,6 +5,7 @@ services, whose errors the view places in the fieldset of their letter.
 """
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign, Pipeline, Role, Team, User
@@ -39,6 +40,19 @@ MODEL_FIELDS = (
     "deadline",
     "owner",
 )
+
+
+def unit_hint(unit: str) -> str:
+    """How a baseline or target is written for a KPI of this unit; "" when it is a count."""
+    if unit == "money":
+        return str(_("Amounts in %(currency)s.") % {"currency": settings.GOALPOST_DEFAULT_CURRENCY})
+    if unit == "percent":
+        return str(_("In percent: 1.5 means 1.5 percent."))
+    if unit == "days":
+        return str(_("In days."))
+    if unit == "hours":
+        return str(_("In hours."))
+    return ""
 
 
 class DateInput(forms.DateInput):
@@ -158,6 +172,21 @@ class GoalForm(forms.Form):
         for text in ("title", "plan", "kpi", "resources", "objective", "custom_objective"):
             data[text] = data.get(text) or ""
         return data
+
+    def unit_hints(self) -> dict[str, str]:
+        """For each KPI, the unit its baseline and target are written in (shown beside them,
+        updated by static/js/goals/form.js when the KPI changes)."""
+        hints = {}
+        for key, _label in self.fields["kpi"].choices:
+            info = kpi_source.kpi_info(key) if key else None
+            hint = unit_hint(info.unit) if info else ""
+            if hint:
+                hints[key] = hint
+        return hints
+
+    def selected_unit_hint(self) -> str:
+        key = self.data.get("kpi") if self.is_bound else self.initial.get("kpi")
+        return self.unit_hints().get(key or "", "")
 
     def fieldsets(self, *, letters=None, warnings=None) -> list[dict]:
         """The five SMART fieldsets in order, each with its letter's errors; achievability

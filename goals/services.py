@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
@@ -24,6 +23,7 @@ from crm.services.workspace import sender_from_email
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
 from goals.periods import in_supported_range, period_bounds
+from goals.units import goal_value
 
 # Edits of these fields are written to the goal's history.
 TRACKED_FIELDS = ("target", "deadline", "plan", "baseline", "start_date", "kpi", "scope")
@@ -93,14 +93,21 @@ def _parent_errors(data: dict, *, actor, goal: Goal | None = None) -> dict[str, 
     return {}
 
 
+def goal_soft_warnings(data: dict) -> list[str]:
+    """Achievable's warnings that need no KPI history: the resources and the plan."""
+    return smart.smart_warnings(data).get("achievable", [])
+
+
 def achievability_warnings_for(data: dict, *, today: date | None = None) -> list[str]:
-    """Warnings (never errors) comparing the required rate with the snapshot history."""
+    """Warnings (never errors) under Achievable: missing resources or plan, and the required
+    rate compared with the snapshot history."""
     today = today or timezone.localdate()
+    soft = goal_soft_warnings(data)
     needed = ("kpi", "baseline", "target", "start_date", "deadline")
     if any(data.get(name) is None for name in needed):
-        return []
+        return soft
     if not selectors.scope_exists(data.get("scope_type"), data.get("scope_id")):
-        return []
+        return soft
     history = kpi_source.snapshot_series(
         data["kpi"],
         data["scope_type"],
@@ -114,8 +121,20 @@ def achievability_warnings_for(data: dict, *, today: date | None = None) -> list
         start_date=data["start_date"],
         deadline=data["deadline"],
         history=history,
+        unit=_unit(data["kpi"]),
     )
-    return warnings
+    return soft + warnings
+
+
+def _unit(kpi: str) -> str:
+    info = kpi_source.kpi_info(kpi)
+    return info.unit if info else ""
+
+
+def _default_objective(data: dict) -> None:
+    """A goal that names no objective serves its KPI's headline goal or its own title."""
+    if not (data.get("objective") or "").strip():
+        data["objective"], data["custom_objective"] = smart.objective_default(data)
 
 
 def _target_errors(data: dict) -> dict[str, list[str]]:
@@ -131,16 +150,13 @@ def _out_of_range_errors(data: dict) -> dict[str, list[str]]:
     if info is None or target is None:
         return {}
     low, high = kpi_source.natural_range(kpi)
-    numbers = {
-        "kpi": info.name,
-        "target": number_format(Decimal(target).normalize(), use_l10n=True),
-    }
+    numbers = {"kpi": info.name, "target": goal_value(target, info.unit)}
     if low is not None and target < low:
         message = _("%(kpi)s cannot go below %(bound)s: a target of %(target)s is out of reach.")
-        return {"target": [message % {**numbers, "bound": number_format(low, use_l10n=True)}]}
+        return {"target": [message % {**numbers, "bound": goal_value(low, info.unit)}]}
     if high is not None and target > high:
         message = _("%(kpi)s cannot go above %(bound)s: a target of %(target)s is out of reach.")
-        return {"target": [message % {**numbers, "bound": number_format(high, use_l10n=True)}]}
+        return {"target": [message % {**numbers, "bound": goal_value(high, info.unit)}]}
     return {}
 
 
@@ -156,8 +172,8 @@ def _wrong_way_errors(data: dict) -> dict[str, list[str]]:
         return {}
     numbers = {
         "kpi": info.name,
-        "target": number_format(Decimal(target).normalize(), use_l10n=True),
-        "baseline": number_format(Decimal(baseline).normalize(), use_l10n=True),
+        "target": goal_value(target, info.unit),
+        "baseline": goal_value(baseline, info.unit),
     }
     if raising:
         message = _(
@@ -212,6 +228,7 @@ def _prepare_new(data: dict, *, actor, today: date) -> dict:
     errors.update(_parent_errors(data, actor=actor))
     if errors:
         raise ValidationError(errors)
+    _default_objective(data)
     return data
 
 
@@ -273,6 +290,10 @@ def goal_update(
     errors.update(_parent_errors(data, actor=actor, goal=goal))
     if errors:
         raise ValidationError(errors)
+    if "objective" in changes:
+        _default_objective(data)
+        changes["objective"] = data["objective"]
+        changes["custom_objective"] = data["custom_objective"]
     for name, value in changes.items():
         setattr(goal, name, value)
     model_save(goal)

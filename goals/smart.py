@@ -4,8 +4,9 @@
 returns them under the letter keys (`specific`, `measurable`, `achievable`, `relevant`,
 `time_bound`) and the form shows them in the fieldset of that letter.
 
-`achievability_warnings` never blocks: it compares the rate of improvement a goal
-requires with the best rate seen in the KPI's past snapshots.
+Achievable warns and never blocks (PRODUCT.md §3): `smart_warnings` asks for the
+resources and the action plan, `achievability_warnings` compares the rate of improvement
+a goal requires with the best rate seen in the KPI's past snapshots.
 """
 
 from collections.abc import Callable, Sequence
@@ -13,11 +14,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from goals.models import Objective, ScopeType
 from goals.periods import in_supported_range
+from goals.templates_catalog import TEMPLATES
+from goals.units import goal_change
 
 LETTERS = ("specific", "measurable", "achievable", "relevant", "time_bound")
 # Rates are compared over windows at least this long, so one noisy day is not "history".
@@ -46,13 +48,10 @@ def check_smart(
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
 
-    specific = []
+    # Specific: the title says what will change ("Prevent churn" is specific enough);
+    # the action plan is asked for under Achievable, as a warning (see smart_warnings).
     if _blank(data.get("title")):
-        specific.append(_("Give the goal a title that says what will change."))
-    if _blank(data.get("plan")):
-        specific.append(_("Write the action plan: what you will do to get there."))
-    if specific:
-        errors["specific"] = specific
+        errors["specific"] = [_("Give the goal a title that says what will change.")]
 
     measurable = []
     kpi = data.get("kpi")
@@ -90,13 +89,12 @@ def check_smart(
     if measurable:
         errors["measurable"] = measurable
 
-    if _blank(data.get("resources")):
-        errors["achievable"] = [
-            _("Note the resources (people, budget, tools, time) that make the goal reachable.")
-        ]
-
+    # Relevant: a headline objective or a custom one. None chosen: the goal serves what
+    # its title says (saved as a custom objective, see objective_default), so only a goal
+    # without a title leaves the objective unsaid.
     objective = data.get("objective")
-    if objective not in Objective.values:
+    unsaid = _blank(data.get("title")) if _blank(objective) else objective not in Objective.values
+    if unsaid:
         errors["relevant"] = [
             _(
                 "Say which objective the goal serves: retention, a shorter sales cycle, "
@@ -121,6 +119,30 @@ def check_smart(
     if time_bound:
         errors["time_bound"] = time_bound
     return errors
+
+
+def smart_warnings(data: dict) -> dict[str, list[str]]:
+    """What the form warns about without blocking, keyed by letter (only Achievable):
+    the resources and the action plan behind the goal."""
+    achievable = []
+    if _blank(data.get("resources")):
+        achievable.append(
+            _("Note the resources (people, budget, tools, time) that make the goal reachable.")
+        )
+    if _blank(data.get("plan")):
+        achievable.append(_("Write the action plan: what you will do to get there."))
+    return {"achievable": achievable} if achievable else {}
+
+
+def objective_default(data: dict) -> tuple[str, str]:
+    """(objective, custom_objective) for a goal that names none: the headline objective of
+    its KPI when the KPI is one of the four headline goals' (churn → retention), else a
+    custom objective worded by the goal's title."""
+    by_kpi = {template.kpi: template.objective for template in TEMPLATES}
+    kpi = data.get("kpi")
+    if kpi in by_kpi:
+        return by_kpi[kpi], ""
+    return Objective.CUSTOM, (data.get("title") or "").strip()[:200]
 
 
 def best_rate(history: Sequence[tuple[date, Decimal]], *, direction: str) -> float | None:
@@ -151,7 +173,10 @@ def achievability_warnings(
     start_date: date,
     deadline: date,
     history: Sequence[tuple[date, Decimal]],
+    unit: str = "",
 ) -> list[str]:
+    """A warning when the goal needs a faster monthly change than any in the history,
+    the rates written in the KPI's unit ("0.4 pp", "$1,200.00", "3 days")."""
     days = (deadline - start_date).days
     if days <= 0 or baseline == target:
         return []
@@ -175,8 +200,8 @@ def achievability_warnings(
                 "is %(best)s per month. It is beyond anything in the history."
             )
             % {
-                "required": number_format(round(required * per_month, 2), 2),
-                "best": number_format(round(best * per_month, 2), 2),
+                "required": goal_change(Decimal(str(round(required * per_month, 2))), unit),
+                "best": goal_change(Decimal(str(round(best * per_month, 2))), unit),
             }
         ]
     return []

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import policies
-from goals import kpi_source, selectors, services
+from goals import kpi_source, selectors, services, units
 from goals.forms import LETTER_FIELDS, GoalForm, QuotaForm, scope_value
 from goals.models import GoalStatus, ScopeType
 from goals.templates_catalog import TEMPLATES, get_template
@@ -83,9 +84,13 @@ def _chart_data(goal, reading, series):
                 {"x": last_day.isoformat(), "y": float(last_value)},
                 {"x": deadline.isoformat(), "y": float(reading.projection)},
             ]
+    info = kpi_source.kpi_info(goal.kpi)
     return {
         "start": start.isoformat(),
         "deadline": deadline.isoformat(),
+        # The axis and tooltips format values in the KPI's unit (static/js/goals/chart.js).
+        "unit": info.unit if info else "",
+        "currency": settings.GOALPOST_DEFAULT_CURRENCY,
         "snapshots": points,
         "target": [
             {"x": start.isoformat(), "y": float(goal.target)},
@@ -132,7 +137,15 @@ def goal_detail(request, pk):
         "scope_name": selectors.scope_name(goal.scope_type, goal.scope_id),
         "children": [_row(child, child_reading) for child, child_reading in children],
         "children_progress": children_progress,
-        "history": selectors.goal_history(goal),
+        "history": [
+            {
+                "change": change,
+                "field": units.change_field_label(change.field),
+                "old": units.change_value(change.field, change.old_value, unit=row["unit"]),
+                "new": units.change_value(change.field, change.new_value, unit=row["unit"]),
+            }
+            for change in selectors.goal_history(goal)
+        ],
         "can_edit": selectors.goal_can_edit(request.user, goal),
         "chart": _chart_data(goal, reading, series),
         "has_snapshots": bool(series),
@@ -176,6 +189,8 @@ def _form_page(request, form, *, goal=None, letters=None, warnings=None, templat
             "goal": goal,
             "letters": letters or {},
             "warnings": warnings or [],
+            # Only a goal that is SMART can be saved despite its warnings.
+            "save_anyway": bool(warnings) and not letters and goal is None,
             "template": template,
         },
         status=400 if (letters or form.errors) else 200,
@@ -208,10 +223,18 @@ def goal_create(request):
     try:
         warnings = services.goal_preview(actor=request.user, **data)
         if warnings and not form.cleaned_data.get("acknowledge_warnings"):
+            if request.POST.get("save_anyway"):
+                # The warnings were on screen and "Save anyway" was pressed without the box.
+                form.add_error(
+                    "acknowledge_warnings",
+                    _("Tick the box to confirm you have read the warnings, then save again."),
+                )
             return _form_page(request, form, warnings=warnings, template=template)
         result = services.goal_create(actor=request.user, **data)
     except ValidationError as error:
-        return _form_page(request, form, letters=_place_errors(form, error), template=template)
+        letters = _place_errors(form, error)
+        warnings = services.goal_soft_warnings(data)
+        return _form_page(request, form, letters=letters, warnings=warnings, template=template)
     messages.success(request, _("The goal is set."))
     return redirect("goals:detail", pk=result.goal.pk)
 
@@ -240,7 +263,9 @@ def goal_edit(request, pk):
             **form.service_data(),
         )
     except ValidationError as error:
-        return _form_page(request, form, goal=goal, letters=_place_errors(form, error))
+        letters = _place_errors(form, error)
+        warnings = services.goal_soft_warnings(form.service_data())
+        return _form_page(request, form, goal=goal, letters=letters, warnings=warnings)
     messages.success(request, _("The goal is updated; the change is in its history."))
     for warning in result.warnings:
         messages.warning(request, warning)

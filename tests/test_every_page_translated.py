@@ -313,9 +313,10 @@ def _pages(world) -> list[str]:
         reverse("automation:rule_create"),
         reverse("automation:rule_detail", args=[pk["rule"]]),
         reverse("automation:rule_edit", args=[pk["rule"]]),
-        reverse("automation:campaigns"),
         reverse("marketing:campaigns"),
+        reverse("marketing:campaigns") + "?kind=attribution",
         reverse("marketing:campaign", args=[pk["campaign"]]),
+        reverse("marketing:campaign_details", args=[pk["campaign"]]),
         reverse("marketing:campaign_report", args=[pk["campaign"]]),
         reverse("marketing:segments"),
         reverse("marketing:segment_new"),
@@ -389,6 +390,8 @@ def test_form_errors_read_in_each_language(client, admin_user, world, language):
     client.force_login(admin_user)
     posts = [
         (reverse("goals:create"), {"title": "", "kpi": "churn_rate", "target": "-5"}),
+        # Only a title: Measurable and Time-bound errors, Achievable's warnings.
+        (reverse("goals:create"), {"title": "Prevent churn"}),
         (reverse("automation:rule_create"), {"name": "", "match": "all"}),
         (reverse("web:deal_create"), {"title": "", "value": "1.500,00x"}),
         (reverse("web:contact_create"), {"first_name": "", "email": "not-an-address"}),

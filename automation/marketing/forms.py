@@ -34,10 +34,23 @@ def apply_service_error(form, error: ValidationError) -> None:
 
 
 class CampaignForm(forms.ModelForm):
+    """A campaign's own details: what leads, purchases and spend are attributed to."""
+
     class Meta:
         model = Campaign
-        fields = ["name", "channel", "description", "is_active"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        fields = ["name", "channel", "description", "is_active", "starts_on", "ends_on"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+
+class CampaignKind:
+    """How the list tells campaigns apart: one row type, two uses."""
+
+    SEQUENCE = "sequence"  # has email steps: a nurture series contacts are enrolled in
+    ATTRIBUTION = "attribution"  # no steps: leads, purchases and spend are attributed to it
 
 
 class StepForm(forms.Form):
@@ -110,7 +123,24 @@ class ConditionForm(forms.Form):
     value = forms.CharField(label=_("Value"), max_length=120, required=False)
 
 
-ConditionFormSet = forms.formset_factory(ConditionForm, extra=0, can_delete=True, max_num=20)
+# A row added in the editor starts as a condition that holds ("Lifecycle is lead"), not as
+# the first field with the first operator ("Tag is"), which no tag condition accepts; the
+# editor's script keeps the operator valid for whichever field is picked next.
+NEW_CONDITION = {"field": "lifecycle", "operator": "is", "value": "lead"}
+
+
+class BaseConditionFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        # Only the template row (index None) gets the defaults: a posted row equal to
+        # them must still count as filled in, which field initials would prevent.
+        if index is None:
+            return {"initial": NEW_CONDITION}
+        return super().get_form_kwargs(index)
+
+
+ConditionFormSet = forms.formset_factory(
+    ConditionForm, formset=BaseConditionFormSet, extra=0, can_delete=True, max_num=20
+)
 
 
 class ScoringModelForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from .views import campaigns, public, scoring, segments, surveys
 pages = [
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", campaigns.campaign_editor, name="campaign"),
+    path("campaigns/<int:pk>/details/", campaigns.campaign_details, name="campaign_details"),
     path("campaigns/<int:pk>/report/", campaigns.campaign_report, name="campaign_report"),
     path("campaigns/<int:pk>/steps/", campaigns.step_add, name="step_add"),
     path(

@@ -29,6 +29,8 @@ def test_junk_query_strings_never_500(client, request, role, rule):
         reverse("automation:campaigns"),
         reverse("automation:campaign_create"),
         reverse("automation:campaign_edit", args=[campaign.pk]),
+        reverse("marketing:campaigns") + "?kind=",
+        reverse("marketing:campaign_details", args=[campaign.pk]),
     ):
         get_with_junk(client, url, ["status", "since", "until", "page"], each_alone=False)
 
@@ -54,8 +56,8 @@ def test_junk_campaign_form_never_500(client, marketer):
         "starts_on": "2025-06-01",
         "ends_on": "2025-07-01",
     }
-    post_with_junk(client, reverse("automation:campaign_create"), body)
-    post_with_junk(client, reverse("automation:campaign_edit", args=[campaign.pk]), body)
+    post_with_junk(client, reverse("marketing:campaigns"), body)
+    post_with_junk(client, reverse("marketing:campaign_details", args=[campaign.pk]), body)
 
 
 def test_null_character_in_a_rule_is_a_form_error(client, marketer, rule):

@@ -62,4 +62,5 @@ def test_campaign_list(client, manager):
             Enrollment.objects.create(campaign=campaign, contact=ContactFactory())
 
     client.force_login(manager)
-    assert_flat(client, reverse("automation:campaigns"), add)
+    assert_flat(client, reverse("marketing:campaigns"), add)
+    assert_flat(client, reverse("marketing:campaigns") + "?kind=attribution", add)

@@ -1,5 +1,6 @@
 """Rule builder, run log, dry run and campaign pages, per role."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -196,6 +197,54 @@ def test_run_log_filters(manager, rep, client, pipeline):
     assert "No runs match." in page
 
 
+def _run_rows(html: str) -> list[list[str]]:
+    """The run log's cells (event, record, outcome) as HTML, row by row."""
+    rows = re.findall(r'<tr class="run run--\w+">(.*?)</tr>', html, re.S)
+    return [
+        [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[1:3]]
+        + [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[4].strip()]
+        for row in rows
+    ]
+
+
+def test_run_log_names_records_and_links_them(manager, marketer, rep, client, pipeline):
+    contact = ContactFactory(first_name="Elif", last_name="Yilmaz")
+    deal = deal_create(actor=rep, title="Acme renewal", value=Decimal(200), contact=contact)
+    for event in DomainEvent.objects.all():
+        event_handle(event_id=event.pk)
+    nurture = Rule.objects.get(name="Deal $500 or less → Nurture")
+    campaign = Campaign.objects.get(name="Nurture")
+    url = reverse("automation:rule_detail", args=[nurture.pk])
+
+    as_manager = _login(client, manager).get(url)
+    as_marketer = _login(client, marketer).get(url)
+
+    assert _run_rows(as_manager.content.decode()) == [
+        [
+            "Deal created",
+            f'<a href="/deals/{deal.pk}/"><bdi>Acme renewal</bdi></a>',
+            f'enrolled <a href="/contacts/{contact.pk}/"><bdi>Elif Yilmaz</bdi></a> in '
+            f'<a href="/marketing/campaigns/{campaign.pk}/"><bdi>Nurture</bdi></a>',
+        ]
+    ]
+    # Marketing may not open deals: the deal is named, not linked.
+    assert _run_rows(as_marketer.content.decode())[0][1] == "<bdi>Acme renewal</bdi>"
+
+
+def test_run_log_page_queries_do_not_grow_with_runs(
+    manager, rep, client, pipeline, django_assert_max_num_queries
+):
+    for value in ("100", "200", "300", "400", "150", "250"):
+        deal_create(actor=rep, title=value, value=Decimal(value), contact=ContactFactory())
+    for event in DomainEvent.objects.all():
+        event_handle(event_id=event.pk)
+    nurture = Rule.objects.get(name="Deal $500 or less → Nurture")
+    _login(client, manager)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("automation:rule_detail", args=[nurture.pk]))
+    assert response.content.decode().count('class="run run--succeeded"') == 6
+
+
 def test_dry_run_page_reports_and_writes_nothing(marketer, rep, client, pipeline):
     for value in ("600", "100", "900"):
         deal_create(actor=rep, title=value, value=Decimal(value), contact=ContactFactory())
@@ -219,31 +268,47 @@ def test_dry_run_page_reports_and_writes_nothing(marketer, rep, client, pipeline
 def test_campaign_list_for_everyone(role, status, request, client, django_assert_max_num_queries):
     _login(client, request.getfixturevalue(role))
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("automation:campaigns"))
+        response = client.get(reverse("marketing:campaigns"))
     assert response.status_code == status
     assert "Nurture" in response.content.decode()
 
 
-def test_campaign_create_and_edit(marketer, rep, client):
-    _login(client, rep)
-    assert client.get(reverse("automation:campaign_create")).status_code == 403
+def test_old_campaign_addresses_lead_to_the_one_campaigns_page(marketer, client):
+    campaign = Campaign.objects.get(name="Nurture")
     _login(client, marketer)
-    response = client.post(
-        reverse("automation:campaign_create"), {"name": "Welcome", "is_active": "on"}
-    )
-    assert response.status_code == 302
+
+    moved = {
+        "/campaigns/": "/marketing/campaigns/",
+        "/campaigns/?kind=sequence": "/marketing/campaigns/?kind=sequence",
+        "/campaigns/new/": "/marketing/campaigns/#new-campaign",
+        f"/campaigns/{campaign.pk}/edit/": f"/marketing/campaigns/{campaign.pk}/details/",
+    }
+
+    for old, new in moved.items():
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+
+
+def test_campaign_create_and_edit_details(marketer, rep, client):
+    _login(client, rep)
+    assert client.post(reverse("marketing:campaigns"), {"name": "Welcome"}).status_code == 403
+    _login(client, marketer)
+    response = client.post(reverse("marketing:campaigns"), {"name": "Welcome", "is_active": "on"})
     campaign = Campaign.objects.get(name="Welcome")
+    assert (response.status_code, response.url) == (302, f"/marketing/campaigns/{campaign.pk}/")
+    details = reverse("marketing:campaign_details", args=[campaign.pk])
     response = client.post(
-        reverse("automation:campaign_edit", args=[campaign.pk]),
-        {"name": "Welcome", "starts_on": "2026-05-01", "ends_on": "2026-04-01"},
+        details, {"name": "Welcome", "starts_on": "2026-05-01", "ends_on": "2026-04-01"}
     )
-    assert response.status_code == 400
-    response = client.post(
-        reverse("automation:campaign_edit", args=[campaign.pk]), {"name": "Welcome series"}
-    )
-    assert response.status_code == 302
+    assert response.status_code == 422
+    response = client.post(details, {"name": "Welcome series", "starts_on": "2026-05-01"})
+    assert (response.status_code, response.url) == (302, f"/marketing/campaigns/{campaign.pk}/")
     campaign.refresh_from_db()
-    assert (campaign.name, campaign.is_active) == ("Welcome series", False)
+    assert (campaign.name, campaign.is_active, str(campaign.starts_on)) == (
+        "Welcome series",
+        False,
+        "2026-05-01",
+    )
 
 
 @pytest.mark.django_db

@@ -69,8 +69,8 @@ def contact_lifecycle_stamp(contact: Contact) -> None:
         contact.customer_since = contact.customer_since or now
 
 
-def contact_set_tags(*, contact: Contact, actor, tags) -> None:
-    """Replace the contact's tags; each newly added tag is a `contact.tagged` event."""
+def contact_set_tags(*, contact: Contact, actor, tags, at=None) -> None:
+    """Replace the contact's tags; each newly added tag is a `contact.tagged` event (at `at`)."""
     tags = [
         t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip())[0] for t in tags
     ]
@@ -83,6 +83,7 @@ def contact_set_tags(*, contact: Contact, actor, tags) -> None:
                 subject=contact,
                 actor=actor,
                 payload={"tag": tag.name},
+                occurred_at=at,
             )
 
 
@@ -128,10 +129,14 @@ def contact_create(
     customer_spells_follow(contact)
     _consent_record(contact, actor=actor, was_opted_out=False)
     event_emit(
-        kind=DomainEventKind.CONTACT_CREATED, subject=contact, actor=actor, automate=automate
+        kind=DomainEventKind.CONTACT_CREATED,
+        subject=contact,
+        actor=actor,
+        automate=automate,
+        occurred_at=contact.created_at,
     )
     if tags:
-        contact_set_tags(contact=contact, actor=actor, tags=tags)
+        contact_set_tags(contact=contact, actor=actor, tags=tags, at=contact.created_at)
     return contact
 
 
@@ -171,6 +176,7 @@ def interaction_record(
         subject=interaction,
         actor=actor,
         payload={"contact": contact.pk, "interaction_kind": kind},
+        occurred_at=interaction.occurred_at,
     )
     return interaction
 

@@ -93,6 +93,7 @@ def deal_create(
         actor=actor,
         payload={"value": str(deal.value)},
         automate=automate,
+        occurred_at=created_at,
     )
     # The close services re-read the deal under a lock; return their (closed) copy.
     if status == DealStatus.WON:
@@ -171,6 +172,7 @@ def deal_move_to_stage(
         subject=deal,
         actor=actor,
         payload={"from_stage": previous_stage_id, "to_stage": stage.pk},
+        occurred_at=at,
     )
     return deal
 
@@ -237,6 +239,7 @@ def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: b
         actor=actor,
         payload={"value": str(deal.value)},
         automate=automate,
+        occurred_at=deal.closed_at,
     )
     return deal
 
@@ -255,6 +258,7 @@ def deal_mark_lost(*, deal: Deal, actor, reason: str, at=None, automate: bool = 
         actor=actor,
         payload={"reason": deal.lost_reason},
         automate=automate,
+        occurred_at=deal.closed_at,
     )
     return deal
 

@@ -2,14 +2,22 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from crm.models import DomainEvent
 
 logger = logging.getLogger(__name__)
 
 
-def event_emit(*, kind, subject, actor=None, payload=None, automate=True) -> DomainEvent:
-    """Write a domain event in the caller's transaction and hand it over after commit."""
+def event_emit(
+    *, kind, subject, actor=None, payload=None, automate=True, occurred_at=None
+) -> DomainEvent:
+    """Write a domain event in the caller's transaction and hand it over after commit.
+
+    `occurred_at` is when the change happened when the caller knows it is not now (an
+    import or the demo's history with its real dates): a rule's dry run over the last N
+    days counts events by this moment.
+    """
     event = DomainEvent.objects.create(
         kind=kind,
         subject_type=subject._meta.model_name,
@@ -17,6 +25,7 @@ def event_emit(*, kind, subject, actor=None, payload=None, automate=True) -> Dom
         actor=actor if actor is not None and actor.pk else None,
         payload=payload or {},
         automate=automate,
+        occurred_at=occurred_at or timezone.now(),
     )
     if automate:
         transaction.on_commit(lambda: event_dispatch(event_id=event.pk))

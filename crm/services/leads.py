@@ -23,6 +23,7 @@ def lead_create(*, actor, contact, owner=None, automate=True, **fields) -> Lead:
         actor=actor,
         payload={"score": lead.score},
         automate=automate,
+        occurred_at=lead.created_at,
     )
     return lead
 

@@ -44,6 +44,7 @@ def purchase_record(
         actor=actor,
         payload={"amount": str(purchase.amount), "contact": contact.pk},
         automate=automate,
+        occurred_at=purchase.purchased_at,
     )
     return purchase
 

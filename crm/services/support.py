@@ -47,7 +47,13 @@ def ticket_open(
 
 
 def _emit_resolved(ticket: Ticket, actor, *, automate: bool = True) -> None:
-    event_emit(kind=DomainEventKind.TICKET_RESOLVED, subject=ticket, actor=actor, automate=automate)
+    event_emit(
+        kind=DomainEventKind.TICKET_RESOLVED,
+        subject=ticket,
+        actor=actor,
+        automate=automate,
+        occurred_at=ticket.resolved_at,
+    )
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ seeding made on the same (frozen) day, which shows the language changes words on
 """
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,8 +19,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from automation.defaults import default_rules_seed
+from automation.dry_run import rule_dry_run
 from automation.marketing.models import CampaignStep
 from automation.models import Rule
 from crm.demo import DEMO_PASSWORD, DEMO_USERS
@@ -178,6 +180,7 @@ def test_seed_demo(db):
         call_command("seed_demo", "--language", "tr", force=True, stdout=out)
         assert {label: n for label, n in _row_counts().items() if n} == ENGLISH_ROW_COUNTS
         _check_idempotent_and_complete(out.getvalue())
+        _check_events_carry_their_history_time()
     _check_labels_are_turkish()
     _check_quota_attainment_is_measured()
     _check_stage_histories()
@@ -263,6 +266,49 @@ def _check_idempotent_and_complete(seeded: str):
     # Reps have a day: calls due today or overdue.
     for rep in User.objects.filter(role=Role.REP):
         assert rep.activities.filter(done_at__isnull=True).count() >= 3
+
+
+def _check_events_carry_their_history_time():
+    """Each event of the history happened when its record says, not when it was seeded,
+    so a rule's dry run over the last day counts that day only (it counted every deal)."""
+    deals = {d.pk: d for d in Deal.objects.all()}
+    events = DomainEvent.objects.filter(subject_type="deal")
+    for event in events.filter(kind__in=["deal.created", "deal.won", "deal.lost"]):
+        deal = deals[event.subject_id]
+        happened = deal.created_at if event.kind == "deal.created" else deal.closed_at
+        assert event.occurred_at == happened, event
+    moves = StageChange.objects.exclude(entered_at=F("deal__created_at"))
+    assert set(events.filter(kind="deal.stage_changed").values_list("occurred_at", flat=True)) == (
+        set(moves.values_list("entered_at", flat=True))
+    )
+    purchased = dict(Purchase.objects.values_list("pk", "purchased_at"))
+    for event in DomainEvent.objects.filter(kind="purchase.recorded"):
+        assert event.occurred_at == purchased[event.subject_id]
+    # Nothing happened after the seeding's "now".
+    assert not DomainEvent.objects.filter(occurred_at__gt=timezone.now()).exists()
+
+    call_rule = Rule.objects.get(name=_turkish()["Deal over $500 → call the owner"])
+    last_day = rule_dry_run(rule=call_rule, days=1).as_dict()
+    last_month = rule_dry_run(rule=call_rule, days=30).as_dict()
+    created = DomainEvent.objects.filter(kind="deal.created")
+    assert created.count() == Deal.objects.count() == 393
+    # Before, every one of the 393 events fell in the last day; now a day and a month
+    # hold what the deals' own dates say (the call rule: deals over $500).
+    day_ago, month_ago = timezone.now() - timedelta(days=1), timezone.now() - timedelta(days=30)
+    in_last_day = Deal.objects.filter(created_at__gte=day_ago)
+    in_last_month = Deal.objects.filter(created_at__gte=month_ago)
+    assert (last_day["events"], last_day["matched"]) == (
+        in_last_day.count(),
+        in_last_day.filter(value__gt=500).count(),
+    )
+    assert (last_month["events"], last_month["matched"]) == (
+        in_last_month.count(),
+        in_last_month.filter(value__gt=500).count(),
+    )
+    assert (last_month["events"], last_month["matched"]) == (39, 31)
+    assert last_month["actions"] == [
+        {"key": "create_task:call", "count": 31, "description": "created 31 call tasks"}
+    ]
 
 
 def _check_labels_are_turkish():

@@ -167,15 +167,15 @@ def test_after_the_deadline_the_outcome_is_read_whatever_the_history():
             "churn_rate",
             "8",
             "10",
-            "Churn rate is better when it goes down: a target of 10, above the baseline "
-            "of 8, would make it worse. Set a target below 8.",
+            "Churn rate is better when it goes down: a target of 10.0\u00a0%, above the baseline "
+            "of 8.0\u00a0%, would make it worse. Set a target below 8.0\u00a0%.",
         ),
         (
             "win_rate",
             "30",
             "25.5",
-            "Win rate is better when it goes up: a target of 25.5, below the baseline "
-            "of 30, would make it worse. Set a target above 30.",
+            "Win rate is better when it goes up: a target of 25.5\u00a0%, below the baseline "
+            "of 30.0\u00a0%, would make it worse. Set a target above 30.0\u00a0%.",
         ),
     ],
 )
@@ -218,8 +218,8 @@ def test_wrong_way_target_is_a_400_field_error_and_a_form_error(api_as, client, 
     assert response.status_code == 400
     assert response.json() == {
         "target": [
-            "Churn rate is better when it goes down: a target of 10, above the baseline "
-            "of 8, would make it worse. Set a target below 8."
+            "Churn rate is better when it goes down: a target of 10.0\u00a0%, above the baseline "
+            "of 8.0\u00a0%, would make it worse. Set a target below 8.0\u00a0%."
         ]
     }
     html = form.content.decode()
@@ -337,9 +337,14 @@ def test_goal_page_and_api_project_from_the_same_history(client, manager, api_as
             "churn_rate",
             "8",
             "-5",
-            "Churn rate cannot go below 0: a target of -5 is out of reach.",
+            "Churn rate cannot go below 0.0\u00a0%: a target of -5.0\u00a0% is out of reach.",
         ),
-        ("win_rate", "40", "150", "Win rate cannot go above 100: a target of 150 is out of reach."),
+        (
+            "win_rate",
+            "40",
+            "150",
+            "Win rate cannot go above 100.0\u00a0%: a target of 150.0\u00a0% is out of reach.",
+        ),
     ],
 )
 def test_a_target_the_kpi_cannot_take_is_a_400_and_a_form_error(

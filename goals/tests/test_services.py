@@ -173,7 +173,7 @@ def test_update_revalidates_smart_and_moving_deadline_must_be_future(manager):
     goal = churn_goal(manager)
     with pytest.raises(ValidationError) as error:
         services.goal_update(
-            goal=goal, actor=manager, today=date(2025, 3, 1), deadline=date(2025, 2, 1), plan=""
+            goal=goal, actor=manager, today=date(2025, 3, 1), deadline=date(2025, 2, 1), title=""
         )
     assert set(error.value.message_dict) == {"specific", "time_bound"}
     assert not GoalChange.objects.exists()

@@ -1,7 +1,13 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from goals.smart import LETTERS, achievability_warnings, best_rate, check_smart
+from goals.smart import (
+    achievability_warnings,
+    best_rate,
+    check_smart,
+    objective_default,
+    smart_warnings,
+)
 
 TODAY = date(2025, 3, 1)
 
@@ -37,16 +43,46 @@ def test_a_complete_goal_is_smart():
     assert check(complete()) == {}
 
 
-def test_title_alone_fails_every_letter_but_names_what_is_missing():
-    errors = check({"title": "Prevent churn"})
+def test_title_alone_fails_only_measurable_and_time_bound():
+    # PRODUCT.md §3: "Prevent churn" alone fails Measurable and Time-bound.
+    # (The services default the scope to the company, as they do before checking.)
+    errors = check({"title": "Prevent churn", "scope_type": "company"})
 
-    assert set(errors) == set(LETTERS) - {"specific"} | {"specific"}
-    assert errors["specific"] == ["Write the action plan: what you will do to get there."]
-    assert "Choose the KPI that measures the goal." in errors["measurable"]
-    assert "Set the target value of the KPI." in errors["measurable"]
-    assert errors["time_bound"] == ["Set the start date.", "Set the deadline."]
-    assert errors["relevant"][0].startswith("Say which objective the goal serves")
-    assert errors["achievable"][0].startswith("Note the resources")
+    assert errors == {
+        "measurable": [
+            "Choose the KPI that measures the goal.",
+            "Set the target value of the KPI.",
+        ],
+        "time_bound": ["Set the start date.", "Set the deadline."],
+    }
+
+
+def test_achievable_warns_about_missing_resources_and_plan_without_blocking():
+    assert smart_warnings({"title": "Prevent churn"}) == {
+        "achievable": [
+            "Note the resources (people, budget, tools, time) that make the goal reachable.",
+            "Write the action plan: what you will do to get there.",
+        ]
+    }
+    assert smart_warnings(complete()) == {}
+    assert check(complete(resources="", plan="")) == {}
+
+
+def test_specific_and_relevant_need_a_title_or_a_named_objective():
+    assert check(complete(title="", objective="")) == {
+        "specific": ["Give the goal a title that says what will change."],
+        "relevant": [
+            "Say which objective the goal serves: retention, a shorter sales cycle, "
+            "selling more, a lower CAC, or a custom one."
+        ],
+    }
+    assert check(complete(objective="")) == {}
+    assert check(complete(objective="world_peace"))["relevant"][0].startswith("Say which")
+
+
+def test_objective_default_follows_the_kpi_or_the_title():
+    assert objective_default({"title": "Cut churn", "kpi": "churn_rate"}) == ("retention", "")
+    assert objective_default({"title": "More leads", "kpi": "leads"}) == ("custom", "More leads")
 
 
 def test_measurable_rejects_unknown_kpi_unsupported_scope_and_flat_target():
@@ -104,5 +140,10 @@ def test_achievability_warns_beyond_history_but_not_within_it():
     assert warnings == [
         "The goal needs 0.90 per month; the best seen in past snapshots is 0.30 per month. "
         "It is beyond anything in the history."
+    ]
+    # In the KPI's unit: churn is a percent KPI, its monthly change percentage points.
+    assert achievability_warnings(target=Decimal(2), history=history, unit="percent", **modest) == [
+        "The goal needs 0.9\u00a0pp per month; the best seen in past snapshots is 0.3\u00a0pp "
+        "per month. It is beyond anything in the history."
     ]
     assert achievability_warnings(target=Decimal(6), history=[], **modest) == []

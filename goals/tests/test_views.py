@@ -1,5 +1,7 @@
 import json
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -43,17 +45,96 @@ def test_list_shows_progress_bars_and_status_text(client, manager, django_assert
     assert "?template=reduce_churn" in html
 
 
-def test_empty_form_marks_each_letter(client, manager):
+def _letter_errors(html: str) -> dict[str, list[str]]:
+    """The error sentences in each SMART fieldset's error list, by letter."""
+    found = {}
+    for letter in ("specific", "measurable", "achievable", "relevant", "time_bound"):
+        match = re.search(rf'<ul class="errorlist" id="letter-{letter}-errors">(.*?)</ul>', html)
+        if match:
+            found[letter] = [unescape(m) for m in re.findall(r"<li>(.*?)</li>", match.group(1))]
+    return found
+
+
+def _letter_warnings(html: str, letter: str) -> list[str]:
+    fieldset = re.search(rf'<fieldset[^>]*id="letter-{letter}".*?</fieldset>', html, re.S).group(0)
+    return [
+        unescape(m)
+        for m in re.findall(
+            r'class="flash flash--warning" role="status"><span>(.*?)</span>', fieldset
+        )
+    ]
+
+
+def test_title_alone_fails_only_measurable_and_time_bound_and_warns_under_achievable(
+    client, manager
+):
     client.force_login(manager)
 
     response = client.post(reverse("goals:create"), {"title": "Prevent churn"})
 
     assert response.status_code == 400
     html = response.content.decode()
-    for letter in ("specific", "measurable", "achievable", "relevant", "time_bound"):
-        assert f'id="letter-{letter}-errors"' in html
-    assert "Set the deadline." in html
+    assert _letter_errors(html) == {
+        "measurable": [
+            "Choose the KPI that measures the goal.",
+            "Set the target value of the KPI.",
+        ],
+        "time_bound": ["Set the start date.", "Set the deadline."],
+    }
+    assert _letter_warnings(html, "achievable") == [
+        "Note the resources (people, budget, tools, time) that make the goal reachable.",
+        "Write the action plan: what you will do to get there.",
+    ]
+    # Not SMART yet: nothing to save anyway.
+    assert 'name="acknowledge_warnings"' not in html
     assert not Goal.objects.exists()
+
+
+def test_save_anyway_without_the_box_says_to_tick_it(client, manager):
+    snapshot("churn_rate", timezone.localdate() - timedelta(days=2), "8.2")
+    client.force_login(manager)
+    data = form_data(resources="")
+
+    first = client.post(reverse("goals:create"), data)
+    anyway = client.post(reverse("goals:create"), data | {"save_anyway": "1"})
+
+    assert first.status_code == 200  # the warnings, shown once, are not an error
+    assert "Tick the box" not in first.content.decode()
+    assert 'name="save_anyway"' in first.content.decode()
+    assert anyway.status_code == 400
+    html = anyway.content.decode()
+    assert _letter_errors(html) == {}
+    assert re.search(
+        r'id="id_acknowledge_warnings_error"><li>Tick the box to confirm you have read the '
+        r"warnings, then save again.</li>",
+        html,
+    )
+    assert not Goal.objects.exists()
+
+    ticked = client.post(
+        reverse("goals:create"), data | {"save_anyway": "1", "acknowledge_warnings": "on"}
+    )
+
+    assert ticked.status_code == 302
+    assert Goal.objects.get().resources == ""
+
+
+def test_a_goal_without_objective_serves_its_kpis_headline_goal_or_its_title(client, manager):
+    snapshot("churn_rate", timezone.localdate() - timedelta(days=2), "8.2")
+    client.force_login(manager)
+
+    client.post(reverse("goals:create"), form_data(objective="", acknowledge_warnings="on"))
+    client.post(
+        reverse("goals:create"),
+        form_data(
+            title="More leads", kpi="leads", target="10", objective="", acknowledge_warnings="on"
+        ),
+    )
+
+    assert list(Goal.objects.order_by("pk").values_list("objective", "custom_objective")) == [
+        ("retention", ""),
+        ("custom", "More leads"),
+    ]
 
 
 def test_manager_creates_goal_from_form_and_sees_chart(client, manager):

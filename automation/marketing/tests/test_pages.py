@@ -3,6 +3,7 @@
 import pytest
 
 from automation.marketing.models import CampaignStep, ScoringRule, Segment
+from crm.models import Campaign
 from crm.tests.factories import CampaignFactory, ContactFactory
 
 from .conftest import email_wait_email
@@ -133,3 +134,84 @@ def test_list_and_editor_queries_do_not_grow_with_rows(
         assert client.get(f"/marketing/campaigns/{campaign.pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/marketing/campaigns/{campaign.pk}/report/").status_code == 200
+
+
+def _campaign_rows(html: str) -> dict[str, str]:
+    """Campaign name → its kind cell's data-kind, in page order."""
+    import re
+
+    rows = re.findall(
+        r'<tr data-campaign="\d+">.*?<bdi>(.*?)</bdi>.*?<td data-kind="(\w+)">', html, re.S
+    )
+    return dict(rows)
+
+
+def test_one_campaigns_page_lists_sequences_and_attribution_campaigns(client, marketer):
+    # An email sequence, and a trade fair that only collects attribution (leads, spend).
+    Campaign.objects.all().delete()  # the migration's Nurture, without steps here
+    sequence = CampaignFactory(name="Welcome")
+    email_wait_email(sequence)
+    CampaignFactory(name="Trade fair 2026", channel="event")
+    client.force_login(marketer)
+
+    everything = client.get("/marketing/campaigns/").content.decode()
+    sequences = client.get("/marketing/campaigns/?kind=sequence").content.decode()
+    attribution = client.get("/marketing/campaigns/?kind=attribution").content.decode()
+
+    assert _campaign_rows(everything) == {
+        "Trade fair 2026": "attribution",
+        "Welcome": "sequence",
+    }
+    assert "Email sequence · 3 steps" in everything
+    assert _campaign_rows(sequences) == {"Welcome": "sequence"}
+    assert _campaign_rows(attribution) == {"Trade fair 2026": "attribution"}
+    assert 'id="new-campaign"' in everything
+
+
+def test_campaigns_menu_entry_is_the_marketing_page(client, marketer):
+    client.force_login(marketer)
+    html = client.get("/marketing/campaigns/").content.decode()
+    assert html.count('href="/marketing/campaigns/" aria-current="page"') == 1
+    assert 'href="/campaigns/"' not in html
+
+
+def _new_row_defaults(html: str) -> dict[str, str]:
+    """What a row added with "Add condition" starts with: the template row's choices."""
+    import re
+
+    row = re.search(r'<template id="condition-template">(.*?)</template>', html, re.S).group(1)
+    picked = dict(
+        re.findall(
+            r'name="c-__prefix__-(field|operator)".*?<option value="(\w+)"[^>]*selected', row, re.S
+        )
+    )
+    picked["value"] = re.search(r'name="c-__prefix__-value"[^>]*value="(\w*)"', row).group(1)
+    return picked
+
+
+def test_a_new_condition_row_starts_valid_and_counts(client, marketer):
+    ContactFactory(lifecycle="lead")
+    ContactFactory(lifecycle="customer")
+    client.force_login(marketer)
+    html = client.get("/marketing/segments/new/").content.decode()
+
+    defaults = _new_row_defaults(html)
+    # The editor's first row is "Lifecycle is lead"; "Add condition" adds a second.
+    response = client.post(
+        "/marketing/segments/count/",
+        {
+            "c-TOTAL_FORMS": "2",
+            "c-INITIAL_FORMS": "0",
+            "match": "all",
+            "c-0-field": "lifecycle",
+            "c-0-operator": "is",
+            "c-0-value": "lead",
+            **{f"c-1-{key}": value for key, value in defaults.items()},
+        },
+    )
+
+    assert defaults == {"field": "lifecycle", "operator": "is", "value": "lead"}
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "data-count-error" not in body
+    assert '<span class="mk-count" data-count>1</span>' in body

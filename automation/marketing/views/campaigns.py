@@ -1,7 +1,7 @@
 """Campaign pages: list, the step and variant editor, enrollments, the report."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from automation.marketing import selectors
 from automation.marketing.forms import (
     CampaignForm,
+    CampaignKind,
     EnrollSegmentForm,
     PlanForm,
     StepForm,
@@ -32,7 +33,7 @@ from automation.marketing.services.campaigns import (
 )
 from automation.marketing.services.enrollments import campaign_enroll_segment
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
-from automation.services.campaigns import campaign_create
+from automation.services.campaigns import campaign_create, campaign_update
 from automation.services.enrollments import enrollment_exit
 from crm import policies
 from crm.models import Campaign
@@ -46,8 +47,16 @@ def _editor_url(campaign) -> str:
     return reverse("marketing:campaign", args=[campaign.pk])
 
 
+KIND_FILTERS = {
+    CampaignKind.SEQUENCE: {"step_count__gt": 0},
+    CampaignKind.ATTRIBUTION: {"step_count": 0},
+}
+
+
 @marketing_view()
 def campaign_list(request):
+    """The one Campaigns page: every campaign, whether it sends an email sequence or only
+    collects attribution (leads, purchases, spend), with a filter for either kind."""
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -58,11 +67,53 @@ def campaign_list(request):
         else:
             messages.success(request, _("Campaign created. Add its steps."))
             return redirect(_editor_url(campaign))
+    kind = request.GET.get("kind", "")
+    campaigns = selectors.campaign_overview()
+    if kind in KIND_FILTERS:
+        campaigns = campaigns.filter(**KIND_FILTERS[kind])
+    else:
+        kind = ""
     return render(
         request,
         "marketing/campaign_list.html",
         {
-            "campaigns": selectors.campaign_overview(),
+            "campaigns": campaigns,
+            "kind": kind,
+            "kinds": [
+                ("", _("All")),
+                (CampaignKind.SEQUENCE, _("Email sequences")),
+                (CampaignKind.ATTRIBUTION, _("Attribution only")),
+            ],
+            "form": form,
+            "can_write": policies.can_write(request.user, "campaigns"),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@marketing_view()
+def campaign_details(request, pk):
+    """Edit a campaign's own details (name, channel, dates, active)."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if request.method == "POST" and not policies.can_write(request.user, "campaigns"):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                campaign = campaign_update(
+                    campaign=campaign, actor=request.user, data=form.cleaned_data
+                )
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("Campaign “%s” saved.") % campaign.name)
+            return redirect(_editor_url(campaign))
+    return render(
+        request,
+        "marketing/campaign_details.html",
+        {
+            "campaign": campaign,
             "form": form,
             "can_write": policies.can_write(request.user, "campaigns"),
         },

@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from automation.marketing import selectors
-from automation.marketing.forms import ConditionFormSet, SegmentForm, apply_service_error
+from automation.marketing.forms import (
+    NEW_CONDITION,
+    ConditionFormSet,
+    SegmentForm,
+    apply_service_error,
+)
 from automation.marketing.models import Segment
 from automation.marketing.segmenting import (
     check_segment_conditions,
@@ -81,11 +86,7 @@ def segment_edit(request, pk=None):
         status = 422
     else:
         form = SegmentForm(instance=segment)
-        initial = (
-            segment.conditions
-            if segment
-            else [{"field": "lifecycle", "operator": "is", "value": "lead"}]
-        )
+        initial = segment.conditions if segment else [NEW_CONDITION]
         formset = ConditionFormSet(prefix="c", initial=initial)
         status = 200
     audience = None

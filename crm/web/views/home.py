@@ -34,7 +34,7 @@ ROLE_SHORTCUTS = {
     ),
     Role.MARKETING: (
         ("web:lead_list", _("Leads"), _("Score, qualify and hand leads to sales."), "lead"),
-        ("automation:campaigns", _("Campaigns"), _("Nurture series and A/B tests."), "mail"),
+        ("marketing:campaigns", _("Campaigns"), _("Nurture series and A/B tests."), "mail"),
         (
             "automation:rules",
             _("Automation rules"),

@@ -5,6 +5,22 @@
 (function () {
   "use strict";
 
+  // Values in the KPI's unit, in the page's language: "$68,798", "1.5%", "53.5 days".
+  // Percent KPIs are percent numbers (1.5 means 1.5 %), hence the "percent" unit style
+  // and not Intl's "percent" style, which would multiply by 100.
+  function valueFormat(locale, unit, currency) {
+    var options = { maximumFractionDigits: 2 };
+    if (unit === "money" && currency) options = { style: "currency", currency: currency, maximumFractionDigits: 2 };
+    else if (unit === "percent") options = { style: "unit", unit: "percent", maximumFractionDigits: 1 };
+    else if (unit === "days") options = { style: "unit", unit: "day", unitDisplay: "long", maximumFractionDigits: 1 };
+    else if (unit === "hours") options = { style: "unit", unit: "hour", unitDisplay: "short", maximumFractionDigits: 1 };
+    try {
+      return new Intl.NumberFormat(locale, options);
+    } catch (error) {  // an unknown currency code: the plain number
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+    }
+  }
+
   function draw() {
     var canvas = document.getElementById("goal-chart");
     var source = document.getElementById("goal-chart-data");
@@ -16,7 +32,7 @@
     window.Chart.defaults.plugins.legend.rtl = document.documentElement.dir === "rtl";
     window.Chart.defaults.plugins.tooltip.rtl = document.documentElement.dir === "rtl";
     var dayFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "2-digit" });
-    var numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+    var numberFormat = valueFormat(locale, data.unit, data.currency);
     var asPoints = function (points) {
       return points.map(function (p) { return { x: Date.parse(p.x + "T00:00:00"), y: p.y }; });
     };
