@@ -65,7 +65,7 @@ def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
 
 
 def campaign_steps(campaign: Campaign) -> QuerySet[CampaignStep]:
-    return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants")
+    return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants__languages")
 
 
 def segment_list() -> QuerySet[Segment]:

@@ -59,6 +59,9 @@ class LanguageVersionsField(serializers.ListField):
         kwargs.setdefault("max_length", len(settings.LANGUAGES))
         super().__init__(**kwargs)
 
+    def to_representation(self, data):
+        return super().to_representation(data.all() if hasattr(data, "all") else data)
+
     def to_internal_value(self, data):
         versions = super().to_internal_value(data)
         codes = [v["language"] for v in versions]
