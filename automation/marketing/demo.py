@@ -29,6 +29,7 @@ def _add_versions(variant, *, actor, subject: str, body: str) -> None:
                 body=gettext(body),
             )
 
+
 WELCOME_BODY = _("""Hello {{ contact.first_name }},
 
 thank you for your interest. Here is how teams like yours get started in a week.

@@ -116,7 +116,8 @@ class LanguageVersionForm(forms.ModelForm):
             del self.fields["language"]
         else:
             self.fields["language"].choices = [
-                (code, language_name(code)) for code, _label in settings.LANGUAGES
+                (code, language_name(code))
+                for code, _label in settings.LANGUAGES
                 if code not in covered
             ]
 

@@ -49,6 +49,15 @@ class LanguageVersionSerializer(serializers.ModelSerializer):
     def validate_body(self, value):
         return self._template(value, "body")
 
+    def validate(self, attrs):
+        # A PATCH makes nested fields optional; a version is always given whole.
+        missing = [name for name in ("language", "subject", "body") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: _("This field is required.") for name in missing}
+            )
+        return attrs
+
 
 class LanguageVersionsField(serializers.ListField):
     """A list of language versions, at most one per language."""

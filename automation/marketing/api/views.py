@@ -140,9 +140,7 @@ class StepVariantViewSet(_Policy, viewsets.ModelViewSet):
     filterset_fields = ["step"]
 
     def get_queryset(self):
-        return StepVariant.objects.prefetch_related("languages").order_by(
-            "step_id", "label", "id"
-        )
+        return StepVariant.objects.prefetch_related("languages").order_by("step_id", "label", "id")
 
     def _set_languages(self, variant, versions) -> StepVariant:
         if versions is not None:

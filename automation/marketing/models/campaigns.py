@@ -146,9 +146,7 @@ class VariantLanguage(TimeStampedModel):
         verbose_name = _("language version")
         verbose_name_plural = _("language versions")
         constraints = [
-            models.UniqueConstraint(
-                fields=["variant", "language"], name="variant_language_unique"
-            )
+            models.UniqueConstraint(fields=["variant", "language"], name="variant_language_unique")
         ]
 
     def __str__(self):

@@ -196,9 +196,7 @@ def variant_language_create(
     # Locking the variant serialises adding versions, so the check below holds.
     variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
     if variant.languages.filter(language=language).exists():
-        raise ValidationError(
-            {"language": _("This email already has a version in this language.")}
-        )
+        raise ValidationError({"language": _("This email already has a version in this language.")})
     version = VariantLanguage(variant=variant, language=language, subject=subject, body=body)
     _check_version(version)
     return model_save(version)
