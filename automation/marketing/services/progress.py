@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgress, StepKind
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
-from crm.languages import recipient_language
 from automation.services.enrollments import enrollment_exit
+from crm.languages import recipient_language
 
 from .campaigns import variant_version_for
 from .emails import email_send_record, email_send_skip_repeat
