@@ -21,7 +21,7 @@ _DOCUMENT_RE = re.compile(r"^\s*(<!doctype[^>]*>\s*)?<html[\s>]", re.IGNORECASE)
 
 
 def language_direction(language: str) -> str:
-    """"rtl" for a right-to-left language (Persian), else "ltr"."""
+    """The writing direction of a language: "rtl" (Persian), else "ltr"."""
     try:
         return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
     except KeyError:
