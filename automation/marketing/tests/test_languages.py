@@ -315,3 +315,30 @@ def test_demo_nurture_series_has_every_language(db):
             "Getting started in a week"
         )
     assert first.languages.get(language="tr").subject != first.languages.get(language="en").subject
+
+
+# Our own HTML emails (rule actions, surveys, codes) and the send gate
+
+
+def test_nps_survey_email_is_in_the_contacts_language_right_to_left(run_on_commit):
+    from automation.marketing.services.offers import nps_survey_send
+
+    contact = ContactFactory(first_name="Sara", email="sara.nps@example.com", language="fa")
+    nps_survey_send(contact=contact)
+    send = EmailSend.objects.get(contact=contact)
+    assert send.body_html.startswith('<!DOCTYPE html>\n<html lang="fa" dir="rtl">')
+    assert "لغو اشتراک" in send.body_html
+    assert send.language == ""
+
+
+def test_email_deliver_wraps_an_html_fragment_with_lang_and_dir(db):
+    from crm.services.mail import email_deliver
+
+    email_deliver(to="x@example.com", subject="S", body="B", html="<p>سلام</p>", language="fa")
+    email_deliver(to="y@example.com", subject="S", body="B", html="<p>Hi</p>")
+    whole = '<!DOCTYPE html><html lang="ko" dir="ltr"><body>x</body></html>'
+    email_deliver(to="z@example.com", subject="S", body="B", html=whole)
+    htmls = [m.alternatives[0][0] for m in mail.outbox]
+    assert '<html lang="fa" dir="rtl">' in htmls[0] and "<p>سلام</p>" in htmls[0]
+    assert '<html lang="en" dir="ltr">' in htmls[1]
+    assert htmls[2] == whole
