@@ -303,7 +303,7 @@ def test_demo_nurture_series_has_every_language(db):
     from automation.marketing.demo import seed_demo
     from crm.tests.factories import UserFactory
 
-    nurture = CampaignFactory(name="Nurture")
+    nurture = CampaignFactory(name="Nurture (languages test)")
     seed_demo(users={"marketing": UserFactory()}, campaigns={"Nurture": nurture})
     codes = sorted(code for code, _label in settings.LANGUAGES)
     for step in nurture.steps.filter(kind="email"):
@@ -342,3 +342,12 @@ def test_email_deliver_wraps_an_html_fragment_with_lang_and_dir(db):
     assert '<html lang="fa" dir="rtl">' in htmls[0] and "<p>سلام</p>" in htmls[0]
     assert '<html lang="en" dir="ltr">' in htmls[1]
     assert htmls[2] == whole
+
+
+def test_contact_timeline_says_which_language_version_went_out(campaign, run_on_commit, marketer):
+    from automation.marketing.selectors import contact_timeline_entries
+
+    contact = ContactFactory(first_name="Ali", email="ali@example.com", language="tr")
+    _send_to(run_on_commit, campaign, contact)
+    [entry] = contact_timeline_entries(user=marketer, contact=contact, limit=10)
+    assert "Türkçe" in str(entry.detail) and "Hoş geldin Ali" in str(entry.title)
