@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop, override
 
 from automation.marketing.models import ScoringRule, Segment, StepKind
-from automation.marketing.services.campaigns import step_create
+from automation.marketing.services.campaigns import step_create, variant_language_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.models import Rule, Run, RunStatus
 from automation.said import said
@@ -138,6 +138,14 @@ def world(rep, other_rep, manager, settings, tmp_path, client, admin_user):
             subject=subject,
             body="Hoş geldiniz.",
         )
+    # A language version, so the editor lists the languages covered.
+    variant_language_create(
+        variant=campaign.steps.order_by("position").first().variants.get(),
+        actor=None,
+        language="de",
+        subject="Willkommen",
+        body="Willkommen.",
+    )
     segment = Segment.objects.create(name="VIP müşteriler", conditions=[])
     campaign_enroll_contact(campaign=campaign, contact=contact)
     ScoringRule.objects.create(kind="attribute", field="source", value="web", points=5)

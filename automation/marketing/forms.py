@@ -1,7 +1,9 @@
 """Browser forms of the marketing editors; writes still go through the services."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign
@@ -14,6 +16,7 @@ from .models import (
     Segment,
     StepKind,
     StepVariant,
+    VariantLanguage,
     WaitUnit,
 )
 from .scoring import BEHAVIOURS
@@ -98,6 +101,38 @@ class VariantForm(forms.ModelForm):
         model = StepVariant
         fields = ["subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+
+def language_name(code: str) -> str:
+    """A language by its own name ("Deutsch", "Türkçe", "فارسی"), as language menus show it."""
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
+
+
+class LanguageVersionForm(forms.ModelForm):
+    """A variant's email in one language. A new version offers the uncovered languages."""
+
+    language = forms.ChoiceField(label=_("Language"))
+
+    class Meta:
+        model = VariantLanguage
+        fields = ["language", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, covered=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = 20000
+        self.fields["body"].widget.attrs["maxlength"] = 20000
+        if self.instance.pk:
+            del self.fields["language"]
+        else:
+            self.fields["language"].choices = [
+                (code, language_name(code))
+                for code, _label in settings.LANGUAGES
+                if code not in covered
+            ]
 
 
 class PlanForm(forms.ModelForm):

@@ -35,6 +35,7 @@ def contact_email_sends(contact: Contact) -> QuerySet[EmailSend]:
 
 def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
     """Campaign emails on the contact timeline: one entry per email sent."""
+    from automation.marketing.forms import language_name
     from crm import policies
     from crm.web.selectors import TimelineEntry
 
@@ -58,14 +59,17 @@ def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
             )
             if moment
         ]
-        detail = " · ".join([str(send.campaign or ""), ", ".join(reactions)]).strip(" ·")
+        # Which language version went out, by the language's own name ("Türkçe").
+        version = language_name(send.language) if send.language else ""
+        parts = [str(send.campaign or ""), version, ", ".join(reactions)]
+        detail = " · ".join(part for part in parts if part)
         title = _("Email sent: %(subject)s") % {"subject": send.subject}
         entries.append(TimelineEntry(send.sent_at, "email", "mail", title, detail))
     return entries
 
 
 def campaign_steps(campaign: Campaign) -> QuerySet[CampaignStep]:
-    return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants")
+    return CampaignStep.objects.filter(campaign=campaign).prefetch_related("variants__languages")
 
 
 def segment_list() -> QuerySet[Segment]:

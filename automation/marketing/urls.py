@@ -33,6 +33,21 @@ pages = [
         campaigns.variant_remove,
         name="variant_delete",
     ),
+    path(
+        "campaigns/<int:pk>/variants/<int:variant_id>/languages/",
+        campaigns.language_add,
+        name="language_add",
+    ),
+    path(
+        "campaigns/<int:pk>/languages/<int:version_id>/",
+        campaigns.language_edit,
+        name="language_edit",
+    ),
+    path(
+        "campaigns/<int:pk>/languages/<int:version_id>/delete/",
+        campaigns.language_remove,
+        name="language_delete",
+    ),
     path("campaigns/<int:pk>/plan/", campaigns.plan_edit, name="plan"),
     path("campaigns/<int:pk>/enroll/", campaigns.enroll_segment, name="enroll_segment"),
     path(

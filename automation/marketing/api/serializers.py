@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -13,26 +15,103 @@ from automation.marketing.models import (
     Segment,
     StepKind,
     StepVariant,
+    VariantLanguage,
     WaitUnit,
 )
+from automation.marketing.rendering import check_template
 from crm.models import Campaign, Contact
+
+MAX_BODY = 20000
+
+
+class LanguageVersionSerializer(serializers.ModelSerializer):
+    """A variant's email in one language; contacts who prefer that language get it."""
+
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    subject = serializers.CharField(max_length=300)
+    body = serializers.CharField(max_length=MAX_BODY)
+
+    class Meta:
+        model = VariantLanguage
+        fields = ["language", "subject", "body", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def _template(self, value: str, field: str) -> str:
+        try:
+            check_template(value, field=field)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict[field]) from None
+        return value
+
+    def validate_subject(self, value):
+        return self._template(value, "subject")
+
+    def validate_body(self, value):
+        return self._template(value, "body")
+
+    def validate(self, attrs):
+        # A PATCH makes nested fields optional; a version is always given whole.
+        missing = [name for name in ("language", "subject", "body") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: _("This field is required.") for name in missing}
+            )
+        return attrs
+
+
+class LanguageVersionsField(serializers.ListField):
+    """A list of language versions, at most one per language."""
+
+    child = LanguageVersionSerializer()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", len(settings.LANGUAGES))
+        super().__init__(**kwargs)
+
+    def to_representation(self, data):
+        return super().to_representation(data.all() if hasattr(data, "all") else data)
+
+    def to_internal_value(self, data):
+        versions = super().to_internal_value(data)
+        codes = [v["language"] for v in versions]
+        if len(codes) != len(set(codes)):
+            raise serializers.ValidationError(_("One version per language."))
+        return versions
 
 
 class VariantSerializer(serializers.ModelSerializer):
     step = serializers.PrimaryKeyRelatedField(queryset=CampaignStep.objects.all())
     label = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    languages = LanguageVersionsField(
+        required=False,
+        help_text=_(
+            "The email in other languages, one version per language. On update, the list "
+            "replaces the variant's versions (an empty list removes them all)."
+        ),
+    )
 
     class Meta:
         model = StepVariant
-        fields = ["id", "step", "label", "subject", "body", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "step",
+            "label",
+            "subject",
+            "body",
+            "languages",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []  # labels are given out and checked by the service
 
 
 class NestedVariantSerializer(serializers.ModelSerializer):
+    languages = LanguageVersionSerializer(many=True, read_only=True)
+
     class Meta:
         model = StepVariant
-        fields = ["id", "label", "subject", "body"]
+        fields = ["id", "label", "subject", "body", "languages"]
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -52,6 +131,15 @@ class StepSerializer(serializers.ModelSerializer):
     body = serializers.CharField(
         write_only=True, required=False, help_text=_("Email steps: variant A's body (a template).")
     )
+    languages = LanguageVersionsField(
+        write_only=True,
+        required=False,
+        help_text=_(
+            "Email steps: variant A's versions in other languages. On update, the list "
+            "replaces them (an empty list removes them all); each variant's versions are "
+            "shown under variants."
+        ),
+    )
 
     class Meta:
         model = CampaignStep
@@ -65,6 +153,7 @@ class StepSerializer(serializers.ModelSerializer):
             "variants",
             "subject",
             "body",
+            "languages",
             "created_at",
             "updated_at",
         ]
@@ -81,6 +170,10 @@ class StepSerializer(serializers.ModelSerializer):
         if self.instance is None and kind == StepKind.WAIT and missing_wait:
             raise serializers.ValidationError(
                 {"wait_amount": _("A wait step needs wait_amount and wait_unit.")}
+            )
+        if attrs.get("languages") and kind != StepKind.EMAIL:
+            raise serializers.ValidationError(
+                {"languages": _("Only email steps have language versions.")}
             )
         return attrs
 
@@ -164,6 +257,7 @@ class EmailSendSerializer(serializers.ModelSerializer):
             "step",
             "variant",
             "variant_label",
+            "language",
             "to",
             "subject",
             "body_text",

@@ -6,6 +6,9 @@ The campaign and enrollment resources themselves are the automation app's
 
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -41,6 +44,7 @@ from automation.marketing.services.campaigns import (
     step_update,
     variant_create,
     variant_delete,
+    variant_languages_replace,
     variant_update,
 )
 from automation.marketing.services.enrollments import campaign_enroll_segment
@@ -86,28 +90,44 @@ class CampaignStepViewSet(_Policy, viewsets.ModelViewSet):
     ordering_fields = ["position"]
 
     def get_queryset(self):
-        return CampaignStep.objects.prefetch_related("variants").order_by("campaign_id", "position")
+        return CampaignStep.objects.prefetch_related("variants__languages").order_by(
+            "campaign_id", "position"
+        )
+
+    def _set_languages(self, step, versions) -> CampaignStep:
+        """Variant A's language versions, then the step as the response shows it."""
+        if versions is not None:
+            variant = step.variants.order_by("label", "id").first()
+            if variant is None:
+                raise DjangoValidationError(
+                    {"languages": _("Only email steps have language versions.")}
+                )
+            variant_languages_replace(variant=variant, actor=self.request.user, versions=versions)
+        return self.get_queryset().get(pk=step.pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = step_create(
-            campaign=data.pop("campaign"),
-            actor=self.request.user,
-            kind=data["kind"],
-            position=data.get("position"),
-            wait_amount=data.get("wait_amount"),
-            wait_unit=data.get("wait_unit") or "",
-            subject=data.get("subject", ""),
-            body=data.get("body", ""),
-        )
+        with transaction.atomic():
+            step = step_create(
+                campaign=data.pop("campaign"),
+                actor=self.request.user,
+                kind=data["kind"],
+                position=data.get("position"),
+                wait_amount=data.get("wait_amount"),
+                wait_unit=data.get("wait_unit") or "",
+                subject=data.get("subject", ""),
+                body=data.get("body", ""),
+            )
+            serializer.instance = self._set_languages(step, data.get("languages"))
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        versions = data.pop("languages", None)
         for name in ("campaign", "subject", "body"):
             data.pop(name, None)
-        serializer.instance = step_update(
-            step=serializer.instance, actor=self.request.user, data=data
-        )
+        with transaction.atomic():
+            step = step_update(step=serializer.instance, actor=self.request.user, data=data)
+            serializer.instance = self._set_languages(step, versions)
 
     def perform_destroy(self, instance):
         step_delete(step=instance, actor=self.request.user)
@@ -120,18 +140,29 @@ class StepVariantViewSet(_Policy, viewsets.ModelViewSet):
     filterset_fields = ["step"]
 
     def get_queryset(self):
-        return StepVariant.objects.order_by("step_id", "label", "id")
+        return StepVariant.objects.prefetch_related("languages").order_by("step_id", "label", "id")
+
+    def _set_languages(self, variant, versions) -> StepVariant:
+        if versions is not None:
+            variant_languages_replace(variant=variant, actor=self.request.user, versions=versions)
+        return self.get_queryset().get(pk=variant.pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = variant_create(step=data.pop("step"), actor=self.request.user, **data)
+        versions = data.pop("languages", None)
+        with transaction.atomic():
+            variant = variant_create(step=data.pop("step"), actor=self.request.user, **data)
+            serializer.instance = self._set_languages(variant, versions)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        versions = data.pop("languages", None)
         data.pop("step", None)
-        serializer.instance = variant_update(
-            variant=serializer.instance, actor=self.request.user, data=data
-        )
+        with transaction.atomic():
+            variant = variant_update(
+                variant=serializer.instance, actor=self.request.user, data=data
+            )
+            serializer.instance = self._set_languages(variant, versions)
 
     def perform_destroy(self, instance):
         variant_delete(variant=instance, actor=self.request.user)

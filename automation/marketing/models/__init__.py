@@ -6,6 +6,7 @@ from .campaigns import (
     EnrollmentProgress,
     StepKind,
     StepVariant,
+    VariantLanguage,
     WaitUnit,
 )
 from .events import EventReceipt
@@ -31,5 +32,6 @@ __all__ = [
     "Segment",
     "StepKind",
     "StepVariant",
+    "VariantLanguage",
     "WaitUnit",
 ]

@@ -6,6 +6,7 @@ The campaign row itself is `crm.Campaign` (attribution data) and the enrollment 
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -123,6 +124,35 @@ class StepVariant(TimeStampedModel):
         return f"{self.label}: {self.subject}"
 
 
+class VariantLanguage(TimeStampedModel):
+    """A variant's email in one language: a contact who prefers that language gets it.
+
+    Contacts without a version in their language get the variant's own subject and body
+    (the default content).
+    """
+
+    variant = models.ForeignKey(
+        StepVariant,
+        verbose_name=_("variant"),
+        on_delete=models.CASCADE,
+        related_name="languages",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"), max_length=20000)
+
+    class Meta:
+        ordering = ["variant_id", "language", "id"]
+        verbose_name = _("language version")
+        verbose_name_plural = _("language versions")
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "language"], name="variant_language_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.variant.label} [{self.language}]: {self.subject}"
+
+
 class EnrollmentProgress(models.Model):
     """Where an enrollment stands and when its next step is due.
 
@@ -223,6 +253,10 @@ class EmailSend(models.Model):
         related_name="sends",
     )
     variant_label = models.CharField(_("variant"), max_length=10, blank=True)
+    # The language version that went out; blank: the variant's default content.
+    language = models.CharField(
+        _("language version"), max_length=10, blank=True, default="", db_default=""
+    )
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))

@@ -15,8 +15,10 @@ from automation.marketing.models import (
     EnrollmentProgress,
     StepKind,
     StepVariant,
+    VariantLanguage,
 )
 from automation.marketing.rendering import check_template
+from crm.languages import language_supported
 from crm.models import Campaign
 from crm.services.common import apply_fields, model_save
 
@@ -172,3 +174,68 @@ def variant_delete(*, variant: StepVariant, actor) -> None:
             {"non_field_errors": [_("An email step needs at least one variant.")]}
         )
     variant.delete()
+
+
+# Language versions of a variant (multi-language email): one per language.
+
+
+def _check_version(version: VariantLanguage) -> None:
+    if not language_supported(version.language):
+        raise ValidationError({"language": _("Choose one of the workspace's languages.")})
+    for name in ("subject", "body"):
+        if not (getattr(version, name) or "").strip():
+            raise ValidationError({name: _("This field is required.")})
+    _check_variant(version)
+
+
+@transaction.atomic
+def variant_language_create(
+    *, variant: StepVariant, actor, language: str, subject: str, body: str
+) -> VariantLanguage:
+    """Add the variant's email in `language`; a second version of a language is refused."""
+    # Locking the variant serialises adding versions, so the check below holds.
+    variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
+    if variant.languages.filter(language=language).exists():
+        raise ValidationError({"language": _("This email already has a version in this language.")})
+    version = VariantLanguage(variant=variant, language=language, subject=subject, body=body)
+    _check_version(version)
+    return model_save(version)
+
+
+@transaction.atomic
+def variant_language_update(*, version: VariantLanguage, actor, data: dict) -> VariantLanguage:
+    version = VariantLanguage.objects.select_for_update().get(pk=version.pk)
+    apply_fields(version, data, {"subject", "body"})
+    _check_version(version)
+    return model_save(version)
+
+
+@transaction.atomic
+def variant_language_delete(*, version: VariantLanguage, actor) -> None:
+    version.delete()
+
+
+@transaction.atomic
+def variant_languages_replace(*, variant: StepVariant, actor, versions: list[dict]) -> None:
+    """Make the variant's versions exactly `versions` ([{language, subject, body}]):
+    existing languages are updated, new ones added, missing ones removed."""
+    variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
+    codes = [v["language"] for v in versions]
+    if len(codes) != len(set(codes)):
+        raise ValidationError({"languages": _("One version per language.")})
+    existing = {v.language: v for v in variant.languages.all()}
+    for code, version in existing.items():
+        if code not in codes:
+            version.delete()
+    for data in versions:
+        version = existing.get(data["language"])
+        if version is None:
+            version = VariantLanguage(variant=variant, language=data["language"])
+        version.subject, version.body = data["subject"], data["body"]
+        _check_version(version)
+        model_save(version)
+
+
+def variant_version_for(variant: StepVariant, language: str) -> VariantLanguage | None:
+    """The variant's version in `language` (uses a prefetched `languages`), else None."""
+    return next((v for v in variant.languages.all() if v.language == language), None)

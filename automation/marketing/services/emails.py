@@ -8,6 +8,7 @@ at-least-once only across a crash between the SMTP call and the commit.
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +20,11 @@ from automation.marketing.rendering import link_tracked_html, links_in, render_h
 from automation.marketing.tokens import email_token, public_url, unsubscribe_token
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
-from crm.languages import in_language_of
+from crm.languages import in_language_of, recipient_language
 from crm.models import Contact, InteractionKind
 from crm.services.consent import address_suppress
 from crm.services.contacts import interaction_record
-from crm.services.mail import EmailSuppressed, email_deliver
+from crm.services.mail import EmailSuppressed, email_deliver, html_document, lang_attrs
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def email_send_record(
     variant=None,
     extra: dict | None = None,
     deliver_inline: bool = False,
+    language: str = "",
 ) -> EmailSend:
     """Render the templates for `contact` and record the email; it goes out after commit.
 
@@ -83,6 +85,11 @@ def email_send_record(
     the call in a savepoint and treat that as "already sent". Code already running in a
     worker (the tick) passes `deliver_inline` to send right after commit without another
     hop through the broker.
+
+    `language` is the language version of a campaign email that `subject` and `body`
+    come from (recorded on the row); blank for the variant's default content. The HTML
+    document's root carries the language the email is written in: the version's, the
+    site's for a campaign's default content, the contact's for our own templates.
     """
     # What Goalpost writes (the footer, our own NPS and discount templates, dates and
     # choice labels) is in the contact's language; the marketer's own words stay as written.
@@ -92,6 +99,13 @@ def email_send_record(
         rendered_subject = render_text(str(subject), context)
         html_body = render_html(str(body), context)
         unsubscribe = _("Unsubscribe")
+    reader_language = recipient_language(contact)
+    if language:
+        content_language = language
+    elif kind == EmailKind.CAMPAIGN:
+        content_language = settings.LANGUAGE_CODE
+    else:
+        content_language = reader_language
     send = EmailSend.objects.create(
         kind=kind,
         contact=contact,
@@ -100,6 +114,7 @@ def email_send_record(
         step=step,
         variant=variant,
         variant_label=getattr(variant, "label", ""),
+        language=language,
         to=contact.email,
         subject=rendered_subject.replace("\n", " ").strip()[:300],
         body_text=text,
@@ -113,10 +128,13 @@ def email_send_record(
     )
     pixel = public_url(reverse("marketing_public:open", args=[token]))
     unsubscribe_link = context["unsubscribe_url"]
-    send.body_html = (
-        f'{html}\n<p style="font-size:small"><a href="{unsubscribe_link}">'
+    # The footer is in the reader's language, marked as such when the email is not.
+    footer_lang = lang_attrs(reader_language) if reader_language != content_language else ""
+    send.body_html = html_document(
+        f'{html}\n<p style="font-size:small"{footer_lang}><a href="{unsubscribe_link}">'
         f"{escape(unsubscribe)}</a></p>"
-        f'\n<img src="{pixel}" width="1" height="1" alt="">'
+        f'\n<img src="{pixel}" width="1" height="1" alt="">',
+        language=content_language,
     )
     send.body_text = f"{text}\n\n-- \n{unsubscribe}: {unsubscribe_link}\n"
     send.save(update_fields=["body_html", "body_text"])

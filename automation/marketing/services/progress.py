@@ -15,7 +15,9 @@ from django.utils import timezone
 from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgress, StepKind
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
+from crm.languages import recipient_language
 
+from .campaigns import variant_version_for
 from .emails import email_send_record, email_send_skip_repeat
 
 logger = logging.getLogger(__name__)
@@ -82,16 +84,20 @@ def _send_step(*, enrollment: Enrollment, step: CampaignStep) -> bool:
     )
     if variant is None:
         return False
+    # The contact's language version of the email, else the variant's default content.
+    version = variant_version_for(variant, recipient_language(contact))
+    content = version or variant
     try:
         with transaction.atomic():
             email_send_record(
                 contact=contact,
-                subject=variant.subject,
-                body=variant.body,
+                subject=content.subject,
+                body=content.body,
                 enrollment=enrollment,
                 campaign=enrollment.campaign,
                 step=step,
                 variant=variant,
+                language=version.language if version else "",
                 deliver_inline=True,
             )
     except IntegrityError:
@@ -134,7 +140,7 @@ def enrollment_advance(*, progress_id: int, now=None) -> int:
         steps = (
             CampaignStep.objects.filter(campaign_id=enrollment.campaign_id, position__gt=after)
             .order_by("position")
-            .prefetch_related("variants")
+            .prefetch_related("variants__languages")
         )
         fields = ["last_step", "cursor", "next_due_at", "updated_at"]
         for step in steps:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from automation.marketing.models import ScoringRule, Segment
-from automation.marketing.services.campaigns import variant_create
+from automation.marketing.services.campaigns import variant_create, variant_language_create
 from automation.marketing.services.emails import email_send_record
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from automation.marketing.services.offers import nps_survey_send
@@ -22,6 +22,9 @@ def world(db):
     campaign = CampaignFactory(name="Nurture fuzz")
     steps = email_wait_email(campaign)
     variant = variant_create(step=steps[0], actor=None, subject="B", body="Hi https://x.io")
+    version = variant_language_create(
+        variant=variant, actor=None, language="de", subject="Hallo", body="Hallo https://x.io"
+    )
     contact = ContactFactory(email="ada@example.com")
     enrollment = campaign_enroll_contact(campaign=campaign, contact=contact)
     segment = Segment.objects.create(
@@ -33,6 +36,7 @@ def world(db):
         "email": steps[0],
         "wait": steps[1],
         "variant": variant,
+        "version": version,
         "contact": contact,
         "enrollment": enrollment,
         "segment": segment,
@@ -51,6 +55,8 @@ def _urls(w):
         "step_move": reverse("marketing:step_move", args=[c, w["wait"].pk]),
         "variant_add": reverse("marketing:variant_add", args=[c, w["email"].pk]),
         "variant_edit": reverse("marketing:variant_edit", args=[c, w["variant"].pk]),
+        "language_add": reverse("marketing:language_add", args=[c, w["variant"].pk]),
+        "language_edit": reverse("marketing:language_edit", args=[c, w["version"].pk]),
         "plan": reverse("marketing:plan", args=[c]),
         "enroll": reverse("marketing:enroll_segment", args=[c]),
         "segments": reverse("marketing:segments"),
@@ -103,6 +109,16 @@ def test_junk_editor_posts_never_500(client, marketer, world):
                                                   f"new-{world['email'].pk}-body": "Body"})  # fmt: skip
     post_with_junk(
         client, urls["variant_edit"], {f"variant-{v}-subject": "S", f"variant-{v}-body": "B"}
+    )
+    new = f"lang-new-{v}"
+    post_with_junk(
+        client,
+        urls["language_add"],
+        {f"{new}-language": "tr", f"{new}-subject": "Merhaba", f"{new}-body": "Selam"},
+    )
+    lang = f"lang-{world['version'].pk}"
+    post_with_junk(
+        client, urls["language_edit"], {f"{lang}-subject": "Hallo", f"{lang}-body": "Hallo"}
     )
     post_with_junk(client, urls["plan"], {"welcome_series": "on", "audience": world["segment"].pk})
     post_with_junk(client, urls["enroll"], {"segment": world["segment"].pk})

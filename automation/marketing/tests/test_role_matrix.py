@@ -3,7 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from automation.marketing.models import CampaignStep, LeadHandoff, ScoringRule, Segment
+from automation.marketing.models import (
+    CampaignStep,
+    LeadHandoff,
+    ScoringRule,
+    Segment,
+    VariantLanguage,
+)
+from automation.marketing.services.campaigns import variant_language_create
 from automation.marketing.services.enrollments import campaign_enroll_contact
 from crm.tests.factories import CampaignFactory, ContactFactory, LeadFactory
 
@@ -46,8 +53,22 @@ def test_editor_actions(client, request, role, world):
         (reverse("marketing:step_delete", args=[c, steps[2].pk]), {}),
         (reverse("marketing:segment_delete", args=[segment.pk]), {}),
     ]  # fmt: skip
+    variant = steps[0].variants.get()
+    version = variant_language_create(
+        variant=variant, actor=None, language="ko", subject="안녕", body="안녕하세요"
+    )
+    new, old = f"lang-new-{variant.pk}", f"lang-{version.pk}"
+    posts[4:4] = [
+        (reverse("marketing:language_add", args=[c, variant.pk]), {f"{new}-language": "de", f"{new}-subject": "Hallo", f"{new}-body": "Hallo"}),
+        (reverse("marketing:language_edit", args=[c, version.pk]), {f"{old}-subject": "안녕!", f"{old}-body": "네"}),
+        (reverse("marketing:language_delete", args=[c, version.pk]), {}),
+    ]  # fmt: skip
     for url, body in posts:
         assert client.post(url, body).status_code == (302 if ok else 403), url
+    languages = set(
+        VariantLanguage.objects.filter(variant=variant).values_list("language", flat=True)
+    )
+    assert languages == ({"de"} if ok else {"ko"})
     # added one wait, removed the last email
     assert CampaignStep.objects.filter(campaign=campaign).count() == 3
     assert Segment.objects.filter(name="New").exists() == ok

@@ -13,13 +13,14 @@ from automation.marketing.forms import (
     CampaignForm,
     CampaignKind,
     EnrollSegmentForm,
+    LanguageVersionForm,
     PlanForm,
     StepForm,
     VariantForm,
     WaitForm,
     apply_service_error,
 )
-from automation.marketing.models import CampaignStep, StepKind, StepVariant
+from automation.marketing.models import CampaignStep, StepKind, StepVariant, VariantLanguage
 from automation.marketing.services.campaigns import (
     campaign_plan_get,
     campaign_plan_update,
@@ -29,6 +30,9 @@ from automation.marketing.services.campaigns import (
     step_update,
     variant_create,
     variant_delete,
+    variant_language_create,
+    variant_language_delete,
+    variant_language_update,
     variant_update,
 )
 from automation.marketing.services.enrollments import campaign_enroll_segment
@@ -137,6 +141,7 @@ def _editor_context(request, campaign, **forms) -> dict:
         "enroll_form": forms.get("enroll_form")
         or EnrollSegmentForm(initial={"segment": plan.audience_id}),
         "variant_forms": forms.get("variant_forms", {}),
+        "language_forms": forms.get("language_forms", {}),
         "enrollments": enrollments,
         "can_write": policies.can_write(request.user, "campaigns"),
         "StepKind": StepKind,
@@ -296,6 +301,81 @@ def variant_remove(request, pk, variant_id):
         variant.step.campaign,
         lambda: variant_delete(variant=variant, actor=request.user),
         _("Variant removed."),
+    )
+
+
+@require_POST
+@marketing_view(write=True)
+def language_add(request, pk, variant_id):
+    """Add the variant's email in one more language."""
+    variant = _variant(pk, variant_id)
+    campaign = variant.step.campaign
+    key = f"lang-new-{variant.pk}"
+    covered = set(variant.languages.values_list("language", flat=True))
+    form = LanguageVersionForm(request.POST, prefix=key, covered=covered)
+    if not form.is_valid():
+        return _invalid(request, campaign, language_forms={key: form})
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            version = variant_language_create(
+                variant=variant,
+                actor=request.user,
+                language=data["language"],
+                subject=data["subject"],
+                body=data["body"],
+            )
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return _invalid(request, campaign, language_forms={key: form})
+    messages.success(
+        request,
+        _("Version added: contacts who prefer %(language)s get it.")
+        % {"language": version.get_language_display()},
+    )
+    return redirect(_editor_url(campaign))
+
+
+def _version(pk, version_id) -> VariantLanguage:
+    return get_object_or_404(
+        VariantLanguage.objects.select_related("variant__step__campaign"),
+        pk=version_id,
+        variant__step__campaign_id=pk,
+    )
+
+
+@require_POST
+@marketing_view(write=True)
+def language_edit(request, pk, version_id):
+    version = _version(pk, version_id)
+    campaign = version.variant.step.campaign
+    key = f"lang-{version.pk}"
+    form = LanguageVersionForm(request.POST, instance=version, prefix=key)
+    if not form.is_valid():
+        return _invalid(request, campaign, language_forms={key: form})
+    try:
+        with transaction.atomic():
+            variant_language_update(
+                version=version,
+                actor=request.user,
+                data={"subject": form.cleaned_data["subject"], "body": form.cleaned_data["body"]},
+            )
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return _invalid(request, campaign, language_forms={key: form})
+    messages.success(request, _("Version saved."))
+    return redirect(_editor_url(campaign))
+
+
+@require_POST
+@marketing_view(write=True)
+def language_remove(request, pk, version_id):
+    version = _version(pk, version_id)
+    return _run(
+        request,
+        version.variant.step.campaign,
+        lambda: variant_language_delete(version=version, actor=request.user),
+        _("Version removed: those contacts get the default email."),
     )
 
 
