@@ -34,6 +34,26 @@ def _site_language_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _shipped_rules_back(request):
+    """Transactional tests (browser, worker) flush the rows migrations seed; a later test
+    that reads the shipped rules and the Nurture campaign finds them as a fresh database
+    has them, whatever order the tests ran in."""
+    marker = request.node.get_closest_marker("django_db")
+    if (
+        marker is None
+        or marker.kwargs.get("transaction")
+        or "transactional_db" in (request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("db")
+    from automation.defaults import default_rules_seed
+    from automation.models import Rule
+
+    if not Rule.objects.exists():
+        default_rules_seed()
+
+
 @pytest.fixture
 def make_user(db):
     def make(role=Role.REP, **kwargs):

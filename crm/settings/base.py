@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentExitReasonEnum": "automation.models.ExitReason",
         "EmailSourceEnum": "crm.models.emails.EmailSource",
         "EmailDirectionEnum": "crm.models.emails.EmailDirection",
+        "ContactSourceEnum": "crm.models.contacts.Source",
     },
 }
 

@@ -5,7 +5,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import BulkAction, EmailMessage, LostReason, SavedView, SuppressedAddress, Team
+from crm.models import (
+    BulkAction,
+    EmailMessage,
+    EmailTemplate,
+    LostReason,
+    SavedView,
+    SuppressedAddress,
+    Team,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CompanyFactory,
@@ -209,6 +217,9 @@ def world(rep, other_rep, manager):
         "lost_reason": LostReason.objects.create(name="Junk reason"),
         "note": NoteFactory(author=rep, contact=None, deal=deal),
         "suppression": SuppressedAddress.objects.create(email="junk@example.com", reason="bounce"),
+        "email_template": EmailTemplate.objects.create(
+            name="Junk template", subject="Hello {first_name}", body="Dear {first_name}"
+        ),
         "email": EmailMessage.objects.create(
             direction="sent",
             source="composed",
@@ -332,6 +343,10 @@ URL_KWARGS = {
     "settings_lost_reason_delete": _row("lost_reason"),
     "settings_sla": None,
     "settings_email": None,
+    "settings_email_templates": None,
+    "settings_email_template_create": None,
+    "settings_email_template_edit": _row("email_template"),
+    "settings_email_template_delete": _row("email_template"),
     "deal_email": _row("deal"),
     "deal_email_preview": _row("deal"),
     "contact_email": _row("contact"),

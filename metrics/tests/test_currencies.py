@@ -165,10 +165,10 @@ def test_board_column_converts_shows_the_parts_and_warns_of_jpy(eur_rate, client
 
     column = response.context["columns"][0]
     assert (column.count, column.total) == (3, Decimal("2000.00"))
-    assert column.parts == "€900.00 · ¥1,000.00 · $1,000.00"
+    assert column.parts == "€900.00 · ¥1,000 · $1,000.00"
     html = response.content.decode()
     assert "$2,000.00" in html
-    assert 'title="€900.00 · ¥1,000.00 · $1,000.00"' in html
+    assert 'title="€900.00 · ¥1,000 · $1,000.00"' in html
     assert "Left out, no exchange rate: JPY 04/03/2018" in html
 
 
@@ -237,7 +237,7 @@ def test_deal_list_footer_totals_every_matching_deal_in_the_reporting_currency(e
     html = page.content.decode()
     assert "3 matching deals" in html
     assert (
-        '<td class="num nowrap" data-role="total" title="€900.00 · ¥5,000.00 · $1,000.00">$2,000.00</td>'
+        '<td class="num nowrap" data-role="total" title="€900.00 · ¥5,000 · $1,000.00">$2,000.00</td>'
         in html
     )
     assert "Left out, no exchange rate: JPY 04/05/2018" in html

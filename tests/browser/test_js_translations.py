@@ -63,9 +63,10 @@ def test_the_board_says_in_german_that_the_server_is_unreachable(
 @pytest.mark.parametrize(
     ("language", "title", "label"),
     [
-        ("de", "30. Nov. 26", "Ist: 12.345,5"),
+        # CAC is money: the tooltip says it in the KPI's unit, as Intl writes the currency.
+        ("de", "30. Nov. 26", "Ist: 12.345,50\u00a0$"),
         # Persian pages print Latin digits and Gregorian dates; the chart must match them.
-        ("fa", "30 نوامبر 26", "مقدار: 12,345.5"),
+        ("fa", "30 نوامبر 26", "مقدار: \u200e$\u00a012,345.50"),
     ],
 )
 def test_goal_chart_tooltips_use_the_page_locale(
