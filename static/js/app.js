@@ -155,6 +155,14 @@
     }
   });
 
+  // A list's search box already refreshes the results as it is typed in (its `input`
+  // trigger); its `change` on leaving the box would refresh them a second time and close a
+  // menu the person just opened inside them (Columns, Save view). Stopped while capturing,
+  // before it reaches the toolbar form's `change` trigger.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("form[role=search] input[type=search]")) event.stopPropagation();
+  }, true);
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) {
       event.target.form.requestSubmit();

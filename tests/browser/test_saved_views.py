@@ -14,11 +14,6 @@ from crm.tests.factories import ContactFactory, TeamFactory, UserFactory, pipeli
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(
-    reason="After the merges the column menu's Apply button is re-rendered away while it is "
-    "clicked (passes on the saved-views branch alone); open defect, see the closing note",
-    strict=False,
-)
 def test_a_shared_view_travels_to_a_teammate_and_the_list_remembers(browser_login, live_server):
     team = TeamFactory(name="North")
     lead = UserFactory(
