@@ -395,12 +395,15 @@ def export_workbook(*, user, resource: str, params) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(headers)
+    # Which columns a dehydrate_ method fills is known before the first row.
+    dehydrated = [
+        hasattr(exporter, f"dehydrate_{exporter.get_field_name(field)}") for field in fields_
+    ]
     for obj in queryset.iterator(chunk_size=2000):
         currency = getattr(obj, "currency", "")
         row = []
-        for export_field in fields_:
-            name = exporter.get_field_name(export_field)
-            if hasattr(exporter, f"dehydrate_{name}"):
+        for export_field, by_method in zip(fields_, dehydrated, strict=True):
+            if by_method:
                 value = exporter.export_field(export_field, obj)
             else:
                 value = export_field.get_value(obj)
