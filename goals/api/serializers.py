@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.api.fields import IntegerPrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
+from crm.limits import date_in_range
 from crm.models import Team, User
 from goals import kpi_source, selectors
 from goals.models import (
@@ -82,7 +85,7 @@ class ScopeField(serializers.Field):
         return {"scope_type": scope_type, "scope_id": scope_id}
 
 
-class VisibleGoalField(serializers.PrimaryKeyRelatedField):
+class VisibleGoalField(IntegerPrimaryKeyRelatedField):
     """A parent goal must be one the user can see; others read as missing."""
 
     def get_queryset(self):
@@ -92,7 +95,7 @@ class VisibleGoalField(serializers.PrimaryKeyRelatedField):
         return selectors.goals_visible_to(request.user)
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(IdModelSerializer):
     """All input fields are optional here on purpose: the SMART check names each missing
     letter (`specific`, `measurable`, …) instead of a bare "this field is required"."""
 
@@ -101,7 +104,7 @@ class GoalSerializer(serializers.ModelSerializer):
     kpi = serializers.CharField(max_length=60, required=False, allow_blank=True)
     objective = serializers.ChoiceField(choices=Objective.choices, required=False, allow_blank=True)
     parent = VisibleGoalField(required=False, allow_null=True)
-    owner = serializers.PrimaryKeyRelatedField(
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     baseline = serializers.DecimalField(
@@ -114,8 +117,8 @@ class GoalSerializer(serializers.ModelSerializer):
     target = serializers.DecimalField(
         max_digits=18, decimal_places=4, required=False, allow_null=True
     )
-    start_date = serializers.DateField(required=False, allow_null=True)
-    deadline = serializers.DateField(required=False, allow_null=True)
+    start_date = serializers.DateField(validators=[date_in_range], required=False, allow_null=True)
+    deadline = serializers.DateField(validators=[date_in_range], required=False, allow_null=True)
     direction = serializers.CharField(read_only=True)
     current_value = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
@@ -315,7 +318,7 @@ class GoalDetailSerializer(GoalSerializer):
         ]
 
 
-class GoalChangeSerializer(serializers.ModelSerializer):
+class GoalChangeSerializer(IdModelSerializer):
     class Meta:
         model = GoalChange
         fields = ["id", "field", "old_value", "new_value", "changed_by", "changed_at", "reason"]
@@ -333,20 +336,25 @@ class GoalTemplateSerializer(serializers.Serializer):
     scope = serializers.DictField()
     baseline = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
     target = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    start_date = serializers.DateField()
-    deadline = serializers.DateField()
+    start_date = serializers.DateField(
+        validators=[date_in_range],
+    )
+    deadline = serializers.DateField(
+        validators=[date_in_range],
+    )
 
 
-class QuotaSerializer(serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(
+class QuotaSerializer(IdModelSerializer):
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
-    team = serializers.PrimaryKeyRelatedField(
+    team = IntegerPrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
     period = serializers.ChoiceField(choices=QuotaPeriod.choices)
     start = serializers.DateField(
-        help_text=_("Any day of the period; stored as the period's first day.")
+        validators=[date_in_range],
+        help_text=_("Any day of the period; stored as the period's first day."),
     )
     won_value = serializers.SerializerMethodField()
     attainment = serializers.SerializerMethodField()
