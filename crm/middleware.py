@@ -55,13 +55,15 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > body_limit(request):
-            return request_too_large(request)
+        limit = body_limit(request)
+        if length > limit:
+            return request_too_large(request, limit=limit)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        # Form fields (not files) of a multipart body beyond the in-memory limit.
         if isinstance(exception, RequestDataTooBig):
-            return request_too_large(request)
+            return request_too_large(request, limit=limits.MAX_REQUEST_BODY_BYTES)
         return None
 
 
@@ -72,9 +74,8 @@ def body_limit(request) -> int:
     return limits.MAX_REQUEST_BODY_BYTES
 
 
-def request_too_large(request) -> HttpResponse:
-    """A 413 naming the limit: JSON under /api/, the HTML error page elsewhere."""
-    limit = body_limit(request)
+def request_too_large(request, *, limit: int) -> HttpResponse:
+    """A 413 naming `limit` (bytes): JSON under /api/, the HTML error page elsewhere."""
     message = _("The request is larger than %(size)s.") % {"size": filesizeformat(limit)}
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)
