@@ -447,3 +447,25 @@ def test_the_openapi_schema_documents_the_limits(admin_api, db):
     }
     assert components["LeadRequest"]["properties"]["score"]["minimum"] == 0
     assert components["ActivityRequest"]["properties"]["notes"]["maxLength"] == 20000
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Geben Sie ein Datum zwischen 1900-01-01 und 2999-12-31 ein."),
+        ("tr", "1900-01-01 ile 2999-12-31 arasında bir tarih girin."),
+        ("ko", "1900-01-01부터 2999-12-31 사이의 날짜를 입력하세요."),
+        ("fa", "تاریخی بین 1900-01-01 و 2999-12-31 وارد کنید."),
+        ("ro", "Introduceți o dată între 1900-01-01 și 2999-12-31."),
+    ],
+)
+def test_the_limit_messages_are_translated(language, expected):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override(language):
+        assert str(limits.date_range_message()) == expected
+        with pytest.raises(ValidationError) as error:
+            limits.tags_check([f"t{n}" for n in range(51)])
+        assert "51" in error.value.messages[0]
+        assert error.value.messages[0] != "At most 50 tags per record (this has 51)."
