@@ -8,7 +8,6 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from crm.limits import date_in_range
 from crm.models import Campaign, Pipeline, Role, Team, User
 from goals import kpi_source, selectors
 from goals.models import Objective, QuotaPeriod, ScopeType
@@ -124,12 +123,8 @@ class GoalForm(forms.Form):
     parent = forms.ModelChoiceField(
         label=_("Parent goal"), required=False, queryset=None, empty_label=_("None")
     )
-    start_date = forms.DateField(
-        validators=[date_in_range], label=_("Start date"), required=False, widget=DateInput()
-    )
-    deadline = forms.DateField(
-        validators=[date_in_range], label=_("Deadline"), required=False, widget=DateInput()
-    )
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     owner = forms.ModelChoiceField(
         label=_("Owner"),
         required=False,
@@ -221,7 +216,6 @@ class QuotaForm(forms.Form):
     )
     period = forms.ChoiceField(label=_("Period"), choices=QuotaPeriod.choices)
     start = forms.DateField(
-        validators=[date_in_range],
         label=_("Starting"),
         widget=DateInput(),
         help_text=_("Any day of the month or quarter."),

@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from crm.api.fields import IntegerPrimaryKeyRelatedField
 from crm.api.serializers.base import IdModelSerializer
-from crm.limits import date_in_range
 from crm.models import Team, User
 from goals import kpi_source, selectors
 from goals.models import (
@@ -117,8 +116,8 @@ class GoalSerializer(IdModelSerializer):
     target = serializers.DecimalField(
         max_digits=18, decimal_places=4, required=False, allow_null=True
     )
-    start_date = serializers.DateField(validators=[date_in_range], required=False, allow_null=True)
-    deadline = serializers.DateField(validators=[date_in_range], required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    deadline = serializers.DateField(required=False, allow_null=True)
     direction = serializers.CharField(read_only=True)
     current_value = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
@@ -336,12 +335,8 @@ class GoalTemplateSerializer(serializers.Serializer):
     scope = serializers.DictField()
     baseline = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
     target = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    start_date = serializers.DateField(
-        validators=[date_in_range],
-    )
-    deadline = serializers.DateField(
-        validators=[date_in_range],
-    )
+    start_date = serializers.DateField()
+    deadline = serializers.DateField()
 
 
 class QuotaSerializer(IdModelSerializer):
@@ -353,7 +348,6 @@ class QuotaSerializer(IdModelSerializer):
     )
     period = serializers.ChoiceField(choices=QuotaPeriod.choices)
     start = serializers.DateField(
-        validators=[date_in_range],
         help_text=_("Any day of the period; stored as the period's first day."),
     )
     won_value = serializers.SerializerMethodField()
