@@ -308,7 +308,7 @@ def _change_score(ctx, params, run):
     lead = ctx.lead
     if lead is None:
         return {"summary": _("no lead to score")}
-    lead = lead_update(lead=lead, actor=None, data={"score": lead.score + params["delta"]})
+    lead = lead_update(lead=lead, actor=None, data={"score": max(0, lead.score + params["delta"])})
     return {
         "lead": lead.pk,
         "score": lead.score,

@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import date_in_range
+
 from .actions import ACTIONS, action_choices
 from .conditions import OPERATOR_CHOICES, OPERATORS_BY_TYPE
 from .fields import CHOICE
@@ -220,10 +222,16 @@ def _count(data, key) -> int:
 class RunFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[date_in_range],
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        validators=[date_in_range],
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):

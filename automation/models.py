@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import LimitedTextField, RangedDateTimeField
 from crm.models import TimeStampedModel
 
 
@@ -37,7 +38,7 @@ class RuleQuerySet(models.QuerySet):
 
 class Rule(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     # Event kinds (crm.models.DomainEventKind values) that start the rule; all of them
     # concern the same kind of record, so conditions and actions mean the same thing.
@@ -117,8 +118,8 @@ class Run(models.Model):
     outcome = models.JSONField(_("details"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
-    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_at = RangedDateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = RangedDateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -180,8 +181,8 @@ class Enrollment(models.Model):
         choices=EnrollmentStatus.choices,
         default=EnrollmentStatus.ACTIVE,
     )
-    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now, db_index=True)
-    exited_at = models.DateTimeField(_("exited at"), null=True, blank=True)
+    enrolled_at = RangedDateTimeField(_("enrolled at"), default=timezone.now, db_index=True)
+    exited_at = RangedDateTimeField(_("exited at"), null=True, blank=True)
     exit_reason = models.CharField(
         _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
     )
@@ -256,8 +257,8 @@ class OutboundEmail(models.Model):
     body = models.TextField(_("body"))
     # Set on email to a contact: announced in List-Unsubscribe (RFC 8058) and the footer.
     unsubscribe_url = models.URLField(_("unsubscribe URL"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    created_at = RangedDateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = RangedDateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import LimitedTextField, RangedDateField, RangedDateTimeField
 from crm.models import TimeStampedModel
 
 
@@ -49,7 +50,7 @@ class GoalQuerySet(models.QuerySet):
 class Goal(TimeStampedModel):
     # Specific
     title = models.CharField(_("title"), max_length=200)
-    plan = models.TextField(_("action plan"), blank=True)
+    plan = LimitedTextField(_("action plan"), blank=True)
     # Measurable
     kpi = models.CharField(_("KPI"), max_length=60)
     scope_type = models.CharField(
@@ -60,7 +61,7 @@ class Goal(TimeStampedModel):
     baseline = models.DecimalField(_("baseline"), max_digits=18, decimal_places=4)
     target = models.DecimalField(_("target"), max_digits=18, decimal_places=4)
     # Achievable
-    resources = models.TextField(_("resources"), blank=True)
+    resources = LimitedTextField(_("resources"), blank=True)
     # Relevant
     objective = models.CharField(_("objective"), max_length=20, choices=Objective.choices)
     custom_objective = models.CharField(_("custom objective"), max_length=200, blank=True)
@@ -73,8 +74,8 @@ class Goal(TimeStampedModel):
         related_name="children",
     )
     # Time-bound
-    start_date = models.DateField(_("start date"))
-    deadline = models.DateField(_("deadline"))
+    start_date = RangedDateField(_("start date"))
+    deadline = RangedDateField(_("deadline"))
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,7 +104,7 @@ class Goal(TimeStampedModel):
     projection = models.DecimalField(
         _("projection at deadline"), max_digits=18, decimal_places=4, null=True, blank=True
     )
-    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    computed_at = RangedDateTimeField(_("computed at"), null=True, blank=True)
 
     objects = GoalQuerySet.as_manager()
 
@@ -167,7 +168,7 @@ class GoalChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_at = RangedDateTimeField(_("changed at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
@@ -214,8 +215,8 @@ class Quota(TimeStampedModel):
         related_name="quotas",
     )
     period = models.CharField(_("period"), max_length=10, choices=QuotaPeriod.choices)
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end (exclusive)"))
+    start = RangedDateField(_("start"))
+    end = RangedDateField(_("end (exclusive)"))
     amount = models.DecimalField(
         _("amount"),
         max_digits=14,

@@ -2,10 +2,12 @@
 
 from datetime import date, timedelta
 
+from crm.limits import MAX_DATE, MIN_DATE
+
 # Dates outside these years are typos (0001-01-01, 9999-12-31), and the arithmetic on
 # them (a year of history before the start, the day after the deadline, the next quarter)
 # would step outside what `date` can hold.
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST, LATEST = MIN_DATE, MAX_DATE
 
 
 def in_supported_range(day: date) -> bool:

@@ -7,11 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import MAX_DATE, MIN_DATE
 from crm.models import Campaign, Pipeline, Role, Team, User
 from metrics.scopes import Period, Scope, ScopeType
 from metrics.selectors import own_figures_only, sees_everyones_figures
 
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST, LATEST = MIN_DATE, MAX_DATE
 
 
 class PeriodKind:
@@ -41,7 +42,9 @@ class PeriodForm(forms.Form):
         label=_("Period"), choices=PeriodKind.CHOICES, required=False, initial=PeriodKind.MONTH
     )
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
         label=_("To (excluded)"),

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateField, RangedDateTimeField
 from metrics.scopes import ScopeType
 
 
@@ -27,13 +28,13 @@ class KpiSnapshot(models.Model):
     kpi = models.CharField(_("KPI"), max_length=64)
     scope_type = models.CharField(_("scope type"), max_length=20, choices=ScopeType.CHOICES)
     scope_id = models.PositiveBigIntegerField(_("scope id"), default=0)
-    date = models.DateField(_("date"))
+    date = RangedDateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True)
     numerator = models.DecimalField(_("numerator"), max_digits=20, decimal_places=4, null=True)
     denominator = models.DecimalField(_("denominator"), max_digits=20, decimal_places=4, null=True)
     window_days = models.PositiveSmallIntegerField(_("window (days)"), default=30)
     definition_version = models.PositiveSmallIntegerField(_("definition version"), default=1)
-    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    computed_at = RangedDateTimeField(_("computed at"), default=timezone.now)
 
     objects = KpiSnapshotQuerySet.as_manager()
 
@@ -61,14 +62,14 @@ class KpiWindow(models.Model):
     """
 
     run = models.UUIDField(_("run"), db_index=True)
-    day = models.DateField(_("day"))
-    start = models.DateField(_("start"))
-    end = models.DateField(_("end"))
-    start_at = models.DateTimeField(_("start at"))
-    end_at = models.DateTimeField(_("end at"))
+    day = RangedDateField(_("day"))
+    start = RangedDateField(_("start"))
+    end = RangedDateField(_("end"))
+    start_at = RangedDateTimeField(_("start at"))
+    end_at = RangedDateTimeField(_("end at"))
     # The 12 months ending with `end` (Period.trailing_year), for CLV.
-    year_start = models.DateField(_("year start"))
-    year_start_at = models.DateTimeField(_("year start at"))
+    year_start = RangedDateField(_("year start"))
+    year_start_at = RangedDateTimeField(_("year start at"))
 
     class Meta:
         ordering = ["run", "day"]
@@ -96,7 +97,7 @@ class ExchangeRate(models.Model):
         validators=[MinValueValidator(Decimal("0.00000001"))],
         help_text=_("Units of this currency per 1 unit of the reporting currency."),
     )
-    valid_from = models.DateField(_("valid from"))
+    valid_from = RangedDateField(_("valid from"))
 
     class Meta:
         ordering = ["currency", "-valid_from"]
@@ -121,9 +122,9 @@ class ForecastSnapshot(models.Model):
     rows have scope_id 0, like KPI snapshots.
     """
 
-    taken_on = models.DateField(_("taken on"))
+    taken_on = RangedDateField(_("taken on"))
     period_kind = models.CharField(_("period"), max_length=10)
-    period_start = models.DateField(_("period start"))
+    period_start = RangedDateField(_("period start"))
     scope_type = models.CharField(_("scope type"), max_length=20, choices=ScopeType.CHOICES)
     scope_id = models.PositiveBigIntegerField(_("scope id"), default=0)
     forecast = models.DecimalField(_("forecast"), max_digits=20, decimal_places=2)

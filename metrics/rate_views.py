@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm import policies
+from crm.limits import date_in_range
 from crm.web.access import access_row, web_view
 from crm.web.views.common import form_round_trip
 from metrics.exchange_rates import (
@@ -35,7 +36,9 @@ class ExchangeRateForm(forms.Form):
         help_text=gettext_lazy("Units of this currency per 1 unit of the reporting currency."),
     )
     valid_from = forms.DateField(
-        label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+        validators=[date_in_range],
+        label=gettext_lazy("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 

@@ -216,3 +216,89 @@ def test_responses_match_the_documented_schema(
 
     assert 200 <= response.status_code < 300, response.text
     case.validate_response(response, checks=[response_schema_conformance], headers=headers)
+
+
+# --- Issue 19 item 4: the inputs that once answered 500 or were taken loosely ------------
+# Sent through the schema's own operations, so the same checks as the fuzzer apply: no
+# 5xx, a JSON 400 naming the field. (method, path, world row, body builder, field named)
+LIMIT_CASES = [
+    (
+        "POST",
+        "/api/deals/",
+        None,
+        lambda ids: {"title": "x", "stage": ids["stages"], "expected_close_date": "9999-12-31"},
+        "expected_close_date",
+    ),
+    (
+        "POST",
+        "/api/contacts/",
+        None,
+        lambda ids: {"first_name": "Ada", "birth_date": "0001-01-01"},
+        "birth_date",
+    ),
+    ("POST", "/api/contacts/", None, lambda ids: {"first_name": "Ada", "tags": ["x" * 61]}, "tags"),
+    (
+        "POST",
+        "/api/contacts/",
+        None,
+        lambda ids: {"first_name": "Ada", "tags": [f"t{n}" for n in range(3000)]},
+        "tags",
+    ),
+    (
+        "POST",
+        "/api/activities/",
+        None,
+        lambda ids: {"kind": "call", "subject": "s", "due_at": "9999-12-31T00:00:00Z"},
+        "due_at",
+    ),
+    (
+        "POST",
+        "/api/purchases/",
+        None,
+        lambda ids: {
+            "contact": ids["contacts"],
+            "amount": "1",
+            "purchased_at": "0001-01-01T00:00:00Z",
+        },
+        "purchased_at",
+    ),
+    (
+        "POST",
+        "/api/tickets/",
+        None,
+        lambda ids: {"subject": "x", "priority": "high", "opened_at": "9999-12-31T23:00:00Z"},
+        "opened_at",
+    ),
+    ("POST", "/api/leads/", None, lambda ids: {"contact": ids["contacts"] + 0.5}, "contact"),
+    ("POST", "/api/leads/", None, lambda ids: {"contact": ids["contacts"], "score": -5}, "score"),
+    ("POST", "/api/tickets/{id}/reply/", "tickets", lambda ids: {"body": "x" * 1_000_000}, "body"),
+    ("POST", "/api/automation/rules/{id}/dry-run/?days=-5", "automation/rules", None, "days"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "row", "body", "field"),
+    LIMIT_CASES,
+    ids=[f"{case[1]} {case[4]}" for case in LIMIT_CASES],
+)
+def test_the_limits_of_issue_19_are_400s_naming_the_field(
+    method, path, row, body, field, fuzz_world, db, same_connection_for_requests
+):
+    path, _sep, query = path.partition("?")
+    operation = SCHEMA[path][method]
+    case = operation.Case(
+        path_parameters={p.name: fuzz_world.ids[row] for p in operation.path_parameters},
+        **({"query": dict(parse_qsl(query))} if query else {}),
+        **(
+            {} if body is None else {"body": body(fuzz_world.ids), "media_type": "application/json"}
+        ),
+    )
+    headers = {"Authorization": f"Token {fuzz_world.tokens['admin']}"}
+
+    response = case.call(app=APP, headers=headers)
+
+    assert response.status_code == 400, response.text
+    case.validate_response(
+        response, checks=[not_a_server_error, a_400_names_what_is_wrong], headers=headers
+    )
+    assert field in response.json()

@@ -3,10 +3,12 @@ from rest_framework import serializers
 
 from automation.models import Enrollment, ExitReason, Rule, Run
 from automation.validation import RuleDefinitionError, check_rule_definition
+from crm.api.fields import IntegerPrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import Campaign, Contact
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class RuleSerializer(IdModelSerializer):
     triggers = serializers.JSONField(
         help_text=_('Event kinds that start the rule, e.g. ["deal.created"].')
     )
@@ -55,7 +57,7 @@ class RuleSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(IdModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
 
     class Meta:
@@ -79,7 +81,7 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(IdModelSerializer):
     active_enrollments = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -99,9 +101,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+class EnrollmentSerializer(IdModelSerializer):
+    campaign = IntegerPrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    contact = IntegerPrimaryKeyRelatedField(queryset=Contact.objects.all())
     # Blank while the enrollment runs; declared so the schema's enum admits "".
     exit_reason = serializers.ChoiceField(
         choices=ExitReason.choices, allow_blank=True, read_only=True

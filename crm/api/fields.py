@@ -1,10 +1,12 @@
 """Serializer fields shared by the core API."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm import policies
+from crm import limits, policies
 from crm.models import (
     Activity,
     Campaign,
@@ -35,7 +37,25 @@ RESOURCE_OF_MODEL = {
 }
 
 
-class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+class IntegerPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id as a whole number: `12` or `"12"` (form posts send strings).
+
+    DRF's own field hands the value to the ORM, which turns `1.5`, `true` and `12.9`
+    into ids 1, 1 and 12; here they are "Incorrect type" errors instead (400).
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (
+            isinstance(data, int) or (isinstance(data, str) and _DIGITS.fullmatch(data))
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(int(data))
+
+
+class VisiblePrimaryKeyRelatedField(IntegerPrimaryKeyRelatedField):
     """Accepts only ids of rows the requesting user may see; others are "does not exist".
 
     So a rep cannot attach another rep's deal to an activity, and cannot probe which ids
@@ -56,18 +76,26 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.none()
         return policies.scope(request.user, resource, queryset)
 
-    def to_internal_value(self, data):
-        # Booleans are ints to Python; `true` must not silently mean id 1.
-        if isinstance(data, bool):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
 
-
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "maxLength": limits.MAX_TAG_LENGTH},
+        "maxItems": limits.MAX_TAGS_PER_RECORD,
+    }
+)
 class TagListField(serializers.ListField):
-    """Tags as a list of names: written as names (created on first use), read the same."""
+    """Tags as a list of names: written as names (created on first use), read the same.
 
-    child = serializers.CharField(max_length=60, trim_whitespace=True)
+    At most `limits.MAX_TAGS_PER_RECORD` names of at most `limits.MAX_TAG_LENGTH`
+    characters each; more is a 400 on the field.
+    """
+
+    child = serializers.CharField(max_length=limits.MAX_TAG_LENGTH, trim_whitespace=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", limits.MAX_TAGS_PER_RECORD)
+        super().__init__(**kwargs)
 
     def to_representation(self, data):
         # `data` is the related manager; `.all()` is served by prefetch_related("tags").

@@ -4,9 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from crm import limits
+
 # No resource of this API nests deeper than a rule's conditions inside an action's
 # params; anything far deeper is an attack or a broken client.
-MAX_JSON_DEPTH = 32
+MAX_JSON_DEPTH = limits.MAX_JSON_DEPTH
 
 
 def json_depth(value) -> int:

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import policies
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError
 
 from . import selectors, services
@@ -198,7 +199,7 @@ class ImportJobCreateSerializer(serializers.Serializer):
         return serializer.validated_data
 
 
-class ImportRowErrorSerializer(serializers.ModelSerializer):
+class ImportRowErrorSerializer(IdModelSerializer):
     row = serializers.IntegerField(source="row_number")
 
     class Meta:
@@ -215,7 +216,7 @@ class ColumnInterpretationSerializer(serializers.Serializer):
     )
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(IdModelSerializer):
     # A plain string here: the request's `kind` is the documented enum, and a second
     # component with the same choice set makes the schema's enum name unresolvable.
     kind = serializers.CharField(

@@ -19,6 +19,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from crm.languages import language_from_text
+from crm.limits import date_in_range, tags_check
 from crm.models import (
     Campaign,
     DealStatus,
@@ -352,19 +353,23 @@ class RowCleaner:
 
     def _clean_date(self, spec, raw, text):
         try:
-            return parse_date_value(raw, self.format_for.get(spec.name, ""))
+            value = parse_date_value(raw, self.format_for.get(spec.name, ""))
         except (ValueError, TypeError):
             raise self._date_error(spec, text) or ValidationError(
                 _("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY).") % {"value": text}
             ) from None
+        date_in_range(value)
+        return value
 
     def _clean_datetime(self, spec, raw, text):
         try:
-            return parse_datetime_value(raw, self.format_for.get(spec.name, ""))
+            value = parse_datetime_value(raw, self.format_for.get(spec.name, ""))
         except (ValueError, TypeError, OverflowError):
             raise self._date_error(spec, text) or ValidationError(
                 _("“%(value)s” is not a date and time (use YYYY-MM-DD HH:MM).") % {"value": text}
             ) from None
+        date_in_range(value)
+        return value
 
     def _clean_bool(self, spec, raw, text):
         if isinstance(raw, bool):
@@ -433,10 +438,8 @@ class RowCleaner:
         return normalise_domain(text)
 
     def _clean_tags(self, spec, raw, text):
-        tags = split_tags(text)
-        too_long = [t for t in tags if len(t) > 60]
-        if too_long:
-            raise ValidationError(_("A tag has at most 60 characters."))
+        tags = list(dict.fromkeys(split_tags(text)))
+        tags_check(tags)
         return tags
 
     # --- whole-row rules ---------------------------------------------------------

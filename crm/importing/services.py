@@ -18,7 +18,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import policies
+from crm import limits, policies
 from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 
 from .cleaning import CleanRow, RowCleaner, RowError
@@ -30,7 +30,7 @@ from .writers import CREATED, SKIPPED, UPDATED, RowWriter
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
 
 
 def batch_size() -> int:
@@ -82,8 +82,13 @@ def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str =
         created_by=actor,
     )
     job.file.save(upload.name, upload, save=False)
-    job.full_clean(exclude=["file"])
-    job.save()
+    try:
+        job.full_clean(exclude=["file"])
+        job.save()
+    except BaseException:
+        # No job, no file: a refused or failed upload leaves nothing in MEDIA_ROOT.
+        job.file.delete(save=False)
+        raise
     return job
 
 

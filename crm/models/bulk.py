@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 from .base import TimeStampedModel
 
 
@@ -55,7 +57,7 @@ class BulkAction(TimeStampedModel):
     skipped_invalid = models.PositiveIntegerField(_("skipped (refused)"), default=0)
     previous = models.JSONField(_("previous values"), default=dict, blank=True)
     error_message = models.TextField(_("error"), blank=True)
-    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_at = RangedDateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 
 def email_normalize(address: str | None) -> str:
     """The form addresses are compared in: trimmed and case-folded (X@Ex.com == x@ex.com)."""
@@ -45,7 +47,7 @@ class SuppressedAddress(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("suppressed at"), default=timezone.now, db_index=True)
+    created_at = RangedDateTimeField(_("suppressed at"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

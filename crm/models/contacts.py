@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import LimitedTextField, RangedDateField, RangedDateTimeField
+
 from .base import TimeStampedModel
 
 
@@ -25,7 +27,7 @@ class Company(TimeStampedModel):
     domain = models.CharField(_("domain"), max_length=200, blank=True, db_index=True)
     industry = models.CharField(_("industry"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = LimitedTextField(_("address"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -127,8 +129,8 @@ class Contact(TimeStampedModel):
     lifecycle = models.CharField(
         _("lifecycle"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.LEAD
     )
-    customer_since = models.DateTimeField(_("customer since"), null=True, blank=True)
-    churned_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    customer_since = RangedDateTimeField(_("customer since"), null=True, blank=True)
+    churned_at = RangedDateTimeField(_("churned at"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=30, choices=Source.choices, blank=True)
     referred_by = models.ForeignKey(
         "self",
@@ -159,7 +161,7 @@ class Contact(TimeStampedModel):
         help_text=_("The language of the email Goalpost sends this contact."),
     )
     # Demographics used by lead scoring; all optional.
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = RangedDateField(_("birth date"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=120, blank=True)
     gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
     marital_status = models.CharField(
@@ -231,8 +233,8 @@ class CustomerSpell(models.Model):
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="customer_spells"
     )
-    started_at = models.DateTimeField(_("customer from"))
-    ended_at = models.DateTimeField(_("churned at"), null=True, blank=True)
+    started_at = RangedDateTimeField(_("customer from"))
+    ended_at = RangedDateTimeField(_("churned at"), null=True, blank=True)
     first = models.BooleanField(_("first spell"), default=False)
 
     objects = CustomerSpellQuerySet.as_manager()
@@ -275,7 +277,7 @@ class Interaction(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=InteractionKind.choices)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    occurred_at = RangedDateTimeField(_("occurred at"), db_index=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -296,7 +298,7 @@ class Referral(models.Model):
         on_delete=models.CASCADE,
         related_name="referrals_received",
     )
-    referred_on = models.DateField(_("date"), db_index=True)
+    referred_on = RangedDateField(_("date"), db_index=True)
 
     class Meta:
         ordering = ["-referred_on", "-id"]
@@ -320,10 +322,10 @@ class Campaign(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     channel = models.CharField(_("channel"), max_length=60, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    starts_on = models.DateField(_("starts on"), null=True, blank=True)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = RangedDateField(_("starts on"), null=True, blank=True)
+    ends_on = RangedDateField(_("ends on"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

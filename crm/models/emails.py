@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.limits import LimitedTextField, RangedDateTimeField
+
 from .base import TimeStampedModel
 from .contacts import Contact
 from .sales import Deal
@@ -84,7 +86,7 @@ class EmailMessage(TimeStampedModel):
     to_address = models.CharField(pgettext_lazy("email address", "to"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("body"))
-    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    sent_at = RangedDateTimeField(_("sent at"), db_index=True)
     message_id = models.CharField(_("Message-ID"), max_length=400, blank=True)
     reply_token = models.CharField(_("reply token"), max_length=40, blank=True)
 
@@ -120,7 +122,7 @@ class EmailTemplate(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
+    body = LimitedTextField(_("body"))
 
     class Meta:
         ordering = ["name", "id"]

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 
 class DomainEventKind(models.TextChoices):
     DEAL_CREATED = "deal.created", _("Deal created")
@@ -41,8 +43,8 @@ class DomainEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
-    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True, db_index=True)
+    occurred_at = RangedDateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+    processed_at = RangedDateTimeField(_("processed at"), null=True, blank=True, db_index=True)
     # Imports can record events for history without running automation on them.
     automate = models.BooleanField(_("run automation"), default=True)
 
@@ -67,8 +69,8 @@ class Notification(models.Model):
     )
     message = models.CharField(_("message"), max_length=500)
     url = models.CharField(_("link"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = RangedDateTimeField(_("created at"), default=timezone.now)
+    read_at = RangedDateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

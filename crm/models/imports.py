@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 from .base import TimeStampedModel
 
 
@@ -71,8 +73,8 @@ class ImportJob(TimeStampedModel):
     skipped_rows = models.PositiveIntegerField(_("skipped"), default=0)
     failed_rows = models.PositiveIntegerField(_("failed"), default=0)
     error_message = models.TextField(_("error"), blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_at = RangedDateTimeField(_("started at"), null=True, blank=True)
+    finished_at = RangedDateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 
 class MergeKind(models.TextChoices):
     CONTACT = "contact", _("Contact")
@@ -36,8 +38,8 @@ class MergeLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    merged_at = models.DateTimeField(_("merged at"), default=timezone.now, db_index=True)
-    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    merged_at = RangedDateTimeField(_("merged at"), default=timezone.now, db_index=True)
+    undone_at = RangedDateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("undone by"),

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 from .base import TimeStampedModel
 from .contacts import Company, Contact
 from .sales import Deal
@@ -43,7 +45,7 @@ class Note(TimeStampedModel):
     )
     pinned = models.BooleanField(_("pinned"), default=False)
     # Set when the text changes after it was written (pinning is not an edit).
-    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    edited_at = RangedDateTimeField(_("edited at"), null=True, blank=True)
     deal = models.ForeignKey(
         Deal,
         verbose_name=_("deal"),

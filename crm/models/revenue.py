@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateField, RangedDateTimeField
+
 from .contacts import Campaign, Company, Contact
 from .sales import Deal
 
@@ -38,7 +40,7 @@ class Purchase(models.Model):
         _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(_("currency"), max_length=3, default="USD")
-    purchased_at = models.DateTimeField(_("purchased at"), db_index=True)
+    purchased_at = RangedDateTimeField(_("purchased at"), db_index=True)
     product = models.CharField(_("product"), max_length=200, blank=True)
     category = models.CharField(_("product category"), max_length=120, blank=True)
     campaign = models.ForeignKey(
@@ -59,7 +61,7 @@ class Purchase(models.Model):
         on_delete=models.SET_NULL,
         related_name="purchases",
     )
-    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_at = RangedDateTimeField(_("reversed at"), null=True, blank=True)
     reversal_reason = models.CharField(_("reversal reason"), max_length=200, blank=True)
     # What the buyer was before this purchase made them a customer (null when they already
     # were one), so reversing it can undo the customer spell it opened.
@@ -112,16 +114,16 @@ class Subscription(models.Model):
     amount = models.DecimalField(
         _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    started_at = models.DateTimeField(_("started at"))
-    renewal_due = models.DateField(_("renewal due"), db_index=True)
+    started_at = RangedDateTimeField(_("started at"))
+    renewal_due = RangedDateField(_("renewal due"), db_index=True)
     status = models.CharField(
         _("status"),
         max_length=20,
         choices=SubscriptionStatus.choices,
         default=SubscriptionStatus.ACTIVE,
     )
-    renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    renewed_at = RangedDateTimeField(_("renewed at"), null=True, blank=True)
+    cancelled_at = RangedDateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         ordering = ["renewal_due", "id"]
@@ -145,7 +147,7 @@ class SpendCategory(models.TextChoices):
 class Spend(models.Model):
     """The cost side of CAC: what marketing and sales spent in a month."""
 
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    month = RangedDateField(_("month"), help_text=_("The first day of the month."))
     category = models.CharField(_("category"), max_length=20, choices=SpendCategory.choices)
     campaign = models.ForeignKey(
         Campaign,

@@ -8,6 +8,8 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import MAX_DAYS, LimitedTextField, RangedDateField, RangedDateTimeField
+
 from .base import TimeStampedModel
 from .contacts import Campaign, Company, Contact, Source
 
@@ -54,7 +56,7 @@ class Lead(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
     )
-    score = models.IntegerField(_("score"), default=0)
+    score = models.IntegerField(_("score"), default=0, validators=[MinValueValidator(0)])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -63,8 +65,8 @@ class Lead(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="leads",
     )
-    handed_off_at = models.DateTimeField(_("handed to sales at"), null=True, blank=True)
-    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    handed_off_at = RangedDateTimeField(_("handed to sales at"), null=True, blank=True)
+    converted_at = RangedDateTimeField(_("converted at"), null=True, blank=True)
     deal = models.ForeignKey(
         "crm.Deal",
         verbose_name=_("deal"),
@@ -87,6 +89,7 @@ class Lead(TimeStampedModel):
                 | (~Q(status="converted") & Q(converted_at__isnull=True)),
                 name="lead_converted_at_iff_converted",
             ),
+            models.CheckConstraint(condition=Q(score__gte=0), name="lead_score_not_negative"),
         ]
 
     def __str__(self):
@@ -127,6 +130,7 @@ class Stage(models.Model):
         null=True,
         blank=True,
         help_text=_("Deals idle in this stage for longer are highlighted as stale."),
+        validators=[MaxValueValidator(MAX_DAYS)],
     )
 
     class Meta:
@@ -232,17 +236,17 @@ class Deal(TimeStampedModel):
     kind = models.CharField(
         _("kind"), max_length=20, choices=DealKind.choices, default=DealKind.NEW
     )
-    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    expected_close_date = RangedDateField(_("expected close date"), null=True, blank=True)
     forecast_category = models.CharField(
         _("forecast category"),
         max_length=20,
         choices=ForecastCategory.choices,
         default=ForecastCategory.PIPELINE,
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    closed_at = RangedDateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     # Denormalised from the open StageChange so the board shows "days in stage" and finds
     # stale deals without a join per card.
-    stage_entered_at = models.DateTimeField(_("in stage since"), null=True, blank=True)
+    stage_entered_at = RangedDateTimeField(_("in stage since"), null=True, blank=True)
     # Order of the card within its board column.
     position = models.IntegerField(_("position"), default=0)
 
@@ -287,8 +291,8 @@ class StageChange(models.Model):
     stage = models.ForeignKey(
         Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="stage_changes"
     )
-    entered_at = models.DateTimeField(_("entered at"))
-    left_at = models.DateTimeField(_("left at"), null=True, blank=True, db_index=True)
+    entered_at = RangedDateTimeField(_("entered at"))
+    left_at = RangedDateTimeField(_("left at"), null=True, blank=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("moved by"),
@@ -343,12 +347,12 @@ class ActivityQuerySet(OwnedQuerySet):
 class Activity(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=CallOutcome.choices, blank=True, default=""
     )
-    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    due_at = RangedDateTimeField(_("due"), null=True, blank=True, db_index=True)
+    done_at = RangedDateTimeField(_("done at"), null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

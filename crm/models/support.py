@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import LimitedTextField, RangedDateTimeField
+
 from .contacts import Company, Contact
 
 
@@ -27,7 +29,7 @@ class TicketQuerySet(models.QuerySet):
 
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     contact = models.ForeignKey(
         Contact,
         verbose_name=_("customer"),
@@ -58,11 +60,11 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
     )
-    opened_at = models.DateTimeField(_("opened at"), db_index=True)
-    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
+    opened_at = RangedDateTimeField(_("opened at"), db_index=True)
+    first_response_at = RangedDateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = RangedDateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
     # Set from the priority's SlaTarget resolution hours when the ticket opens.
-    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, db_index=True)
+    sla_due_at = RangedDateTimeField(_("SLA due"), null=True, blank=True, db_index=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -97,12 +99,12 @@ class TicketReply(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    body = models.TextField(_("reply"))
-    created_at = models.DateTimeField(_("created at"))
+    body = LimitedTextField(_("reply"))
+    created_at = RangedDateTimeField(_("created at"))
     # The email that carries the reply to the customer: recorded with the reply, sent
     # after commit, stamped once (a second delivery attempt finds emailed_at set).
     emailed_to = models.EmailField(_("emailed to"), blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    emailed_at = RangedDateTimeField(_("emailed at"), null=True, blank=True)
     email_error = models.CharField(_("email not sent"), max_length=300, blank=True)
 
     class Meta:
@@ -122,8 +124,8 @@ class NpsResponse(models.Model):
     scale = models.PositiveSmallIntegerField(
         _("scale"), choices=[(10, _("0–10")), (5, _("1–5"))], default=10
     )
-    comment = models.TextField(_("comment"), blank=True)
-    responded_at = models.DateTimeField(_("responded at"), db_index=True)
+    comment = LimitedTextField(_("comment"), blank=True)
+    responded_at = RangedDateTimeField(_("responded at"), db_index=True)
     channel = models.CharField(_("channel"), max_length=40, blank=True)
 
     class Meta:

@@ -1,10 +1,13 @@
 """Workspace settings admins keep in the app: lost reasons, SLA targets, the email sender."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+from crm.limits import MAX_HOURS
 
 from .support import TicketPriority
 
@@ -41,8 +44,12 @@ class SlaTarget(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=TicketPriority.choices, unique=True
     )
-    first_response_hours = models.PositiveIntegerField(_("first response within (hours)"))
-    resolution_hours = models.PositiveIntegerField(_("resolved within (hours)"))
+    first_response_hours = models.PositiveIntegerField(
+        _("first response within (hours)"), validators=[MaxValueValidator(MAX_HOURS)]
+    )
+    resolution_hours = models.PositiveIntegerField(
+        _("resolved within (hours)"), validators=[MaxValueValidator(MAX_HOURS)]
+    )
 
     class Meta:
         ordering = ["resolution_hours", "priority"]

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.limits import tags_check
 from crm.models import (
     Company,
     Contact,
@@ -70,7 +71,16 @@ def contact_lifecycle_stamp(contact: Contact) -> None:
 
 
 def contact_set_tags(*, contact: Contact, actor, tags, at=None) -> None:
-    """Replace the contact's tags; each newly added tag is a `contact.tagged` event (at `at`)."""
+    """Replace the contact's tags; each newly added tag is a `contact.tagged` event (at `at`).
+
+    `tags` are Tag rows or names; more than `limits.MAX_TAGS_PER_RECORD`, or a name over
+    `limits.MAX_TAG_LENGTH` characters, raises ValidationError on "tags".
+    """
+    names = list(dict.fromkeys(t.name if isinstance(t, Tag) else str(t).strip() for t in tags))
+    try:
+        tags_check(names)
+    except ValidationError as error:
+        raise ValidationError({"tags": error.messages}) from None
     tags = [
         t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip())[0] for t in tags
     ]

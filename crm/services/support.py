@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
+from crm.limits import MAX_DATE, MIN_DATE, as_date
 from crm.models import DomainEventKind, Role, Ticket, TicketReply, TicketStatus, User
 
 from .common import model_save
@@ -17,7 +18,14 @@ logger = logging.getLogger(__name__)
 
 
 def sla_due(*, priority: str, opened_at):
-    """When a ticket of `priority` opened at `opened_at` must be resolved (SLA targets)."""
+    """When a ticket of `priority` opened at `opened_at` (aware datetime) must be resolved.
+
+    None when `opened_at` lies outside the supported dates (`crm.limits`): the ticket's own
+    validation then refuses it, rather than the deadline overflowing `datetime` first.
+    """
+    day = as_date(opened_at)
+    if day is None or not MIN_DATE <= day <= MAX_DATE:
+        return None
     _first_response, resolution = sla_hours(priority)
     return opened_at + timedelta(hours=resolution)
 

@@ -7,6 +7,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from crm.devstack import embedded_database_settings, var_dir
+from crm.limits import MAX_REQUEST_BODY_BYTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -50,9 +51,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: a signed-in user's own language overrides the browser's.
     "crm.middleware.UserLanguageMiddleware",
+    # Before any view or CSRF check reads the body; after the user, for the error page.
+    "crm.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Bodies read into memory; larger ones answer 413 (crm.middleware.RequestBodyLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 ROOT_URLCONF = "crm.urls"
 # Widgets render through templates/django/forms/ (text inputs carry dir="auto").

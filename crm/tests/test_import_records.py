@@ -52,7 +52,7 @@ def test_leads_link_their_contact_owner_campaign_and_deal(manager, rep, ada):
             *("converted_at", "deal", "created_at"),
         ],
         [
-            *("ADA@example.test", "", "converted", "-5", "rep1", "spring fair"),
+            *("ADA@example.test", "", "converted", "5", "rep1", "spring fair"),
             *("2024-03-06 10:00:00", str(deal.pk), "2024-03-05 14:30:15"),
         ],
         ["new@example.test", "Grace Hopper", "new", "40", "", "", "", "", ""],
@@ -64,7 +64,7 @@ def test_leads_link_their_contact_owner_campaign_and_deal(manager, rep, ada):
     converted = Lead.objects.get(contact=ada)
     assert (converted.status, converted.score, converted.owner, converted.deal) == (
         "converted",
-        -5,
+        5,
         rep,
         deal,
     )

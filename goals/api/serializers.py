@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.api.fields import IntegerPrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import Team, User
 from goals import kpi_source, selectors
 from goals.models import (
@@ -82,7 +84,7 @@ class ScopeField(serializers.Field):
         return {"scope_type": scope_type, "scope_id": scope_id}
 
 
-class VisibleGoalField(serializers.PrimaryKeyRelatedField):
+class VisibleGoalField(IntegerPrimaryKeyRelatedField):
     """A parent goal must be one the user can see; others read as missing."""
 
     def get_queryset(self):
@@ -92,7 +94,7 @@ class VisibleGoalField(serializers.PrimaryKeyRelatedField):
         return selectors.goals_visible_to(request.user)
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(IdModelSerializer):
     """All input fields are optional here on purpose: the SMART check names each missing
     letter (`specific`, `measurable`, …) instead of a bare "this field is required"."""
 
@@ -101,7 +103,7 @@ class GoalSerializer(serializers.ModelSerializer):
     kpi = serializers.CharField(max_length=60, required=False, allow_blank=True)
     objective = serializers.ChoiceField(choices=Objective.choices, required=False, allow_blank=True)
     parent = VisibleGoalField(required=False, allow_null=True)
-    owner = serializers.PrimaryKeyRelatedField(
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     baseline = serializers.DecimalField(
@@ -315,7 +317,7 @@ class GoalDetailSerializer(GoalSerializer):
         ]
 
 
-class GoalChangeSerializer(serializers.ModelSerializer):
+class GoalChangeSerializer(IdModelSerializer):
     class Meta:
         model = GoalChange
         fields = ["id", "field", "old_value", "new_value", "changed_by", "changed_at", "reason"]
@@ -337,16 +339,16 @@ class GoalTemplateSerializer(serializers.Serializer):
     deadline = serializers.DateField()
 
 
-class QuotaSerializer(serializers.ModelSerializer):
-    owner = serializers.PrimaryKeyRelatedField(
+class QuotaSerializer(IdModelSerializer):
+    owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
-    team = serializers.PrimaryKeyRelatedField(
+    team = IntegerPrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
     period = serializers.ChoiceField(choices=QuotaPeriod.choices)
     start = serializers.DateField(
-        help_text=_("Any day of the period; stored as the period's first day.")
+        help_text=_("Any day of the period; stored as the period's first day."),
     )
     won_value = serializers.SerializerMethodField()
     attainment = serializers.SerializerMethodField()

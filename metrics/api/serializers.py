@@ -5,13 +5,16 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api.fields import IntegerPrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
+from crm.limits import MAX_DATE, MIN_DATE
 from crm.models import Campaign, Pipeline, Team, User
 from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Scope, ScopeType
 
 # Dates outside this range are refused: they can only be typos, and far-off dates would
 # overflow the date arithmetic of some KPIs (CLV looks a year back).
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST, LATEST = MIN_DATE, MAX_DATE
 SCOPE_PARAMS = {
     "owner": ScopeType.OWNER,
     "team": ScopeType.TEAM,
@@ -39,10 +42,10 @@ class KpiQuerySerializer(serializers.Serializer):
 
     start = serializers.DateField()
     end = serializers.DateField()
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
-    pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.all(), required=False)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
+    owner = IntegerPrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    team = IntegerPrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    pipeline = IntegerPrimaryKeyRelatedField(queryset=Pipeline.objects.all(), required=False)
+    campaign = IntegerPrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False)
 
     def validate(self, attrs):
         errors = {}
@@ -142,7 +145,7 @@ def kpi_result_data(kpi, result, *, period, scope) -> dict:
     return data
 
 
-class KpiSnapshotSerializer(serializers.ModelSerializer):
+class KpiSnapshotSerializer(IdModelSerializer):
     class Meta:
         model = KpiSnapshot
         fields = [
@@ -160,7 +163,7 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
+class ExchangeRateSerializer(IdModelSerializer):
     """`rate` units of `currency` per 1 unit of the reporting currency from `valid_from`."""
 
     currency = serializers.CharField(

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import policies
+from crm.limits import date_in_range
 from metrics.selectors import scope_for_user
 
 from .report import forecast_report, parse_scope
@@ -34,8 +35,10 @@ MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class ForecastPeriodSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField(help_text="exclusive")
+    start = serializers.DateField(
+        validators=[date_in_range],
+    )
+    end = serializers.DateField(validators=[date_in_range], help_text="exclusive")
     is_past = serializers.BooleanField()
     is_current = serializers.BooleanField()
     actual = serializers.DecimalField(**MONEY, help_text="won value closed in the period")

@@ -19,12 +19,14 @@ from automation.marketing.models import (
     WaitUnit,
 )
 from automation.marketing.rendering import check_template
+from crm.api.fields import IntegerPrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import Campaign, Contact
 
 MAX_BODY = 20000
 
 
-class LanguageVersionSerializer(serializers.ModelSerializer):
+class LanguageVersionSerializer(IdModelSerializer):
     """A variant's email in one language; contacts who prefer that language get it."""
 
     language = serializers.ChoiceField(choices=settings.LANGUAGES)
@@ -79,8 +81,8 @@ class LanguageVersionsField(serializers.ListField):
         return versions
 
 
-class VariantSerializer(serializers.ModelSerializer):
-    step = serializers.PrimaryKeyRelatedField(queryset=CampaignStep.objects.all())
+class VariantSerializer(IdModelSerializer):
+    step = IntegerPrimaryKeyRelatedField(queryset=CampaignStep.objects.all())
     label = serializers.CharField(max_length=10, required=False, allow_blank=True)
     languages = LanguageVersionsField(
         required=False,
@@ -106,7 +108,7 @@ class VariantSerializer(serializers.ModelSerializer):
         validators = []  # labels are given out and checked by the service
 
 
-class NestedVariantSerializer(serializers.ModelSerializer):
+class NestedVariantSerializer(IdModelSerializer):
     languages = LanguageVersionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -114,8 +116,8 @@ class NestedVariantSerializer(serializers.ModelSerializer):
         fields = ["id", "label", "subject", "body", "languages"]
 
 
-class StepSerializer(serializers.ModelSerializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+class StepSerializer(IdModelSerializer):
+    campaign = IntegerPrimaryKeyRelatedField(queryset=Campaign.objects.all())
     position = serializers.IntegerField(min_value=1, required=False)
     wait_amount = serializers.IntegerField(
         min_value=1, max_value=3650, required=False, allow_null=True
@@ -178,8 +180,8 @@ class StepSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CampaignPlanSerializer(serializers.ModelSerializer):
-    audience = serializers.PrimaryKeyRelatedField(
+class CampaignPlanSerializer(IdModelSerializer):
+    audience = IntegerPrimaryKeyRelatedField(
         queryset=Segment.objects.all(), allow_null=True, required=False
     )
 
@@ -189,7 +191,7 @@ class CampaignPlanSerializer(serializers.ModelSerializer):
         read_only_fields = ["campaign", "updated_at"]
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(IdModelSerializer):
     conditions = serializers.JSONField(
         required=False,
         help_text=_(
@@ -218,10 +220,10 @@ class SegmentPreviewSerializer(serializers.Serializer):
 
 
 class SegmentEnrollSerializer(serializers.Serializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    campaign = IntegerPrimaryKeyRelatedField(queryset=Campaign.objects.all())
 
 
-class ScoringModelSerializer(serializers.ModelSerializer):
+class ScoringModelSerializer(IdModelSerializer):
     class Meta:
         model = ScoringModel
         fields = [
@@ -237,7 +239,7 @@ class ScoringModelSerializer(serializers.ModelSerializer):
         extra_kwargs = {"lookback_days": {"min_value": 1, "max_value": 730}}
 
 
-class ScoringRuleSerializer(serializers.ModelSerializer):
+class ScoringRuleSerializer(IdModelSerializer):
     class Meta:
         model = ScoringRule
         fields = ["id", "kind", "field", "value", "points", "cap", "created_at", "updated_at"]
@@ -245,7 +247,7 @@ class ScoringRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"points": {"min_value": -1000, "max_value": 1000}}
 
 
-class EmailSendSerializer(serializers.ModelSerializer):
+class EmailSendSerializer(IdModelSerializer):
     class Meta:
         model = EmailSend
         fields = [
@@ -271,8 +273,8 @@ class EmailSendSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DiscountCodeSerializer(serializers.ModelSerializer):
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+class DiscountCodeSerializer(IdModelSerializer):
+    contact = IntegerPrimaryKeyRelatedField(queryset=Contact.objects.all())
     valid_days = serializers.IntegerField(min_value=1, max_value=365, default=30, write_only=True)
     reason = serializers.ChoiceField(choices=DiscountReason.choices, default=DiscountReason.MANUAL)
     key = serializers.CharField(
@@ -300,8 +302,8 @@ class DiscountCodeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"percent_off": {"min_value": 1, "max_value": 100}}
 
 
-class NpsSurveySerializer(serializers.ModelSerializer):
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+class NpsSurveySerializer(IdModelSerializer):
+    contact = IntegerPrimaryKeyRelatedField(queryset=Contact.objects.all())
     valid_days = serializers.IntegerField(min_value=1, max_value=365, default=14, write_only=True)
     scale = serializers.ChoiceField(choices=[10, 5], default=10)
 

@@ -7,11 +7,13 @@ The campaign row itself is `crm.Campaign` (attribution data) and the enrollment 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import MAX_DAYS, LimitedTextField, RangedDateTimeField
 from crm.models import TimeStampedModel
 
 
@@ -62,7 +64,9 @@ class CampaignStep(TimeStampedModel):
     )
     position = models.PositiveIntegerField(_("position"))
     kind = models.CharField(_("kind"), max_length=10, choices=StepKind.choices)
-    wait_amount = models.PositiveIntegerField(_("wait"), null=True, blank=True)
+    wait_amount = models.PositiveIntegerField(
+        _("wait"), null=True, blank=True, validators=[MaxValueValidator(MAX_DAYS)]
+    )
     wait_unit = models.CharField(_("unit"), max_length=10, choices=WaitUnit.choices, blank=True)
 
     class Meta:
@@ -104,7 +108,7 @@ class StepVariant(TimeStampedModel):
     )
     label = models.CharField(_("variant"), max_length=10, default="A")
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(
+    body = LimitedTextField(
         _("body"),
         help_text=_(
             "Plain text with Django template tags, e.g. {{ contact.first_name }}, "
@@ -139,7 +143,7 @@ class VariantLanguage(TimeStampedModel):
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"), max_length=20000)
+    body = LimitedTextField(_("body"), max_length=20000)
 
     class Meta:
         ordering = ["variant_id", "language", "id"]
@@ -178,8 +182,8 @@ class EnrollmentProgress(models.Model):
     )
     # The last step's position when it was done: where to continue if that step is gone.
     cursor = models.PositiveIntegerField(_("last position done"), default=0)
-    next_due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    next_due_at = RangedDateTimeField(_("next step due"), null=True, blank=True)
+    updated_at = RangedDateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["next_due_at", "id"]
@@ -263,12 +267,12 @@ class EmailSend(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     # The URLs in the email, in order; click tracking redirects only to these.
     links = models.JSONField(_("links"), default=list, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
-    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
-    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
-    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    created_at = RangedDateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = RangedDateTimeField(_("sent at"), null=True, blank=True)
+    opened_at = RangedDateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = RangedDateTimeField(_("clicked at"), null=True, blank=True)
+    replied_at = RangedDateTimeField(_("replied at"), null=True, blank=True)
+    converted_at = RangedDateTimeField(_("converted at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateTimeField
+
 
 class EventReceipt(models.Model):
     """That this app already reacted to a domain event for one purpose.
@@ -15,7 +17,7 @@ class EventReceipt(models.Model):
         "crm.DomainEvent", verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
     )
     purpose = models.CharField(_("purpose"), max_length=40)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = RangedDateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import RangedDateField, RangedDateTimeField
+
 
 class DiscountReason(models.TextChoices):
     REPEAT_PURCHASE = "repeat_purchase", _("Repeat purchase")
@@ -28,7 +30,7 @@ class DiscountCode(models.Model):
     percent_off = models.PositiveSmallIntegerField(
         _("percent off"), validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    expires_on = RangedDateField(_("expires on"), null=True, blank=True)
     email = models.ForeignKey(
         "marketing.EmailSend",
         verbose_name=_("email"),
@@ -37,8 +39,8 @@ class DiscountCode(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    created_at = RangedDateTimeField(_("created at"), default=timezone.now)
+    redeemed_at = RangedDateTimeField(_("redeemed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -69,9 +71,9 @@ class NpsSurvey(models.Model):
     scale = models.PositiveSmallIntegerField(
         _("scale"), choices=[(10, _("0–10")), (5, _("1–5"))], default=10
     )
-    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires at"))
-    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = RangedDateTimeField(_("sent at"), default=timezone.now)
+    expires_at = RangedDateTimeField(_("expires at"))
+    responded_at = RangedDateTimeField(_("answered at"), null=True, blank=True)
     response = models.OneToOneField(
         "crm.NpsResponse",
         verbose_name=_("response"),

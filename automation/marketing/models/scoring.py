@@ -1,11 +1,13 @@
 """The lead-scoring model marketing edits, each contact's score and the one-time handoff."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import MAX_DAYS, MAX_HOURS, RangedDateTimeField
 from crm.models import TimeStampedModel
 
 
@@ -21,9 +23,13 @@ class ScoringModel(TimeStampedModel):
         _("behaviour half-life (days)"),
         default=30,
         help_text=_("Behaviour points halve every this many days; 0 means they never decay."),
+        validators=[MaxValueValidator(MAX_DAYS)],
     )
     lookback_days = models.PositiveIntegerField(
-        _("look back (days)"), default=365, help_text=_("Older behaviour scores nothing.")
+        _("look back (days)"),
+        default=365,
+        help_text=_("Older behaviour scores nothing."),
+        validators=[MaxValueValidator(MAX_DAYS)],
     )
     max_score = models.PositiveIntegerField(_("maximum score"), default=100)
     handoff_team = models.ForeignKey(
@@ -35,7 +41,9 @@ class ScoringModel(TimeStampedModel):
         related_name="+",
         help_text=_("Round robin over this team's reps; empty means every active rep."),
     )
-    followup_due_hours = models.PositiveIntegerField(_("follow-up due in (hours)"), default=24)
+    followup_due_hours = models.PositiveIntegerField(
+        _("follow-up due in (hours)"), default=24, validators=[MaxValueValidator(MAX_HOURS)]
+    )
 
     class Meta:
         ordering = ["id"]
@@ -112,7 +120,7 @@ class ContactScore(models.Model):
     # Points set by hand, by an import or by a "change lead score" rule, on top of the
     # rules: a lead score typed in stays what was typed, and is explained as such.
     adjustment = models.IntegerField(_("adjustment"), default=0)
-    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    computed_at = RangedDateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
         ordering = ["-score", "contact_id"]
@@ -144,7 +152,7 @@ class LeadHandoff(models.Model):
         related_name="+",
     )
     score = models.IntegerField(_("score"))
-    created_at = models.DateTimeField(_("handed off at"), default=timezone.now)
+    created_at = RangedDateTimeField(_("handed off at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import LimitedTextField
 from crm.models import TimeStampedModel
 
 
@@ -14,7 +15,7 @@ class Segment(TimeStampedModel):
     """A saved contact filter, compiled to a queryset (see `automation.marketing.segmenting`)."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     match = models.CharField(
         _("match"), max_length=3, choices=SegmentMatch.choices, default=SegmentMatch.ALL
     )

@@ -1,9 +1,15 @@
 from rest_framework import serializers
 
-from crm.api.fields import VisiblePrimaryKeyRelatedField
+from crm.api.fields import IntegerPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 
 
-class PolicyModelSerializer(serializers.ModelSerializer):
+class IdModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose related ids must be whole numbers (no `1.5`, no `true`)."""
+
+    serializer_related_field = IntegerPrimaryKeyRelatedField
+
+
+class PolicyModelSerializer(IdModelSerializer):
     """Related ids are checked against what the requesting user may see.
 
     `Meta.create_only_fields` (historical timestamps such as `created_at`) are accepted

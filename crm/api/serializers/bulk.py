@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import BulkAction, BulkKind
 from crm.services.bulk import MAX_SELECTION
 from crm.web.params import MAX_ID
@@ -41,7 +42,7 @@ class BulkRequestSerializer(serializers.Serializer):
         return data
 
 
-class BulkActionSerializer(serializers.ModelSerializer):
+class BulkActionSerializer(IdModelSerializer):
     action = serializers.CharField(source="kind", read_only=True)
     total = serializers.IntegerField(read_only=True)
     percent = serializers.IntegerField(read_only=True)

@@ -3,6 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.api.fields import VisiblePrimaryKeyRelatedField
+from crm.api.serializers.base import IdModelSerializer
+from crm.limits import date_in_range
 from crm.models import (
     Activity,
     Deal,
@@ -82,8 +84,10 @@ class LeadConvertSerializer(serializers.Serializer):
     pipeline = VisiblePrimaryKeyRelatedField(queryset=Pipeline.objects.all(), required=False)
     stage = VisiblePrimaryKeyRelatedField(queryset=Stage.objects.all(), required=False)
     kind = DealKindField(choices=DealKind.choices, required=False)
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
-    converted_at = serializers.DateTimeField(required=False)
+    expected_close_date = serializers.DateField(
+        validators=[date_in_range], required=False, allow_null=True
+    )
+    converted_at = serializers.DateTimeField(validators=[date_in_range], required=False)
 
     def validate_currency(self, value):
         return _validate_currency(value)
@@ -104,7 +108,7 @@ class StageSerializer(PolicyModelSerializer):
         extra_kwargs = {"position": {"required": False}}
 
 
-class PipelineStageSerializer(serializers.ModelSerializer):
+class PipelineStageSerializer(IdModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "name", "position", "win_probability", "rotting_days"]
@@ -121,7 +125,9 @@ class PipelineSerializer(PolicyModelSerializer):
 class DealSerializer(PolicyModelSerializer):
     status = serializers.ChoiceField(choices=DealStatus.choices, required=False)
     lost_reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    closed_at = serializers.DateTimeField(
+        validators=[date_in_range], required=False, allow_null=True
+    )
 
     class Meta:
         model = Deal
@@ -210,7 +216,7 @@ class DealSerializer(PolicyModelSerializer):
         return attrs
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(IdModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True)
 
     class Meta:

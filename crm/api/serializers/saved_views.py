@@ -2,12 +2,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import ListKey, SavedView
 from crm.web.list_catalog import MAX_VALUE_LENGTH
 from crm.web.list_state import saved_view_url
 
 
-class SavedViewSerializer(serializers.ModelSerializer):
+class SavedViewSerializer(IdModelSerializer):
     """A named view of a list. Validation is the service's (crm/services/saved_views.py):
     unknown filters, sorts or columns, and a name already used on the list, are 400s."""
 

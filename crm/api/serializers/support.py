@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api.serializers.base import IdModelSerializer
+from crm.limits import date_in_range
 from crm.models import Ticket, TicketReply, TicketStatus
 
 from .base import PolicyModelSerializer
@@ -51,9 +53,11 @@ class TicketSerializer(PolicyModelSerializer):
         return attrs
 
 
-class TicketReplySerializer(serializers.ModelSerializer):
+class TicketReplySerializer(IdModelSerializer):
     created_at = serializers.DateTimeField(
-        required=False, help_text=_("When the reply was sent; now when omitted.")
+        validators=[date_in_range],
+        required=False,
+        help_text=_("When the reply was sent; now when omitted."),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api.serializers.base import IdModelSerializer
 from crm.models import Team, User
 
 from .base import PolicyModelSerializer
@@ -40,7 +41,7 @@ class UserSerializer(PolicyModelSerializer):
         return attrs
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(IdModelSerializer):
     """The signed-in user's own account; only name, email and language can change."""
 
     class Meta:

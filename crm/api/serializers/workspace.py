@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from crm.api.fields import IntegerPrimaryKeyRelatedField
 from crm.models import LostReason, Role, SlaTarget, Team
 
 from .base import PolicyModelSerializer
@@ -38,7 +39,7 @@ class UserDeactivateSerializer(serializers.Serializer):
 class UserInviteSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
-    team = serializers.PrimaryKeyRelatedField(
+    team = IntegerPrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import tags_check
 from crm.models import Company, Contact, Role
 
 from .widgets import DateInput, LookupWidget, active_users
@@ -47,8 +48,11 @@ class ContactForm(forms.ModelForm):
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
 
     def clean_tags(self) -> list[str]:
+        """Comma-separated names → a list without blanks or repeats, within the tag limits."""
         names = [name.strip() for name in self.cleaned_data["tags"].split(",")]
-        return list(dict.fromkeys(name for name in names if name))
+        names = list(dict.fromkeys(name for name in names if name))
+        tags_check(names)
+        return names
 
     def clean_email(self) -> str:
         """A duplicate address (any letter case) names the contact who has it; the page

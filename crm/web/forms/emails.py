@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import date_in_range
 from crm.models import EmailTemplate
 
 from .widgets import DateTimeInput
@@ -37,6 +38,7 @@ class ReplyByHandForm(forms.Form):
         help_text=_("Paste the reply you received in your own mail program."),
     )
     received_at = forms.DateTimeField(
+        validators=[date_in_range],
         label=_("Received at"),
         required=False,
         widget=DateTimeInput(),
