@@ -137,7 +137,7 @@ def _world(manager):
         source="website",
         campaign=CampaignFactory(name="+Spring fair"),
         status="converted",
-        score=-5,
+        score=0,  # the floor (crm.limits): a zero must travel too
         owner=rep,
         handed_off_at=MOMENT,
         converted_at=MOMENT + dt.timedelta(days=1),

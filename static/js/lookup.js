@@ -67,7 +67,8 @@
     var p = parts(lookup);
     if (lookup._abort) lookup._abort.abort();
     var abort = (lookup._abort = new AbortController());
-    var url = lookup.dataset.lookupUrl + "?q=" + encodeURIComponent(p.text.value.trim());
+    var base = lookup.dataset.lookupUrl;
+    var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(p.text.value.trim());
     lookup.setAttribute("aria-busy", "true");
     fetch(url, { headers: { "X-Requested-With": "fetch" }, signal: abort.signal })
       .then(function (response) {

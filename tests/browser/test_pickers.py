@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from crm.models import Deal
-from crm.tests.factories import ContactFactory, pipeline_with_stages
+from crm.models import Deal, Role
+from crm.tests.factories import ContactFactory, UserFactory, pipeline_with_stages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,3 +101,32 @@ def test_board_add_deal_dialog_picks_a_contact_with_the_mouse(
     deal = Deal.objects.get(title="Ankara branch")
     assert deal.contact_id == wanted.pk
     assert errors == []
+
+
+def test_a_manager_picks_a_deals_owner_by_typing_among_sellers_only(
+    browser_login, live_server, manager, sixty_contacts
+):
+    for i in range(12):
+        UserFactory(role=Role.REP, username=f"seller{i:02d}", first_name="Ahmet", last_name=f"{i}")
+    wanted = UserFactory(role=Role.REP, username="sara", first_name="Sára", last_name="Karimi")
+    UserFactory(role=Role.MARKETING, username="sarah.m", first_name="Sarah", last_name="Mills")
+    page = browser_login(manager)
+    page.goto(f"{live_server.url}/deals/new/")
+    page.get_by_label("Title").fill("Tabriz warehouse")
+    page.get_by_label("Value").fill("2500")
+    page.get_by_label("Stage").select_option(index=1)
+    page.get_by_role("combobox", name="Contact").press_sequentially("selin", delay=40)
+    page.get_by_role("option", name=re.compile("Selin Arslan")).click()
+
+    owner = page.get_by_role("combobox", name="Owner")
+    owner.press_sequentially("sara", delay=40)
+    # Marketing's Sarah may not own a deal: only the seller is offered.
+    options = page.locator(f"#{owner.get_attribute('aria-controls')}").get_by_role("option")
+    expect(options).to_have_count(1, timeout=15_000)
+    expect(options.first).to_contain_text("Sára Karimi")
+    owner.press("Enter")
+    expect(owner).to_have_value("Sára Karimi")
+
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/deals/\d+/$"), timeout=15_000)
+    assert Deal.objects.get(title="Tabriz warehouse").owner_id == wanted.pk

@@ -40,6 +40,7 @@ class ActivityForm(forms.ModelForm):
             "due_at": DateTimeInput(),
             "deal": LookupWidget("deals"),
             "contact": LookupWidget("contacts"),
+            "assignee": LookupWidget("users"),
             "notes": forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         }
 

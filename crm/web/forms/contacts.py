@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.limits import tags_check
-from crm.models import Company, Contact, Role
+from crm.models import Company, Contact
 
-from .widgets import DateInput, LookupWidget, active_users
+from .widgets import SELLERS, DateInput, LookupWidget, active_users
 
 
 class ContactForm(forms.ModelForm):
@@ -34,14 +34,18 @@ class ContactForm(forms.ModelForm):
             "education",
             "language",
         ]
-        widgets = {"company": LookupWidget("companies"), "birth_date": DateInput()}
+        widgets = {
+            "company": LookupWidget("companies"),
+            "owner": LookupWidget("users", roles=SELLERS),
+            "birth_date": DateInput(),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].widget.attrs["autofocus"] = True
         self.fields["company"].queryset = Company.objects.all()
         if user.sees_all_sales:
-            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+            self.fields["owner"].queryset = active_users(*SELLERS)
         else:
             del self.fields["owner"]
         if self.instance.pk:
@@ -82,12 +86,15 @@ class CompanyForm(forms.ModelForm):
     class Meta:
         model = Company
         fields = ["name", "domain", "industry", "phone", "address", "owner"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "owner": LookupWidget("users", roles=SELLERS),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
         if user.sees_all_sales:
-            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+            self.fields["owner"].queryset = active_users(*SELLERS)
         else:
             del self.fields["owner"]

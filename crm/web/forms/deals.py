@@ -2,10 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import ActivityKind, Company, Contact, Deal, Role, Stage
+from crm.models import ActivityKind, Company, Contact, Deal, Stage
 
 from .activities import notes_field, outcome_field, outcome_only_for_calls
-from .widgets import DateInput, LookupWidget, active_users
+from .widgets import SELLERS, DateInput, LookupWidget, active_users
 
 
 class DealForm(forms.ModelForm):
@@ -28,6 +28,7 @@ class DealForm(forms.ModelForm):
         widgets = {
             "contact": LookupWidget("contacts"),
             "company": LookupWidget("companies"),
+            "owner": LookupWidget("users", roles=SELLERS),
             "expected_close_date": DateInput(),
         }
 
@@ -51,7 +52,7 @@ class DealForm(forms.ModelForm):
         if "company" in self.fields:
             self.fields["company"].queryset = Company.objects.all()
         if user.sees_all_sales:
-            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+            self.fields["owner"].queryset = active_users(*SELLERS)
         else:
             del self.fields["owner"]
 

@@ -3,14 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Campaign, Contact, Lead, LeadStatus, Role, Stage
 
-from .widgets import LookupWidget, active_users
+from .widgets import SELLERS, LookupWidget, active_users
 
 
 class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["contact", "source", "campaign", "status", "score", "owner"]
-        widgets = {"contact": LookupWidget("contacts"), "campaign": LookupWidget("campaigns")}
+        widgets = {
+            "contact": LookupWidget("contacts"),
+            "campaign": LookupWidget("campaigns"),
+            "owner": LookupWidget("users", roles=SELLERS),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,7 +27,7 @@ class LeadForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["contact"]
         if user.sees_all_sales or user.has_role(Role.MARKETING):
-            self.fields["owner"].queryset = active_users(Role.REP, Role.MANAGER, Role.ADMIN)
+            self.fields["owner"].queryset = active_users(*SELLERS)
         else:
             del self.fields["owner"]
 

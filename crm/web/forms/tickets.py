@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Company, Contact, Role, Ticket
+from crm.models import Company, Contact, Ticket
 
-from .widgets import LookupWidget, active_users
+from .widgets import AGENTS, LookupWidget, active_users
 
 
 class TicketForm(forms.ModelForm):
@@ -13,6 +13,7 @@ class TicketForm(forms.ModelForm):
         widgets = {
             "contact": LookupWidget("contacts"),
             "company": LookupWidget("companies"),
+            "assignee": LookupWidget("users", roles=AGENTS),
             "description": forms.Textarea(attrs={"rows": 5}),
         }
 
@@ -21,7 +22,7 @@ class TicketForm(forms.ModelForm):
         self.fields["subject"].widget.attrs["autofocus"] = True
         self.fields["contact"].queryset = Contact.objects.all()
         self.fields["company"].queryset = Company.objects.all()
-        self.fields["assignee"].queryset = active_users(Role.SUPPORT, Role.MANAGER, Role.ADMIN)
+        self.fields["assignee"].queryset = active_users(*AGENTS)
 
 
 class ReplyForm(forms.Form):
@@ -30,5 +31,7 @@ class ReplyForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        label=_("Assign to"), queryset=active_users(Role.SUPPORT, Role.MANAGER, Role.ADMIN)
+        label=_("Assign to"),
+        queryset=active_users(*AGENTS),
+        widget=LookupWidget("users", roles=AGENTS),
     )

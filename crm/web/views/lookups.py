@@ -61,6 +61,8 @@ def lookup(request, kind):
         if not policies.can_read(request.user, resource):
             raise PermissionDenied
         rows = policies.scope(request.user, resource, queryset)
+    if kind == "users" and request.GET.getlist("role"):
+        rows = rows.filter(role__in=request.GET.getlist("role"))
     query = search_text(request.GET.get("q"))
     if query:
         rows = search(rows, query, fields)
