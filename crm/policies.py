@@ -91,7 +91,8 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     role = _role(user)
     if resource == "saved_views":
         # Even an admin sees only their own views and their team's shared ones.
-        shared = Q(shared=True, team_id=user.team_id) if user.team_id else Q(pk__in=[])
+        team_id = user.home_team_id
+        shared = Q(shared=True, team_id=team_id) if team_id else Q(pk__in=[])
         return queryset.filter(Q(owner=user) | shared)
     if role in (MANAGER, ADMIN):
         return queryset

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -75,3 +76,12 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.is_superuser or self.role in roles
+
+    @cached_property
+    def home_team_id(self) -> int | None:
+        """The team this person works with: their own, else the one they lead (a manager
+        often runs a team without being listed among its members). Saved views are shared
+        with it."""
+        if self.team_id is not None:
+            return self.team_id
+        return self.managed_teams.order_by("pk").values_list("pk", flat=True).first()

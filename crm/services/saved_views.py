@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import ListState, SavedView
+from crm.models import ListState, SavedView, Team
 from crm.web.list_catalog import LISTS, MAX_VALUE_LENGTH, SORT, ListEntry, list_entry
 
 from .common import model_save
@@ -192,11 +192,11 @@ def _sharing(*, actor, shared: bool):
     """The team a view is shared with (None when private)."""
     if not shared:
         return None
-    if actor.team_id is None:
+    if actor.home_team_id is None:
         raise ValidationError(
             {"shared": _("You are not in a team, so this view can only be private.")}
         )
-    return actor.team
+    return Team.objects.get(pk=actor.home_team_id)
 
 
 @transaction.atomic

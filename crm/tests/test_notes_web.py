@@ -1,5 +1,6 @@
 """Notes and call history in the browser pages: deal, contact timeline, My day, lists."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -210,3 +211,13 @@ def test_the_activity_list_dates_done_activities(client, rep):
     html = client.get(reverse("web:activity_list"), {"state": "done"}).content.decode()
 
     assert formats.date_format(timezone.localtime(done_at), "SHORT_DATETIME_FORMAT") in html
+
+
+def test_a_ticket_page_labels_its_note_box_and_its_reply_box_apart(client, manager):
+    ticket = TicketFactory()
+    client.force_login(manager)
+    page = client.get(reverse("web:ticket_detail", args=[ticket.pk])).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    assert '<label for="note_body"' in page and 'id="note_body"' in page

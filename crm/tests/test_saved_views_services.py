@@ -124,6 +124,21 @@ def test_sharing_needs_a_team_and_shares_with_the_owners(lead_manager, rep, team
     assert "not in a team" in error.value.message_dict["shared"][0]
 
 
+def test_a_manager_who_leads_a_team_without_being_listed_in_it_shares_with_it(teammate, team):
+    leader = UserFactory(role=Role.MANAGER, username="leader")  # no team of their own
+    team.manager = leader
+    team.save()
+    theirs = saved_view_create(
+        actor=teammate, list_key="deals", name="Rep's", query={}, shared=True
+    )
+
+    mine = saved_view_create(actor=leader, list_key="deals", name="Lead's", query={}, shared=True)
+
+    assert mine.team == team
+    assert set(saved_views_visible(user=leader)) == {mine, theirs}
+    assert set(saved_views_visible(user=teammate)) == {mine, theirs}
+
+
 def test_visible_views_are_mine_and_my_teams_shared_ones(lead_manager, teammate, rep):
     shared = saved_view_create(
         actor=lead_manager, list_key="deals", name="A", query={}, shared=True

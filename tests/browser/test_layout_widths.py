@@ -3,6 +3,8 @@ funnel table are not cut off: everything is on screen, or scrolls into view whol
 
 import pytest
 
+from crm.models import SuppressionReason
+from crm.services.consent import address_suppress
 from crm.services.deals import deal_create
 from crm.tests.factories import ContactFactory, pipeline_with_stages
 
@@ -58,3 +60,21 @@ def test_the_funnel_tables_last_column_is_on_screen_at_1366_px(browser_login, li
     edge = _right_edge_reachable(page, last_header)
     assert edge["pageOverflow"] <= 0
     assert edge["left"] >= 0 and edge["right"] <= edge["viewport"]
+
+
+def test_a_suppressed_contacts_page_fits_1366_px(browser_login, live_server, manager):
+    address = "mihai.fischer.procurement-department2006@atlas-dental-clinics.example"
+    contact = ContactFactory(first_name="Mihai", last_name="Fischer", email=address)
+    address_suppress(email=address, reason=SuppressionReason.UNSUBSCRIBE, actor=manager)
+    page = browser_login(manager)
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    pill = page.get_by_text("suppressed: unsubscribed on")
+    pill.wait_for()
+    # The sentence wraps inside the About panel instead of widening the page.
+    assert (
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        <= 0
+    )
+    panel_right = page.evaluate("document.querySelector('.facts').getBoundingClientRect().right")
+    assert pill.bounding_box()["x"] + pill.bounding_box()["width"] <= panel_right + 1

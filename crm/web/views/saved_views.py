@@ -78,7 +78,7 @@ def saved_view_edit(request, pk):
     form = SavedViewForm(
         request.POST or None,
         initial={"name": view.name, "shared": view.shared},
-        in_team=request.user.team_id is not None or view.shared,
+        in_team=request.user.home_team_id is not None or view.shared,
     )
     return form_round_trip(
         request,
