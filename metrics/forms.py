@@ -73,8 +73,13 @@ class PeriodForm(forms.Form):
         return data
 
     def period_or_default(self) -> Period:
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data["range"]
+        """The chosen period; this month when none is chosen or its dates are wrong. A
+        wrong value in another field (a scope the user may not see) keeps the period, so
+        the figures are always those of the period the form shows."""
+        if self.is_bound:
+            self.is_valid()
+            if "range" in self.cleaned_data:
+                return self.cleaned_data["range"]
         return current_period(PeriodKind.MONTH)
 
 
@@ -112,6 +117,11 @@ class DashboardForm(PeriodForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["scope"].choices = scope_choices(user)
+        if own_figures_only(user) and self.is_bound:
+            # A rep following a manager's link (`scope=company`) sees their own figures,
+            # for the link's period, without an error about a scope they cannot pick.
+            self.data = self.data.copy()
+            self.data["scope"] = f"{ScopeType.OWNER}:{user.pk}"
 
     def scope_or_default(self) -> Scope:
         if own_figures_only(self.user):

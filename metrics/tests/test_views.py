@@ -20,6 +20,7 @@ from crm.tests.factories import (
     TicketFactory,
     pipeline_with_stages,
 )
+from metrics.forms import PeriodKind, current_period
 from metrics.services import snapshot_day
 
 pytestmark = pytest.mark.django_db
@@ -104,10 +105,13 @@ def test_dashboard_renders_for_every_role(client, request, role, data):
 def test_rep_dashboard_shows_only_own_figures_even_when_asking_for_company(client, rep, data):
     client.force_login(rep)
 
-    response = client.get(reverse("metrics:dashboard"), {"scope": "company"})
+    response = client.get(reverse("metrics:dashboard"), {"scope": "company", "period": "quarter"})
 
     assert response.status_code == 200
     assert response.context["scope"].id == rep.pk
+    # The manager's link's period holds: the figures are the quarter's, as the form says.
+    assert response.context["period"] == current_period(PeriodKind.QUARTER)
+    assert not response.context["form"].errors
     cards = {c.kpi.key: c for c in response.context["cards"]}
     assert cards["open_deals"].value == 3  # not the other rep's deal
 
