@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from crm.models import Contact, Deal, DomainEvent, Interaction, Lead, Purchase, Subscription, Ticket
+from crm.templatetags.crm_web import money
 
 # subject_type (DomainEvent.subject_type) -> how to load the record with what rules read.
 SUBJECT_QUERYSETS = {
@@ -94,6 +95,7 @@ class RuleContext:
             "contact": contact.full_name if contact else "",
             "first_name": contact.first_name if contact else "",
             "deal": deal.title if deal else "",
-            "value": f"{deal.value} {deal.currency}" if deal else "",
+            # In the active language's format: the task reads in its assignee's language.
+            "value": money(deal.value, deal.currency) if deal else "",
             "owner": str(self.owner) if self.owner else "",
         }

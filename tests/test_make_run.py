@@ -224,7 +224,7 @@ def test_a_deal_over_500_gets_its_call_task_from_the_worker(stack):
 
     tasks = _eventually(call_task, timeout=WORKER_TIMEOUT, what="the call task")
     assert len(tasks) == 1
-    assert tasks[0]["subject"] == "Call about Smoke test deal (600.00 USD)"
+    assert tasks[0]["subject"] == "Call about Smoke test deal ($600.00)"
 
 
 def test_nps_email_links_point_at_the_port_served_on(stack):

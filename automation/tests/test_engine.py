@@ -25,7 +25,7 @@ def test_big_deal_gets_one_call_task_for_its_owner(default_rules, pipeline, rep,
 
     call = Activity.objects.get(deal=deal)
     assert (call.kind, call.assignee, call.contact) == ("call", rep, contact)
-    assert call.subject == "Call about Big (600.00 USD)"
+    assert call.subject == "Call about Big ($600.00)"
     assert Enrollment.objects.count() == 0
     statuses = sorted(Run.objects.values_list("status", flat=True))
     assert statuses == [RunStatus.SKIPPED, RunStatus.SUCCEEDED]

@@ -31,7 +31,7 @@ def test_the_call_task_reads_in_its_assignees_language(
 ):
     deal = _big_deal_handled(german_rep, contact)
 
-    assert Activity.objects.get(deal=deal).subject == "Anruf zu Yazarkasa (600.00 USD)"
+    assert Activity.objects.get(deal=deal).subject == "Anruf zu Yazarkasa (600,00\xa0$)"
 
 
 def test_the_run_log_reads_in_the_readers_language(
