@@ -7,12 +7,14 @@ marketing for marketing, managers and admins. Anything else is a 403.
 """
 
 import csv
+from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from crm import policies
@@ -177,8 +179,22 @@ def kpi_records(request, key):
         result=kpi.function(period, scope),
         parts=drilldown.parts(kpi, period, scope, query=request.GET),
         dashboard_url=f"{reverse('metrics:dashboard')}?{drilldown.period_query(period, scope)}",
+        # Opened from a report cell or a goal: "Back" returns there, not to the dashboard.
+        back_url=_same_site_referer(request),
     )
     return render(request, "metrics/kpi_records.html", context)
+
+
+def _same_site_referer(request) -> str:
+    """The page the person came from, when it is one of ours other than the dashboard."""
+    referer = request.headers.get("Referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    if urlsplit(referer).path in (reverse("metrics:dashboard"), request.path):
+        return ""
+    return referer
 
 
 def _scope_name(scope) -> str:

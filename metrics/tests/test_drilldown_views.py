@@ -331,3 +331,18 @@ def test_period_of_a_cohort_reads_as_of_now():
     """The link carries the card's exact dates, not "this month", so it does not move."""
     url = records_url("close_rate", Period(JUNE.start, JUNE.end + timedelta(days=1)), Scope())
     assert "start=2025-06-01" in url and "end=2025-07-02" in url and "scope=company" in url
+
+
+def test_back_returns_to_the_report_it_was_opened_from_else_the_dashboard(client, manager, world):
+    client.force_login(manager)
+    report = "http://testserver" + reverse("metrics:report_sales") + "?period=quarter"
+
+    url, query = reverse("metrics:kpi_records", args=["win_rate"]), {**QUERY, "scope": "company"}
+
+    from_report = client.get(url, query, HTTP_REFERER=report).content
+    direct = client.get(url, query).content.decode()
+    foreign = client.get(url, query, HTTP_REFERER="https://evil.example/x").content
+
+    assert f'href="{report.replace("&", "&amp;")}">Back</a>' in from_report.decode()
+    assert "Back to the dashboard" in direct
+    assert b"evil.example" not in foreign and b"Back to the dashboard" in foreign
