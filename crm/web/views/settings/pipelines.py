@@ -174,7 +174,8 @@ def stage_move_view(request, pk, direction):
         raise Http404
     stage_move(stage=stage, actor=request.user, offset=-1 if direction == "up" else 1)
     messages.success(request, _("Stage order saved."))
-    return redirect(f"{_pipeline_url(stage.pipeline_id)}#stage-{stage.pk}")
+    # settings_stages.js puts the focus back on the moved stage's button.
+    return redirect(f"{_pipeline_url(stage.pipeline_id)}?moved={direction}#stage-{stage.pk}")
 
 
 @require_POST
