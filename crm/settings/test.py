@@ -25,3 +25,7 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}  # noqa: F405
 # A per-process cache: clearing it in a test must never flush the Redis broker's db.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Static files come from the source folders (finders), never from a STATIC_ROOT that an
+# earlier `make run` in this checkout filled with copies of older files.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
