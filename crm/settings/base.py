@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "crm",
     "metrics",
     "goals",
@@ -199,6 +202,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # DRF's own proxy handling would trust X-Forwarded-For as sent; our throttles key on
+    # crm.security.client_address instead, and 0 keeps any stock throttle on the socket.
+    "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -228,9 +234,34 @@ if REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
     }
-# Browser sign-in: this many failures per address and username lock it for the window.
+# Two-factor sign-in (optional, admins and managers): the name authenticator apps show.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Goalpost")
+
+# --- Client address and sign-in limits (crm/security/) -------------------------------
+# Which proxies may tell us the client's address in X-Forwarded-For: a list of addresses
+# or CIDR networks (TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1), or else the number of proxies
+# in front (NUM_PROXIES=1). With neither, the header is ignored: the socket address is
+# the client. Every throttle, sign-in limit and audit row keys on that address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Sign-in (browser and API token), over a window of LOGIN_FAILURE_WINDOW_SECONDS:
+# failures per (address, username) lock that pair; failures per address across usernames
+# lock the address (password spraying); failures per username across addresses slow the
+# username to one attempt per LOGIN_USERNAME_SLOWDOWN_SECONDS, except from a browser that
+# signed in as that user before. See crm/security/signin.py.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=10)
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+LOGIN_USERNAME_SLOWDOWN_SECONDS = env.int("LOGIN_USERNAME_SLOWDOWN_SECONDS", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Password-reset mails: at most this many per address and per target email address in
+# PASSWORD_RESET_WINDOW_SECONDS; past it the page answers the same and sends nothing.
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=5)
+PASSWORD_RESET_EMAIL_LIMIT = env.int("PASSWORD_RESET_EMAIL_LIMIT", default=3)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
+# API creates sent with an Idempotency-Key header answer a retry with the first response
+# for this long (crm/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- Celery --------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/broker/: no server

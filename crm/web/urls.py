@@ -3,10 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.web.forms.auth import LoginForm
-from crm.web.forms.profile import LocalisedPasswordResetForm
 from crm.web.views import (
     activities,
+    auth,
     board,
     bulk,
     companies,
@@ -240,22 +239,18 @@ web_patterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/two-factor/", auth.two_factor_settings, name="two_factor"),
     *settings_patterns,
 ]
 
 # Django's auth views under their default names (LOGIN_URL = "login"), with our templates.
 auth_patterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", auth.SigninView.as_view(), name="login"),
+    path("accounts/login/code/", auth.signin_code, name="login_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth.AuditedPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -265,7 +260,7 @@ auth_patterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm),
+        auth.LimitedPasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
