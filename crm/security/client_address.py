@@ -59,7 +59,13 @@ def client_address(request) -> str:
     remote = (meta.get("REMOTE_ADDR") or "").strip()
     forwarded = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [hop for hop in forwarded if hop]
-    networks = trusted_networks()
+    try:
+        networks = trusted_networks()
+    except ValueError:  # a malformed list (check goalpost.E006) trusts nobody
+        networks = ()
+        num_proxies_allowed = False
+    else:
+        num_proxies_allowed = True
     if networks:
         remote_ip = _parse(remote)
         if remote_ip is None or not _is_trusted(remote_ip, networks):
@@ -74,7 +80,7 @@ def client_address(request) -> str:
                 break
         return client
     num_proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
-    if num_proxies > 0 and forwarded:
+    if num_proxies_allowed and num_proxies > 0 and forwarded:
         hop_ip = _parse(forwarded[-min(num_proxies, len(forwarded))])
         if hop_ip is not None:
             return str(hop_ip)
