@@ -318,6 +318,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 12 * 60 * 60},
     },
 }
+CELERY_BEAT_SCHEDULE["crm-expire-idempotency-keys"] = {
+    "task": "crm.tasks.idempotency_keys_expire_task",
+    "schedule": crontab(hour=4, minute=40),
+    "options": {"expires": 6 * 60 * 60},
+}
 KPI_SNAPSHOT_CRONTAB = crontab(
     hour=env.int("KPI_SNAPSHOT_HOUR", default=2), minute=env.int("KPI_SNAPSHOT_MINUTE", default=0)
 )
