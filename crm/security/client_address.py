@@ -18,6 +18,7 @@ is the client.
 """
 
 import ipaddress
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
@@ -85,3 +86,27 @@ def client_address(request) -> str:
         if hop_ip is not None:
             return str(hop_ip)
     return remote
+
+
+_current_address: ContextVar[str] = ContextVar("goalpost_client_address", default="")
+
+
+def current_client_address() -> str:
+    """The client address of the request being served in this context ("" outside one),
+    for code with no request at hand (services writing the audit log)."""
+    return _current_address.get()
+
+
+class ClientAddressMiddleware:
+    """Sets `request.client_address` and the context's current address for the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.client_address = client_address(request)
+        token = _current_address.set(request.client_address)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_address.reset(token)

@@ -22,6 +22,7 @@ from crm.web.views import (
     suppressions,
     tickets,
 )
+from crm.web.views.settings import audit as settings_audit
 from crm.web.views.settings import index as settings_index
 from crm.web.views.settings import pipelines as settings_pipelines
 from crm.web.views.settings import teams as settings_teams
@@ -31,6 +32,7 @@ from crm.web.views.settings import workspace as settings_workspace
 settings_patterns = [
     path("settings/", settings_index.settings_index, name="settings"),
     path("settings/users/", settings_users.user_list, name="settings_users"),
+    path("settings/audit/", settings_audit.audit_list, name="settings_audit"),
     path("settings/users/invite/", settings_users.user_invite_view, name="settings_user_invite"),
     path("settings/users/<int:pk>/", settings_users.user_edit_view, name="settings_user_edit"),
     path(
