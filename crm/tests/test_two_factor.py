@@ -112,9 +112,11 @@ def test_every_page_carries_a_csp_without_inline_scripts(rep):
 
     policy = client.get("/").headers["Content-Security-Policy"]
 
-    directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
-    )
+    directives = {
+        name: value
+        for name, _, value in (part.strip().partition(" ") for part in policy.split(";"))
+        if name
+    }
     assert directives["script-src"] == "'self'"
     assert directives["default-src"] == "'self'"
     assert directives["object-src"] == "'none'"
