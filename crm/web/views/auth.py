@@ -6,6 +6,7 @@ sign-in, refusal and password change is written to the audit log.
 """
 
 import base64
+import hashlib
 import time
 
 from django import forms
@@ -155,7 +156,7 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         window = settings.PASSWORD_RESET_WINDOW_SECONDS
         address = client_address(self.request) or "-"
-        email = form.cleaned_data["email"].strip().lower()
+        email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
         address_ok = _within_limit(
             f"password-reset:address:{address}", settings.PASSWORD_RESET_ADDRESS_LIMIT, window
         )
