@@ -12,7 +12,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -118,7 +118,6 @@ def signin_code(request):
             signin_succeeded(address=address, username=user.get_username())
             request.session.pop(PENDING_KEY, None)
             user.backend = pending["backend"]
-            request.session[BACKEND_SESSION_KEY] = pending["backend"]
             target = pending.get("next") or settings.LOGIN_REDIRECT_URL
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = settings.LOGIN_REDIRECT_URL
@@ -170,12 +169,11 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     """Django's change page. The new password changes the session auth hash, so every
-    other session of the user is signed out on its next request; this one is kept
-    (update_session_auth_hash) and rotated."""
+    other session of the user is signed out on its next request; this one is kept and
+    its key rotated (Django's update_session_auth_hash)."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        self.request.session.cycle_key()
         audit_record(kind=AuditKind.PASSWORD_CHANGED, actor=self.request.user, request=self.request)
         return response
 
