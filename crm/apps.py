@@ -7,4 +7,4 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
-        from crm import search  # noqa: F401  registers the `__fold` lookup on text fields
+        from crm import checks, search  # noqa: F401  registers deploy checks and `__fold`

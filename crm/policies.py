@@ -67,6 +67,9 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "email_templates": (SALES | {SUPPORT}, frozenset({MANAGER, ADMIN})),
     # Named views of the lists: everyone keeps their own and reads their team's shared ones.
     "saved_views": (EVERYONE, EVERYONE),
+    # The security audit log (sign-ins, role changes, exports, merges, deletes, settings):
+    # admins read it; nobody writes it by hand, the services append to it.
+    "audit": (frozenset({ADMIN}), frozenset()),
 }
 
 

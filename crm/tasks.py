@@ -26,6 +26,14 @@ def domain_events_redispatch_task():
         event_dispatch(event_id=event_id)
 
 
+@shared_task(ignore_result=True)
+def idempotency_keys_expire_task() -> None:
+    """Daily: forget Idempotency-Keys past IDEMPOTENCY_KEY_TTL_HOURS (idempotent)."""
+    from crm.api.idempotency import idempotency_keys_expire
+
+    idempotency_keys_expire()
+
+
 BULK_MAX_RETRIES = 5
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
 from crm.models import Notification, User
+from crm.services.audit import audit_deleted
 from crm.services.common import model_save
 from crm.services.workspace import sender_from_email
 from goals import kpi_source, selectors, smart
@@ -318,6 +319,7 @@ def goal_update(
 
 @transaction.atomic
 def goal_delete(*, goal: Goal, actor) -> None:
+    audit_deleted(actor=actor, record=goal)
     if not selectors.goal_can_edit(actor, goal):
         raise PermissionDenied(_("You may not delete this goal."))
     goal.delete()
@@ -449,5 +451,6 @@ def quota_update(*, quota: Quota, actor, **changes) -> Quota:
 
 @transaction.atomic
 def quota_delete(*, quota: Quota, actor) -> None:
+    audit_deleted(actor=actor, record=quota)
     _quota_check(actor)
     quota.delete()

@@ -17,6 +17,7 @@ from automation.services.campaigns import campaign_create, campaign_delete, camp
 from automation.services.enrollments import enrollment_create, enrollment_exit
 from automation.services.rules import rule_create, rule_delete, rule_update
 from crm import policies
+from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
 
 from .filters import EnrollmentFilter, RunFilter
@@ -30,7 +31,7 @@ from .serializers import (
 )
 
 
-class RuleViewSet(viewsets.ModelViewSet):
+class RuleViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Automation rules: marketing and admins write, managers read."""
 
     policy_resource = "automation"
@@ -94,7 +95,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.run_list().order_by("-started_at", "-id")
 
 
-class CampaignViewSet(viewsets.ModelViewSet):
+class CampaignViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     policy_resource = "campaigns"
     permission_classes = [IsAuthenticated, PolicyPermission]
     serializer_class = CampaignSerializer
@@ -126,6 +127,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
 
 class EnrollmentViewSet(
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

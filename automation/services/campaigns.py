@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from automation.models import Rule
 from crm.models import Campaign
+from crm.services.audit import audit_deleted
 from crm.services.common import apply_fields, model_save
 
 CAMPAIGN_FIELDS = {"name", "channel", "description", "is_active", "starts_on", "ends_on", "owner"}
@@ -35,6 +36,7 @@ def rules_using_campaign(campaign: Campaign) -> list[Rule]:
 @transaction.atomic
 def campaign_delete(*, campaign: Campaign, actor) -> None:
     """Delete a campaign nobody depends on; otherwise it should be deactivated instead."""
+    audit_deleted(actor=actor, record=campaign)
     if campaign.enrollments.exists() or rules_using_campaign(campaign):
         raise ValidationError(
             {

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from automation.models import Rule
 from automation.validation import RuleDefinitionError, check_rule_definition
+from crm.services.audit import audit_deleted
 from crm.services.common import model_save
 
 RULE_FIELDS = {"name", "description", "enabled", "fires"}
@@ -68,4 +69,5 @@ def rule_set_enabled(*, rule: Rule, actor, enabled: bool) -> Rule:
 
 @transaction.atomic
 def rule_delete(*, rule: Rule, actor) -> None:
+    audit_deleted(actor=actor, record=rule)
     rule.delete()

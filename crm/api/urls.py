@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from crm.api.views.audit import AuditEventViewSet
 from crm.api.views.auth import TokenView
 from crm.api.views.bulk import BulkActionViewSet
 from crm.api.views.consent import SuppressedAddressViewSet
@@ -52,6 +53,7 @@ router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")
 router.register("sla-targets", SlaTargetViewSet, basename="sla-target")
 router.register("emails", EmailMessageViewSet, basename="email")
 router.register("saved-views", SavedViewViewSet, basename="saved-view")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import policies
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from crm.api.serializers.base import IdModelSerializer
 from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError
 
@@ -295,6 +296,7 @@ class ImportJobListView(ListCreateAPIView):
 
     @extend_schema(
         operation_id="imports_create",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request={"multipart/form-data": ImportJobCreateSerializer},
         responses={
             201: ImportJobSerializer,
@@ -306,6 +308,9 @@ class ImportJobListView(ListCreateAPIView):
         },
     )
     def post(self, request, *args, **kwargs):
+        return idempotent_create(request, lambda: self._submit(request))
+
+    def _submit(self, request):
         serializer = ImportJobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

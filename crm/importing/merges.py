@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm import policies
-from crm.models import Company, Contact, CustomerSpell, Lifecycle, MergeKind, MergeLog
+from crm.models import AuditKind, Company, Contact, CustomerSpell, Lifecycle, MergeKind, MergeLog
+from crm.services.audit import audit_record
 from crm.services.contacts import CONTACT_EDITABLE_FIELDS, company_update, contact_update
 from crm.services.spells import customer_spells_absorb
 
@@ -289,6 +290,13 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
         log.winner_before["spells"] = spells_before
     spec.model.objects.filter(pk=loser.pk).delete()
     log.save()
+    audit_record(
+        kind=AuditKind.MERGED,
+        actor=actor,
+        target=winner,
+        summary=f"{log.loser_label} → {log.winner_label}"[:500],
+        details={"kind": kind, "winner": winner.pk, "loser": loser.pk, "merge_log": log.pk},
+    )
     return log
 
 

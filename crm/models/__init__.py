@@ -44,6 +44,7 @@ from .sales import (
     Stage,
     StageChange,
 )
+from .security import AuditEvent, AuditKind, IdempotencyKey
 from .support import NpsResponse, Ticket, TicketPriority, TicketReply, TicketStatus
 from .users import Role, Team, User
 from .views import ListKey, ListState, SavedView
@@ -56,6 +57,8 @@ __all__ = [
     "UNDOABLE_KINDS",
     "Activity",
     "ActivityKind",
+    "AuditEvent",
+    "AuditKind",
     "BulkAction",
     "BulkKind",
     "BulkStatus",
@@ -79,6 +82,7 @@ __all__ = [
     "EmailTemplate",
     "ForecastCategory",
     "Gender",
+    "IdempotencyKey",
     "ImportJob",
     "ImportKind",
     "ImportRowError",

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Activity, ActivityKind
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 
@@ -56,4 +57,5 @@ def activity_complete(*, activity: Activity, actor, at=None) -> Activity:
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor) -> None:
+    audit_deleted(actor=actor, record=activity)
     Activity.objects.filter(pk=activity.pk).delete()

@@ -15,6 +15,7 @@ from crm.models import (
     Referral,
     Tag,
 )
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 from .consent import address_suppress, contact_email_check, suppression_describe, suppression_for
@@ -265,6 +266,7 @@ def contact_delete(*, contact: Contact, actor) -> None:
 
     The check runs under the row lock, so a purchase recorded meanwhile blocks it.
     """
+    audit_deleted(actor=actor, record=contact)
     locked = Contact.objects.select_for_update().filter(pk=contact.pk).first()
     if locked is None:
         return
@@ -278,5 +280,6 @@ def company_delete(*, company: Company, actor) -> None:
 
     PermissionDenied for a rep when it carries other people's records (crm.policies).
     """
+    audit_deleted(actor=actor, record=company)
     policies.require_may_remove(actor, "companies", company)
     Company.objects.filter(pk=company.pk).delete()

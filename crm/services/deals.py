@@ -16,6 +16,7 @@ from crm.models import (
     Stage,
     StageChange,
 )
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 from .events import event_emit
@@ -311,6 +312,7 @@ def deal_delete(*, deal: Deal, actor) -> None:
     Checked again under the row lock so a deal won meanwhile is not deleted; a deal
     already gone (a double submission) is not an error.
     """
+    audit_deleted(actor=actor, record=deal)
     locked = Deal.objects.select_for_update().filter(pk=deal.pk).first()
     if locked is None:
         return

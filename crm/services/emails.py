@@ -33,6 +33,7 @@ from crm.models import (
     reply_token_new,
 )
 from crm.placeholders import placeholders_fill
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save
 from .consent import contacts_with_address, suppression_describe, suppression_for
@@ -437,4 +438,5 @@ def email_template_update(*, template: EmailTemplate, actor, data: dict) -> Emai
 
 @transaction.atomic
 def email_template_delete(*, template: EmailTemplate, actor) -> None:
+    audit_deleted(actor=actor, record=template)
     template.delete()

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Deal, DomainEventKind, Lead, LeadStatus, Lifecycle
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
 from .deals import deal_create
@@ -94,4 +95,5 @@ def lead_convert(*, lead: Lead, actor, deal: Deal | None = None, at=None, **deal
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor) -> None:
     """Delete a lead and its tasks; a deal it was converted into stays."""
+    audit_deleted(actor=actor, record=lead)
     Lead.objects.filter(pk=lead.pk).delete()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm import policies
 from crm.models import NOTE_RECORD_FIELDS, Note
+from crm.services.audit import audit_deleted
 
 from .common import model_save
 
@@ -77,5 +78,6 @@ def note_update(*, note: Note, actor, data: dict) -> Note:
 
 @transaction.atomic
 def note_delete(*, note: Note, actor) -> None:
+    audit_deleted(actor=actor, record=note)
     note_edit_check(note=note, actor=actor)
     Note.objects.filter(pk=note.pk).delete()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.models import Deal, Pipeline, Stage
+from crm.services.audit import audit_deleted, audit_settings_changed
 
 from .common import apply_fields, model_save
 
@@ -19,6 +20,7 @@ def _unset_other_defaults(pipeline: Pipeline) -> None:
 
 @transaction.atomic
 def pipeline_create(*, actor, name: str, is_default: bool = False) -> Pipeline:
+    audit_settings_changed(actor=actor, record=None, what="pipeline_create")
     pipeline = Pipeline(name=name, is_default=is_default)
     if is_default:
         Pipeline.objects.filter(is_default=True).update(is_default=False)
@@ -27,6 +29,7 @@ def pipeline_create(*, actor, name: str, is_default: bool = False) -> Pipeline:
 
 @transaction.atomic
 def pipeline_update(*, pipeline: Pipeline, actor, data: dict) -> Pipeline:
+    audit_settings_changed(actor=actor, record=pipeline, what="pipeline_update")
     apply_fields(pipeline, data, {"name", "is_default"})
     _unset_other_defaults(pipeline)
     return model_save(pipeline)
@@ -35,6 +38,7 @@ def pipeline_update(*, pipeline: Pipeline, actor, data: dict) -> Pipeline:
 @transaction.atomic
 def stage_create(*, actor, pipeline: Pipeline, name: str, position=None, **fields) -> Stage:
     """Add a stage; without a position it goes after the pipeline's last stage."""
+    audit_settings_changed(actor=actor, record=pipeline, what="stage_create")
     if position is None:
         last = pipeline.stages.order_by("-position").values_list("position", flat=True).first()
         position = 0 if last is None else last + 1
@@ -43,6 +47,7 @@ def stage_create(*, actor, pipeline: Pipeline, name: str, position=None, **field
 
 @transaction.atomic
 def stage_update(*, stage: Stage, actor, data: dict) -> Stage:
+    audit_settings_changed(actor=actor, record=stage, what="stage_update")
     apply_fields(stage, data, {"name", "position", "win_probability", "rotting_days"})
     return model_save(stage)
 
@@ -54,6 +59,7 @@ def stage_reorder(*, pipeline: Pipeline, actor, stage_ids: list[int]) -> list[St
     `stage_ids` must name every stage of the pipeline exactly once; otherwise a
     ValidationError and nothing changes. Returns the stages in their new order.
     """
+    audit_settings_changed(actor=actor, record=pipeline, what="stage_reorder")
     stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline)}
     if sorted(stage_ids) != sorted(stages) or len(set(stage_ids)) != len(stage_ids):
         raise ValidationError(
@@ -69,6 +75,7 @@ def stage_reorder(*, pipeline: Pipeline, actor, stage_ids: list[int]) -> list[St
 @transaction.atomic
 def stage_move(*, stage: Stage, actor, offset: int) -> list[Stage]:
     """Move a stage `offset` places (-1 up, +1 down), clamped to the ends (keyboard reorder)."""
+    audit_settings_changed(actor=actor, record=stage, what="stage_move")
     ids = list(stage.pipeline.stages.order_by("position", "id").values_list("pk", flat=True))
     index = ids.index(stage.pk)
     target = max(0, min(len(ids) - 1, index + offset))
@@ -82,6 +89,7 @@ def stage_delete(*, stage: Stage, actor) -> None:
 
     Its stage-change history goes with it; the pipeline's other positions keep their order.
     """
+    audit_deleted(actor=actor, record=stage)
     count = Deal.objects.filter(stage=stage).count()
     if count:
         raise ValidationError(

@@ -14,6 +14,7 @@ from crm.models import (
     Subscription,
     SubscriptionStatus,
 )
+from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save
 from .deals import contact_becomes_customer
@@ -107,6 +108,7 @@ def purchase_delete(*, purchase: Purchase, actor) -> None:
     """Delete a purchase recorded in error. The buyer's customer history is put right first,
     exactly as when a purchase is reversed (`purchase_reverse`): a spell it opened closes
     or goes, `customer_since` follows the purchases that remain; then the row goes."""
+    audit_deleted(actor=actor, record=purchase)
     purchase_reverse(purchase=purchase, actor=actor, reason="deleted")
     Purchase.history.filter(pk=purchase.pk).delete()
 

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from crm.languages import in_language_of
-from crm.models import Activity, Deal, Lead, LeadStatus, Role, Team, Ticket, User
+from crm.models import Activity, AuditKind, Deal, Lead, LeadStatus, Role, Team, Ticket, User
+from crm.services.audit import audit_deleted, audit_record, audit_settings_changed
 
 from .common import apply_fields, model_save
 from .workspace import sender_from_email
@@ -64,22 +65,45 @@ def user_update(*, user: User, actor, data: dict) -> User:
     data = dict(data)
     password = data.pop("password", None)
     was_admin = user.is_admin_role and user.is_active
+    before = {"role": user.role, "is_active": user.is_active}
     apply_fields(user, data, USER_EDITABLE_FIELDS)
     demoted = was_admin and not (user.is_admin_role and user.is_active)
     if demoted and not _active_admins().exclude(pk=user.pk).exists():
         raise ValidationError(_("This is the last active admin; make someone else admin first."))
     if password is not None:
         _set_password(user, password)
-    return model_save(user)
+    saved = model_save(user)
+    _audit_access_change(actor=actor, user=saved, before=before)
+    return saved
+
+
+def _audit_access_change(*, actor, user: User, before: dict) -> None:
+    """Audit a change of role or of active state (what the user may reach)."""
+    changes = {
+        field: {"from": before[field], "to": getattr(user, field)}
+        for field in ("role", "is_active")
+        if before[field] != getattr(user, field)
+    }
+    if changes:
+        audit_record(
+            kind=AuditKind.ROLE_CHANGED,
+            actor=actor,
+            target=user,
+            summary=f"{user.get_username()}: "
+            + ", ".join(f"{f} {c['from']} → {c['to']}" for f, c in changes.items()),
+            details=changes,
+        )
 
 
 @transaction.atomic
 def team_create(*, actor, name: str, manager=None) -> Team:
+    audit_settings_changed(actor=actor, record=None, what="team_create")
     return model_save(Team(name=name, manager=manager))
 
 
 @transaction.atomic
 def team_update(*, team: Team, actor, data: dict) -> Team:
+    audit_settings_changed(actor=actor, record=team, what="team_update")
     apply_fields(team, data, {"name", "manager"})
     return model_save(team)
 
@@ -229,12 +253,14 @@ def user_deactivate(*, user: User, actor, reassign_to: User | None = None) -> di
         Ticket.objects.unresolved().filter(assignee=user).update(assignee=reassign_to)
     user.is_active = False
     user.save(update_fields=["is_active"])
+    _audit_access_change(actor=actor, user=user, before={"role": user.role, "is_active": True})
     return counts
 
 
 @transaction.atomic
 def team_members_set(*, team: Team, actor, members) -> Team:
     """Make `members` (users) exactly the team's members; users left out lose the team."""
+    audit_settings_changed(actor=actor, record=team, what="team_members_set")
     member_ids = {m.pk for m in members}
     User.objects.filter(team=team).exclude(pk__in=member_ids).update(team=None)
     User.objects.filter(pk__in=member_ids).update(team=team)
@@ -258,6 +284,7 @@ def team_dependents(team: Team) -> list[str]:
 @transaction.atomic
 def team_delete(*, team: Team, actor) -> None:
     """Delete a team nothing refers to. ValidationError naming the dependents otherwise."""
+    audit_deleted(actor=actor, record=team)
     dependents = team_dependents(team)
     if dependents:
         raise ValidationError(

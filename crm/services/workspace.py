@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.models import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget, TicketPriority
+from crm.services.audit import audit_deleted, audit_settings_changed
 
 from .common import apply_fields, model_save
 
@@ -20,6 +21,7 @@ SENDER_PK = 1
 @transaction.atomic
 def lost_reason_create(*, actor, name: str) -> LostReason:
     """Add a reason at the end of the list. ValidationError: blank or already listed."""
+    audit_settings_changed(actor=actor, record=None, what="lost_reason_create")
     last = LostReason.objects.order_by("-position").values_list("position", flat=True).first()
     position = 0 if last is None else last + 1
     return model_save(LostReason(name=name.strip(), position=position))
@@ -28,6 +30,7 @@ def lost_reason_create(*, actor, name: str) -> LostReason:
 @transaction.atomic
 def lost_reason_update(*, reason: LostReason, actor, data: dict) -> LostReason:
     """Rename (`name`) or move (`position`). Deals already lost keep the text they got."""
+    audit_settings_changed(actor=actor, record=reason, what="lost_reason_update")
     data = {**data, "name": data["name"].strip()} if "name" in data else data
     apply_fields(reason, data, {"name", "position"})
     return model_save(reason)
@@ -36,6 +39,7 @@ def lost_reason_update(*, reason: LostReason, actor, data: dict) -> LostReason:
 @transaction.atomic
 def lost_reason_delete(*, reason: LostReason, actor) -> None:
     """Stop suggesting a reason; lost deals keep it as their text."""
+    audit_deleted(actor=actor, record=reason)
     reason.delete()
 
 
@@ -67,6 +71,7 @@ def sla_target_set(
     Applies to tickets opened (or re-prioritised) afterwards; open tickets keep their due
     time. ValidationError: unknown priority, hours below 1, response later than resolution.
     """
+    audit_settings_changed(actor=actor, record=None, what="sla_target_set")
     if priority not in TicketPriority.values:
         raise ValidationError({"priority": _("Pick one of the ticket priorities.")})
     target = SlaTarget.objects.select_for_update().filter(priority=priority).first()
@@ -107,6 +112,7 @@ def email_sender_set(*, actor, from_name: str, from_address: str) -> EmailSender
 
     ValidationError: an address that is not an email address.
     """
+    audit_settings_changed(actor=actor, record=None, what="email_sender_set")
     sender = EmailSender.objects.select_for_update().filter(pk=SENDER_PK).first()
     sender = sender or EmailSender(pk=SENDER_PK)
     sender.from_name = from_name.strip()

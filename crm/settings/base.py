@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "crm",
     "metrics",
     "goals",
@@ -43,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.security.client_address.ClientAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -205,6 +210,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
+    # DRF's own proxy handling would trust X-Forwarded-For as sent; our throttles key on
+    # crm.security.client_address instead, and 0 keeps any stock throttle on the socket.
+    "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -234,9 +242,54 @@ if REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
     }
-# Browser sign-in: this many failures per address and username lock it for the window.
+# --- Content-Security-Policy (django-csp 4) -----------------------------------------------
+# Scripts only from our own origin: no inline <script>, no on…= handlers, no eval (htmx's
+# eval-based features, hx-on and js: values, are unused and switched off by the
+# htmx-config meta in base.html). Styles keep 'unsafe-inline': htmx inserts its indicator
+# <style>, and Chart.js and SortableJS set style attributes while they draw and drag.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Two-factor sign-in (optional, admins and managers): the name authenticator apps show.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Goalpost")
+
+# --- Client address and sign-in limits (crm/security/) -------------------------------
+# Which proxies may tell us the client's address in X-Forwarded-For: a list of addresses
+# or CIDR networks (TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1), or else the number of proxies
+# in front (NUM_PROXIES=1). With neither, the header is ignored: the socket address is
+# the client. Every throttle, sign-in limit and audit row keys on that address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Sign-in (browser and API token), over a window of LOGIN_FAILURE_WINDOW_SECONDS:
+# failures per (address, username) lock that pair; failures per address across usernames
+# lock the address (password spraying); failures per username across addresses slow the
+# username to one attempt per LOGIN_USERNAME_SLOWDOWN_SECONDS, except from a browser that
+# signed in as that user before. See crm/security/signin.py.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=10)
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+LOGIN_USERNAME_SLOWDOWN_SECONDS = env.int("LOGIN_USERNAME_SLOWDOWN_SECONDS", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Password-reset mails: at most this many per address and per target email address in
+# PASSWORD_RESET_WINDOW_SECONDS; past it the page answers the same and sends nothing.
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=5)
+PASSWORD_RESET_EMAIL_LIMIT = env.int("PASSWORD_RESET_EMAIL_LIMIT", default=3)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
+# API creates sent with an Idempotency-Key header answer a retry with the first response
+# for this long (crm/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- Celery --------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/broker/: no server
@@ -292,6 +345,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=6, minute=0),
         "options": {"expires": 12 * 60 * 60},
     },
+}
+CELERY_BEAT_SCHEDULE["crm-expire-idempotency-keys"] = {
+    "task": "crm.tasks.idempotency_keys_expire_task",
+    "schedule": crontab(hour=4, minute=40),
+    "options": {"expires": 6 * 60 * 60},
 }
 KPI_SNAPSHOT_CRONTAB = crontab(
     hour=env.int("KPI_SNAPSHOT_HOUR", default=2), minute=env.int("KPI_SNAPSHOT_MINUTE", default=0)

@@ -15,7 +15,9 @@ COMPLETE = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/goalpost",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "GOALPOST_PUBLIC_URL": "https://crm.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
+PLACEHOLDER_SECRET = "change-me-to-a-long-random-string-of-at-least-fifty-characters-0123"
 
 
 def _manage(*args, **env):
@@ -63,3 +65,43 @@ def test_production_email_links_use_the_public_url():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "https://crm.example.com/m/nps/x/"
+
+
+def test_the_placeholder_in_env_example_is_the_one_refused():
+    example = (ROOT / ".env.example").read_text()
+    assert f"SECRET_KEY={PLACEHOLDER_SECRET}\n" in example
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        (PLACEHOLDER_SECRET, "it is a published placeholder"),
+        ("django-insecure-" + "a1b2c3d4e5" * 6, "it is a published placeholder"),
+        ("short-but-random-Zq8", "it is shorter than 50 characters"),
+        ("ab" * 30, "it has fewer than 5 different characters"),
+    ],
+)
+def test_production_check_refuses_a_placeholder_or_weak_secret(secret, reason):
+    result = _manage("check", "--deploy", **{**COMPLETE, "SECRET_KEY": secret})
+
+    assert result.returncode == 1
+    assert "(goalpost.E001) SECRET_KEY must not be used in production: " + reason in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "check_id"),
+    [
+        ({"REDIS_URL": ""}, "goalpost.E002"),
+        ({"REDIS_URL": ""}, "goalpost.E003"),
+        ({"REDIS_URL": ""}, "goalpost.E004"),
+        ({"EMAIL_URL": "consolemail://"}, "goalpost.E005"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.example.com"}, "goalpost.E006"),
+    ],
+)
+def test_production_check_refuses_settings_that_work_on_one_machine_only(change, check_id):
+    env = {k: v for k, v in {**COMPLETE, **change}.items() if v}
+
+    result = _manage("check", "--deploy", **env)
+
+    assert result.returncode == 1
+    assert f"({check_id})" in result.stderr

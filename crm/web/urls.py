@@ -3,10 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm.web.forms.auth import LoginForm
-from crm.web.forms.profile import LocalisedPasswordResetForm
 from crm.web.views import (
     activities,
+    auth,
     board,
     bulk,
     companies,
@@ -23,6 +22,7 @@ from crm.web.views import (
     suppressions,
     tickets,
 )
+from crm.web.views.settings import audit as settings_audit
 from crm.web.views.settings import index as settings_index
 from crm.web.views.settings import pipelines as settings_pipelines
 from crm.web.views.settings import teams as settings_teams
@@ -32,6 +32,7 @@ from crm.web.views.settings import workspace as settings_workspace
 settings_patterns = [
     path("settings/", settings_index.settings_index, name="settings"),
     path("settings/users/", settings_users.user_list, name="settings_users"),
+    path("settings/audit/", settings_audit.audit_list, name="settings_audit"),
     path("settings/users/invite/", settings_users.user_invite_view, name="settings_user_invite"),
     path("settings/users/<int:pk>/", settings_users.user_edit_view, name="settings_user_edit"),
     path(
@@ -240,22 +241,18 @@ web_patterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/two-factor/", auth.two_factor_settings, name="two_factor"),
     *settings_patterns,
 ]
 
 # Django's auth views under their default names (LOGIN_URL = "login"), with our templates.
 auth_patterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", auth.SigninView.as_view(), name="login"),
+    path("accounts/login/code/", auth.signin_code, name="login_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth.AuditedPasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -265,7 +262,7 @@ auth_patterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(form_class=LocalisedPasswordResetForm),
+        auth.LimitedPasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
 from goals import selectors, services
 from goals.api.serializers import (
@@ -53,11 +54,14 @@ class GoalFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    create=extend_schema(responses={201: GoalDetailSerializer, 400: SMART_400}),
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: GoalDetailSerializer, 400: SMART_400},
+    ),
     update=extend_schema(responses={200: GoalDetailSerializer, 400: SMART_400}),
     partial_update=extend_schema(responses={200: GoalDetailSerializer, 400: SMART_400}),
 )
-class GoalViewSet(viewsets.ModelViewSet):
+class GoalViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """SMART goals. Lists read the latest snapshot live (one query for the page); a
     single goal is read fully live, projection included.
 
@@ -149,6 +153,7 @@ class QuotaFilter(filters.FilterSet):
 
 
 class QuotaViewSet(
+    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

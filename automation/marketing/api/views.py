@@ -57,6 +57,7 @@ from automation.marketing.services.scoring import (
 )
 from automation.marketing.services.segments import segment_create, segment_delete, segment_update
 from crm import policies
+from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
 from crm.models import Campaign, Contact
 
@@ -82,7 +83,7 @@ class _Policy:
     permission_classes = [IsAuthenticated, PolicyPermission]
 
 
-class CampaignStepViewSet(_Policy, viewsets.ModelViewSet):
+class CampaignStepViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Ordered steps of a campaign; editable while enrollments run."""
 
     serializer_class = StepSerializer
@@ -133,7 +134,7 @@ class CampaignStepViewSet(_Policy, viewsets.ModelViewSet):
         step_delete(step=instance, actor=self.request.user)
 
 
-class StepVariantViewSet(_Policy, viewsets.ModelViewSet):
+class StepVariantViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     """A/B variants of an email step: two or more split the step's recipients evenly."""
 
     serializer_class = VariantSerializer
@@ -210,7 +211,7 @@ class CampaignPlanViewSet(
         return Response({**report, "revenue": f"{report['revenue']:.2f}", "steps": steps})
 
 
-class SegmentViewSet(_Policy, viewsets.ModelViewSet):
+class SegmentViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Saved contact filters; `count` is the live audience size."""
 
     serializer_class = SegmentSerializer
@@ -319,7 +320,7 @@ class ScoreExplanationView(APIView):
         return Response(score_explain(contact=contact))
 
 
-class ScoringRuleViewSet(_Policy, viewsets.ModelViewSet):
+class ScoringRuleViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     serializer_class = ScoringRuleSerializer
     filterset_fields = ["kind", "field"]
 
@@ -357,7 +358,8 @@ class DiscountCodeViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Unique codes per contact and occasion; creating one emails it."""
+    """Unique codes per contact and occasion; creating one emails it. Idempotent by its
+    own `key` field (the same key answers the existing code with 200)."""
 
     serializer_class = DiscountCodeSerializer
     filterset_fields = ["contact", "reason"]
@@ -387,6 +389,7 @@ class DiscountCodeViewSet(
 
 
 class NpsSurveyViewSet(
+    IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

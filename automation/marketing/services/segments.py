@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from automation.marketing.models import Segment
+from crm.services.audit import audit_deleted
 from crm.services.common import apply_fields, model_save
 
 SEGMENT_FIELDS = {"name", "description", "match", "conditions"}
@@ -23,4 +24,5 @@ def segment_update(*, segment: Segment, actor, data: dict) -> Segment:
 @transaction.atomic
 def segment_delete(*, segment: Segment, actor) -> None:
     # Campaigns using it as their audience keep running; their plan loses the audience.
+    audit_deleted(actor=actor, record=segment)
     segment.delete()

@@ -1,20 +1,30 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from crm.api.serializers import AuthTokenResponseSerializer
+from crm.api.throttling import ClientAddressScopedRateThrottle
+from crm.models import AuditKind
+from crm.security.client_address import client_address
+from crm.security.signin import signin_check, signin_failed, signin_succeeded
+from crm.services.audit import audit_record
 
 
 class TokenView(ObtainAuthToken):
     """POST username and password, get the token for `Authorization: Token …`.
 
-    Throttled with the `login` scope; wrong credentials are a 400 with field errors.
+    Throttled with the `login` scope per client address (a forwarded header counts only
+    from a trusted proxy), and under the same sign-in limits as the browser form
+    (crm/security/signin.py): a locked pair, address or slowed username answers 429.
+    Wrong credentials are a 400 with field errors.
     """
 
     # No session: a token request carries credentials, not a cookie (and needs no CSRF).
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -25,4 +35,36 @@ class TokenView(ObtainAuthToken):
         tags=["auth"],
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        address = client_address(request)
+        raw_username = request.data.get("username") if hasattr(request.data, "get") else ""
+        username = raw_username if isinstance(raw_username, str) else ""
+        verdict = signin_check(address=address, username=username)
+        if not verdict.allowed:
+            audit_record(
+                kind=AuditKind.SIGNIN_REFUSED,
+                request=request,
+                username=username,
+                summary="API token",
+                details={"reason": verdict.reason},
+            )
+            self.throttled(request, verdict.wait_seconds)
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError:
+            if username:
+                signin_failed(address=address, username=username)
+                audit_record(
+                    kind=AuditKind.SIGNIN_FAILED,
+                    request=request,
+                    username=username,
+                    summary="API token",
+                )
+            raise
+        user = serializer.validated_data["user"]
+        signin_succeeded(address=address, username=username)
+        audit_record(
+            kind=AuditKind.SIGNIN_SUCCEEDED, actor=user, request=request, summary="API token"
+        )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -2,10 +2,11 @@ from django.db import transaction
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
 
 
-class PolicyViewSet(viewsets.ModelViewSet):
+class PolicyViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """A resource of `crm.policies.ACCESS`: scoped reads, writes through the services.
 
     Subclasses name `policy_resource`, a `selector(user=…)` for their rows, and

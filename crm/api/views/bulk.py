@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.serializers.bulk import BulkActionSerializer, BulkRequestSerializer
 from crm.models import BulkAction, BulkStatus
 from crm.services.bulk import bulk_start, bulk_undo
@@ -20,6 +21,7 @@ class BulkActionMixin:
 
     @extend_schema(
         request=BulkRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             200: BulkActionSerializer,
             202: OpenApiResponse(BulkActionSerializer, description="Queued (over 500 rows)"),
@@ -34,6 +36,7 @@ class BulkActionMixin:
         ),
     )
     @action(detail=False, methods=["post"], url_path="bulk")
+    @idempotent
     def bulk(self, request):
         incoming = BulkRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

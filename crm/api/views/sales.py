@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from crm import selectors
 from crm.api import filters
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.serializers import (
     ActivitySerializer,
     DealSerializer,
@@ -45,12 +46,14 @@ class LeadViewSet(BulkActionMixin, PolicyViewSet):
     @extend_schema(
         request=LeadConvertSerializer,
         responses={200: LeadSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description=(
             "Convert the lead: link `deal`, or open a new deal for its contact (title, "
             "value, pipeline, stage… optional). The lead's `deal` names the result."
         ),
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def convert(self, request, pk=None):
         lead = self.get_object()
         serializer = LeadConvertSerializer(data=request.data, context=self.get_serializer_context())

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from crm import selectors
 from crm.api import filters
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.serializers import TicketReplySerializer, TicketSerializer
 from crm.services import support as support_services
 
@@ -31,9 +32,11 @@ class TicketViewSet(BulkActionMixin, PolicyViewSet):
     @extend_schema(
         request=TicketReplySerializer,
         responses={201: TicketReplySerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description="Reply to the customer; the first reply stamps `first_response_at`.",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def reply(self, request, pk=None):
         ticket = self.get_object()
         context = {**self.get_serializer_context(), "ticket": ticket}

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from crm import selectors
 from crm.api import filters
+from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer
 from crm.api.serializers.workspace import UserDeactivateSerializer, UserInviteSerializer
 from crm.models import User
@@ -35,11 +36,13 @@ class UserViewSet(PolicyViewSet):
     @extend_schema(
         request=UserInviteSerializer,
         responses={201: UserSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description="Create a login (username = email, no password) and email its owner a "
         "set-password link in their language, from the workspace's sender identity. 400 when "
         "the email is taken.",
     )
     @action(detail=False, methods=["post"])
+    @idempotent
     def invite(self, request):
         body = UserInviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -41,6 +41,12 @@ SECTIONS = (
         _("Ready-made emails sellers and agents send from records."),
         "email_templates",
     ),
+    (
+        "web:settings_audit",
+        _("Audit log"),
+        _("Sign-ins, role changes, exports, merges, deletes and settings changes."),
+        "audit",
+    ),
 )
 
 
