@@ -35,6 +35,12 @@
       : gettext("Something went wrong. Please try again.");
     Goalpost.announce(text, "error");
   });
+  // A form that comes back with errors (422) makes an earlier "… saved." note stale: the
+  // page would otherwise show "SLA targets saved." above "Please correct the errors below".
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.xhr || event.detail.xhr.status !== 422) return;
+    document.querySelectorAll("#messages .flash--success").forEach(function (note) { note.remove(); });
+  });
   document.addEventListener("htmx:sendError", function () {
     Goalpost.announce(gettext("The server could not be reached. Check your connection."), "error");
   });

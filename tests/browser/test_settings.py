@@ -124,3 +124,21 @@ def test_admin_invites_a_user_and_deactivates_another_reassigning_their_deals(
         Deal.objects.filter(pk__in=[d.pk for d in deals]).values_list("owner", flat=True)
     ) == {manager.pk}
     expect(page).to_have_url(re.compile(r"/settings/users/$"))
+
+
+def test_an_invalid_save_after_a_good_one_drops_the_stale_saved_note(
+    browser_login, live_server, admin_user
+):
+    page = browser_login(admin_user)
+    page.goto(f"{live_server.url}/settings/sla/")
+    field = page.get_by_label("High: first response (hours)")
+    field.fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_contain_text("SLA targets saved.", timeout=15_000)
+
+    page.get_by_label("High: first response (hours)").fill("0")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Ensure this value is greater than or equal to 1.")).to_be_visible(
+        timeout=15_000
+    )
+    expect(page.locator("#messages")).not_to_contain_text("SLA targets saved.")
