@@ -82,7 +82,11 @@ class Lead(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["-score"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["-score"]),
+            models.Index(fields=["-created_at", "-id"], name="lead_default_order_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="converted", converted_at__isnull=False)
@@ -264,6 +268,8 @@ class Deal(TimeStampedModel):
             ),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "closed_at"]),
+            # The deal list's and /api/deals/' default order across every stage.
+            models.Index(fields=["position", "-created_at", "-id"], name="deal_default_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_not_negative"),
