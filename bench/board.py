@@ -88,13 +88,14 @@ def load() -> tuple[m.Pipeline, m.Pipeline, m.Pipeline, m.User, m.User]:
                 """
                 INSERT INTO crm_deal (created_at, updated_at, title, value, currency,
                     pipeline_id, stage_id, owner_id, contact_id, status, lost_reason, kind,
-                    stage_entered_at, position)
+                    stage_entered_at, position, forecast_category)
                 SELECT created, now(), 'Bench deal ' || i, 100 + floor(r_value * 49900),
                     %(currency)s, %(pipeline)s,
                     (%(stages)s::bigint[])[1 + floor(r_stage * cardinality(%(stages)s::bigint[]))::int],
                     (%(reps)s::bigint[])[1 + i %% cardinality(%(reps)s::bigint[])],
                     (%(contacts)s::bigint[])[1 + i %% cardinality(%(contacts)s::bigint[])],
-                    %(status)s, '', %(kind)s, created + floor(r_entered * 30) * interval '1 day', 0
+                    %(status)s, '', %(kind)s, created + floor(r_entered * 30) * interval '1 day', 0,
+                    %(forecast_category)s
                 FROM (
                     SELECT i, random() AS r_value, random() AS r_stage, random() AS r_entered,
                         now() - (1 + floor(random() * 399)) * interval '1 day' AS created
@@ -109,6 +110,7 @@ def load() -> tuple[m.Pipeline, m.Pipeline, m.Pipeline, m.User, m.User]:
                     "contacts": [contact.pk for contact in contacts],
                     "status": str(m.DealStatus.OPEN),
                     "kind": str(field("kind").get_default()),
+                    "forecast_category": str(field("forecast_category").get_default()),
                     "have": have,
                     "deals": DEALS,
                 },

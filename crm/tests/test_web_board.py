@@ -72,6 +72,19 @@ def test_columns_show_count_total_and_first_cards(client, rep, stages):
     assert "$1,250.50" in html
 
 
+def test_each_card_links_its_own_deal_and_draws_icons_from_the_pages_sprite(client, rep, stages):
+    client.force_login(rep)
+    deals = [deal_create(actor=rep, title=f"Card {i}", stage=stages[0]) for i in range(3)]
+
+    html = client.get(reverse("web:board")).content.decode()
+
+    for deal in deals:
+        for name in ("web:deal_detail", "web:deal_move", "web:deal_won", "web:deal_lost"):
+            assert reverse(name, args=[deal.pk]) in html
+    assert html.count('<symbol id="icon-trophy"') == 1
+    assert html.count('<use href="#icon-trophy">') == 3
+
+
 def test_load_more_pages_through_a_column(client, rep, stages):
     _bulk_deals(stages[:1], [rep], CARDS_PER_COLUMN + 5)
     client.force_login(rep)

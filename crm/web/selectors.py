@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,12 +158,30 @@ def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int =
         .select_related("contact", "owner")
         .order_by(*CARD_ORDER)
     )
-    now = timezone.now()
-    for deal in rows[:limit]:
+    return prepare_cards(rows[:limit], stage), len(rows) > limit
+
+
+# A stand-in id: each card URL is reversed once per page and the id swapped in per card.
+_ANY_PK = 2147483647
+CARD_URLS = {
+    "detail": "web:deal_detail",
+    "move": "web:deal_move",
+    "won": "web:deal_won",
+    "lost": "web:deal_lost",
+}
+
+
+def prepare_cards(deals: list[Deal], stage: Stage) -> list[Deal]:
+    """Give each card of `stage` what the card template shows: days in stage, whether it
+    is stale, and its four URLs (`deal.urls["detail"]` …) — reversed once for all cards."""
+    patterns = {key: reverse(name, args=[_ANY_PK]) for key, name in CARD_URLS.items()}
+    marker, now = str(_ANY_PK), timezone.now()
+    for deal in deals:
         deal.days_in_stage = max((now - (deal.stage_entered_at or deal.created_at)).days, 0)
         deal.is_rotting = bool(stage.rotting_days) and deal.days_in_stage > stage.rotting_days
         deal.stage = stage
-    return rows[:limit], len(rows) > limit
+        deal.urls = {key: url.replace(marker, str(deal.pk)) for key, url in patterns.items()}
+    return deals
 
 
 @dataclass

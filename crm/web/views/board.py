@@ -334,7 +334,7 @@ def quick_add(request, pk):
             if not is_htmx(request):
                 messages.success(request, text)
                 return redirect("web:board_pipeline", pk=pipeline.pk)
-            deal.days_in_stage, deal.is_rotting = 0, False
+            selectors.prepare_cards([deal], deal.stage)
             fresh = render_to_string(
                 "board/_quick_form.html",
                 {
