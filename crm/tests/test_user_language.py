@@ -254,9 +254,17 @@ def test_export_headers_are_in_a_german_users_language(client, make_user):
     ContactFactory(first_name="Ada", language="tr")
 
     client.force_login(german)
-    de_rows = list(csv.reader(io.StringIO(client.get("/export/contacts.csv").content.decode())))
+    de_rows = list(
+        csv.reader(
+            io.StringIO(b"".join(client.get("/export/contacts.csv").streaming_content).decode())
+        )
+    )
     client.force_login(english)
-    en_rows = list(csv.reader(io.StringIO(client.get("/export/contacts.csv").content.decode())))
+    en_rows = list(
+        csv.reader(
+            io.StringIO(b"".join(client.get("/export/contacts.csv").streaming_content).decode())
+        )
+    )
 
     assert de_rows[0][:4] == ["\ufeffID", "Vorname", "Nachname", "E-Mail"]
     assert "Bevorzugte Sprache" in de_rows[0]
