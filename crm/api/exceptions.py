@@ -9,6 +9,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crm.api.parsers import MAX_JSON_DEPTH
 from crm.constraints import constraint_error
 
 
@@ -33,7 +34,8 @@ def _still_referenced(exc: ProtectedError | RestrictedError) -> exceptions.Valid
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation and constraint errors as 400s rather than 500s.
+    """DRF's handler, plus model validation and constraint errors, and JSON fields nested
+    past the decoder's limit, as 400s rather than 500s.
 
     Services validate with `full_clean`, so a ValidationError carries field names; an
     IntegrityError or DataError that still reaches here (a race, a value the column
@@ -51,6 +53,16 @@ def exception_handler(exc, context):
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, RecursionError):
+        # JSON text inside a form or multipart field (a segment's conditions, an import's
+        # mapping) decoded by a serializer field, nested past the decoder's limit.
+        exc = exceptions.ValidationError(
+            {
+                api_settings.NON_FIELD_ERRORS_KEY: [
+                    _("JSON nested deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH}
+                ]
+            }
+        )
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("A value is out of range or malformed.")]}

@@ -6,6 +6,7 @@ before and after, and no file left in MEDIA_ROOT by a refused upload.
 
 import json
 import os
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -227,6 +228,33 @@ def test_json_nested_50000_levels_is_a_400_on_every_json_endpoint(url, admin_api
 
     assert response.status_code == 400
     assert response.json() == {"detail": "JSON nested deeper than 32 levels."}
+
+
+DEEP_TEXT = "[" * 50_000 + "]" * 50_000
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("url", "fields", "multipart"),
+    [
+        ("/api/automation/rules/", {"name": "x", "conditions": DEEP_TEXT}, False),
+        ("/api/segments/", {"name": "x", "conditions": DEEP_TEXT}, False),
+        ("/api/segments/", {"name": "x", "conditions": DEEP_TEXT}, True),
+        ("/api/imports/", {"kind": "contacts", "mapping": DEEP_TEXT}, True),
+    ],
+)
+def test_json_nested_50000_levels_inside_a_form_field_is_a_400(
+    url, fields, multipart, admin_api, db, media_root
+):
+    if multipart:
+        data = {**fields, "file": SimpleUploadedFile("a.csv", b"first_name\nAda\n")}
+        response = admin_api.post(url, data, format="multipart")
+    else:
+        response = admin_api.post(url, urlencode(fields), content_type=FORM)
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["JSON nested deeper than 32 levels."]}
+    assert _files(media_root) == []
 
 
 def test_production_settings_use_the_depth_limited_parser_and_the_body_limit():
