@@ -174,7 +174,10 @@ def test_the_settings_page_filters_and_paginates(admin_user, rep):
     second = browser.get("/settings/audit/", {"kind": "exported", "page": 2})
     roles = browser.get("/settings/audit/", {"kind": "role_changed"})
     bad = browser.get("/settings/audit/", {"until": "not-a-date"})
+    bare = browser.get("/settings/audit/")  # as the Settings page links it
 
+    assert bare.status_code == 200
+    assert bare.text.count('data-kind="') == 50 and "1–50 of 61" in bare.text
     assert first.status_code == 200
     assert first.text.count('data-kind="exported"') == 50
     assert second.text.count('data-kind="exported"') == 10

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from crm.models import AuditEvent, AuditKind, Role
 from crm.tests.factories import UserFactory
@@ -75,6 +76,22 @@ def test_an_enrolled_user_is_signed_in_only_after_the_code(manager):
     assert right.status_code == 302
     assert right.url == "/deals/"
     assert client.session["_auth_user_id"] == str(manager.pk)
+
+
+def test_an_enrolled_users_api_token_needs_the_code_too(manager):
+    device = _enrolled(manager)
+    api = APIClient()
+    credentials = {"username": "manager", "password": "goalpost-test"}
+
+    without = api.post("/api/auth/token/", credentials, format="json")
+    wrong = api.post("/api/auth/token/", {**credentials, "code": "000000"}, format="json")
+    right = api.post("/api/auth/token/", {**credentials, "code": _code(device)}, format="json")
+
+    assert without.status_code == 400 and without.json() == {"code": ["This field is required."]}
+    assert wrong.status_code == 400
+    assert wrong.json() == {"code": ["This code is not valid. Enter the current code."]}
+    assert right.status_code == 200 and right.json()["token"]
+    assert AuditEvent.objects.filter(kind=AuditKind.SIGNIN_FAILED, username="manager").exists()
 
 
 def test_the_code_step_without_a_password_step_goes_back_to_log_in():

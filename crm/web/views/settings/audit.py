@@ -17,10 +17,12 @@ def audit_list(request):
     """`/settings/audit/?kind=&actor=&since=&until=&page=`; a bad filter value shows its
     error on the filter form and lists nothing (never a 500)."""
     queryset = AuditEvent.objects.select_related("actor").order_by("-created_at", "-id")
-    filterset = AuditEventFilter(request.GET or None, queryset=queryset)
+    # Always bound: an unbound FilterSet is never valid, and the bare page (the Settings
+    # link) must list every event, newest first.
+    filterset = AuditEventFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    status = 200 if filterset.is_bound is False or filterset.is_valid() else 400
+    status = 200 if filterset.is_valid() else 400
     return render(
         request,
         "settings/audit.html",
