@@ -33,6 +33,7 @@ IN_PROCESS_EMAIL = (
 
 def secret_key_problem(key: str) -> str:
     """Why `key` must not sign production sessions, or "" when it may."""
+    key = key.strip()  # a placeholder pasted with a stray space is still the placeholder
     if key in KNOWN_PLACEHOLDER_SECRETS or key.lower().startswith(KNOWN_PLACEHOLDER_PREFIXES):
         return "it is a published placeholder"
     if len(key) < SECRET_KEY_MIN_LENGTH:

@@ -2,11 +2,17 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from crm.checks import secret_key_problem
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Refused at start, not only by `check --deploy`: web, worker and beat never run with a
+# key the world knows (the one in .env.example, Django's django-insecure- keys).
+if problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(f"SECRET_KEY must not be used in production: {problem}.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured(

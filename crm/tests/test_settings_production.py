@@ -76,16 +76,20 @@ def test_the_placeholder_in_env_example_is_the_one_refused():
     ("secret", "reason"),
     [
         (PLACEHOLDER_SECRET, "it is a published placeholder"),
+        (f" {PLACEHOLDER_SECRET} ", "it is a published placeholder"),
         ("django-insecure-" + "a1b2c3d4e5" * 6, "it is a published placeholder"),
         ("short-but-random-Zq8", "it is shorter than 50 characters"),
         ("ab" * 30, "it has fewer than 5 different characters"),
     ],
 )
-def test_production_check_refuses_a_placeholder_or_weak_secret(secret, reason):
-    result = _manage("check", "--deploy", **{**COMPLETE, "SECRET_KEY": secret})
+def test_production_refuses_to_start_with_a_placeholder_or_weak_secret(secret, reason):
+    # `check` without --deploy: the settings themselves refuse, so no process starts.
+    result = _manage("check", **{**COMPLETE, "SECRET_KEY": secret})
 
     assert result.returncode == 1
-    assert "(goalpost.E001) SECRET_KEY must not be used in production: " + reason in result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY must not be used in production: " + reason in (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize(
