@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm.api.views.health import healthz
 from crm.web.views.jsi18n import javascript_catalog
@@ -14,7 +14,9 @@ api_patterns = [
     path("", include("automation.marketing.api.urls")),
     path("", include("crm.importing.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (`?script`), not inline: the
+    # Content-Security-Policy allows scripts from this site only.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 urlpatterns = [

@@ -63,6 +63,25 @@ def test_board_drag_and_htmx_work_under_the_csp_without_violations(browser_login
     assert violations == []
 
 
+def test_the_api_docs_render_from_our_own_files_under_the_csp(browser_login, live_server, rep):
+    page = browser_login(rep)
+    violations = _watch_csp(page)
+    outside = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+
+    page.goto(f"{live_server.url}/api/docs/")
+
+    # Swagger UI drew the schema: its endpoint groups and models are on the page.
+    expect(page.get_by_role("heading", name="Goalpost CRM API")).to_be_visible(timeout=30_000)
+    expect(page.locator(".opblock-tag").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#model-AuthTokenResponse")).to_be_attached()
+    assert violations == []
+    assert outside == []  # no CDN
+
+
 def test_manager_enrols_in_totp_and_signs_in_with_a_code(
     browser_login, live_server, manager, settings
 ):
