@@ -1,10 +1,14 @@
 """Sign-in limits through the browser form and the API token endpoint."""
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from crm.api.throttling import ClientAddressScopedRateThrottle
@@ -212,6 +216,7 @@ def test_password_change_signs_out_other_sessions_and_keeps_this_one(rep):
     for browser in (here, elsewhere):
         assert _login(browser, "rep1", "goalpost-test").status_code == 302
     assert elsewhere.get("/").status_code == 200
+    token = Token.objects.create(user=rep)
 
     response = here.post(
         reverse("password_change"),
@@ -228,6 +233,8 @@ def test_password_change_signs_out_other_sessions_and_keeps_this_one(rep):
     assert signed_out.status_code == 302
     assert signed_out.url.startswith(reverse("login"))
     assert AuditEvent.objects.filter(kind=AuditKind.PASSWORD_CHANGED, actor=rep).count() == 1
+    # The API token fetched with the old password is revoked as well.
+    assert not Token.objects.filter(key=token.key).exists()
 
 
 @pytest.mark.django_db
@@ -259,3 +266,19 @@ def test_password_reset_limits_per_address_across_targets(settings):
     other = _browser("198.51.100.6")
     other.post(reverse("password_reset"), {"email": "target9@example.com"})
     assert len(mail.outbox) == 6
+
+
+@pytest.mark.django_db
+def test_a_password_set_from_a_reset_mail_revokes_the_api_token(rep, client):
+    token = Token.objects.create(user=rep)
+    uid = urlsafe_base64_encode(force_bytes(rep.pk))
+    link = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(rep)])
+    form_url = client.get(link).url  # Django swaps the token for a session marker
+
+    response = client.post(
+        form_url,
+        {"new_password1": "A-much-longer-pass-2026", "new_password2": "A-much-longer-pass-2026"},
+    )
+
+    assert response.status_code == 302
+    assert not Token.objects.filter(key=token.key).exists()

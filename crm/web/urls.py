@@ -272,7 +272,7 @@ auth_patterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth.TokenRevokingPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

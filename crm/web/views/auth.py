@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
 
 from crm.models import AuditKind
 from crm.security.client_address import client_address
@@ -167,14 +168,30 @@ class LimitedPasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+def _revoke_api_tokens(user) -> None:
+    """A new password ends the user's API token too, as it ends their other sessions:
+    whoever held the old password (and so could fetch a token) is out."""
+    Token.objects.filter(user=user).delete()
+
+
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     """Django's change page. The new password changes the session auth hash, so every
     other session of the user is signed out on its next request; this one is kept and
-    its key rotated (Django's update_session_auth_hash)."""
+    its key rotated (Django's update_session_auth_hash). Their API token is revoked."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        _revoke_api_tokens(self.request.user)
         audit_record(kind=AuditKind.PASSWORD_CHANGED, actor=self.request.user, request=self.request)
+        return response
+
+
+class TokenRevokingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's "set a new password" page from a reset mail; the API token goes too."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _revoke_api_tokens(form.user)
         return response
 
 
