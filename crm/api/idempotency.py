@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from crm.api.renderers import JSONRenderer
 from crm.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"

@@ -263,20 +263,25 @@ def import_job_submit(
     """
     job = import_job_create(actor=actor, kind=kind, upload=upload, encoding=encoding)
     try:
-        job = import_job_set_mapping(
-            job=job,
-            actor=actor,
-            mapping=job.mapping if mapping is None else mapping,
-            duplicate_policy=duplicate_policy,
-            automate=automate,
-        )
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError({"mapping": exc.messages}) from exc
-    if column_formats:
-        job = import_job_set_column_formats(job=job, actor=actor, answers=column_formats)
-    return import_job_start(job=job, actor=actor)
+        try:
+            job = import_job_set_mapping(
+                job=job,
+                actor=actor,
+                mapping=job.mapping if mapping is None else mapping,
+                duplicate_policy=duplicate_policy,
+                automate=automate,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError({"mapping": exc.messages}) from exc
+        if column_formats:
+            job = import_job_set_column_formats(job=job, actor=actor, answers=column_formats)
+        return import_job_start(job=job, actor=actor)
+    except BaseException:
+        # The caller's transaction takes the job row back; the stored file goes with it.
+        job.file.delete(save=False)
+        raise
 
 
 def import_job_fail(*, job_id: int, message: str) -> None:

@@ -215,6 +215,10 @@ REST_FRAMEWORK = {
     # crm.security.client_address instead, and 0 keeps any stock throttle on the socket.
     "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "crm.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }

@@ -497,3 +497,34 @@ def test_the_limit_messages_are_translated(language, expected):
             limits.tags_check([f"t{n}" for n in range(51)])
         assert "51" in error.value.messages[0]
         assert error.value.messages[0] != "At most 50 tags per record (this has 51)."
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/suppressions/", {"email": "a@example.com", "reason": "\ud800"}),
+        ("/api/tickets/", {"subject": "s", "priority": "\ud800"}),
+        ("/api/deals/", {"title": "t", "status": "\ud800"}),
+        ("/api/users/invite/", {"email": "z@example.com", "role": "\ud800"}),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_a_400_that_quotes_it_escaped(url, body, admin_api, db):
+    raw = json.dumps(body)  # ASCII JSON: the surrogate travels as the escape \\ud800
+
+    response = admin_api.generic("POST", url, raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert b"\\ud800" in response.content  # escaped, as the client wrote it
+
+
+def test_a_refused_api_import_leaves_no_file(api_as, manager, media_root):
+    upload = SimpleUploadedFile("q.csv", b"first_name,email\nAda,ada@example.com\n")
+
+    response = api_as(manager).post(
+        "/api/imports/",
+        {"kind": "contacts", "file": upload, "mapping": json.dumps({"email": "nosuchfield"})},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    assert _files(media_root) == []
