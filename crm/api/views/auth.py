@@ -16,6 +16,12 @@ from crm.security.two_factor import two_factor_device, two_factor_verify
 from crm.services.audit import audit_record
 
 
+def _failed(request, *, address: str, username: str, summary: str) -> None:
+    """A failed token sign-in: counted against the sign-in limits and audited."""
+    signin_failed(address=address, username=username)
+    audit_record(kind=AuditKind.SIGNIN_FAILED, request=request, username=username, summary=summary)
+
+
 class TokenRequestSerializer(AuthTokenSerializer):
     code = serializers.CharField(
         required=False,
@@ -67,13 +73,7 @@ class TokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except ValidationError:
             if username:
-                signin_failed(address=address, username=username)
-                audit_record(
-                    kind=AuditKind.SIGNIN_FAILED,
-                    request=request,
-                    username=username,
-                    summary="API token",
-                )
+                _failed(request, address=address, username=username, summary="API token")
             raise
         user = serializer.validated_data["user"]
         self._check_second_factor(
@@ -100,12 +100,8 @@ class TokenView(ObtainAuthToken):
         if not code.strip():
             raise ValidationError({"code": [gettext("This field is required.")]})
         if not two_factor_verify(device, code):
-            signin_failed(address=address, username=username)
-            audit_record(
-                kind=AuditKind.SIGNIN_FAILED,
-                request=request,
-                username=username,
-                summary="API token, two-factor code",
+            _failed(
+                request, address=address, username=username, summary="API token, two-factor code"
             )
             raise ValidationError(
                 {"code": [gettext("This code is not valid. Enter the current code.")]}
