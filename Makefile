@@ -79,15 +79,20 @@ format: $(DEV_STAMP)
 bench: export DJANGO_SETTINGS_MODULE = crm.settings.test
 # Never the DATABASE_URL of your shell: benchmarks fill their database with bulk rows.
 bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+# Each script appends its rows of the ratio-vs-goal table to $$BENCH_RESULTS (bench._setup.
+# report); bench._table prints them at the end. BENCH=board runs one script.
+bench: export BENCH_RESULTS = $(CURDIR)/var/bench-results.jsonl
 bench: $(DEV_STAMP)
-	@set -e; found=0; \
+	@set -e; found=0; mkdir -p var; rm -f "$$BENCH_RESULTS"; \
 	for script in bench/*.py; do \
 		name=$$(basename $$script .py); \
 		case $$name in _*|__init__) continue;; esac; \
+		if [ -n "$(BENCH)" ] && [ "$(BENCH)" != $$name ]; then continue; fi; \
 		found=1; echo "== bench.$$name"; \
 		$(PY) -m bench.$$name; \
 	done; \
-	if [ $$found = 0 ]; then echo "no benchmarks in bench/"; fi
+	if [ $$found = 0 ]; then echo "no benchmarks in bench/"; fi; \
+	echo; echo "== ratio vs goal"; $(PY) -m bench._table "$$BENCH_RESULTS"
 
 # django.po: Python and templates. djangojs.po: static/js, served by /jsi18n/ (Django's
 # JavaScriptCatalog); the vendored libraries and collected static files are not ours.
