@@ -7,7 +7,7 @@ of `forecast_build` (month and quarter), GET /forecast/ and GET /api/forecast/ a
 manager, and the queries each runs.
 
     make bench                      # with the other benchmarks
-    python -m bench.forecast        # alone (DATABASE_URL defaults to goalpost_bench)
+    python -m bench.forecast        # alone, in goalpost_bench_forecast
 """
 
 import statistics
@@ -15,7 +15,7 @@ import time
 
 from bench._setup import setup
 
-setup(flush=False)
+setup(database="forecast", flush=False)
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
