@@ -96,6 +96,13 @@ DATABASES = {
     else embedded_database_settings()
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming replica of that database for reports and KPI reads (crm/db_router.py):
+# set, it is the "replica" alias and the router sends the reads of reading_from_replica()
+# blocks there; unset, there is one database and nothing routes anywhere.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASE_ROUTERS = ["crm.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
