@@ -371,6 +371,9 @@ KPI_SNAPSHOT_CRONTAB = crontab(
 )
 # Nightly KPI snapshots of yesterday; a run not started within 6 hours is dropped rather
 # than piling up behind the next one (snapshot_day is idempotent, a rerun is harmless).
+# The task fans out a Celery group, one task per KPI_SNAPSHOT_CHUNK_SIZE scopes (company,
+# reps, teams, pipelines, campaigns), so every worker process takes a share of the night.
+KPI_SNAPSHOT_CHUNK_SIZE = env.int("KPI_SNAPSHOT_CHUNK_SIZE", default=20)
 CELERY_BEAT_SCHEDULE["metrics-snapshot-kpis"] = {
     "task": "metrics.tasks.kpi_snapshot_nightly_task",
     "schedule": KPI_SNAPSHOT_CRONTAB,
