@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from crm import policies
+from crm.db_router import reading_from_replica
 from crm.models import Pipeline, Role
 from metrics import drilldown, registry, reports
 from metrics.currency import reporting_currency
@@ -129,6 +130,7 @@ def _blank(value):
 
 
 @login_required
+@reading_from_replica()
 def dashboard(request):
     if not policies.can_read(request.user, "kpis"):
         raise PermissionDenied
@@ -150,6 +152,7 @@ def dashboard(request):
 
 
 @login_required
+@reading_from_replica()
 def kpi_records(request, key):
     """The records counted in a KPI's numerator and denominator for a period and scope.
 
@@ -217,6 +220,7 @@ def report_index(request):
 
 
 @login_required
+@reading_from_replica()
 def report_sales(request):
     _require_report(request.user, "sales")
     form = PeriodForm(request.GET or None)
@@ -276,6 +280,7 @@ def report_sales(request):
 
 
 @login_required
+@reading_from_replica()
 def report_pipeline(request):
     _require_report(request.user, "pipeline")
     form = PipelineReportForm(request.GET or None)
@@ -341,6 +346,7 @@ def report_pipeline(request):
 
 
 @login_required
+@reading_from_replica()
 def report_support(request):
     _require_report(request.user, "support")
     form = PeriodForm(request.GET or None)
@@ -381,6 +387,7 @@ def report_support(request):
 
 
 @login_required
+@reading_from_replica()
 def report_marketing(request):
     _require_report(request.user, "marketing")
     form = PeriodForm(request.GET or None)

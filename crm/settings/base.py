@@ -96,6 +96,13 @@ DATABASES = {
     else embedded_database_settings()
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming replica of that database for reports and KPI reads (crm/db_router.py):
+# set, it is the "replica" alias and the router sends the reads of reading_from_replica()
+# blocks there; unset, there is one database and nothing routes anywhere.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASE_ROUTERS = ["crm.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
@@ -364,6 +371,9 @@ KPI_SNAPSHOT_CRONTAB = crontab(
 )
 # Nightly KPI snapshots of yesterday; a run not started within 6 hours is dropped rather
 # than piling up behind the next one (snapshot_day is idempotent, a rerun is harmless).
+# The task fans out a Celery group, one task per KPI_SNAPSHOT_CHUNK_SIZE scopes (company,
+# reps, teams, pipelines, campaigns), so every worker process takes a share of the night.
+KPI_SNAPSHOT_CHUNK_SIZE = env.int("KPI_SNAPSHOT_CHUNK_SIZE", default=20)
 CELERY_BEAT_SCHEDULE["metrics-snapshot-kpis"] = {
     "task": "metrics.tasks.kpi_snapshot_nightly_task",
     "schedule": KPI_SNAPSHOT_CRONTAB,

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from crm.checks import secret_key_problem
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_REPLICA_URL, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -18,8 +18,36 @@ if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured(
         "Set DATABASE_URL: production does not start an embedded database of its own."
     )
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+
+def _connections(database: dict) -> dict:
+    """The database settings with psycopg's connection pool (Django 5.1+), or without it.
+
+    Pooled (DATABASE_POOL, the default): each process keeps between DATABASE_POOL_MIN_SIZE
+    and DATABASE_POOL_MAX_SIZE connections, and a request or task borrows one for its
+    duration, waiting up to DATABASE_POOL_TIMEOUT seconds when all are lent. Django
+    requires CONN_MAX_AGE 0 with a pool (the pool decides how long a connection lives).
+    The sizes are per process: gunicorn's WEB_CONCURRENCY workers (3 in the image) each
+    serve one request at a time, or --threads at a time, and 4 covers up to 4 threads; a
+    Celery prefork child closes its pool after every task (celery.fixups.django), so a
+    minimum of 1 opens no more connections per task than no pool. Behind PgBouncer in
+    transaction mode, set DATABASE_POOL=False: CONN_MAX_AGE applies as before.
+    """
+    if not env.bool("DATABASE_POOL", default=True):
+        return {**database, "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60)}
+    pool = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+    options = {**database.get("OPTIONS", {}), "pool": pool}
+    return {**database, "CONN_MAX_AGE": 0, "OPTIONS": options}
+
+
+DATABASES = {"default": _connections(env.db("DATABASE_URL"))}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _connections(env.db("DATABASE_REPLICA_URL"))
 # Links in emails must reach the site from a recipient's mailbox: no localhost default.
 if not env("GOALPOST_PUBLIC_URL", default=""):
     raise ImproperlyConfigured(

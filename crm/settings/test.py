@@ -8,6 +8,10 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/goalpost")
 }
+# The read replica's alias as a test mirror of default (no database of its own, another
+# connection to the same one), so tests can see which connection a query took. Nothing
+# routes to it unless a test installs crm.db_router.ReplicaRouter (crm/tests/test_db_router.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 # Under pytest-xdist each worker ("gw0", "gw1", …) gets its own Redis db, as it gets its
 # own test database, so one worker's Celery worker never takes another's tasks.
 _XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="gw0")

@@ -1,5 +1,6 @@
 """Production settings refuse to start without their secrets, and pass check --deploy."""
 
+import json
 import os
 import subprocess
 import sys
@@ -109,3 +110,68 @@ def test_production_check_refuses_settings_that_work_on_one_machine_only(change,
 
     assert result.returncode == 1
     assert f"({check_id})" in result.stderr
+
+
+def _databases(**env) -> dict:
+    """settings.DATABASES and DATABASE_ROUTERS as production builds them from `env`."""
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "import json; from django.conf import settings; print(json.dumps("
+        "{'databases': settings.DATABASES, 'routers': settings.DATABASE_ROUTERS}, default=str))",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_pools_connections_without_persistent_ones():
+    found = _databases(**COMPLETE, DATABASE_POOL_MAX_SIZE="8")
+
+    default = found["databases"]["default"]
+    assert default["CONN_MAX_AGE"] == 0
+    assert default["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 10.0}
+    assert default["NAME"] == "goalpost"
+    assert "replica" not in found["databases"]
+    assert found["routers"] == []
+
+
+def test_production_without_the_pool_keeps_persistent_connections():
+    default = _databases(**COMPLETE, DATABASE_POOL="False", CONN_MAX_AGE="30")["databases"][
+        "default"
+    ]
+
+    assert default["CONN_MAX_AGE"] == 30
+    assert "pool" not in default["OPTIONS"]
+
+
+def test_production_with_a_replica_url_adds_a_pooled_replica_and_its_router():
+    found = _databases(
+        **COMPLETE, DATABASE_REPLICA_URL="postgres://reader@replica.example.com:5432/goalpost"
+    )
+
+    replica = found["databases"]["replica"]
+    assert (replica["HOST"], replica["USER"], replica["CONN_MAX_AGE"]) == (
+        "replica.example.com",
+        "reader",
+        0,
+    )
+    assert replica["OPTIONS"]["pool"]["max_size"] == 4
+    assert found["routers"] == ["crm.db_router.ReplicaRouter"]
+
+
+def test_production_queries_through_the_pool():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor: cursor.execute('SELECT 1')\n"
+        "print(type(connection.pool).__name__, connection.pool.get_stats()['pool_min'])",
+        # The server's own maintenance database: it always exists, and nothing is written.
+        **{**COMPLETE, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ConnectionPool", "1"]

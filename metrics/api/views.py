@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from crm.api.permissions import PolicyPermission
 from crm.api.views.base import PolicyViewSet
+from crm.db_router import reading_from_replica
 from metrics import drilldown, registry
 from metrics.exchange_rates import exchange_rate_delete, exchange_rate_save
 from metrics.models import ExchangeRate, KpiSnapshot
@@ -73,6 +74,7 @@ class KpiViewSet(viewsets.ViewSet):
         ],
         responses=OpenApiTypes.OBJECT,
     )
+    @reading_from_replica()
     def retrieve(self, request, key=None):
         kpi, period, scope, _query = self._measure(request, key, KpiQuerySerializer)
         result = kpi.function(period, scope)
@@ -95,6 +97,7 @@ class KpiViewSet(viewsets.ViewSet):
         responses=KpiRecordsSerializer,
     )
     @action(detail=True, methods=["get"], url_path="records")
+    @reading_from_replica()
     def records(self, request, key=None):
         """The records counted in the KPI's numerator and denominator (ids, a page at a
         time), from the same querysets as its value: each part's `count` is the figure."""
@@ -181,6 +184,16 @@ class KpiSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return snapshots_visible_to(self.request.user)
+
+    # The handlers, not dispatch: authentication (session, token) stays on the primary,
+    # where a token or session created a moment ago already is.
+    @reading_from_replica()
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @reading_from_replica()
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
 
 class ExchangeRateViewSet(PolicyViewSet):

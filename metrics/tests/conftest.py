@@ -17,3 +17,16 @@ def at(day: str, hour: int = 12) -> datetime:
 @pytest.fixture
 def june():
     return Period(date(2025, 6, 1), date(2025, 7, 1))
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks the code under test sends (a group's too) run at once, in this thread and
+    this test's transaction, with their exceptions raised (Celery's eager mode)."""
+    from crm.celery import app
+
+    names = ("task_always_eager", "task_eager_propagates")
+    before = {name: app.conf[name] for name in names}
+    app.conf.update(dict.fromkeys(names, True))
+    yield
+    app.conf.update(before)

@@ -193,7 +193,7 @@ def test_restatement_stops_once_the_cohort_is_older_than_180_days(rep):
     assert _snapshot("close_rate", day).value == Decimal("100")
 
 
-def test_nightly_task_restates_the_maturing_cohorts(time_machine, rep):
+def test_nightly_task_restates_the_maturing_cohorts(time_machine, rep, celery_eager):
     _, stages = pipeline_with_stages()
     deal = DealFactory(stage=stages[0], owner=rep, created_at=at("2025-06-10"))
     snapshot_day(date(2025, 6, 30))

@@ -75,7 +75,7 @@ def test_snapshot_window_is_trailing_and_configurable(settings):
     assert snapshot_period(DAY).start == date(2025, 6, 24)
 
 
-def test_nightly_task_snapshots_yesterday(time_machine):
+def test_nightly_task_snapshots_yesterday(time_machine, celery_eager):
     time_machine.move_to("2025-07-01 02:00:00+00:00")
     kpi_snapshot_nightly_task()
     assert set(KpiSnapshot.objects.values_list("date", flat=True)) == {DAY}
