@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connections
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 
@@ -109,8 +109,11 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
     won = closed & Q(status=DealStatus.WON)
     deals = Deal.objects.filter(created | closed)
     activities = Activity.objects.filter(lead__isnull=False, done_at__gte=start, done_at__lt=end)
+    # IN (owners of any deal), not EXISTS per user: PostgreSQL expected an owner's deal
+    # within a few rows and read all 50,000 deals for each user who owns none (issue 20).
     reps = User.objects.filter(
-        Q(role=Role.REP, is_active=True) | Exists(Deal.objects.filter(owner=OuterRef("pk")))
+        Q(role=Role.REP, is_active=True)
+        | Q(pk__in=Deal.objects.filter(owner__isnull=False).values("owner"))
     )
     if only_owner is not None:
         deals, activities = deals.filter(owner=only_owner), activities.filter(assignee=only_owner)
@@ -331,9 +334,10 @@ def support_report(period: Period) -> dict:
     """
     by_agent = _tickets_by_agent(period)
     agents = (
+        # IN, not EXISTS per user: the same full read of tickets per user as in sales.
         User.objects.filter(
             Q(role=Role.SUPPORT, is_active=True)
-            | Exists(Ticket.objects.filter(assignee=OuterRef("pk")))
+            | Q(pk__in=Ticket.objects.filter(assignee__isnull=False).values("assignee"))
         )
         .values("pk", "username", "first_name", "last_name")
         .order_by("username")
