@@ -4,7 +4,8 @@ Sales performance groups the period's deals by owner and its lead activities by 
 pipeline bottlenecks group open deals and stage exits by stage and count the period's
 cohort per stage reached; support groups tickets by agent and NPS answers by month;
 marketing groups purchases, leads, new customers and spend by campaign. No report runs a
-subquery per deal, ticket or campaign row (issue 20; bench/reports.py measures growth).
+subquery per deal, ticket or campaign row (issue 20; bench/reports.py measures growth),
+but for metrics.currency's exchange-rate lookup: one index probe per foreign amount.
 """
 
 from dataclasses import dataclass
