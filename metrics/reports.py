@@ -1,8 +1,11 @@
 """Report queries: each report is a fixed handful of grouped SQL queries, whatever the rows.
 
 Sales performance groups the period's deals by owner and its lead activities by assignee;
-pipeline bottlenecks group open deals and stage exits by stage; support groups tickets
-by agent and NPS answers by month; marketing annotates campaigns with subqueries.
+pipeline bottlenecks group open deals and stage exits by stage and count the period's
+cohort per stage reached; support groups tickets by agent and NPS answers by month;
+marketing groups purchases, leads, new customers and spend by campaign. No report runs a
+subquery per deal, ticket or campaign row (issue 20; bench/reports.py measures growth),
+but for metrics.currency's exchange-rate lookup: one index probe per foreign amount.
 """
 
 from dataclasses import dataclass
@@ -10,17 +13,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
+from django.db import connections
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 
@@ -38,6 +32,7 @@ from crm.models import (
     Spend,
     Stage,
     StageChange,
+    Ticket,
     TicketStatus,
     User,
 )
@@ -59,14 +54,6 @@ from metrics.scopes import Period
 
 def _ratio(numerator, denominator, scale=100):
     return rounded(Decimal(scale) * numerator / denominator) if denominator else None
-
-
-def _count_of(queryset):
-    """A correlated COUNT(*) subquery (no GROUP BY: COUNT is a plain Func here)."""
-    return Subquery(
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
-        output_field=IntegerField(),
-    )
 
 
 # --- Sales performance per rep ---------------------------------------------------------
@@ -123,8 +110,11 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
     won = closed & Q(status=DealStatus.WON)
     deals = Deal.objects.filter(created | closed)
     activities = Activity.objects.filter(lead__isnull=False, done_at__gte=start, done_at__lt=end)
+    # IN (owners of any deal), not EXISTS per user: PostgreSQL expected an owner's deal
+    # within a few rows and read all 50,000 deals for each user who owns none (issue 20).
     reps = User.objects.filter(
-        Q(role=Role.REP, is_active=True) | Exists(Deal.objects.filter(owner=OuterRef("pk")))
+        Q(role=Role.REP, is_active=True)
+        | Q(pk__in=Deal.objects.filter(owner__isnull=False).values("owner"))
     )
     if only_owner is not None:
         deals, activities = deals.filter(owner=only_owner), activities.filter(assignee=only_owner)
@@ -205,69 +195,35 @@ class StageRow:
 
 def pipeline_bottlenecks(period: Period, pipeline, *, deals=None) -> dict:
     """Open deals per stage (share, value), mean days in stage over exits in the period,
-    the funnel of deals created in the period, and stuck deals (past rotting_days)."""
+    the funnel of deals created in the period, and stuck deals (past rotting_days).
+
+    Returns {"stages": [StageRow] in stage order, "total_open", "cohort" (deals created in
+    the period), "won" (of those, won now), "won_conversion" (%), "stuck"}. `deals`
+    narrows every figure to a queryset of deals (all deals when None).
+
+    Set-based (issue 20): the stages, the open deals grouped by stage, the period's stage
+    exits grouped by stage, one aggregate over the period's cohort (each deal's furthest
+    stage from a GROUP BY over its stage history, counted per stage with FILTER), and the
+    stuck deals — the same handful of queries at 1,000 or 50,000 deals.
+    """
+    narrowed = deals is not None
     deals = Deal.objects.all() if deals is None else deals
-    open_in = Q(deals__status=DealStatus.OPEN, deals__in=deals)
-    stages = list(
-        Stage.objects.filter(pipeline=pipeline)
-        .annotate(
-            open_count=Count("deals", filter=open_in),
-            # Open value converts at each deal's creation-day rate (metrics.currency).
-            open_value=Coalesce(
-                converted_sum(
-                    "deals__value", "deals__currency", "deals__created_at", filter=open_in
-                ),
-                Decimal(0),
-            ),
-        )
-        .order_by("position", "id")
-    )
-    exits = {
-        row["stage"]: row
-        for row in StageChange.objects.filter(
-            stage__pipeline=pipeline,
-            deal__in=deals,
-            left_at__gte=period.start_at,
-            left_at__lt=period.end_at,
-        )
-        .values("stage")
-        .annotate(total=Sum(elapsed("left_at", "entered_at")), n=Count("id"))
-        .order_by()
-    }
-    # Funnel: for each deal created in the period, the furthest stage it ever entered
-    # (its history, or its current stage for deals imported without history).
-    furthest = (
-        StageChange.objects.filter(deal=OuterRef("pk"))
-        .order_by("-stage__position")
-        .values("stage__position")[:1]
-    )
-    cohort = deals.filter(
-        pipeline=pipeline, created_at__gte=period.start_at, created_at__lt=period.end_at
-    )
-    by_furthest = dict(
-        cohort.annotate(
-            furthest=Greatest(
-                Coalesce(Subquery(furthest), F("stage__position")), F("stage__position")
-            )
-        )
-        .values_list("furthest")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    won_in_cohort = cohort.filter(status=DealStatus.WON).count()
-    total_open = sum(s.open_count for s in stages)
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    open_by_stage = _open_deals_by_stage(deals, stages)
+    exits = _stage_exits(period, pipeline, deals if narrowed else None)
+    funnel = _cohort_funnel(period, pipeline, deals, stages)
+    total_open = sum(row["n"] for row in open_by_stage.values())
     rows, previous = [], None
     for stage in stages:
-        reached = sum(
-            n for pos, n in by_furthest.items() if pos is not None and pos >= stage.position
-        )
+        opened = open_by_stage.get(stage.pk, {"n": 0, "value": Decimal(0)})
+        reached = funnel[f"reached_{stage.pk}"]
         stage_exits = exits.get(stage.pk)
         rows.append(
             StageRow(
                 stage=stage,
-                open_count=stage.open_count,
-                open_value=money(stage.open_value),
-                share=_ratio(stage.open_count, total_open),
+                open_count=opened["n"],
+                open_value=money(opened["value"]),
+                share=_ratio(opened["n"], total_open),
                 mean_days=(
                     mean_duration(stage_exits["total"], stage_exits["n"], per=SECONDS_PER_DAY).value
                     if stage_exits
@@ -284,11 +240,69 @@ def pipeline_bottlenecks(period: Period, pipeline, *, deals=None) -> dict:
     return {
         "stages": rows,
         "total_open": total_open,
-        "cohort": sum(by_furthest.values()),
-        "won": won_in_cohort,
-        "won_conversion": _ratio(won_in_cohort, previous) if previous else None,
+        "cohort": funnel["cohort"],
+        "won": funnel["won"],
+        "won_conversion": _ratio(funnel["won"], previous) if previous else None,
         "stuck": stuck_deals(pipeline, stages, deals=deals),
     }
+
+
+def _open_deals_by_stage(deals, stages) -> dict:
+    """{stage id: {"n", "value"}} of the open deals in `stages`; value in the reporting
+    currency at each deal's creation-day rate (metrics.currency), Decimal(0) when none."""
+    return {
+        row.pop("stage"): row
+        for row in deals.filter(stage__in=[stage.pk for stage in stages], status=DealStatus.OPEN)
+        .order_by()
+        .values("stage")
+        .annotate(
+            n=Count("pk"),
+            value=Coalesce(converted_sum("value", "currency", "created_at"), Decimal(0)),
+        )
+    }
+
+
+def _stage_exits(period: Period, pipeline, deals) -> dict:
+    """{stage id: {"total" (timedelta), "n"}}: stays in the pipeline's stages that ended in
+    the period, of `deals` (every deal when None, with no semi-join to read them all)."""
+    exits = StageChange.objects.filter(
+        stage__pipeline=pipeline, left_at__gte=period.start_at, left_at__lt=period.end_at
+    )
+    if deals is not None:
+        exits = exits.filter(deal__in=deals)
+    return {
+        row.pop("stage"): row
+        for row in exits.order_by()
+        .values("stage")
+        .annotate(total=Sum(elapsed("left_at", "entered_at")), n=Count("id"))
+    }
+
+
+def _cohort_funnel(period: Period, pipeline, deals, stages) -> dict:
+    """{"cohort", "won", "reached_<stage id>"} over the deals created in the period: how
+    many, how many are won now, and how many ever reached each stage or a later one.
+
+    A deal's furthest stage is the furthest its history entered (MAX over its stage
+    changes, grouped per deal) or its current stage, whichever is further (deals imported
+    without history); one aggregate over those per-deal rows counts each stage with FILTER.
+    """
+    cohort = (
+        deals.filter(
+            pipeline=pipeline, created_at__gte=period.start_at, created_at__lt=period.end_at
+        )
+        .order_by()
+        .annotate(history_top=Max("stage_changes__stage__position"))
+        .annotate(
+            furthest=Greatest(Coalesce("history_top", F("stage__position")), F("stage__position"))
+        )
+    )
+    counts = {
+        f"reached_{stage.pk}": Count("pk", filter=Q(furthest__gte=stage.position))
+        for stage in stages
+    }
+    return cohort.aggregate(
+        cohort=Count("pk"), won=Count("pk", filter=Q(status=DealStatus.WON)), **counts
+    )
 
 
 def stuck_deals(pipeline, stages, *, deals, limit=50) -> dict:
@@ -311,43 +325,63 @@ def stuck_deals(pipeline, stages, *, deals, limit=50) -> dict:
 
 
 def support_report(period: Period) -> dict:
-    start, end, now = period.start_at, period.end_at, timezone.now()
-    resolved = Q(tickets__resolved_at__gte=start, tickets__resolved_at__lt=end)
+    """{"agents": [{"agent": user id, "name", "resolved", "avg_hours" (mean resolution,
+    Decimal hours or None), "breached" (resolved after the SLA), "overdue" (unresolved
+    and past the SLA now)}] by username, "nps_trend": nps_by_month(period)}.
+
+    Agents are the active support users and anyone ever assigned a ticket. Set-based
+    (issue 20): one grouped query over the tickets resolved in the period or overdue now
+    (never every ticket ever), one for the agents, one for the NPS trend.
+    """
+    by_agent = _tickets_by_agent(period)
     agents = (
-        User.objects.filter(Q(role=Role.SUPPORT, is_active=True) | Q(tickets__isnull=False))
-        .values("pk", "username", "first_name", "last_name")
-        .annotate(
-            resolved=Count("tickets", filter=resolved, distinct=True),
-            total=Sum(elapsed("tickets__resolved_at", "tickets__opened_at"), filter=resolved),
-            breached=Count(
-                "tickets",
-                filter=resolved & Q(tickets__resolved_at__gt=F("tickets__sla_due_at")),
-                distinct=True,
-            ),
-            overdue=Count(
-                "tickets",
-                filter=Q(
-                    tickets__resolved_at__isnull=True,
-                    tickets__status__in=[TicketStatus.OPEN, TicketStatus.PENDING],
-                    tickets__sla_due_at__lt=now,
-                ),
-                distinct=True,
-            ),
+        # IN, not EXISTS per user: the same full read of tickets per user as in sales.
+        User.objects.filter(
+            Q(role=Role.SUPPORT, is_active=True)
+            | Q(pk__in=Ticket.objects.filter(assignee__isnull=False).values("assignee"))
         )
+        .values("pk", "username", "first_name", "last_name")
         .order_by("username")
     )
-    rows = [
-        {
-            "agent": a["pk"],
-            "name": f"{a['first_name']} {a['last_name']}".strip() or a["username"],
-            "resolved": a["resolved"],
-            "avg_hours": mean_duration(a["total"], a["resolved"], per=SECONDS_PER_HOUR).value,
-            "breached": a["breached"],
-            "overdue": a["overdue"],
-        }
-        for a in agents
-    ]
+    rows = []
+    for agent in agents:
+        tickets = by_agent.get(agent["pk"], {})
+        resolved = tickets.get("resolved", 0)
+        name = f"{agent['first_name']} {agent['last_name']}".strip() or agent["username"]
+        rows.append(
+            {
+                "agent": agent["pk"],
+                "name": name,
+                "resolved": resolved,
+                "avg_hours": mean_duration(
+                    tickets.get("total"), resolved, per=SECONDS_PER_HOUR
+                ).value,
+                "breached": tickets.get("breached", 0),
+                "overdue": tickets.get("overdue", 0),
+            }
+        )
     return {"agents": rows, "nps_trend": nps_by_month(period)}
+
+
+def _tickets_by_agent(period: Period) -> dict:
+    """{assignee id: {"resolved", "total" (timedelta), "breached", "overdue"}} over the
+    tickets resolved in the period or unresolved past their SLA now."""
+    resolved = Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at)
+    overdue = Q(resolved_at__isnull=True, sla_due_at__lt=timezone.now()) & Q(
+        status__in=[TicketStatus.OPEN, TicketStatus.PENDING]
+    )
+    return {
+        row.pop("assignee"): row
+        for row in Ticket.objects.filter(resolved | overdue, assignee__isnull=False)
+        .order_by()
+        .values("assignee")
+        .annotate(
+            resolved=Count("pk", filter=resolved),
+            total=Sum(elapsed("resolved_at", "opened_at"), filter=resolved),
+            breached=Count("pk", filter=resolved & Q(resolved_at__gt=F("sla_due_at"))),
+            overdue=Count("pk", filter=overdue),
+        )
+    }
 
 
 def nps_by_month(period: Period, months: int = 12) -> list[dict]:
@@ -381,45 +415,89 @@ def nps_by_month(period: Period, months: int = 12) -> list[dict]:
 
 
 def marketing_report(period: Period) -> list[dict]:
-    start, end = period.start_at, period.end_at
-    campaign = OuterRef("pk")
-    revenue = (
-        Purchase.objects.filter(campaign=campaign, purchased_at__gte=start, purchased_at__lt=end)
-        .order_by()
-        .values("campaign")
-        .annotate(total=converted_sum("amount", "currency", "purchased_at"))
-        .values("total")
-    )
-    leads = Lead.objects.filter(campaign=campaign, created_at__gte=start, created_at__lt=end)
-    # New customers: first customer spell begun in the period (metrics.kpis.base).
-    new_customers = Contact.objects.filter(
-        first_spell_in(period, prefix="customer_spells__")
-    ).filter(
-        Exists(Purchase.objects.filter(contact=OuterRef("pk"), campaign=OuterRef(campaign)))
-        | Exists(Lead.objects.filter(contact=OuterRef("pk"), campaign=OuterRef(campaign)))
-    )
-    campaigns = Campaign.objects.annotate(
-        revenue=Subquery(revenue),
-        leads_created=_count_of(leads),
-        leads_converted=_count_of(leads.filter(converted_at__lt=end)),
-        new_customers=_count_of(new_customers),
-    ).order_by("name")
+    """One row per campaign by name: [{"campaign": Campaign, "revenue" (standing purchases
+    in the period, in the reporting currency at each purchase-day rate), "new_customers"
+    (contacts whose first customer spell began in the period and who bought through or
+    came as a lead from the campaign), "spend" (prorated to the period), "cac" (spend per
+    new customer, None without any), "leads" (created in the period), "conversion" (% of
+    those converted by the period's end)}].
+
+    Set-based (issue 20): the campaigns, then one grouped query each for revenue, leads,
+    new customers and spend, each over the period's rows only — no subquery per campaign.
+    """
+    revenue = _revenue_by_campaign(period)
+    leads = _leads_by_campaign(period)
+    new_customers = _new_customers_by_campaign(period)
     spend = _spend_by_campaign(period)
     rows = []
-    for c in campaigns:
-        spent = spend.get(c.pk, money(0))
+    for campaign in Campaign.objects.order_by("name"):
+        spent = spend.get(campaign.pk, money(0))
+        won = new_customers.get(campaign.pk, 0)
+        created, converted = leads.get(campaign.pk, (0, 0))
         rows.append(
             {
-                "campaign": c,
-                "revenue": money(c.revenue),
-                "new_customers": c.new_customers or 0,
+                "campaign": campaign,
+                "revenue": money(revenue.get(campaign.pk)),
+                "new_customers": won,
                 "spend": spent,
-                "cac": money(spent / c.new_customers) if c.new_customers else None,
-                "leads": c.leads_created or 0,
-                "conversion": _ratio(c.leads_converted or 0, c.leads_created or 0),
+                "cac": money(spent / won) if won else None,
+                "leads": created,
+                "conversion": _ratio(converted, created),
             }
         )
     return rows
+
+
+def _revenue_by_campaign(period: Period) -> dict:
+    """{campaign id: Decimal or None (no purchase had a rate)} of standing purchases."""
+    return dict(
+        Purchase.objects.filter(
+            campaign__isnull=False,
+            purchased_at__gte=period.start_at,
+            purchased_at__lt=period.end_at,
+        )
+        .order_by()
+        .values_list("campaign")
+        .annotate(total=converted_sum("amount", "currency", "purchased_at"))
+    )
+
+
+def _leads_by_campaign(period: Period) -> dict:
+    """{campaign id: (leads created in the period, of those converted before its end)}."""
+    groups = (
+        Lead.objects.filter(
+            campaign__isnull=False, created_at__gte=period.start_at, created_at__lt=period.end_at
+        )
+        .order_by()
+        .values_list("campaign")
+        .annotate(
+            created=Count("pk"), converted=Count("pk", filter=Q(converted_at__lt=period.end_at))
+        )
+    )
+    return {campaign: (created, converted) for campaign, created, converted in groups}
+
+
+def _new_customers_by_campaign(period: Period) -> dict:
+    """{campaign id: new customers}: contacts whose first customer spell began in the
+    period (metrics.kpis.base) with a standing purchase from, or a lead of, the campaign
+    at any time. The (campaign, contact) pairs of both are one UNION (which drops
+    duplicates), counted per campaign in SQL."""
+    new = Contact.objects.filter(first_spell_in(period, prefix="customer_spells__")).values("pk")
+    bought = Purchase.objects.filter(contact__in=new, campaign__isnull=False)
+    came = Lead.objects.filter(contact__in=new, campaign__isnull=False)
+    pairs = (
+        bought.order_by()
+        .values_list("campaign", "contact")
+        .union(came.order_by().values_list("campaign", "contact"))
+    )
+    sql, params = pairs.query.sql_with_params()
+    with connections[pairs.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT campaign, COUNT(*) FROM ({sql}) AS pairs (campaign, contact) "  # noqa: S608
+            "GROUP BY campaign",
+            params,
+        )
+        return dict(cursor.fetchall())
 
 
 def _spend_by_campaign(period: Period) -> dict:

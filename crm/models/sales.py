@@ -408,7 +408,12 @@ class Activity(TimeStampedModel):
         ordering = ["due_at", "id"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["assignee", "done_at", "due_at"])]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_at"]),
+            # The sales report and the calls-per-lead KPI read one period's done activities;
+            # without it they read every activity ever (issue 20, bench/reports.py).
+            models.Index(fields=["done_at"], name="activity_done_at_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome="") | Q(kind="call"),
