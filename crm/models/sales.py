@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import BooleanField, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,12 @@ class LeadStatus(models.TextChoices):
     QUALIFIED = "qualified", _("Qualified")
     DISQUALIFIED = "disqualified", _("Disqualified")
     CONVERTED = "converted", _("Converted")
+
+
+CLOSED_LEAD_STATUSES = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
+# Whether a lead is closed: the lead list sorts open leads first by it, and an index holds
+# it (PostgreSQL uses an expression index only for the very same expression).
+LEAD_CLOSED = ExpressionWrapper(Q(status__in=CLOSED_LEAD_STATUSES), output_field=BooleanField())
 
 
 class LeadQuerySet(OwnedQuerySet):
@@ -86,6 +92,13 @@ class Lead(TimeStampedModel):
             models.Index(fields=["status"]),
             models.Index(fields=["-score"]),
             models.Index(fields=["-created_at", "-id"], name="lead_default_order_idx"),
+            # The lead list's default: open leads first, then by score (crm.web.views.leads).
+            models.Index(
+                LEAD_CLOSED,
+                F("score").desc(),
+                F("id").desc(),
+                name="lead_list_order_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -270,6 +283,8 @@ class Deal(TimeStampedModel):
             models.Index(fields=["status", "closed_at"]),
             # The deal list's and /api/deals/' default order across every stage.
             models.Index(fields=["position", "-created_at", "-id"], name="deal_default_order_idx"),
+            # The deal list page's default: newest first (crm.web.views.deals).
+            models.Index(fields=["-created_at", "-id"], name="deal_list_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_not_negative"),

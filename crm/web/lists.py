@@ -59,12 +59,22 @@ def matching(params, queryset: QuerySet, spec: ListSpec, filterset=None) -> Quer
     return queryset
 
 
-def list_context(request, queryset: QuerySet, spec: ListSpec, filterset=None) -> dict:
-    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`."""
+def list_context(
+    request, queryset: QuerySet, spec: ListSpec, filterset=None, *, count: int | None = None
+) -> dict:
+    """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`.
+
+    count: the number of matching rows when the caller already has it (the deal list's
+    totals count them): the paginator then skips its own COUNT(*), a scan of every
+    matching row.
+    """
     queryset = matching(request.GET, queryset, spec, filterset)
     query = search_text(request.GET.get("q"))
     queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)
-    page = Paginator(queryset, spec.per_page).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, spec.per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: this value is the one it keeps
+    page = paginator.get_page(request.GET.get("page"))
     active_filters = bool(query) or (
         filterset is not None
         and any(v for k, v in filterset.form.data.items() if k in filterset.filters)

@@ -1,12 +1,13 @@
 """Companies: list, detail with their people and deals, create/edit/delete."""
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import Company, Deal
+from crm.models import Company, Contact, Deal
 from crm.services.contacts import company_create, company_update
 from crm.services.contacts import company_delete as company_delete_service
 from crm.web.access import access_row, visible, web_view
@@ -25,6 +26,20 @@ SPEC = ListSpec(
 )
 
 
+def contact_count():
+    """Each company's number of contacts, as a subquery per row: PostgreSQL counts them for
+    the page's 25 companies only, where Count("contacts") grouped every company's contacts
+    before the first page could be read from the name index."""
+    per_company = (
+        Contact.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(per_company, output_field=IntegerField()), 0)
+
+
 @web_view("companies")
 def company_list(request):
     choice = list_choice(request, "companies")
@@ -33,7 +48,7 @@ def company_list(request):
     companies = (
         visible(request.user, "companies", Company.objects.all())
         .select_related("owner")
-        .annotate(contact_count=Count("contacts"))
+        .annotate(contact_count=contact_count())
     )
     filterset = CompanyFilter(request.GET, queryset=companies)
     context = list_context(request, companies, SPEC, filterset)

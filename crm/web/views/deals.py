@@ -27,7 +27,7 @@ from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
 from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
 from crm.web.list_state import ListChoice, list_choice
-from crm.web.lists import ListSpec, list_context
+from crm.web.lists import ListSpec, list_context, matching
 from crm.web.params import positive_int
 from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
@@ -65,10 +65,11 @@ def deal_list(request):
     if not isinstance(choice, ListChoice):
         return choice
     deals, filterset = deal_list_rows(request.user, request.GET)
-    context = list_context(request, deals, SPEC, filterset)
+    totals = selectors.deal_list_total(matching(request.GET, deals, SPEC, filterset))
+    # The totals counted the matching deals: the paginator need not count them again.
+    context = list_context(request, deals, SPEC, filterset, count=totals["count"])
     context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "deals", context)
-    totals = selectors.deal_list_total(context["matching"])
     context["totals"] = {
         **totals,
         **selectors.column_summary(totals),

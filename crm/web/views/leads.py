@@ -1,13 +1,13 @@
 """Leads: list sortable by score, detail with convert-to-deal, create/edit/delete."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import Activity, Lead, LeadStatus
+from crm.models import Activity, Lead
+from crm.models.sales import CLOSED_LEAD_STATUSES, LEAD_CLOSED
 from crm.services.deals import default_pipeline
 from crm.services.leads import lead_convert, lead_create, lead_update
 from crm.services.leads import lead_delete as lead_delete_service
@@ -36,15 +36,12 @@ SPEC = ListSpec(
 )
 
 
-CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
-
-
 def lead_list_rows(user, params):
     """The lead list's rows before search and paging, and its filter (also for bulk)."""
     leads = (
         visible(user, "leads", Lead.objects.all())
         .select_related("contact", "owner", "campaign")
-        .annotate(closed=Q(status__in=CLOSED_STATUSES))
+        .annotate(closed=LEAD_CLOSED)
     )
     filterset = LeadFilter(params, queryset=leads)
     if not (user.sees_all_sales or user.has_role("marketing")):
@@ -70,7 +67,7 @@ def lead_detail(request, pk):
     lead = access_row(
         user, "leads", Lead.objects.select_related("contact", "owner", "campaign", "deal"), pk
     )
-    convertible = lead.status not in CLOSED_STATUSES
+    convertible = lead.status not in CLOSED_LEAD_STATUSES
     convert_form = None
     if convertible and policies.can_write(user, "deals"):
         try:

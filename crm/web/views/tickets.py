@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import policies
-from crm.models import Ticket, TicketPriority, TicketStatus, User
+from crm.models import Ticket, TicketStatus, User
+from crm.models.support import PRIORITY_RANK
 from crm.selectors import record_emails
 from crm.services.support import ticket_assign as ticket_assign_service
 from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ticket_update
@@ -24,14 +25,6 @@ from crm.web.responses import error_text
 from crm.web.views.bulk_bar import bulk_bar
 from crm.web.views.common import form_round_trip
 from crm.web.views.notes import notes_context
-
-PRIORITY_RANK = Case(
-    When(priority=TicketPriority.URGENT, then=Value(0)),
-    When(priority=TicketPriority.HIGH, then=Value(1)),
-    When(priority=TicketPriority.NORMAL, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
 
 SPEC = ListSpec(
     search_fields=("subject", "description", "contact__first_name", "contact__last_name"),
