@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0022_default_order_indexes'),
+        ('crm', '0023_activity_done_at_index'),
     ]
 
     operations = [
