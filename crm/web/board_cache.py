@@ -15,7 +15,6 @@ what it was made from, so nothing is ever invalidated by hand and nothing stale 
 
 import hashlib
 import pickle
-from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache
@@ -70,11 +69,6 @@ def cached_column_totals(deals: QuerySet, compute) -> dict:
     return totals
 
 
-@memoize
-def _card_template_digest() -> str:
-    return _digest(get_template(CARD_TEMPLATE).template.source)
-
-
 def _fields(obj) -> dict:
     return {name: value for name, value in vars(obj).items() if name != "_state"}
 
@@ -90,14 +84,16 @@ def render_column_cards(columns: list) -> None:
 
     One cache read for all columns; only a column whose cards changed is drawn again.
     """
-    context = (translation.get_language(), _card_template_digest())
+    template = get_template(CARD_TEMPLATE)
+    # The template's source too, so an edited card never comes from the cache (read afresh
+    # in development, held by the cached loader in production).
+    context = (translation.get_language(), template.template.source)
     keys = {
         id(column): "board:cards:" + _digest((context, [_card_inputs(d) for d in column.cards]))
         for column in columns
         if column.cards
     }
     found = cache.get_many(list(keys.values()))
-    template = get_template(CARD_TEMPLATE)
     drawn = {}
     for column in columns:
         key = keys.get(id(column))
