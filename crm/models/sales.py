@@ -279,6 +279,12 @@ class Deal(TimeStampedModel):
                 fields=["stage", "status", "position", "-created_at", "-id"],
                 name="deal_board_column_idx",
             ),
+            # A rep's board (and a manager's filtered by owner): without the owner in the
+            # index, a column's first cards are found by reading past every other owner's.
+            models.Index(
+                fields=["stage", "owner", "status", "position", "-created_at", "-id"],
+                name="deal_board_owner_column_idx",
+            ),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "closed_at"]),
             # The deal list's and /api/deals/' default order across every stage.

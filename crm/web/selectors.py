@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case, Count, DateField, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -26,10 +28,33 @@ from crm.models import (
     Stage,
 )
 from crm.templatetags.crm_web import money
+from crm.web import board_cache
 from metrics.currency import converted_sum, unconverted
+from metrics.models import ExchangeRate
 
 CARDS_PER_COLUMN = 20
 CARD_ORDER = ("position", "-created_at", "-id")
+# What a card shows (templates/board/_card.html, prepare_cards) and nothing more: a board
+# draws 120 cards, and loading every column of each deal, contact and owner cost more
+# than drawing them. A field the card starts to show belongs here (the board's query-count
+# test fails otherwise: a deferred field is one query per card).
+CARD_FIELDS = (
+    "title",
+    "value",
+    "currency",
+    "stage_id",
+    "created_at",
+    "stage_entered_at",
+    "contact__first_name",
+    "contact__last_name",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
+def _card_rows(deals: QuerySet) -> QuerySet:
+    return deals.select_related("contact", "owner").only(*CARD_FIELDS).order_by(*CARD_ORDER)
 
 
 def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> QuerySet:
@@ -40,51 +65,64 @@ def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> Que
     return deals
 
 
+# Converts each group of column_totals' inner query (one stage, currency and creation
+# day) at the rate metrics.currency.converted uses for that day: the latest rate with
+# valid_from on or before it; the reporting currency needs none. Per group rather than per
+# deal so that the rate lookups number the days, not the deals: at 50,000 deals the per-deal
+# form also made PostgreSQL JIT-compile the statement, ten times its run time.
+_CONVERT_GROUPS = """
+SELECT g.stage_id, g.currency, SUM(g.n)::bigint, SUM(g.raw),
+    SUM(CASE WHEN g.currency = %s THEN g.raw ELSE g.raw / (
+        SELECT r.rate FROM {rates} r WHERE r.currency = g.currency AND r.valid_from <= g.day
+        ORDER BY r.valid_from DESC LIMIT 1) END),
+    ARRAY_AGG(g.day ORDER BY g.day) FILTER (WHERE g.currency <> %s AND NOT EXISTS (
+        SELECT 1 FROM {rates} r WHERE r.currency = g.currency AND r.valid_from <= g.day))
+FROM ({groups}) g
+GROUP BY g.stage_id, g.currency
+ORDER BY g.stage_id, g.currency
+"""
+
+
 def column_totals(deals: QuerySet) -> dict[int, dict]:
     """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
 
     `total` is the open value in the reporting currency, each deal converted at the rate
     of its creation day (metrics.currency); `parts` are the raw [{"currency", "amount",
     "count"}] it was made of; `missing` lists [{"currency", "date"}] of deals left out of
-    the total for want of a rate. One grouped query, a second only when rates are missing.
+    the total for want of a rate, by date. One query, whatever the number of deals or of
+    missing rates.
     """
-    rows = (
+    reporting = settings.GOALPOST_REPORTING_CURRENCY
+    groups = (
         deals.order_by()
-        .values("stage_id", "currency")
         .annotate(
-            count=Count("id"),
-            raw=Sum("value"),
-            total=converted_sum("value", "currency", "created_at"),
-            unrated=Count("id", filter=unconverted("currency", "created_at")),
+            day=Case(
+                When(currency=reporting, then=Value(None)),
+                default=TruncDate("created_at"),
+                output_field=DateField(),
+            )
         )
-        .order_by("stage_id", "currency")
+        .values("stage_id", "currency", "day")
+        .annotate(n=Count("id"), raw=Sum("value"))
     )
+    inner, inner_params = groups.query.sql_with_params()
+    sql = _CONVERT_GROUPS.replace("{rates}", connection.ops.quote_name(ExchangeRate._meta.db_table))
+    with connection.cursor() as cursor:
+        # The two placeholders of the SELECT list come before the inner query's.
+        cursor.execute(sql.replace("{groups}", inner), [reporting, reporting, *inner_params])
+        rows = cursor.fetchall()
     totals: dict[int, dict] = {}
-    unrated_stages = set()
-    for row in rows:
+    for stage_id, currency, count, raw, total, unrated_days in rows:
         column = totals.setdefault(
-            row["stage_id"], {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
+            stage_id, {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
         )
-        column["count"] += row["count"]
-        column["total"] += row["total"] or Decimal(0)
-        column["parts"].append(
-            {"currency": row["currency"], "amount": row["raw"], "count": row["count"]}
-        )
-        if row["unrated"]:
-            unrated_stages.add(row["stage_id"])
+        column["count"] += count
+        column["total"] += total or Decimal(0)
+        column["parts"].append({"currency": currency, "amount": raw, "count": count})
+        column["missing"] += [{"currency": currency, "date": day} for day in unrated_days or ()]
     for column in totals.values():
         column["total"] = column["total"].quantize(Decimal("0.01"))
-    if unrated_stages:
-        missing = (
-            deals.filter(stage_id__in=unrated_stages)
-            .filter(unconverted("currency", "created_at"))
-            .annotate(day=TruncDate("created_at"))
-            .values_list("stage_id", "currency", "day")
-            .distinct()
-            .order_by("stage_id", "day", "currency")
-        )
-        for stage_id, currency, day in missing:
-            totals[stage_id]["missing"].append({"currency": currency, "date": day})
+        column["missing"].sort(key=lambda row: (row["date"], row["currency"]))
     return totals
 
 
@@ -153,12 +191,36 @@ def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int =
     # Pick the page's ids first and join contact and owner for those rows only: sorting
     # thousands of joined rows to keep 21 of them is what makes a big column slow.
     page = deals.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[offset : offset + limit + 1]
-    rows = list(
-        Deal.objects.filter(pk__in=Subquery(page))
-        .select_related("contact", "owner")
-        .order_by(*CARD_ORDER)
-    )
+    rows = list(_card_rows(Deal.objects.filter(pk__in=Subquery(page))))
     return prepare_cards(rows[:limit], stage), len(rows) > limit
+
+
+def first_cards(
+    deals: QuerySet, stages: list[Stage], *, limit: int = CARDS_PER_COLUMN
+) -> dict[int, tuple[list[Deal], bool]]:
+    """{stage id: (its first `limit` prepared cards, whether more follow)}: one query for
+    every column, whatever their number of deals.
+
+    Each column's page is its own LIMIT subquery, read in card order from the
+    deal_board_column_idx index, and the pages are joined into one statement with UNION ALL.
+    """
+    if not stages:
+        return {}
+    pages = [
+        deals.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[: limit + 1]
+        for stage in stages
+    ]
+    rows = _card_rows(Deal.objects.filter(pk__in=pages[0].union(*pages[1:], all=True)))
+    by_stage: dict[int, list[Deal]] = {stage.pk: [] for stage in stages}
+    for deal in rows:
+        by_stage[deal.stage_id].append(deal)
+    return {
+        stage.pk: (
+            prepare_cards(by_stage[stage.pk][:limit], stage),
+            len(by_stage[stage.pk]) > limit,
+        )
+        for stage in stages
+    }
 
 
 # A stand-in id: each card URL is reversed once per page and the id swapped in per card.
@@ -194,24 +256,27 @@ class Column:
     # The total's per-currency parts ("$1,000.00 · €900.00") and missing-rate warning.
     parts: str = ""
     warning: str = ""
+    # The cards drawn, set by crm.web.board_cache.render_column_cards.
+    cards_html: str = ""
 
 
 def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
-    """Every stage with its totals and first cards: 2 + one query per stage, never per deal."""
+    """Every stage with its totals and first cards, in a fixed number of queries whatever
+    the number of deals: the stages, the board version, the first cards of every column,
+    and (unless cached for this version) the totals and any missing rates."""
     stages = list(pipeline.stages.order_by("position", "id"))
     deals = board_deals(user=user, pipeline=pipeline, owner_id=owner_id)
-    totals = column_totals(deals)
+    totals = board_cache.cached_column_totals(deals, column_totals)
+    cards = first_cards(deals, stages)
     columns = []
     for stage in stages:
         total = totals.get(stage.pk, {"count": 0, "total": None})
-        cards, has_more = column_cards(deals, stage) if total["count"] else ([], False)
         columns.append(
             Column(
                 stage,
                 total["count"],
                 total["total"] or Decimal("0"),
-                cards,
-                has_more,
+                *cards[stage.pk],
                 **column_summary(total),
             )
         )
@@ -533,6 +598,7 @@ __all__ = [
     "column_totals",
     "contact_has_hidden_records",
     "contact_timeline",
+    "first_cards",
     "my_day",
     "notes_panel",
     "pipeline_summary",

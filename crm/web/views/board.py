@@ -18,7 +18,7 @@ from crm.models import Deal, Pipeline, Role, Stage
 from crm.selectors import lost_reason_suggestions
 from crm.services.deals import deal_create, deal_mark_lost, deal_mark_won, deal_move_to_stage
 from crm.templatetags.crm_web import money
-from crm.web import selectors
+from crm.web import board_cache, selectors
 from crm.web.access import access_row, web_view
 from crm.web.forms.deals import LostForm, QuickDealForm
 from crm.web.forms.widgets import active_users
@@ -49,6 +49,7 @@ def board(request, pk=None):
         return render(request, "board/no_pipeline.html")
     owner_id = _owner_filter(request)
     columns = selectors.board_columns(user=request.user, pipeline=pipeline, owner_id=owner_id)
+    board_cache.render_column_cards(columns)
     return render(
         request,
         "board/board.html",
