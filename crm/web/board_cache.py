@@ -5,7 +5,7 @@ at 50,000 deals, whatever the index) and drawing the cards (a quarter of a milli
 each through the template engine). Both are cached, each under a key that changes with
 what it was made from, so nothing is ever invalidated by hand and nothing stale is shown:
 
-- column totals under the board version (crm.migrations.0023: database triggers change it
+- column totals under the board version (crm.migrations.0025_board_version: database triggers change it
   whenever a deal or an exchange rate changes, by any path) and the SQL of the deals
   queryset (pipeline, the user's scope, the owner filter);
 - each column's cards HTML under a digest of everything the cards were drawn from (the
