@@ -52,8 +52,8 @@ class ExportResource(resources.ModelResource):
     In the site's language (English) the headers stay the field names the importer and the
     API use ("first_name"); in another language they are the field's translated name
     ("Vorname"), which the importer also recognises as that field's label or synonym.
-    `export_dataset` and `export_workbook` switch to the user's own language when they
-    have one, so a token API call or a worker writes the same headers as the browser.
+    `export_csv_chunks` and `export_workbook_chunks` switch to the user's own language when
+    they have one, so a token API call or a worker writes the same headers as the browser.
     """
 
     def get_export_headers(self, selected_fields=None):

@@ -193,3 +193,32 @@ def test_the_api_streams_both_formats_with_the_same_cells(api_as, manager):
     title = cells[headers.index("title")]
     assert (title.value, title.quotePrefix) == ("=SUM(A1)", True)
     assert cells[headers.index("value")].number_format == "#,##0"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_tag_filter_exports_each_contact_once_with_all_its_tags(client, manager, fmt):
+    vip, b2b = Tag.objects.create(name="vip"), Tag.objects.create(name="b2b")
+    tagged = ContactFactory(first_name="Tagged")
+    tagged.tags.add(vip, b2b)
+    ContactFactory(first_name="Plain")
+    client.force_login(manager)
+
+    response = _export(client, "contacts", fmt, tag="VIP")
+
+    if fmt == "csv":
+        rows = [(row["first_name"], row["tags"]) for row in _csv(response)]
+    else:
+        headers, cells = _sheet(response)
+        at = headers.index("tags")
+        rows = [(row[1].value, row[at].value) for row in cells]
+    assert rows == [("Tagged", "b2b, vip")]
+
+
+def test_a_leads_contact_name_is_the_contacts_full_name(client, manager):
+    LeadFactory(owner=manager, contact=ContactFactory(first_name="Ada", last_name=""))
+    LeadFactory(owner=manager, contact=ContactFactory(first_name="Alan", last_name="Turing"))
+    client.force_login(manager)
+
+    names = [row["contact_name"] for row in _csv(_export(client, "leads", "csv"))]
+
+    assert names == ["Ada", "Alan Turing"]
