@@ -6,6 +6,7 @@ starts the same Celery job; `GET /api/imports/{id}/` reports its progress.
 
 import json
 
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -36,26 +37,23 @@ from . import selectors, services
 from .formats import COMMA, DMY, MDY, POINT
 from .resources import (
     EXPORTABLE,
+    FORMATS,
     ExportFilterError,
-    export_dataset,
-    export_workbook,
-    render_export,
+    export_csv_chunks,
+    export_workbook_chunks,
 )
 from .selectors import import_job_column_formats
 
 
 class _FileRenderer(renderers.BaseRenderer):
-    """Renders the export's tablib Dataset; an error (a dict) as plain text lines."""
+    """Chooses the file format (`?format=` or Accept) and renders an error (a dict) as
+    plain text lines; the file itself is a streamed response, not rendered here."""
 
     charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        if isinstance(data, dict):
-            lines = [f"{key}: {value}" for key, value in data.items()]
-            return "\n".join(lines).encode("utf-8")
-        return render_export(data, self.format)
+        lines = [f"{key}: {value}" for key, value in (data or {}).items()]
+        return "\n".join(lines).encode("utf-8")
 
 
 class CSVRenderer(_FileRenderer):
@@ -113,17 +111,15 @@ class ExportView(APIView):
         params = request.query_params.copy()
         params.pop("format", None)
         extension = request.accepted_renderer.format
+        write = export_workbook_chunks if extension == "xlsx" else export_csv_chunks
         try:
-            if extension == "xlsx":
-                content = export_workbook(user=request.user, resource=resource, params=params)
-            else:
-                content = export_dataset(user=request.user, resource=resource, params=params)
+            chunks = write(user=request.user, resource=resource, params=params)
         except ExportFilterError as exc:
             raise exceptions.ValidationError(exc.errors) from exc
-        return Response(
-            content,
-            headers={"Content-Disposition": f'attachment; filename="{resource}.{extension}"'},
-        )
+        # Streamed like the pages' downloads: rows go out as the cursor yields them.
+        response = StreamingHttpResponse(chunks, content_type=FORMATS[extension][0])
+        response["Content-Disposition"] = f'attachment; filename="{resource}.{extension}"'
+        return response
 
 
 class _JSONObjectField(serializers.JSONField):

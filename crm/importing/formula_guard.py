@@ -11,6 +11,8 @@ import re
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
+# The first characters of every text neutralise_cell changes: a cheap check before it.
+GUARDED_FIRST_CHARACTERS = frozenset((*_FORMULA_START, "'"))
 
 
 def _needs_guard(value: str) -> bool:

@@ -2,28 +2,26 @@
 
 Related records are written by name (owner username, company name, stage name) so the
 file reads as a spreadsheet and can be imported again; the `id` column keeps the link to
-the API. Each resource names the joins its columns need, so an export costs a constant
-number of queries whatever its size.
+the API. The rows come from one `values_list` query over a server-side cursor
+(`export_rows`), the CSV is written line by line and the XLSX by a streaming SpreadsheetML
+writer (`xlsx_stream`): constant memory and a constant number of queries at any size.
 """
 
 import csv
-import datetime as dt
 import io
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from decimal import Decimal
 
-import openpyxl
-import tablib
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
-from django.utils import timezone, translation
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Concat, Trim
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from openpyxl.cell import WriteOnlyCell
 
 from crm import policies
 from crm.languages import language_supported
@@ -31,7 +29,8 @@ from crm.models import Activity, AuditKind, Company, Contact, Deal, Lead, Purcha
 from crm.services.audit import audit_record
 
 from . import filters as export_filters
-from .formula_guard import neutralise_cell, restore_cell
+from .export_rows import csv_rows, export_columns, export_value_rows
+from .xlsx_stream import xlsx_chunks
 
 
 def _field(attribute: str, column: str | None = None) -> fields.Field:
@@ -53,8 +52,8 @@ class ExportResource(resources.ModelResource):
     In the site's language (English) the headers stay the field names the importer and the
     API use ("first_name"); in another language they are the field's translated name
     ("Vorname"), which the importer also recognises as that field's label or synonym.
-    `export_dataset` and `export_workbook` switch to the user's own language when they
-    have one, so a token API call or a worker writes the same headers as the browser.
+    `export_csv_chunks` and `export_workbook_chunks` switch to the user's own language when
+    they have one, so a token API call or a worker writes the same headers as the browser.
     """
 
     def get_export_headers(self, selected_fields=None):
@@ -78,6 +77,17 @@ class ContactResource(ExportResource):
     owner = _field("owner__username", "owner")
     referred_by = _field("referred_by__email", "referred_by")
     tags = fields.Field(column_name="tags")
+
+    # A contact's tags as one text, by name (the order of Tag.Meta), from a subquery of
+    # the export's single query.
+    export_expressions = {
+        "tags": Subquery(
+            Contact.tags.through.objects.filter(contact_id=OuterRef("pk"))
+            .values("contact_id")
+            .annotate(names=StringAgg("tag__name", ", ", order_by="tag__name"))
+            .values("names")
+        )
+    }
 
     class Meta:
         model = Contact
@@ -106,9 +116,6 @@ class ContactResource(ExportResource):
             "created_at",
         )
         export_order = fields
-
-    def dehydrate_tags(self, contact):
-        return ", ".join(tag.name for tag in contact.tags.all())
 
 
 class CompanyResource(ExportResource):
@@ -174,8 +181,18 @@ class LeadResource(ExportResource):
         )
         export_order = fields
 
-    def dehydrate_contact_name(self, lead):
-        return lead.contact.full_name
+    # Contact.full_name in SQL: names are stored stripped (forms and the importer strip
+    # them), so trimming the spaces is the same as str.strip() there.
+    export_expressions = {
+        "contact_name": Trim(
+            Concat(
+                "contact__first_name",
+                Value(" "),
+                "contact__last_name",
+                output_field=CharField(),
+            )
+        )
+    }
 
 
 class ActivityResource(ExportResource):
@@ -252,48 +269,16 @@ class Exportable:
     resource: type[resources.ModelResource]
     filterset: type
     model: type
-    joins: tuple[str, ...] = ()
-    prefetch: tuple[str, ...] = ()
 
 
 EXPORTABLE = {
-    "contacts": Exportable(
-        ContactResource,
-        export_filters.ContactExportFilter,
-        Contact,
-        ("company", "owner", "referred_by"),
-        ("tags",),
-    ),
-    "companies": Exportable(
-        CompanyResource, export_filters.CompanyExportFilter, Company, ("owner",)
-    ),
-    "deals": Exportable(
-        DealResource,
-        export_filters.DealExportFilter,
-        Deal,
-        ("pipeline", "stage", "owner", "contact", "company"),
-    ),
-    "leads": Exportable(
-        LeadResource, export_filters.LeadExportFilter, Lead, ("contact", "campaign", "owner")
-    ),
-    "activities": Exportable(
-        ActivityResource,
-        export_filters.ActivityExportFilter,
-        Activity,
-        ("assignee", "deal", "contact"),
-    ),
-    "tickets": Exportable(
-        TicketResource,
-        export_filters.TicketExportFilter,
-        Ticket,
-        ("contact", "company", "assignee"),
-    ),
-    "purchases": Exportable(
-        PurchaseResource,
-        export_filters.PurchaseExportFilter,
-        Purchase,
-        ("contact", "company", "campaign"),
-    ),
+    "contacts": Exportable(ContactResource, export_filters.ContactExportFilter, Contact),
+    "companies": Exportable(CompanyResource, export_filters.CompanyExportFilter, Company),
+    "deals": Exportable(DealResource, export_filters.DealExportFilter, Deal),
+    "leads": Exportable(LeadResource, export_filters.LeadExportFilter, Lead),
+    "activities": Exportable(ActivityResource, export_filters.ActivityExportFilter, Activity),
+    "tickets": Exportable(TicketResource, export_filters.TicketExportFilter, Ticket),
+    "purchases": Exportable(PurchaseResource, export_filters.PurchaseExportFilter, Purchase),
 }
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -312,7 +297,6 @@ def export_queryset(*, user, resource: str, params):
     export is written to the audit log (who, which resource, how many rows, filters)."""
     spec = EXPORTABLE[resource]
     queryset = policies.scope(user, resource, spec.model.objects.all())
-    queryset = queryset.select_related(*spec.joins).prefetch_related(*spec.prefetch)
     filterset = spec.filterset(params, queryset=queryset)
     if not filterset.is_valid():
         raise ExportFilterError(filterset.errors)
@@ -329,14 +313,6 @@ def export_queryset(*, user, resource: str, params):
     return rows
 
 
-def _neutralise(dataset: tablib.Dataset) -> tablib.Dataset:
-    for index, row in enumerate(dataset):
-        cleaned = [neutralise_cell(v) for v in row]
-        if cleaned != list(row):
-            dataset[index] = cleaned
-    return dataset
-
-
 def _headers_language(user):
     """The user's own language when set (a token-authenticated API call or a worker has
     no request that activated it), else the active one (the browser's)."""
@@ -345,138 +321,70 @@ def _headers_language(user):
     return nullcontext()
 
 
-def export_dataset(*, user, resource: str, params) -> tablib.Dataset:
-    queryset = export_queryset(user=user, resource=resource, params=params)
-    with _headers_language(user):
-        return _neutralise(EXPORTABLE[resource].resource().export(queryset))
-
-
 # Rows per chunk of a streamed CSV: few enough to keep memory flat, enough to keep the
 # per-chunk overhead of the response small.
 CSV_ROWS_PER_CHUNK = 1000
 
 
-class _Lines:
-    """A write-only "file" for csv.writer that hands each written line back."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
 def export_csv_chunks(*, user, resource: str, params):
     """The list as CSV bytes, chunk by chunk: a BOM and the header row first, then rows
-    as the database cursor yields them (constant memory at any size; same cells as
-    `export_dataset`, formulas neutralised). Filter errors raise ExportFilterError here,
-    before the first byte, so they can still be a 400."""
+    as the database cursor yields them (constant memory at any size; formulas
+    neutralised, numbers, dates and times as django-import-export writes them, in the
+    user's language and the active time zone). Filter errors raise ExportFilterError
+    here, before the first byte, so they can still be a 400."""
     queryset = export_queryset(user=user, resource=resource, params=params)
     exporter = EXPORTABLE[resource].resource()
-    fields_ = exporter.get_export_fields()
+    columns = export_columns(exporter)
 
     def chunks():
-        writer = csv.writer(_Lines())
+        out = io.StringIO()
+        writer = csv.writer(out)
         with _headers_language(user):
             # A BOM so Excel opens UTF-8 accents correctly.
-            yield ("\ufeff" + writer.writerow(exporter.get_export_headers())).encode("utf-8")
+            out.write("\ufeff")
+            writer.writerow(exporter.get_export_headers())
             lines = []
-            for obj in queryset.iterator(chunk_size=2000):
-                cells = [neutralise_cell(exporter.export_field(f, obj)) for f in fields_]
-                lines.append(writer.writerow(cells))
+            for cells in csv_rows(export_value_rows(queryset, columns), columns):
+                lines.append(cells)
                 if len(lines) == CSV_ROWS_PER_CHUNK:
-                    yield "".join(lines).encode("utf-8")
+                    writer.writerows(lines)
                     lines = []
-            if lines:
-                yield "".join(lines).encode("utf-8")
+                    yield _take(out)
+            writer.writerows(lines)
+            yield _take(out)
 
     return chunks()
 
 
-def render_export(dataset: tablib.Dataset, fmt: str) -> bytes:
-    if fmt == "xlsx":
-        return dataset.export("xlsx")
-    # A BOM so Excel opens UTF-8 accents correctly.
-    return ("\ufeff" + dataset.export("csv")).encode("utf-8")
+def _take(out: io.StringIO) -> bytes:
+    """What was written to `out` as UTF-8, and `out` emptied."""
+    data = out.getvalue().encode("utf-8")
+    out.seek(0)
+    out.truncate()
+    return data
 
 
-# ISO 4217 minor units where they are not two.
-CURRENCY_DECIMALS = {
-    **dict.fromkeys(("JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 _SHEET_NAME_JUNK = re.compile(r"[\[\]:*?/\\]")
 
 
-def money_format(currency: str) -> str:
-    decimals = CURRENCY_DECIMALS.get((currency or "").upper(), 2)
-    return "#,##0" + ("." + "0" * decimals if decimals else "")
+def export_workbook_chunks(*, user, resource: str, params):
+    """The list as an XLSX workbook with typed cells on a sheet named after the list,
+    in bytes chunk by chunk as the database cursor yields the rows (constant memory).
 
-
-def _typed(value):
-    """(cell value, number format) as Excel should hold it."""
-    if isinstance(value, Model):
-        return value.pk, None
-    if isinstance(value, bool) or value is None:
-        return value, None
-    if isinstance(value, dt.datetime):
-        # Excel has no time zones: the moment as the user's clock shows it (as the CSV).
-        if timezone.is_aware(value):
-            value = timezone.localtime(value).replace(tzinfo=None)
-        return value, DATETIME_FORMAT
-    if isinstance(value, dt.date):
-        return value, DATE_FORMAT
-    if isinstance(value, int | float | Decimal):
-        return value, None
-    return neutralise_cell(str(value)), None
-
-
-def export_workbook(*, user, resource: str, params) -> bytes:
-    """The list as an XLSX workbook with typed cells, on a sheet named after the list.
-
-    Amounts are numbers shown with their currency's decimals, dates and times are dates,
-    counts and ids are numbers; text that would run as a formula is a quote-prefixed
-    string cell.
+    Amounts are numbers shown with their currency's decimals, dates and times are dates
+    (times in the active time zone, as the CSV), counts and ids are numbers; text that
+    would run as a formula is a quote-prefixed string cell. Filter errors raise
+    ExportFilterError here, before the first byte, so they can still be a 400.
     """
     queryset = export_queryset(user=user, resource=resource, params=params)
     exporter = EXPORTABLE[resource].resource()
-    fields_ = exporter.get_export_fields()
-    model = EXPORTABLE[resource].model
+    columns = export_columns(exporter)
     with _headers_language(user):
         headers = exporter.get_export_headers()
-        title = _SHEET_NAME_JUNK.sub(" ", str(model._meta.verbose_name_plural).capitalize())
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
-    # Which columns a dehydrate_ method fills is known before the first row.
-    dehydrated = [
-        hasattr(exporter, f"dehydrate_{exporter.get_field_name(field)}") for field in fields_
-    ]
-    for obj in queryset.iterator(chunk_size=2000):
-        currency = getattr(obj, "currency", "")
-        row = []
-        for export_field, by_method in zip(fields_, dehydrated, strict=True):
-            if by_method:
-                value = exporter.export_field(export_field, obj)
-            else:
-                value = export_field.get_value(obj)
-            value, number_format = _typed(value)
-            if isinstance(value, Decimal):
-                number_format = money_format(currency)
-            if isinstance(value, str) and restore_cell(value) != value:
-                # XLSX can say "this is text" itself: the cell holds the person's text,
-                # typed as a string and quote-prefixed, so Excel neither runs it nor
-                # shows a guard quote (the CSV needs the quote; a re-import takes it off).
-                cell = WriteOnlyCell(sheet, value=restore_cell(value))
-                cell.data_type = "s"
-                cell.quotePrefix = True
-                row.append(cell)
-            elif number_format:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                row.append(cell)
-            else:
-                row.append(value)
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        title = str(EXPORTABLE[resource].model._meta.verbose_name_plural).capitalize()
+    return xlsx_chunks(
+        sheet_title=_SHEET_NAME_JUNK.sub(" ", title)[:31],
+        headers=headers,
+        columns=columns,
+        rows=export_value_rows(queryset, columns),
+    )

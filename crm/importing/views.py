@@ -32,7 +32,7 @@ from .resources import (
     FORMATS,
     ExportFilterError,
     export_csv_chunks,
-    export_workbook,
+    export_workbook_chunks,
 )
 from .schema import FIELDS_BY_KIND
 
@@ -473,16 +473,13 @@ def export(request, resource, fmt):
     if not policies.can_read(request.user, resource):
         raise PermissionDenied
     content_type, extension = FORMATS[fmt]
+    write = export_workbook_chunks if fmt == "xlsx" else export_csv_chunks
     try:
-        if fmt == "xlsx":
-            content = export_workbook(user=request.user, resource=resource, params=request.GET)
-            response = HttpResponse(content, content_type=content_type)
-        else:
-            # Streamed: 50,000 rows start arriving at once and never sit in memory whole.
-            chunks = export_csv_chunks(user=request.user, resource=resource, params=request.GET)
-            response = StreamingHttpResponse(chunks, content_type=content_type)
+        # Streamed: 50,000 rows start arriving at once and never sit in memory whole.
+        chunks = write(user=request.user, resource=resource, params=request.GET)
     except ExportFilterError as exc:
         lines = [f"{field}: {' '.join(errors)}" for field, errors in exc.errors.items()]
         return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slugify(resource)}.{extension}"'
     return response

@@ -183,8 +183,9 @@ def _export(client, resource, fmt) -> list[list[str]]:
         content = b"".join(response.streaming_content)
         assert content.startswith(b"\xef\xbb\xbf")
         return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
-    return [list(row) for row in book.active.iter_rows(values_only=True)], response.content
+    content = b"".join(response.streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return [list(row) for row in book.active.iter_rows(values_only=True)], content
 
 
 def _comparable(resource, rows):
@@ -263,7 +264,7 @@ def test_the_xlsx_export_is_typed_on_a_named_sheet(client, manager):
 
     response = client.get(reverse("importing:export", args=["deals", "xlsx"]))
 
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["Deals"]
     sheet = book.active
     header = [cell.value for cell in sheet[1]]
@@ -297,7 +298,7 @@ def test_every_list_exports_a_named_typed_sheet(client, manager, resource):
 
     response = client.get(reverse("importing:export", args=[resource, "xlsx"]))
 
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == [
         str(EXPORTABLE[resource].model._meta.verbose_name_plural).capitalize()
     ]
