@@ -80,6 +80,10 @@ class ActionType:
     execute: Callable  # (ctx, params, run) -> outcome dict with a "summary"
     preview: Callable  # (ctx, params) -> (tally key, phrase(n)) or None when it would not act
     subjects: frozenset | None = None  # record types it works on; None: any
+    # False when it only adds rows of its own (a task, an email, a notification): the
+    # engine then judges the event's next rule on the same context instead of reading the
+    # record and its related rows again.
+    changes_records: bool = True
 
 
 # --- Assignees -----------------------------------------------------------------------
@@ -145,6 +149,7 @@ def _create_task(ctx, params, run):
         subject=title[:200],
         assignee=assignee,
         due_at=timezone.now() + timedelta(hours=params["due_in_hours"]),
+        links_read=True,  # the rule's context read them in this run's transaction
         **links,
     )
     kind = said(params["kind"], context=KIND_IN_SENTENCE)
@@ -409,6 +414,7 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _create_task,
             _preview_create_task,
+            changes_records=False,
         ),
         ActionType(
             "enroll_in_campaign",
@@ -468,6 +474,7 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _send_email,
             _preview_send_email,
+            changes_records=False,
         ),
         ActionType(
             "notify_user",
@@ -479,6 +486,7 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _notify,
             _preview_notify,
+            changes_records=False,
         ),
     )
 }  # fmt: skip
