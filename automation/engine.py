@@ -193,7 +193,8 @@ def rule_run(
     one transaction; `reason` (why it does not act) becomes a skipped run's summary.
 
     Returns the run, or None when an earlier delivery already did the work. A first
-    delivery inserts its row; one that finds a row (an earlier failure, or a concurrent
+    delivery inserts its row (after the actions when none of them links to it, so the
+    row is written once); one that finds a row (an earlier failure, or a concurrent
     delivery that got there first) locks it instead.
     """
     fresh = past is not None and past.status_here is None
@@ -207,7 +208,12 @@ def rule_run(
 
 def _rule_run_once(rule, event, ctx, reason, attempt, *, fresh: bool) -> Run | None:
     with transaction.atomic():
-        run = _claim_new(rule, event, attempt) if fresh else _claim(rule, event, attempt)
+        if not fresh:
+            run = _claim(rule, event, attempt)
+        elif _links_to_run(rule):
+            run = _insert_claim(_run_row(rule, event, attempt, status=RunStatus.SKIPPED))
+        else:
+            run = _run_row(rule, event, attempt, status=RunStatus.SKIPPED)  # saved by _finish
         if run is None:
             return None
         if reason is not None:
@@ -245,13 +251,17 @@ def _run_row(rule: Rule, event: DomainEvent, attempt: int, *, status: str, summa
     )
 
 
-def _claim_new(rule: Rule, event: DomainEvent, attempt: int) -> Run:
-    """Insert the run row of a first delivery (one statement, no savepoint).
+def _links_to_run(rule: Rule) -> bool:
+    return any(ACTIONS[action["type"]].links_to_run for action in rule.actions)
+
+
+def _insert_claim(run: Run) -> Run:
+    """Insert a first delivery's run row (one statement, no savepoint).
 
     A concurrent delivery's uncommitted row makes the insert wait for it; the unique key
-    then fails it and the caller's transaction rolls back (`_AlreadyClaimed`).
+    then fails it and the caller's transaction rolls back with the actions, if any
+    (`_AlreadyClaimed`).
     """
-    run = _run_row(rule, event, attempt, status=RunStatus.SKIPPED)
     try:
         run.save(force_insert=True)
     except IntegrityError:
@@ -292,7 +302,10 @@ def _finish(run: Run, status: str, summary: str) -> None:
     run.status = status
     run.summary = summary[:500]
     run.finished_at = timezone.now()
-    run.save()
+    if run.pk is None:
+        _insert_claim(run)
+    else:
+        run.save()
 
 
 def run_record_failure(*, rule: Rule, event: DomainEvent, error: str, attempt: int) -> None:

@@ -40,9 +40,9 @@ def _handle_new_deal(rep, contact, value="600"):
     return deal, len(queries)
 
 
-# Per acting create_task rule: a savepoint (its transaction), the run row's insert, the
-# task's insert, the run row's update, the savepoint's release.
-PER_ACTING_RULE = 5
+# Per acting create_task rule: a savepoint (its transaction), the task's insert, the run
+# row's insert, the savepoint's release.
+PER_ACTING_RULE = 4
 # The event with the rules' version, the run history, the deal with its related rows,
 # and the processed mark in a savepoint; the skipped runs, when any, in one statement.
 PER_EVENT = 6
