@@ -22,14 +22,17 @@ def keep_database_connections(**_kwargs) -> None:
     10-20 ms on a busy machine, longer than handling a domain event (bench/automation.py).
     Instead a connection lives WORKER_CONN_MAX_AGE seconds and Django's own
     close_old_connections drops it before and after a task once it is older or broken,
-    as it does around a web request. The test suite's in-process workers keep Celery's
-    default: they do not go through this signal.
+    as it does around a web request. A database with psycopg's pool (OPTIONS["pool"],
+    which Django allows only with CONN_MAX_AGE 0) keeps that 0: the same call then
+    hands the connection back to the pool after each task instead of closing it. The
+    test suite's in-process workers keep Celery's default: they do not send this signal.
     """
     from django.conf import settings
     from django.db import close_old_connections
 
     app.conf["CELERY_DB_REUSE_MAX"] = 2**62  # never close by count
     for database in settings.DATABASES.values():
-        database["CONN_MAX_AGE"] = WORKER_CONN_MAX_AGE
+        if not database.get("OPTIONS", {}).get("pool"):
+            database["CONN_MAX_AGE"] = WORKER_CONN_MAX_AGE
     task_prerun.connect(close_old_connections, weak=False, dispatch_uid="db-prerun")
     task_postrun.connect(close_old_connections, weak=False, dispatch_uid="db-postrun")
