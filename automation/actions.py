@@ -80,6 +80,14 @@ class ActionType:
     execute: Callable  # (ctx, params, run) -> outcome dict with a "summary"
     preview: Callable  # (ctx, params) -> (tally key, phrase(n)) or None when it would not act
     subjects: frozenset | None = None  # record types it works on; None: any
+    # False when it only adds rows of its own (a task, an email, a notification): the
+    # engine then judges the event's next rule on the same context instead of reading the
+    # record and its related rows again.
+    changes_records: bool = True
+    # True when it writes a row pointing at the run (an enrollment, an outbound email):
+    # the run row must then exist before it. Otherwise a first delivery writes the run
+    # once, after the actions, instead of inserting it first and updating it at the end.
+    links_to_run: bool = True
 
 
 # --- Assignees -----------------------------------------------------------------------
@@ -145,6 +153,7 @@ def _create_task(ctx, params, run):
         subject=title[:200],
         assignee=assignee,
         due_at=timezone.now() + timedelta(hours=params["due_in_hours"]),
+        links_read=True,  # the rule's context read them in this run's transaction
         **links,
     )
     kind = said(params["kind"], context=KIND_IN_SENTENCE)
@@ -409,6 +418,8 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _create_task,
             _preview_create_task,
+            changes_records=False,
+            links_to_run=False,
         ),
         ActionType(
             "enroll_in_campaign",
@@ -424,6 +435,7 @@ ACTIONS: dict[str, ActionType] = {
             _assign_owner,
             _preview_assign_owner,
             subjects=frozenset(_UPDATERS),
+            links_to_run=False,
         ),
         ActionType(
             "add_tag",
@@ -431,6 +443,7 @@ ACTIONS: dict[str, ActionType] = {
             (Param("tag", _("Tag"), TEXT, max_length=60),),
             _add_tag,
             _preview_tag("tagged %(n)s contact %(tag)s", "tagged %(n)s contacts %(tag)s"),
+            links_to_run=False,
         ),
         ActionType(
             "remove_tag",
@@ -440,6 +453,7 @@ ACTIONS: dict[str, ActionType] = {
             _preview_tag(
                 "removed tag %(tag)s from %(n)s contact", "removed tag %(tag)s from %(n)s contacts"
             ),
+            links_to_run=False,
         ),
         ActionType(
             "set_field",
@@ -451,6 +465,7 @@ ACTIONS: dict[str, ActionType] = {
             _set_field,
             _preview_set_field,
             subjects=frozenset(SETTABLE_FIELDS),
+            links_to_run=False,
         ),
         ActionType(
             "change_lead_score",
@@ -458,6 +473,7 @@ ACTIONS: dict[str, ActionType] = {
             (Param("delta", _("Points (+/−)"), INT, minimum=-1000, maximum=1000),),
             _change_score,
             _preview_change_score,
+            links_to_run=False,
         ),
         ActionType(
             "send_email",
@@ -468,6 +484,7 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _send_email,
             _preview_send_email,
+            changes_records=False,
         ),
         ActionType(
             "notify_user",
@@ -479,6 +496,7 @@ ACTIONS: dict[str, ActionType] = {
             ),
             _notify,
             _preview_notify,
+            changes_records=False,
         ),
     )
 }  # fmt: skip

@@ -1,15 +1,21 @@
 """Running rules for a domain event, at most once per (rule, event).
 
-`event_handle` is what the Celery task calls. Each rule runs in its own transaction that
-holds both its actions and its `Run` row; the row's unique (rule, event) key is what
-makes retries, redeliveries after a worker crash and the outbox sweep harmless.
+`event_handle` is what the Celery task calls. It reads the event (with the rules table's
+version, so the per-process rule cache of `automation.rulebook` costs no query), the run
+history it needs and the event's record with its related rows, once; every rule is then
+judged on that one context. A rule that acts runs in its own short transaction holding
+its `Run` row and its actions; the row's unique (rule, event) key is what makes retries,
+redeliveries after a worker crash and the outbox sweep harmless. Rules that do not act
+are written in one statement at the end.
 """
 
 import logging
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,7 +26,8 @@ from .actions import ACTIONS, ActionError
 from .conditions import conditions_met
 from .context import RuleContext
 from .firing import repeat_reason
-from .models import Rule, Run, RunStatus
+from .models import Firing, Rule, Run, RunStatus
+from .rulebook import enabled_rules, rules_version
 from .said import said, said_data
 from .triggers import fields_for
 
@@ -33,9 +40,17 @@ LOOP_WINDOW = timedelta(minutes=10)
 DONE = (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
 
 
-def rules_for_event(kind: str) -> list[Rule]:
-    """Enabled rules listening to `kind` (jsonb containment on the triggers list)."""
-    return list(Rule.objects.enabled().filter(triggers__contains=[kind]).order_by("pk"))
+class _AlreadyClaimed(Exception):
+    """Another delivery of the event wrote the run row first (rolls back the attempt)."""
+
+
+@dataclass(frozen=True)
+class RuleHistory:
+    """What the run log says about one rule for this event and its record."""
+
+    status_here: str | None = None  # this event's run, if any
+    acted_on_record: int = 0  # successful runs on the record for other events (see below)
+    acted_recently: int = 0  # … of which within LOOP_WINDOW
 
 
 def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False) -> None:
@@ -44,19 +59,54 @@ def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False
     A rule that raises is rolled back whole; the first error is re-raised so the task
     retries, and rules that already ran are skipped on the retry. On the final attempt the
     failure is written to the run log instead and the event counts as processed.
+    Queries for a deal.created event: 3 reads, then per acting rule its run row's insert
+    and update and the actions' own writes, then one statement for the skipped rules.
     """
-    event = DomainEvent.objects.filter(pk=event_id).first()
+    event = DomainEvent.objects.annotate(rules_version=rules_version()).filter(pk=event_id).first()
     # processed_at is not a shortcut here: other handlers share the event, and the run
     # rows below are what makes a second delivery harmless.
     if event is None or not event.automate:
         return
-    first_error = None
-    for rule in rules_for_event(event.kind):
+    rules = enabled_rules(event.kind, version=event.rules_version)
+    skipped, first_error = _rules_run(event, rules, attempt=attempt, final_attempt=final_attempt)
+    if first_error is not None:
+        Run.objects.bulk_create(skipped, ignore_conflicts=True)
+        raise first_error
+    with transaction.atomic():
+        # A concurrent delivery that wrote one of these rows first keeps its row.
+        Run.objects.bulk_create(skipped, ignore_conflicts=True)
+        event_mark_processed(event=event)
+
+
+def _rules_run(event, rules, *, attempt, final_attempt) -> tuple[list[Run], Exception | None]:
+    """Run the rules that act; return the unsaved runs of those that do not, and the
+    first retryable error."""
+    if not rules:
+        return [], None
+    history = _history(event, rules)
+    # Read when the first rule still to judge needs it: a redelivery reads no record.
+    ctx, stale = None, True
+    skipped, first_error = [], None
+    for rule in rules:
+        past = history.get(rule.pk, RuleHistory())
+        if past.status_here in DONE:
+            continue
+        if stale:
+            # First use, or the rule before wrote to the record (or failed after changing
+            # it in memory).
+            ctx, stale = RuleContext.for_event(event), False
+        fields = fields_for(rule.triggers)
+        reason = _skip_reason(rule=rule, fields=fields, ctx=ctx, past=past)
+        if reason is not None and past.status_here is None:
+            skipped.append(_run_row(rule, event, attempt, status=RunStatus.SKIPPED, summary=reason))
+            continue
         try:
-            rule_run(rule=rule, event=event, attempt=attempt)
+            rule_run(rule=rule, event=event, ctx=ctx, reason=reason, attempt=attempt, past=past)
+            stale = reason is None and _changes_records(rule)
         except ActionError as exc:
             # Permanent (a deleted campaign, an empty pool): retrying cannot help.
             run_record_failure(rule=rule, event=event, error=str(exc), attempt=attempt)
+            stale = True
         except Exception as exc:
             if final_attempt:
                 run_record_failure(
@@ -65,9 +115,59 @@ def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False
             else:
                 logger.warning("Rule %s failed on event %s: %s", rule.pk, event.pk, exc)
                 first_error = first_error or exc
-    if first_error is not None:
-        raise first_error
-    event_mark_processed(event=event)
+            stale = True
+    return skipped, first_error
+
+
+def _changes_records(rule: Rule) -> bool:
+    return any(ACTIONS[action["type"]].changes_records for action in rule.actions)
+
+
+def _history(event: DomainEvent, rules: list[Rule]) -> dict[int, RuleHistory]:
+    """One query: each rule's run for this event and its earlier successes on the record.
+
+    Successes count within LOOP_WINDOW, or at any time for once-per-record rules (the
+    only ones that look further back), so the scan stays on recent index entries.
+    """
+    here = Q(event_id=event.pk)
+    on_record = Q(
+        subject_type=event.subject_type, subject_id=event.subject_id, status=RunStatus.SUCCEEDED
+    )
+    since = timezone.now() - LOOP_WINDOW
+    once = [rule.pk for rule in rules if rule.fires == Firing.ONCE_PER_RECORD]
+    rows = (
+        Run.objects.filter(rule_id__in=[rule.pk for rule in rules])
+        .filter(here | (on_record & (Q(started_at__gte=since) | Q(rule_id__in=once))))
+        .values("rule_id")
+        .annotate(
+            status_here=Max("status", filter=here),
+            acted_on_record=Count("pk", filter=on_record & ~here),
+            acted_recently=Count("pk", filter=on_record & ~here & Q(started_at__gte=since)),
+        )
+        .order_by()
+    )
+    return {
+        row["rule_id"]: RuleHistory(
+            row["status_here"], row["acted_on_record"], row["acted_recently"]
+        )
+        for row in rows
+    }
+
+
+def _skip_reason(*, rule: Rule, fields: dict, ctx: RuleContext, past: RuleHistory) -> str | None:
+    """Why the rule does not act on this event (its run's summary), or None when it acts."""
+    if ctx.subject is None:
+        return _("The record no longer exists.")
+    if not conditions_met(fields=fields, match=rule.match, conditions=rule.conditions, ctx=ctx):
+        return _("Conditions not met.")
+    subject = (ctx.event.subject_type, ctx.event.subject_id)
+    done_subjects = {subject} if past.acted_on_record else set()
+    repeat = repeat_reason(rule=rule, fields=fields, ctx=ctx, done_subjects=done_subjects)
+    if repeat is not None:
+        return repeat
+    if past.acted_recently >= LOOP_LIMIT:
+        return _("Stopped: the rule keeps re-triggering itself.")
+    return None
 
 
 def event_mark_processed(*, event: DomainEvent) -> None:
@@ -80,29 +180,44 @@ def _after_actions(run: Run) -> None:
     """A seam between the actions and the run row's final save (tests inject crashes)."""
 
 
-def rule_run(*, rule: Rule, event: DomainEvent, attempt: int = 1) -> Run | None:
-    """Run one rule for one event, unless a run for this pair already finished.
+def rule_run(
+    *,
+    rule: Rule,
+    event: DomainEvent,
+    ctx: RuleContext,
+    reason: str | None = None,
+    attempt: int = 1,
+    past: RuleHistory | None = None,
+) -> Run | None:
+    """Write the rule's run for the event and, when `reason` is None, run its actions, in
+    one transaction; `reason` (why it does not act) becomes a skipped run's summary.
 
-    Returns the run, or None when an earlier delivery already did the work.
+    Returns the run, or None when an earlier delivery already did the work. A first
+    delivery inserts its row (after the actions when none of them links to it, so the
+    row is written once); one that finds a row (an earlier failure, or a concurrent
+    delivery that got there first) locks it instead.
     """
+    fresh = past is not None and past.status_here is None
+    if fresh:
+        try:
+            return _rule_run_once(rule, event, ctx, reason, attempt, fresh=True)
+        except _AlreadyClaimed:
+            pass
+    return _rule_run_once(rule, event, ctx, reason, attempt, fresh=False)
+
+
+def _rule_run_once(rule, event, ctx, reason, attempt, *, fresh: bool) -> Run | None:
     with transaction.atomic():
-        run = _claim(rule=rule, event=event, attempt=attempt)
+        if not fresh:
+            run = _claim(rule, event, attempt)
+        elif _links_to_run(rule):
+            run = _insert_claim(_run_row(rule, event, attempt, status=RunStatus.SKIPPED))
+        else:
+            run = _run_row(rule, event, attempt, status=RunStatus.SKIPPED)  # saved by _finish
         if run is None:
             return None
-        ctx = RuleContext.for_event(event)
-        fields = fields_for(rule.triggers)
-        if ctx.subject is None:
-            _finish(run, RunStatus.SKIPPED, _("The record no longer exists."))
-            return run
-        if not conditions_met(fields=fields, match=rule.match, conditions=rule.conditions, ctx=ctx):
-            _finish(run, RunStatus.SKIPPED, _("Conditions not met."))
-            return run
-        repeat = repeat_reason(rule=rule, fields=fields, ctx=ctx)
-        if repeat is not None:
-            _finish(run, RunStatus.SKIPPED, repeat)
-            return run
-        if _looping(rule, event, run):
-            _finish(run, RunStatus.SKIPPED, _("Stopped: the rule keeps re-triggering itself."))
+        if reason is not None:
+            _finish(run, RunStatus.SKIPPED, reason)
             return run
         outcome = []
         for action in rule.actions:
@@ -122,7 +237,39 @@ def rule_run(*, rule: Rule, event: DomainEvent, attempt: int = 1) -> Run | None:
         return run
 
 
-def _claim(*, rule: Rule, event: DomainEvent, attempt: int) -> Run | None:
+def _run_row(rule: Rule, event: DomainEvent, attempt: int, *, status: str, summary="") -> Run:
+    return Run(
+        rule=rule,
+        event=event,
+        event_kind=event.kind,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        status=status,
+        summary=summary[:500],
+        attempts=attempt,
+        finished_at=timezone.now() if summary else None,
+    )
+
+
+def _links_to_run(rule: Rule) -> bool:
+    return any(ACTIONS[action["type"]].links_to_run for action in rule.actions)
+
+
+def _insert_claim(run: Run) -> Run:
+    """Insert a first delivery's run row (one statement, no savepoint).
+
+    A concurrent delivery's uncommitted row makes the insert wait for it; the unique key
+    then fails it and the caller's transaction rolls back with the actions, if any
+    (`_AlreadyClaimed`).
+    """
+    try:
+        run.save(force_insert=True)
+    except IntegrityError:
+        raise _AlreadyClaimed from None
+    return run
+
+
+def _claim(rule: Rule, event: DomainEvent, attempt: int) -> Run | None:
     """Insert (or lock) the run row for (rule, event); None if it already finished.
 
     A concurrent delivery of the same event blocks on the unique index until the first
@@ -151,22 +298,14 @@ def _claim(*, rule: Rule, event: DomainEvent, attempt: int) -> Run | None:
     return run
 
 
-def _looping(rule: Rule, event: DomainEvent, run: Run) -> bool:
-    recent = Run.objects.filter(
-        rule=rule,
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        status=RunStatus.SUCCEEDED,
-        started_at__gte=timezone.now() - LOOP_WINDOW,
-    ).exclude(pk=run.pk)
-    return recent.count() >= LOOP_LIMIT
-
-
 def _finish(run: Run, status: str, summary: str) -> None:
     run.status = status
     run.summary = summary[:500]
     run.finished_at = timezone.now()
-    run.save()
+    if run.pk is None:
+        _insert_claim(run)
+    else:
+        run.save()
 
 
 def run_record_failure(*, rule: Rule, event: DomainEvent, error: str, attempt: int) -> None:
