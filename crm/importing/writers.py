@@ -46,7 +46,13 @@ from crm.services.leads import lead_create
 from crm.services.revenue import purchase_record
 from crm.services.support import TICKET_ASSIGNEE_ROLES, ticket_open
 
-from .batch import contact_build, contacts_create_many, contacts_update_many, tags_by_name
+from .batch import (
+    contact_build,
+    contacts_create_many,
+    contacts_update_many,
+    tags_by_name,
+    text_in,
+)
 from .cleaning import CleanRow
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
@@ -232,7 +238,7 @@ class RowWriter:
                 cache[key] = None
             found = (
                 queryset.annotate(lookup_key=Lower(field))
-                .filter(lookup_key__in=chunk)
+                .filter(text_in(queryset.model, field, chunk, lower=True))
                 # No key is blank; saying so lets PostgreSQL use the partial index on
                 # LOWER(email) (contact_email_unique_ci) instead of scanning every contact.
                 .exclude(**{field: ""})
