@@ -46,6 +46,8 @@ LINKED_CONTACT_KINDS = (
 )
 TICKET_MOMENTS = ("opened_at", "first_response_at", "resolved_at")
 TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "ja", "j", "evet", "da", "oui", "si", "예", "بله"}
+# How many distinct choice cells a cleaner remembers (bounded: a file of junk stays small).
+CHOICES_REMEMBERED = 10_000
 FALSE_WORDS = {"0", "no", "n", "false", "f", "nein", "hayir", "nu", "non", "아니오", "خیر"}
 
 
@@ -175,6 +177,9 @@ class RowCleaner:
         self._stages = None
         self._campaigns = None
         self._choice_maps: dict[str, dict[str, str]] = {}
+        # {(field, cell text): value} for cells already read: folding a label costs more
+        # than the rest of a contact row, and a column repeats a handful of spellings.
+        self._choices_read: dict[tuple[str, str], str] = {}
 
     # --- lookups, loaded on first use -----------------------------------------------
     def _user_index(self) -> dict[str, User]:
@@ -382,6 +387,9 @@ class RowCleaner:
         raise ValidationError(_("“%(value)s” is not yes or no.") % {"value": text})
 
     def _clean_choice(self, spec, raw, text):
+        known = self._choices_read.get((spec.name, text))
+        if known is not None:
+            return known
         lookup = self._choice_maps.get(spec.name)
         if lookup is None:
             lookup = {}
@@ -391,6 +399,8 @@ class RowCleaner:
             self._choice_maps[spec.name] = lookup
         value = lookup.get(_fold(text))
         if value is not None:
+            if len(self._choices_read) < CHOICES_REMEMBERED:
+                self._choices_read[(spec.name, text)] = value
             return value
         labels = ", ".join(str(label) for _value, label in spec.choices.choices)
         raise ValidationError(

@@ -5,10 +5,12 @@ step fails (a deal whose new contact is invalid, say) the savepoint rolls the wh
 back, so no row is ever half written. The lookups cached here are only trusted for rows
 that succeeded; a failed row's entries are dropped and re-read from the database.
 
-New contacts whose company already exists (the bulk of a contacts file) are not written
-one by one: `plan` builds and validates them, and `flush` writes them together through
-`batch.contacts_create_many`, the batch equivalent of `contact_create` (see batch.py).
-Whatever the batch path cannot take, or refuses, goes through the per-row path.
+Contact rows whose company already exists (the bulk of a contacts file) are not written
+one by one: `plan` builds new contacts, or the changes to a known one, and `flush` writes
+them together through `batch.contacts_create_many` and `batch.contacts_update_many`, the
+batch equivalents of `contact_create` and `contact_update` (see batch.py); a known
+contact's row under the "skip" policy is answered there too, without a write. Whatever
+the batch path cannot take, or refuses, goes through the per-row path.
 """
 
 from dataclasses import dataclass, field
@@ -44,7 +46,13 @@ from crm.services.leads import lead_create
 from crm.services.revenue import purchase_record
 from crm.services.support import TICKET_ASSIGNEE_ROLES, ticket_open
 
-from .batch import contact_build, contacts_create_many, tags_by_name
+from .batch import (
+    contact_build,
+    contacts_create_many,
+    contacts_update_many,
+    tags_by_name,
+    text_in,
+)
 from .cleaning import CleanRow
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
@@ -162,11 +170,17 @@ class References:
 
 @dataclass
 class PendingContact:
-    """A new contact row validated by `RowWriter.plan`, waiting for `RowWriter.flush`."""
+    """A contact row planned by `RowWriter.plan`, waiting for `RowWriter.flush`.
+
+    outcome CREATED: `contact` is new and unsaved; UPDATED: `contact` is the known one and
+    `changes` its filled cells; SKIPPED: nothing to write.
+    """
 
     row: CleanRow
     contact: Contact
+    outcome: str
     tags: list[str] = field(default_factory=list)
+    changes: dict = field(default_factory=dict)
 
 
 def _filled(values: dict, allowed: set[str]) -> dict:
@@ -193,7 +207,13 @@ class RowWriter:
 
     # --- lookups ------------------------------------------------------------------
     def prefetch(self, rows: list[CleanRow]) -> None:
-        """Warm the caches for a batch with a few queries instead of one per row."""
+        """Warm the caches for a batch with a few queries instead of one per row.
+
+        Contacts are looked up afresh for each batch (the batches before it are committed):
+        keeping every contact of a 100,000-row file made each garbage collection walk them
+        all, and the import slowed as it went.
+        """
+        self._contacts = {}
         emails, names, domains, tags = set(), set(), set(), set()
         for row in rows:
             values = row.values
@@ -224,7 +244,10 @@ class RowWriter:
                 cache[key] = None
             found = (
                 queryset.annotate(lookup_key=Lower(field))
-                .filter(lookup_key__in=chunk)
+                .filter(text_in(queryset.model, field, chunk, lower=True))
+                # No key is blank; saying so lets PostgreSQL use the partial index on
+                # LOWER(email) (contact_email_unique_ci) instead of scanning every contact.
+                .exclude(**{field: ""})
                 .order_by("-pk")
             )
             # Ordered newest first so the oldest (the original) ends up in the cache.
@@ -380,25 +403,44 @@ class RowWriter:
         return bool(email) and email in self._pending_emails
 
     def plan(self, row: CleanRow) -> PendingContact | None:
-        """A new contact row the batch path can write, built and validated; else None.
+        """A contact row the batch path can write (or skip); else None.
 
-        None sends the row through the per-row path: an existing contact (skip or update),
-        a company that must be created first, an email already pending in this batch, or
-        a row the model refuses (the per-row path reports the service's own reasons).
+        None sends the row through the per-row path: a contact not prefetched, a company
+        that must be created first, an email already pending in this batch, or an owner
+        the actor may not give a new contact to (the per-row path reports the service's
+        own reasons).
         """
         if self.job.kind != ImportKind.CONTACTS:
             return None
         values = dict(row.values)
         email = values.get("email")
-        if email and (email in self._pending_emails or self._contacts.get(email, 0) is not None):
-            # A known contact (or not prefetched: 0) is the per-row path's business.
+        if email in self._pending_emails:
             return None
+        existing = self._contacts.get(email, 0) if email else None
+        if existing == 0:
+            return None  # not prefetched: the per-row path looks it up
         tags = values.pop("tags", None) or []
         if values.get("company"):
             company = self._companies_by_name.get(values["company"].lower())
             if company is None:
                 return None
             values["company"] = company
+        if existing is not None:
+            planned = self._plan_known(row, existing, values, tags)
+        else:
+            planned = self._plan_new(row, values, tags)
+        if planned is not None and email:
+            self._pending_emails.add(email)
+        return planned
+
+    def _plan_known(self, row, contact: Contact, values: dict, tags) -> PendingContact:
+        """As write_contacts treats a known contact: skipped, or updated by filled cells."""
+        if not self.update_existing:
+            return PendingContact(row=row, contact=contact, outcome=SKIPPED)
+        changes = _filled(values, CONTACT_EDITABLE_FIELDS - {"email"})
+        return PendingContact(row=row, contact=contact, outcome=UPDATED, tags=tags, changes=changes)
+
+    def _plan_new(self, row, values: dict, tags) -> PendingContact | None:
         if "source" not in self.mapped_fields:
             values.setdefault("source", Source.IMPORT)
         try:
@@ -410,36 +452,47 @@ class RowWriter:
             )
         except (ValidationError, KeyError, TypeError):
             return None
-        if email:
-            self._pending_emails.add(email)
-        return PendingContact(row=row, contact=contact, tags=tags)
+        return PendingContact(row=row, contact=contact, outcome=CREATED, tags=tags)
 
     def flush(self, pending: list[PendingContact]) -> list[CleanRow]:
-        """Write the pending contacts together; return the rows left to write one by one.
+        """Write the pending rows together; return the rows left to write one by one.
 
         On any refusal the batch's savepoint is rolled back and every pending row is
-        returned, so the per-row path writes the good ones and reports the others.
+        returned, so the per-row path writes the good ones and reports the others; the
+        known contacts the batch changed in memory are forgotten, to be read again.
         """
         self._pending_emails.clear()
         if not pending:
             return []
+        new = [item for item in pending if item.outcome == CREATED]
+        known = [item for item in pending if item.outcome == UPDATED]
         try:
             # One savepoint for the new tags and the contacts: a refusal undoes both.
             with transaction.atomic():
-                tags = [[self.tag_for(name) for name in item.tags] for item in pending]
-                contacts_create_many(
-                    actor=self.actor,
-                    contacts=[item.contact for item in pending],
-                    tags=tags,
-                    automate=self.automate,
-                )
+                if new:
+                    contacts_create_many(
+                        actor=self.actor,
+                        contacts=[item.contact for item in new],
+                        tags=[[self.tag_for(name) for name in item.tags] for item in new],
+                        automate=self.automate,
+                    )
+                if known:
+                    contacts_update_many(
+                        actor=self.actor,
+                        contacts=[item.contact for item in known],
+                        changes=[item.changes for item in known],
+                        tags=[[self.tag_for(name) for name in item.tags] for item in known],
+                        automate=self.automate,
+                    )
         except (ValidationError, IntegrityError, DatabaseError):
             self.row_failed()  # forgets the tags it looked up or created
-            for item in pending:
+            for item in new:
                 item.contact.pk = None
+            for item in known:
+                self._contacts.pop(item.contact.email.lower(), None)
             return [item.row for item in pending]
         self._touched = []
-        for item in pending:
+        for item in new:
             email = item.contact.email
             if email:
                 self._contacts[email] = item.contact
