@@ -7,9 +7,9 @@ or a lead that came from it.
 """
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 
-from crm.models import Contact, Lead, Purchase, Referral, Spend
+from crm.models import Contact, CustomerSpell, Lead, Purchase, Referral, Spend
 from metrics.currency import reporting_currency
 from metrics.scopes import Period, Scope, ScopeType
 
@@ -19,6 +19,7 @@ from .base import (
     KpiResult,
     Rows,
     amount,
+    booked_rows,
     converted_total,
     count,
     first_spell_in,
@@ -27,6 +28,7 @@ from .base import (
     overlap_share,
     prorated,
     row_count,
+    summed_by,
 )
 from .revenue import bought_in, summed_purchases
 
@@ -34,16 +36,24 @@ from .revenue import bought_in, summed_purchases
 def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
     """The period's new customers: contacts whose first customer spell began in it (for a
     campaign: attributed to it). A re-activated customer is not acquired again."""
-    new = Contact.objects.filter(first_spell_in(period, prefix="customer_spells__"))
+    return Contact.objects.filter(
+        pk__in=acquiring_spells(period, scope, attributed_only=attributed_only).values("contact")
+    )
+
+
+def acquiring_spells(period: Period, scope: Scope, *, attributed_only: bool = False):
+    """The first customer spells begun in the period, one per new customer (a contact has
+    one first spell): what `acquired` counts, read without the wide contact table."""
+    spells = CustomerSpell.objects.filter(first_spell_in(period))
     if scope.type == ScopeType.CAMPAIGN:
         campaign = Q(campaign_id=scope.id)
     elif attributed_only:
         campaign = Q(campaign__isnull=False)
     else:
-        return new
-    return new.filter(
-        Exists(Purchase.objects.filter(campaign, contact=OuterRef("pk")))
-        | Exists(Lead.objects.filter(campaign, contact=OuterRef("pk")))
+        return spells
+    return spells.filter(
+        Exists(Purchase.objects.filter(campaign, contact=OuterRef("contact")))
+        | Exists(Lead.objects.filter(campaign, contact=OuterRef("contact")))
     )
 
 
@@ -63,7 +73,9 @@ def spend_share(period: Period):
 
 
 def spend_in(period: Period, scope: Scope):
-    months = spend_rows(period, scope).values_list("month").annotate(total=Sum("amount")).order_by()
+    """The spend falling in the period: each month's total, weighed by its overlap."""
+    rows = booked_rows(spend_rows(period, scope), "month", "amount")
+    months = summed_by(rows, key=lambda row: (row[0],))
     return prorated(
         ((month, month + relativedelta(months=1), total) for month, total in months), period
     )
@@ -72,7 +84,7 @@ def spend_in(period: Period, scope: Scope):
 def cac(period: Period, scope: Scope) -> KpiResult:
     """Sales and marketing spend in the period ÷ customers acquired in the period."""
     spent = spend_in(period, scope)
-    new = row_count(acquired(period, scope))
+    new = row_count(acquiring_spells(period, scope))
     return KpiResult(
         value=money(spent / new) if new else None,
         numerator=spent,
@@ -117,7 +129,7 @@ def campaign_revenue_records(period: Period, scope: Scope) -> list[Rows]:
 
 
 def campaign_new_customers(period: Period, scope: Scope) -> KpiResult:
-    return count(row_count(acquired(period, scope, attributed_only=True)))
+    return count(row_count(acquiring_spells(period, scope, attributed_only=True)))
 
 
 def campaign_new_customers_records(period: Period, scope: Scope) -> list[Rows]:
