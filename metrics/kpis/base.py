@@ -7,12 +7,15 @@ two or three totals a query returns. Money stays Decimal end to end.
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import JSONObject, TruncDate
 
-from metrics.currency import converted_sum, missing_rates, reporting_currency
+from metrics.currency import converted_sum, reporting_currency, unconverted
 from metrics.scopes import Scope, UnsupportedScope
 
 CENT = Decimal("0.01")
@@ -79,8 +82,9 @@ class Rows:
     share: Callable | None = None
 
 
-# Set while metrics.history computes one KPI over many windows: it answers `aggregate` for
-# every window in one statement and hands each window its row.
+# Set while metrics.history computes one KPI over many windows (it answers `aggregate` for
+# every window in one statement and hands each window its row), or while
+# metrics.kpis.together computes many KPIs in one statement (the dashboard).
 aggregate_source: ContextVar = ContextVar("kpi_aggregate_source", default=None)
 
 
@@ -88,12 +92,45 @@ def aggregate(queryset: QuerySet, **aggregates) -> dict:
     """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
 
     Every KPI aggregates through here, so the same formula also runs over a whole history
-    of windows in one SQL statement per aggregate (metrics.history).
+    of windows in one SQL statement per aggregate (metrics.history), or with other KPIs in
+    one statement (metrics.kpis.together).
     """
     source = aggregate_source.get()
     if source is None:
         return queryset.aggregate(**aggregates)
     return source.aggregate(queryset, aggregates)
+
+
+def group_counts(grouped: QuerySet, **conditions: str) -> dict:
+    """{"groups": n, name: groups meeting the condition, …} of a GROUP BY queryset.
+
+    `grouped` is a `.values(...).annotate(...)` queryset (one row per group); each
+    condition is SQL over its selected column names ("categories >= 2"). One statement:
+    `SELECT count(*), count(*) FILTER (WHERE …) FROM (grouped) g`, the floor a person
+    writes, where `.count()` per condition would scan the rows once per figure.
+    Raises ValueError in a history run (metrics.history then computes per window).
+    """
+    inner, params = grouped.query.sql_with_params()
+    columns = ", ".join(
+        ["count(*) AS groups"]
+        + [f"count(*) FILTER (WHERE {sql}) AS {name}" for name, sql in conditions.items()]
+    )
+    # The conditions are constants of the KPI modules, never anything a client sent.
+    sql = f"SELECT {columns} FROM ({inner}) AS grouped"  # noqa: S608
+    names = ["groups", *conditions]
+    source = aggregate_source.get()
+    if source is not None:
+        return source.select(sql, params, names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def lists_details() -> bool:
+    """Whether the figures' details are wanted (missing rates, per-stage breakdowns): yes
+    for a live computation, no in a history run, which stores numbers only."""
+    source = aggregate_source.get()
+    return source is None or getattr(source, "lists_details", False)
 
 
 def spell_active_at(moment, prefix: str = "") -> Q:
@@ -114,6 +151,30 @@ def first_spell_in(period, prefix: str = "") -> Q:
     )
 
 
+def money_aggregates(*, on: str, amount: str = "amount", currency: str = "currency") -> dict:
+    """The aggregates of a converted total, to pass to `aggregate` beside others:
+    `total` (in the reporting currency) and, for a live computation, `missing` (the
+    currencies and days without a rate; read it with `missing_of`)."""
+    aggregates = {"total": converted_sum(amount, currency, on)}
+    if lists_details():
+        # One aggregate beside the total rather than a second query over the same rows.
+        aggregates["missing"] = JSONBAgg(
+            JSONObject(currency=F(currency), date=TruncDate(on)),
+            distinct=True,
+            filter=unconverted(currency, on),
+        )
+    return aggregates
+
+
+def missing_of(totals: dict) -> list[dict]:
+    """[{"currency", "date"}] by date then currency, from `money_aggregates`' `missing`."""
+    rows = [
+        {"currency": row["currency"], "date": date.fromisoformat(row["date"])}
+        for row in totals.get("missing") or []
+    ]
+    return sorted(rows, key=lambda row: (row["date"], row["currency"]))
+
+
 def converted_total(
     queryset: QuerySet, *, on: str, amount: str = "amount", currency: str = "currency"
 ):
@@ -123,10 +184,8 @@ def converted_total(
     a rate are left out of the total and listed as [{"currency", "date"}]. A history run
     (metrics.history) stores numbers only and lists no missing rates.
     """
-    total = aggregate(queryset, total=converted_sum(amount, currency, on))["total"]
-    if aggregate_source.get() is not None:
-        return total, []
-    return total, missing_rates(queryset, currency=currency, on=on)
+    totals = aggregate(queryset, **money_aggregates(on=on, amount=amount, currency=currency))
+    return totals["total"], missing_of(totals)
 
 
 def in_reporting_currency(result: KpiResult, missing: list) -> KpiResult:
@@ -194,6 +253,24 @@ def overlap_share(amount, first, last, period) -> Decimal:
     if span <= 0 or overlap <= 0:
         return Decimal(0)
     return Decimal(amount or 0) * overlap / span
+
+
+def booked_rows(queryset: QuerySet, *fields: str) -> list[tuple]:
+    """The (`fields`…) of every row of `queryset`, through `aggregate` (one array per field,
+    in id order), so a few rows a KPI weighs in Python still come with its other figures
+    in one statement. For small sets only: spend months, quota periods."""
+    arrays = aggregate(queryset, **{name: ArrayAgg(name, order_by="id") for name in fields})
+    return list(zip(*(arrays[name] or [] for name in fields), strict=True))
+
+
+def summed_by(rows, key: Callable) -> list[tuple]:
+    """[(*key, Σ amount)] of (…, amount) `rows` grouped by `key(row)` (a tuple), in the
+    order keys first appear: what `values(...).annotate(Sum(...))` gives, summed exactly."""
+    totals: dict = {}
+    for row in rows:
+        group = key(row)
+        totals[group] = totals.get(group, Decimal(0)) + row[-1]
+    return [(*group, total) for group, total in totals.items()]
 
 
 def prorated(groups, period) -> Decimal:

@@ -19,6 +19,7 @@ from .base import (
     aggregate,
     count,
     first_spell_in,
+    group_counts,
     percent,
     spell_active_at,
 )
@@ -37,7 +38,7 @@ def repeat_buyers(period: Period, scope: Scope):
 
 def repeat_customers(period: Period, scope: Scope) -> KpiResult:
     """Customers with two or more purchases before the end."""
-    return count(repeat_buyers(period, scope).count())
+    return count(group_counts(repeat_buyers(period, scope))["groups"])
 
 
 def repeat_customers_records(period: Period, scope: Scope) -> list[Rows]:

@@ -43,12 +43,14 @@ from .base import (
     NUMERATOR,
     KpiResult,
     Rows,
+    booked_rows,
     converted_total,
     in_reporting_currency,
     money,
     overlap_share,
     prorated,
     rounded,
+    summed_by,
 )
 from .sales import deals_in
 
@@ -125,9 +127,9 @@ def quota_amount(period: Period, scope: Scope):
     rows = quotas_in(period, scope)
     if rows is None:
         return None
-    # Grouped per quota period in SQL: a handful of rows to weigh, not one per rep.
-    groups = rows.values_list("start", "end").annotate(total=Sum("amount")).order_by()
-    return prorated(groups, period)
+    # Summed per quota period (a handful of rows, one per quota), then weighed by days.
+    booked = booked_rows(rows, "start", "end", "amount")
+    return prorated(summed_by(booked, key=lambda row: (row[0], row[1])), period)
 
 
 def quota_attainment(period: Period, scope: Scope) -> KpiResult:

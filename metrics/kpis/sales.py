@@ -10,6 +10,8 @@ disqualified). Their snapshots are restated nightly while the cohort matures
 (`metrics.services.restate_cohorts`).
 """
 
+from datetime import timedelta
+
 from django.db.models import Count, Q, Sum
 
 from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, LeadStatus, StageChange
@@ -25,12 +27,13 @@ from .base import (
     Rows,
     aggregate,
     aggregate_source,
-    converted_total,
     count,
     elapsed,
     in_reporting_currency,
     mean_duration,
+    missing_of,
     money,
+    money_aggregates,
     percent,
     rounded,
     row_count,
@@ -193,11 +196,16 @@ def open_deals(period: Period, scope: Scope) -> KpiResult:
 
     extra.amount is their value in the reporting currency.
     """
-    still_open = deals_still_open(period, scope)
-    n = row_count(still_open)
-    # Open value converts at each deal's creation-day rate (metrics.currency).
-    total, missing = converted_total(still_open, amount="value", on="created_at")
-    return in_reporting_currency(count(n, amount=money(total)), missing)
+    # One pass over the open deals for their count and value; the value converts at each
+    # deal's creation-day rate (metrics.currency).
+    totals = aggregate(
+        deals_still_open(period, scope),
+        n=Count("id"),
+        **money_aggregates(amount="value", on="created_at"),
+    )
+    return in_reporting_currency(
+        count(totals["n"], amount=money(totals["total"])), missing_of(totals)
+    )
 
 
 def open_deals_records(period: Period, scope: Scope) -> list[Rows]:
@@ -237,18 +245,26 @@ def sales_cycle_days_records(period: Period, scope: Scope) -> list[Rows]:
 
 
 def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
-    """Mean stay in a stage over the stays that ended in the period; per-stage breakdown."""
+    """Mean stay in a stage over the stays that ended in the period; per-stage breakdown.
+
+    Live, one grouped query gives the breakdown and the mean is taken over its rows (the
+    stays are partitioned by stage, so Σ per stage is the total): one pass, not two.
+    """
     exits = stage_exits(period, scope)
     stay = elapsed("left_at", "entered_at")
-    totals = aggregate(exits, total=Sum(stay), n=Count("id"))
-    result = mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
     if aggregate_source.get() is not None:
-        return result  # a history (metrics.history) stores no per-stage breakdown
-    rows = (
+        # A history run (metrics.history) or the dashboard's one statement
+        # (metrics.kpis.together) takes no per-stage breakdown.
+        totals = aggregate(exits, total=Sum(stay), n=Count("id"))
+        return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
+    rows = list(
         exits.values("stage_id", "stage__name", "stage__position", "stage__pipeline__name")
         .annotate(total=Sum(stay), n=Count("id"))
         .order_by("stage__pipeline__name", "stage__position", "stage_id")
     )
+    total = sum((row["total"] for row in rows if row["total"] is not None), timedelta())
+    n = sum(row["n"] for row in rows)
+    result = mean_duration(total, n, per=SECONDS_PER_DAY)
     result.breakdown = [
         {
             "stage": row["stage_id"],
