@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import JSONObject, TruncDate
 
@@ -120,8 +120,8 @@ def group_counts(grouped: QuerySet, **conditions: str) -> dict:
     names = ["groups", *conditions]
     source = aggregate_source.get()
     if source is not None:
-        return source.select(sql, params, names)
-    with connection.cursor() as cursor:
+        return source.select(sql, params, names, grouped.db)
+    with connections[grouped.db].cursor() as cursor:
         cursor.execute(sql, params)
         return dict(zip(names, cursor.fetchone(), strict=True))
 

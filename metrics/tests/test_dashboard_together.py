@@ -122,3 +122,28 @@ def test_a_kpi_whose_reads_depend_on_its_numbers_is_refused(world):
     ]
     with pytest.raises(ReadsDiffer):
         compute_together([reads_more_when_there_are_rows])
+
+
+def test_the_dashboard_falls_back_to_one_kpi_at_a_time_when_reads_differ(
+    world, monkeypatch, caplog
+):
+    """A KPI whose reads came to depend on its numbers must not take the page down: the
+    cards are computed one KPI at a time, with the same values, and the log says why."""
+
+    def refuse(calls):
+        raise ReadsDiffer("read 3 asks for ['n']")
+
+    monkeypatch.setattr("metrics.dashboard.compute_together", refuse)
+    scope = Scope.company()
+    cards = dashboard_cards(JUNE, scope)
+
+    assert [(card.kpi.key, card.value, card.previous) for card in cards] == [
+        (
+            kpi.key,
+            registry.compute(kpi.key, JUNE, scope).value,
+            registry.compute(kpi.key, JUNE.previous(), scope).value,
+        )
+        for kpi in registry.KPIS.values()
+        if kpi.supports(scope.type)
+    ]
+    assert "computing the dashboard per KPI" in caplog.text
