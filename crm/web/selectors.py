@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import policies
-from crm.counting import list_count_limit
+from crm.counting import first_rows, list_count_limit
 from crm.models import (
     Activity,
     Deal,
@@ -106,12 +106,7 @@ def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
     when rates are missing.
     """
     limit = limit if limit and limit > 0 else list_count_limit()
-    first = deals.order_by().values("pk")[: limit + 1]
-    deals = (
-        Deal.objects.filter(pk__in=Subquery(first))
-        .order_by()
-        .annotate(valued_on=Coalesce("closed_at", "created_at"))
-    )
+    deals = first_rows(deals, limit + 1).annotate(valued_on=Coalesce("closed_at", "created_at"))
     rows = (
         deals.values("currency")
         .annotate(
