@@ -96,9 +96,15 @@ class BoundedPaginator(Paginator):
         self.known = known
         self.reach = list_count_limit()
 
-    def validate_number(self, number):
+    # The page asked for sets how far to count; validate_number does not, because
+    # Page.next_page_number() calls it, and a page with a next link would count again.
+    def get_page(self, number):
         self._reach_page(number)
-        return super().validate_number(number)
+        return super().get_page(number)
+
+    def page(self, number):
+        self._reach_page(number)
+        return super().page(number)
 
     def _reach_page(self, number) -> None:
         """Count at least through page `number`: a bound below it would call it empty."""
