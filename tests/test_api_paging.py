@@ -101,7 +101,13 @@ def test_every_list_pages_by_every_ordering_without_duplicates_or_gaps(api_as, w
                     seen = read_all(client, path, f"&ordering={ordering}")
                 assert sorted(seen) == expected, (path, ordering, seen)
                 assert len(seen) == len(set(seen)), (path, ordering)
-                paged = [q["sql"] for q in queries if re.search(r"\bLIMIT\b", q["sql"])]
+                # The bounded count (crm.counting) has a LIMIT too, over unordered rows.
+                paged = [
+                    q["sql"]
+                    for q in queries
+                    if re.search(r"\bLIMIT\b", q["sql"])
+                    and not q["sql"].startswith("SELECT COUNT(")
+                ]
                 assert paged, (path, ordering)
                 for sql in paged:
                     order_by = sql.rsplit("ORDER BY", 1)[1]

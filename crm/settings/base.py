@@ -178,6 +178,9 @@ GOALPOST_FORECAST_MIN_CLOSED = env.int("GOALPOST_FORECAST_MIN_CLOSED", default=5
 GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE = env.int(
     "GOALPOST_FORECAST_DEFAULT_DAYS_TO_CLOSE", default=30
 )
+# Lists (browser pages and the API) count matching rows exactly up to this many and say
+# "10,000+" above it (crm.counting): an exact count reads every match, a page does not.
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 # Hours to resolve a ticket, per priority: the defaults of a new workspace (SlaTarget).
 GOALPOST_TICKET_SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
 # Defaults for a new workspace; admins change both in Settings → SLA targets.

@@ -93,7 +93,13 @@ def test_token_auth_works_on_the_api(rep):
     response = client.get("/api/deals/")
 
     assert response.status_code == 200
-    assert response.data == {"count": 0, "next": None, "previous": None, "results": []}
+    assert response.data == {
+        "count": 0,
+        "count_is_exact": True,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
 
 
 def test_login_is_throttled(rep, monkeypatch):

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 
+from crm.counting import BoundedCount, BoundedPaginator
 from crm.web.params import search_text
 
 
@@ -60,20 +60,24 @@ def matching(params, queryset: QuerySet, spec: ListSpec, filterset=None) -> Quer
 
 
 def list_context(
-    request, queryset: QuerySet, spec: ListSpec, filterset=None, *, count: int | None = None
+    request,
+    queryset: QuerySet,
+    spec: ListSpec,
+    filterset=None,
+    *,
+    count: BoundedCount | None = None,
 ) -> dict:
     """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`.
 
-    count: the number of matching rows when the caller already has it (the deal list's
-    totals count them): the paginator then skips its own COUNT(*), a scan of every
-    matching row.
+    The paginator counts at most settings.LIST_COUNT_LIMIT rows (crm.counting):
+    `page_obj.paginator.count_is_exact` is False when more match. count: the bounded
+    count of the matching rows when the caller already has it (the deal list's totals
+    count them): the paginator then skips its own count query.
     """
     queryset = matching(request.GET, queryset, spec, filterset)
     query = search_text(request.GET.get("q"))
     queryset, current_sort = sort(queryset, request.GET.get("sort", ""), spec)
-    paginator = Paginator(queryset, spec.per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: this value is the one it keeps
+    paginator = BoundedPaginator(queryset, spec.per_page, known=count)
     page = paginator.get_page(request.GET.get("page"))
     active_filters = bool(query) or (
         filterset is not None

@@ -26,18 +26,23 @@
     }
     var status = form.querySelector("[data-bulk-status]");
     var button = form.querySelector("[data-bulk-select-matching]");
+    // Above the list's count limit the bar carries its own words ("All 10,000+ matching
+    // records are selected."): the number is a bound, not the total.
+    var bounded = form.hasAttribute("data-matching-bounded");
     if (allMatching.value === "1") {
-      status.textContent = interpolate(
-        ngettext("All %s matching record is selected.", "All %s matching records are selected.", matching),
-        [matching]
-      );
+      status.textContent = bounded
+        ? form.dataset.allMatchingStatus
+        : interpolate(
+            ngettext("All %s matching record is selected.", "All %s matching records are selected.", matching),
+            [matching]
+          );
       button.hidden = true;
       return;
     }
     status.textContent = checked
       ? interpolate(ngettext("%s selected on this page.", "%s selected on this page.", checked), [checked])
       : gettext("Select rows to act on them.");
-    button.hidden = !(checked === all.length && matching > all.length);
+    button.hidden = !(checked === all.length && (bounded || matching > all.length));
   }
 
   function showParams() {

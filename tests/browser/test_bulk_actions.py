@@ -4,6 +4,7 @@ deal, reassigns them in one action, then undoes it."""
 import re
 
 import pytest
+from django.test import override_settings
 from playwright.sync_api import expect
 
 from crm.models import Deal, Role
@@ -95,3 +96,40 @@ def test_manager_checks_rows_and_moves_their_stage(browser_login, live_server, m
         deals[1].pk: stages[0].pk,
         deals[2].pk: stages[2].pk,
     }
+
+
+@override_settings(LIST_COUNT_LIMIT=5)
+def test_above_the_count_limit_select_all_matching_still_reaches_every_deal(
+    browser_login, live_server, manager, rep, other_rep
+):
+    stages = pipeline_with_stages(is_default=True)[1]
+    renewals = [
+        deal_create(actor=manager, title=f"Renewal {i:02d}", stage=stages[0], owner=rep)
+        for i in range(30)
+    ]
+    page = browser_login(manager)
+    page.goto(f"{live_server.url}/deals/")
+    # 30 deals, counted only as far as the first page needs: "25+", no page total.
+    expect(page.get_by_test_id("result-count")).to_have_text("1–25 of 25+")
+    expect(page.get_by_text("25+ matching deals")).to_be_visible()
+    expect(
+        page.get_by_role("note").filter(has_text="Totals are shown for up to 5 deals")
+    ).to_be_visible()
+    expect(page.get_by_text("Page 1", exact=True)).to_be_visible()
+
+    page.get_by_role("checkbox", name="Select all on this page").check()
+    page.get_by_role("button", name="Select all 25+ matching").click()
+    expect(page.locator("[data-bulk-status]")).to_have_text(
+        "All 25+ matching records are selected."
+    )
+    page.get_by_label("Action", exact=True).select_option(label="Reassign")
+    page.get_by_label("New owner").select_option(label=other_rep.get_full_name())
+    page.get_by_role("button", name="Apply to selected").click()
+    # The action works on the filter, not on the number shown: all 30 are counted and moved.
+    expect(page.get_by_test_id("bulk-confirm-text")).to_contain_text(
+        "30 selected records", timeout=15_000
+    )
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_test_id("bulk-summary")).to_have_text("30 reassigned.", timeout=15_000)
+    owners = Deal.objects.filter(pk__in=[d.pk for d in renewals]).values_list("owner", flat=True)
+    assert set(owners) == {other_rep.pk}

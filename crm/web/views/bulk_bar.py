@@ -27,6 +27,7 @@ def bulk_bar(request, resource: str, context: dict) -> dict | None:
         stages = list(
             Stage.objects.select_related("pipeline").order_by("pipeline__name", "position", "pk")
         )
+    paginator = context["page_obj"].paginator
     params = request.GET.copy()
     params.pop("page", None)
     return {
@@ -34,6 +35,9 @@ def bulk_bar(request, resource: str, context: dict) -> dict | None:
         "kinds": [(k, BulkKind(k).label) for k in BulkKind.values if k in spec.kinds],
         "owners": owners,
         "stages": stages,
-        "matching_count": context["page_obj"].paginator.count,
+        "matching_count": paginator.count,
+        # False above settings.LIST_COUNT_LIMIT: "all 10,000+ matching" (crm.counting).
+        # The action itself works on the filter, so it reaches every matching row.
+        "matching_exact": paginator.count_is_exact,
         "filter": params.urlencode(),
     }

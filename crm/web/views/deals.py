@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import policies
+from crm.counting import BoundedCount
 from crm.models import Activity, Deal, DealStatus
 from crm.selectors import lost_reason_suggestions, record_emails
 from crm.services.activities import activity_create
@@ -66,8 +67,10 @@ def deal_list(request):
         return choice
     deals, filterset = deal_list_rows(request.user, request.GET)
     totals = selectors.deal_list_total(matching(request.GET, deals, SPEC, filterset))
-    # The totals counted the matching deals: the paginator need not count them again.
-    context = list_context(request, deals, SPEC, filterset, count=totals["count"])
+    # The totals counted the matching deals (up to the limit): the paginator need not
+    # count them again.
+    known = BoundedCount(totals["count"], totals["count_is_exact"])
+    context = list_context(request, deals, SPEC, filterset, count=known)
     context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "deals", context)
     context["totals"] = {

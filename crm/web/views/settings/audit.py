@@ -1,8 +1,8 @@
 """Settings → audit log: security events, filterable, for admins only."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from crm.counting import BoundedPaginator
 from crm.models import AuditEvent
 from crm.security.audit_filters import AuditEventFilter
 from crm.web.access import web_view
@@ -21,7 +21,7 @@ def audit_list(request):
     # link) must list every event, newest first.
     filterset = AuditEventFilter(request.GET, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
-    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     status = 200 if filterset.is_valid() else 400
     return render(
         request,
