@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0024_list_order_indexes"),
+        ("crm", "0026_board_owner_column_index"),
     ]
 
     operations = [
