@@ -55,8 +55,9 @@ def setup(*, flush: bool = True, database: str = "") -> None:
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.test")
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    if database:
-        base, _, query = os.environ["DATABASE_URL"].partition("?")
+    base, _, query = os.environ["DATABASE_URL"].partition("?")
+    # Already this benchmark's own database (DATABASE_URL=…/goalpost_bench_board): keep it.
+    if database and not base.endswith(f"_{database}"):
         os.environ["DATABASE_URL"] = f"{base}_{database}" + (f"?{query}" if query else "")
     _ensure_database(os.environ["DATABASE_URL"])
 
