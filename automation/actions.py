@@ -88,6 +88,10 @@ class ActionType:
     # the run row must then exist before it. Otherwise a first delivery writes the run
     # once, after the actions, instead of inserting it first and updating it at the end.
     links_to_run: bool = True
+    # False when everything it does stays in this database (a task): a commit lost in a
+    # crash is then redone by the outbox sweep with nothing seen outside twice, so the
+    # engine commits its run without waiting for the disk (automation.engine).
+    effects_outside: bool = True
 
 
 # --- Assignees -----------------------------------------------------------------------
@@ -420,6 +424,7 @@ ACTIONS: dict[str, ActionType] = {
             _preview_create_task,
             changes_records=False,
             links_to_run=False,
+            effects_outside=False,
         ),
         ActionType(
             "enroll_in_campaign",

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,7 +219,7 @@ def _rule_run_once(rule, event, ctx, reason, attempt, *, fresh: bool) -> Run | N
         if reason is not None:
             _finish(run, RunStatus.SKIPPED, reason)
             return run
-        outcome = []
+        outcome, hooks_before = [], len(connection.run_on_commit)
         for action in rule.actions:
             result = ACTIONS[action["type"]].execute(ctx, action["params"], run)
             summary = result["summary"]
@@ -232,9 +232,28 @@ def _rule_run_once(rule, event, ctx, reason, attempt, *, fresh: bool) -> Run | N
                 }
             )
         _after_actions(run)
+        if len(connection.run_on_commit) == hooks_before:
+            _commit_without_waiting_if_redone_safely(rule)
         run.outcome = outcome
         _finish(run, RunStatus.SUCCEEDED, "; ".join(o["summary"] for o in outcome))
         return run
+
+
+def _commit_without_waiting_if_redone_safely(rule: Rule) -> None:
+    """Let the run's commit return before PostgreSQL has flushed it to disk (some ms of a
+    busy machine's fsync) when losing it in a crash is harmless.
+
+    A lost commit loses the run row and the actions' rows together, and the event's
+    processed mark, written after it by a synchronous commit that flushes the log up to
+    and past this one, with them: the outbox sweep sends the event again and the rule acts
+    as if for the first time. That is only harmless when nothing left the database: the
+    rule's actions declare no outside effect and (the caller checks) none handed work
+    over after commit: a Celery task could send an email from rows that then vanish.
+    """
+    if any(ACTIONS[action["type"]].effects_outside for action in rule.actions):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _run_row(rule: Rule, event: DomainEvent, attempt: int, *, status: str, summary="") -> Run:

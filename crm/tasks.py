@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from crm.models import DomainEvent
-from crm.services.events import event_dispatch
+from crm.services.events import event_dispatch, event_handlers_for
 
 # Events younger than this are probably still in flight from their on_commit hand-over.
 REDISPATCH_AFTER = timedelta(minutes=2)
@@ -15,15 +15,27 @@ REDISPATCH_BATCH = 500
 
 @shared_task(ignore_result=True)
 def domain_events_redispatch_task():
-    """Outbox sweep: hand over events that no handler has marked processed yet."""
+    """Outbox sweep: hand over events that no handler has marked processed yet.
+
+    An event of a kind that no configured handler reacts to has nothing left to do: it is
+    marked processed, so it does not come back in every sweep's batch.
+    """
     if not settings.GOALPOST_DOMAIN_EVENT_HANDLERS:
         return
     cutoff = timezone.now() - REDISPATCH_AFTER
     pending = DomainEvent.objects.filter(
         processed_at__isnull=True, automate=True, occurred_at__lt=cutoff
-    ).values_list("pk", flat=True)[:REDISPATCH_BATCH]
-    for event_id in pending:
-        event_dispatch(event_id=event_id)
+    ).values_list("pk", "kind")[:REDISPATCH_BATCH]
+    unwanted = []
+    for event_id, kind in pending:
+        if event_handlers_for(kind):
+            event_dispatch(event_id=event_id, kind=kind)
+        else:
+            unwanted.append(event_id)
+    if unwanted:
+        DomainEvent.objects.filter(pk__in=unwanted, processed_at__isnull=True).update(
+            processed_at=timezone.now()
+        )
 
 
 @shared_task(ignore_result=True)

@@ -13,7 +13,13 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self):
-        # Offer "send a discount code" and "send an NPS survey" to the rule builder.
-        from .actions import actions_register
+        from crm.services.events import event_handler_kinds_register
 
+        from .actions import actions_register
+        from .services.reactions import REACTIONS
+        from .tasks import HANDLER_TASK
+
+        # Offer "send a discount code" and "send an NPS survey" to the rule builder.
         actions_register()
+        # Marketing reacts to a few kinds; the others (deal.created…) are not sent to it.
+        event_handler_kinds_register(task_name=HANDLER_TASK, kinds=REACTIONS)

@@ -40,9 +40,9 @@ def _handle_new_deal(rep, contact, value="600"):
     return deal, len(queries)
 
 
-# Per acting create_task rule: a savepoint (its transaction), the task's insert, the run
-# row's insert, the savepoint's release.
-PER_ACTING_RULE = 4
+# Per acting create_task rule: a savepoint (its transaction), the task's insert, the
+# asynchronous commit's SET LOCAL, the run row's insert, the savepoint's release.
+PER_ACTING_RULE = 5
 # The event with the rules' version, the run history, the deal with its related rows,
 # and the processed mark in a savepoint; the skipped runs, when any, in one statement.
 PER_EVENT = 6
@@ -76,6 +76,35 @@ def test_a_redelivered_event_reads_three_rows_and_writes_only_the_processed_mark
     with django_assert_num_queries(5):
         event_handle(event_id=event.pk)
     assert Activity.objects.filter(deal=deal).count() == 2
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_a_run_that_only_writes_to_the_database_commits_without_waiting_for_the_disk(
+    pipeline, rep, contact
+):
+    """A lost commit is redone by the outbox sweep: the processed mark is lost with it."""
+    _call_rules(1)
+
+    _handle_new_deal(rep, contact)
+
+    # The test's one transaction holds the run's released savepoint: its SET LOCAL shows.
+    assert _synchronous_commit() == "off"
+
+
+def test_a_run_with_an_effect_outside_the_database_waits_for_the_disk(pipeline, rep, contact):
+    """Redoing an email after a lost commit would send it twice."""
+    email = {"type": "send_email", "params": {"subject": "Hi", "body": "Hello {first_name}"}}
+    rule_create(actor=None, name="Mail", **{**call_rule_definition("500"), "actions": [email]})
+
+    deal, _count = _handle_new_deal(rep, contact)
+
+    assert Run.objects.get(event__subject_id=deal.pk).status == RunStatus.SUCCEEDED
+    assert _synchronous_commit() == "on"
 
 
 def _call_rule():
