@@ -18,7 +18,8 @@ handful of queries, whatever the batch's size:
 
 Validation. The values come from the importer's cleaner, which has already checked each
 cell with the model field's validators, length and choices (crm/importing/cleaning.py);
-`contact_build` does not run `full_clean` over them again (it cost a fifth of the import).
+`contact_build` does not run `full_clean` over them again (it cost a fifth of the import),
+nor does `contacts_update_many` run `clean_fields` over the changes.
 What the cleaner cannot see is checked per batch: foreign key targets with one query per
 foreign key (`foreign_keys_check`; PostgreSQL would only check them at commit, too late
 for a savepoint), and check constraints, lengths and uniqueness by the database on the
@@ -260,17 +261,22 @@ def contacts_create_many(
     return created
 
 
+# The fields a row may change (the importer matches a contact by its address; changing
+# that is contact_update's), and which of them are foreign keys (compared by id).
+_CHANGEABLE = CONTACT_EDITABLE_FIELDS - {"email"}
+_FOREIGN_KEY_IDS = {f.name: f.attname for f in _foreign_keys(Contact)}
+
+
 def _changes_apply(contact: Contact, changes: dict) -> set[str]:
     """`apply_fields` comparing foreign keys by id (no query per row for the old record)."""
-    # The importer matches a contact by its address; changing that is contact_update's.
-    unknown = set(changes) - (CONTACT_EDITABLE_FIELDS - {"email"})
+    unknown = changes.keys() - _CHANGEABLE
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
     changed = set()
     for name, value in changes.items():
-        field = Contact._meta.get_field(name)
-        if isinstance(field, ForeignKey):
-            old, new = getattr(contact, field.attname), value.pk if value is not None else None
+        attname = _FOREIGN_KEY_IDS.get(name)
+        if attname is not None:
+            old, new = getattr(contact, attname), value.pk if value is not None else None
         else:
             old, new = getattr(contact, name), value
         if old != new:
@@ -280,7 +286,12 @@ def _changes_apply(contact: Contact, changes: dict) -> set[str]:
 
 
 def _contact_change(actor, contact: Contact, changes: dict, suppressed: set[str]) -> set[str]:
-    """Apply one row's changes as contact_update does; the fields to write ({} if none)."""
+    """Apply one row's changes as contact_update does; the fields to write ({} if none).
+
+    The values are the cleaner's, already checked as `clean_fields` would (module doc);
+    the fields derived here (the lifecycle stamps, the consent flag) are dates and a flag
+    the check constraints guard.
+    """
     if "owner" in changes and (changes["owner"] and changes["owner"].pk) != contact.owner_id:
         owner_change_check(actor=actor, owner=changes["owner"])
     was_opted_out = contact.opted_out
@@ -295,10 +306,6 @@ def _contact_change(actor, contact: Contact, changes: dict, suppressed: set[str]
         _consent_follow_address(contact, actor=actor, asked="opted_out" in changed)
     if contact.opted_out != was_opted_out:
         written.add("opted_out")
-    # The changed fields only (the others are as saved), and no foreign key: those are
-    # checked for the whole batch by foreign_keys_check.
-    unchecked = [f.name for f in Contact._meta.fields if f.name not in written]
-    contact.clean_fields(exclude=[*unchecked, *(f.name for f in _foreign_keys(Contact))])
     return written
 
 
@@ -313,15 +320,16 @@ def contacts_update_many(
 ) -> list[Contact]:
     """`contact_update` for many saved contacts: `changes[i]` ({field: value}) to `contacts[i]`.
 
-    As contact_update: a reassignment the actor may not make, an unknown field or a value
-    the model field refuses raises ValidationError; a suppressed address keeps its contact
-    opted out; the customer spells follow a changed lifecycle or customer dates; opting a
-    contact out puts the address on the suppression list. Each contact's changed fields
-    are written with `rows_update` (one statement per set of changed fields, `updated_at`
-    with them); a contact nothing changed on is not written. `tags[i]` are added to
-    `contacts[i]` (`tags_add_many`). All or nothing: on any error (a check constraint
-    refused: IntegrityError) nothing is written, but the instances keep the changes, so
-    the caller must read them again. Returns the contacts that changed.
+    The values are cleaned ones (the importer's cleaner; module doc). As contact_update:
+    a reassignment the actor may not make or an unknown field raises ValidationError, a
+    value too long or a refused check constraint IntegrityError; a suppressed address
+    keeps its contact opted out; the customer spells follow a changed lifecycle or
+    customer dates; opting a contact out puts the address on the suppression list. Each
+    contact's changed fields are written with `rows_update` (one statement per set of
+    changed fields, `updated_at` with them); a contact nothing changed on is not written.
+    `tags[i]` are added to `contacts[i]` (`tags_add_many`). All or nothing: on any error
+    nothing is written, but the instances keep the changes, so the caller must read them
+    again. Returns the contacts that changed.
     """
     if len(changes) != len(contacts):
         raise ValueError("one change set per contact")
