@@ -70,13 +70,27 @@ def _foreign_keys(model: type[Model]) -> list[ForeignKey]:
     return [f for f in model._meta.concrete_fields if isinstance(f, ForeignKey)]
 
 
-def foreign_keys_check(instances: Sequence[Model]) -> None:
-    """What `ForeignKey.validate` checks per row, with one query per foreign key."""
+def foreign_keys_check(
+    instances: Sequence[Model], *, changed: Sequence[set[str]] | None = None
+) -> None:
+    """What `ForeignKey.validate` checks per row, with one query per foreign key.
+
+    changed[i], if given: the only fields of the saved instances[i] to check (the others
+    are as saved, and may not even be read).
+    """
     if not instances:
         return
     for field in _foreign_keys(type(instances[0])):
         target = field.remote_field.field_name
-        wanted = {getattr(obj, field.attname) for obj in instances} - {None}
+        if changed is None:
+            wanted = {getattr(obj, field.attname) for obj in instances}
+        else:
+            wanted = {
+                getattr(obj, field.attname)
+                for obj, names in zip(instances, changed, strict=True)
+                if field.name in names
+            }
+        wanted -= {None}
         if not wanted:
             continue
         queryset = field.remote_field.model._base_manager.filter(**{f"{target}__in": wanted})
@@ -343,7 +357,7 @@ def contacts_update_many(
             contact.updated_at = now
             written[contact.pk] = (contact, tuple(sorted(fields | {"updated_at"})))
     changed = [contact for contact, _fields in written.values()]
-    foreign_keys_check(changed)
+    foreign_keys_check(changed, changed=[set(fields) for _contact, fields in written.values()])
     by_fields = sorted(written.values(), key=lambda item: item[1])
     for fields, group in groupby(by_fields, key=lambda item: item[1]):
         rows_update(Contact, [contact for contact, _fields in group], fields)
