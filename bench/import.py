@@ -1,7 +1,7 @@
 """Import of a 100,000-row contacts CSV, creates then updates, each next to its floor.
 
 The import is timed as the Celery task runs it (`import_job_run`: parse, clean, write the
-rows in batches of 500 with their events and the resume offset; contact rows go through
+rows in batches of 1,000 with their events and the resume offset; contact rows go through
 `crm.importing.batch`, the batch equivalents of contact_create and contact_update),
 without the broker hop.
 

@@ -183,16 +183,22 @@ def rows_update(model: type[Model], instances: Sequence[Model], fields: Sequence
     names = ", ".join(quote(c.column) for c in columns)
     assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns[1:])
     table, pk = quote(meta.db_table), quote(meta.pk.column)
-    params = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in instances]
-        for c in columns
-    ]
+    params = [_db_values(c, [getattr(obj, c.attname) for obj in instances]) for c in columns]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (names from _meta)
             f"FROM unnest({arrays}) AS v({names}) WHERE t.{pk} = v.{pk}",
             params,
         )
+
+
+def _db_values(field, values: list) -> list:
+    """The values as the database takes them; a value shared by every row (the batch's
+    `updated_at`) is converted once."""
+    first = values[0]
+    if all(value is first for value in values):
+        return [field.get_db_prep_save(first, connection)] * len(values)
+    return [field.get_db_prep_save(value, connection) for value in values]
 
 
 def text_in(model: type[Model], field_name: str, values, *, lower: bool = False) -> RawSQL:
