@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0026_board_owner_column_index"),
+        ("crm", "0027_rep_count_indexes"),
     ]
 
     operations = [
