@@ -18,7 +18,8 @@ handful of queries, whatever the batch's size:
 
 Validation. The values come from the importer's cleaner, which has already checked each
 cell with the model field's validators, length and choices (crm/importing/cleaning.py);
-`contact_build` does not run `full_clean` over them again (it cost a fifth of the import).
+`contact_build` does not run `full_clean` over them again (it cost a fifth of the import),
+nor does `contacts_update_many` run `clean_fields` over the changes.
 What the cleaner cannot see is checked per batch: foreign key targets with one query per
 foreign key (`foreign_keys_check`; PostgreSQL would only check them at commit, too late
 for a savepoint), and check constraints, lengths and uniqueness by the database on the
@@ -69,13 +70,27 @@ def _foreign_keys(model: type[Model]) -> list[ForeignKey]:
     return [f for f in model._meta.concrete_fields if isinstance(f, ForeignKey)]
 
 
-def foreign_keys_check(instances: Sequence[Model]) -> None:
-    """What `ForeignKey.validate` checks per row, with one query per foreign key."""
+def foreign_keys_check(
+    instances: Sequence[Model], *, changed: Sequence[set[str]] | None = None
+) -> None:
+    """What `ForeignKey.validate` checks per row, with one query per foreign key.
+
+    changed[i], if given: the only fields of the saved instances[i] to check (the others
+    are as saved, and may not even be read).
+    """
     if not instances:
         return
     for field in _foreign_keys(type(instances[0])):
         target = field.remote_field.field_name
-        wanted = {getattr(obj, field.attname) for obj in instances} - {None}
+        if changed is None:
+            wanted = {getattr(obj, field.attname) for obj in instances}
+        else:
+            wanted = {
+                getattr(obj, field.attname)
+                for obj, names in zip(instances, changed, strict=True)
+                if field.name in names
+            }
+        wanted -= {None}
         if not wanted:
             continue
         queryset = field.remote_field.model._base_manager.filter(**{f"{target}__in": wanted})
@@ -168,16 +183,22 @@ def rows_update(model: type[Model], instances: Sequence[Model], fields: Sequence
     names = ", ".join(quote(c.column) for c in columns)
     assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns[1:])
     table, pk = quote(meta.db_table), quote(meta.pk.column)
-    params = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in instances]
-        for c in columns
-    ]
+    params = [_db_values(c, [getattr(obj, c.attname) for obj in instances]) for c in columns]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (names from _meta)
             f"FROM unnest({arrays}) AS v({names}) WHERE t.{pk} = v.{pk}",
             params,
         )
+
+
+def _db_values(field, values: list) -> list:
+    """The values as the database takes them; a value shared by every row (the batch's
+    `updated_at`) is converted once."""
+    first = values[0]
+    if all(value is first for value in values):
+        return [field.get_db_prep_save(first, connection)] * len(values)
+    return [field.get_db_prep_save(value, connection) for value in values]
 
 
 def text_in(model: type[Model], field_name: str, values, *, lower: bool = False) -> RawSQL:
@@ -260,17 +281,22 @@ def contacts_create_many(
     return created
 
 
+# The fields a row may change (the importer matches a contact by its address; changing
+# that is contact_update's), and which of them are foreign keys (compared by id).
+_CHANGEABLE = CONTACT_EDITABLE_FIELDS - {"email"}
+_FOREIGN_KEY_IDS = {f.name: f.attname for f in _foreign_keys(Contact)}
+
+
 def _changes_apply(contact: Contact, changes: dict) -> set[str]:
     """`apply_fields` comparing foreign keys by id (no query per row for the old record)."""
-    # The importer matches a contact by its address; changing that is contact_update's.
-    unknown = set(changes) - (CONTACT_EDITABLE_FIELDS - {"email"})
+    unknown = changes.keys() - _CHANGEABLE
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
     changed = set()
     for name, value in changes.items():
-        field = Contact._meta.get_field(name)
-        if isinstance(field, ForeignKey):
-            old, new = getattr(contact, field.attname), value.pk if value is not None else None
+        attname = _FOREIGN_KEY_IDS.get(name)
+        if attname is not None:
+            old, new = getattr(contact, attname), value.pk if value is not None else None
         else:
             old, new = getattr(contact, name), value
         if old != new:
@@ -280,7 +306,12 @@ def _changes_apply(contact: Contact, changes: dict) -> set[str]:
 
 
 def _contact_change(actor, contact: Contact, changes: dict, suppressed: set[str]) -> set[str]:
-    """Apply one row's changes as contact_update does; the fields to write ({} if none)."""
+    """Apply one row's changes as contact_update does; the fields to write ({} if none).
+
+    The values are the cleaner's, already checked as `clean_fields` would (module doc);
+    the fields derived here (the lifecycle stamps, the consent flag) are dates and a flag
+    the check constraints guard.
+    """
     if "owner" in changes and (changes["owner"] and changes["owner"].pk) != contact.owner_id:
         owner_change_check(actor=actor, owner=changes["owner"])
     was_opted_out = contact.opted_out
@@ -295,10 +326,6 @@ def _contact_change(actor, contact: Contact, changes: dict, suppressed: set[str]
         _consent_follow_address(contact, actor=actor, asked="opted_out" in changed)
     if contact.opted_out != was_opted_out:
         written.add("opted_out")
-    # The changed fields only (the others are as saved), and no foreign key: those are
-    # checked for the whole batch by foreign_keys_check.
-    unchecked = [f.name for f in Contact._meta.fields if f.name not in written]
-    contact.clean_fields(exclude=[*unchecked, *(f.name for f in _foreign_keys(Contact))])
     return written
 
 
@@ -313,15 +340,16 @@ def contacts_update_many(
 ) -> list[Contact]:
     """`contact_update` for many saved contacts: `changes[i]` ({field: value}) to `contacts[i]`.
 
-    As contact_update: a reassignment the actor may not make, an unknown field or a value
-    the model field refuses raises ValidationError; a suppressed address keeps its contact
-    opted out; the customer spells follow a changed lifecycle or customer dates; opting a
-    contact out puts the address on the suppression list. Each contact's changed fields
-    are written with `rows_update` (one statement per set of changed fields, `updated_at`
-    with them); a contact nothing changed on is not written. `tags[i]` are added to
-    `contacts[i]` (`tags_add_many`). All or nothing: on any error (a check constraint
-    refused: IntegrityError) nothing is written, but the instances keep the changes, so
-    the caller must read them again. Returns the contacts that changed.
+    The values are cleaned ones (the importer's cleaner; module doc). As contact_update:
+    a reassignment the actor may not make or an unknown field raises ValidationError, a
+    value too long or a refused check constraint IntegrityError; a suppressed address
+    keeps its contact opted out; the customer spells follow a changed lifecycle or
+    customer dates; opting a contact out puts the address on the suppression list. Each
+    contact's changed fields are written with `rows_update` (one statement per set of
+    changed fields, `updated_at` with them); a contact nothing changed on is not written.
+    `tags[i]` are added to `contacts[i]` (`tags_add_many`). All or nothing: on any error
+    nothing is written, but the instances keep the changes, so the caller must read them
+    again. Returns the contacts that changed.
     """
     if len(changes) != len(contacts):
         raise ValueError("one change set per contact")
@@ -335,7 +363,7 @@ def contacts_update_many(
             contact.updated_at = now
             written[contact.pk] = (contact, tuple(sorted(fields | {"updated_at"})))
     changed = [contact for contact, _fields in written.values()]
-    foreign_keys_check(changed)
+    foreign_keys_check(changed, changed=[set(fields) for _contact, fields in written.values()])
     by_fields = sorted(written.values(), key=lambda item: item[1])
     for fields, group in groupby(by_fields, key=lambda item: item[1]):
         rows_update(Contact, [contact for contact, _fields in group], fields)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language_info
@@ -49,6 +49,28 @@ TRUE_WORDS = {"1", "yes", "y", "true", "t", "x", "ja", "j", "evet", "da", "oui",
 # How many distinct choice cells a cleaner remembers (bounded: a file of junk stays small).
 CHOICES_REMEMBERED = 10_000
 FALSE_WORDS = {"0", "no", "n", "false", "f", "nein", "hayir", "nu", "non", "아니오", "خیر"}
+
+
+class _EmailCheck(EmailValidator):
+    """Django's `validate_email`, remembering each domain's verdict.
+
+    Checking the domain part is most of the cost of an address, and a file repeats a
+    handful of domains (at most DOMAINS_REMEMBERED kept, so a file of junk stays small).
+    """
+
+    DOMAINS_REMEMBERED = 10_000
+
+    def __init__(self):
+        super().__init__()
+        self._domains: dict[str, bool] = {}
+
+    def validate_domain_part(self, domain_part):
+        verdict = self._domains.get(domain_part)
+        if verdict is None:
+            verdict = super().validate_domain_part(domain_part)
+            if len(self._domains) < self.DOMAINS_REMEMBERED:
+                self._domains[domain_part] = verdict
+        return verdict
 
 
 @dataclass
@@ -172,6 +194,11 @@ class RowCleaner:
         }
         # Resolved once: looking a model field up per cell costs more than cleaning it.
         self.model_fields = {spec.name: model_field(spec) for _i, _h, spec in self.columns}
+        # The method that reads each column's cells (a stage is read with its pipeline).
+        self.handlers = {
+            spec.name: getattr(self, f"_clean_{spec.type}", None) for *_cells, spec in self.columns
+        }
+        self._email_check = _EmailCheck()
         self._users = None
         self._pipelines = None
         self._stages = None
@@ -243,8 +270,7 @@ class RowCleaner:
         return row
 
     def _clean_value(self, row: CleanRow, spec: ImportField, raw, text: str) -> None:
-        handler = getattr(self, f"_clean_{spec.type}")
-        value = handler(spec, raw, text)
+        value = self.handlers[spec.name](spec, raw, text)
         column = self.model_fields[spec.name]
         if column is not None and value not in (None, ""):
             if spec.type != "email":  # already checked by validate_email
@@ -272,7 +298,7 @@ class RowCleaner:
     def _clean_email(self, spec, raw, text):
         email = text.lower()
         try:
-            validate_email(email)
+            self._email_check(email)
         except ValidationError:
             raise ValidationError(
                 _("“%(value)s” is not a valid email address.") % {"value": text}

@@ -7,7 +7,9 @@ short line is padded and a long one keeps its extra cells for the error report.
 """
 
 import csv
+import gc
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import tablib
@@ -71,12 +73,31 @@ def _is_blank(cells) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in cells)
 
 
+@contextmanager
+def _gc_paused():
+    """No garbage collection while a file is parsed: parsing makes no reference cycles,
+    and each collection walked every row parsed so far (at 100,000 rows, 1.2 s instead
+    of 0.35 s, bench/import.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_table(raw: bytes, *, name: str, encoding: str = "") -> Table:
     """Parse the file; raise ValidationError (shown on the upload form) if it is unusable.
 
     A CSV file is read in `encoding`, or in the character set detected when none is given;
     a file that does not decode cleanly in it is refused, never read with replacements.
     """
+    with _gc_paused():
+        return _table_read(raw, name=name, encoding=encoding)
+
+
+def _table_read(raw: bytes, *, name: str, encoding: str) -> Table:
     if file_format(name) == "csv":
         text, encoding = _decode(raw, encoding)
         rows = _csv_rows(text)

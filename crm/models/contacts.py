@@ -42,7 +42,11 @@ class Company(TimeStampedModel):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         # Every default ordering has its index: a list's first page reads it, not a sort.
-        indexes = [models.Index(fields=["name", "id"], name="company_default_order_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="company_default_order_idx"),
+            # The importer finds a file's companies by name, letter case ignored.
+            models.Index(Lower("name"), name="company_name_lower_idx"),
+        ]
 
     def __str__(self):
         return self.name
