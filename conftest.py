@@ -5,6 +5,7 @@ import os
 import pytest
 from django.conf import settings
 from django.utils import translation
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from crm.models import Role
@@ -119,6 +120,11 @@ def celery_worker_thread(transactional_db):
 
 
 # --- Browser tests (pytest-playwright with Debian's Chromium) ---------------------------
+
+# Playwright's assertions wait 5 s by default; on a busy 2-core machine a drag's answer or
+# a search's refresh can take longer. They wait on the condition, so a longer bound costs
+# nothing when the page is quick.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
