@@ -70,6 +70,11 @@ def test_picking_a_trigger_swaps_the_condition_fields(
     expect(field.locator('option[value="old_score"]')).to_have_count(1)
     expect(field.locator('option[value="value"]')).to_have_count(0)
 
+    # htmx wires the swapped-in fields once they settle; a person is never quicker than
+    # that, but Playwright on a busy machine can be, and its change would go unheard.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
     field.select_option("score")
     operators = page.locator('select[name="c0-operator"] option')
     expect(operators).to_have_count(7)  # numbers: = ≠ > ≥ < ≤ in, no "contains"
