@@ -107,8 +107,9 @@ def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
         # Their own tasks, and those they handed to somebody else.
         return queryset.filter(Q(assignee=user) | Q(created_by=user))
     if resource == "tickets" and role == REP:
-        # A rep follows the tickets of their own customers.
-        return queryset.filter(contact__owner=user)
+        # A rep follows the tickets of their own customers (the copy of the contact's
+        # owner that triggers keep on each ticket: an index read, not a join).
+        return queryset.filter(customer_owner=user)
     if resource == "purchases" and role == REP:
         return queryset.filter(Q(contact__owner=user) | Q(deal__owner=user))
     if resource == "subscriptions" and role == REP:

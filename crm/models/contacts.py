@@ -193,7 +193,7 @@ class Contact(TimeStampedModel):
             models.Index(
                 fields=["last_name", "first_name", "id"], name="contact_default_order_idx"
             ),
-            # A rep's rows joined to their contacts (tickets, interactions) are counted by
+            # A rep's rows joined to their contacts (interactions) are counted by
             # hashing the rep's contact ids: read from this index alone, not from 16,000
             # heap pages at 1,000,000 contacts (crm.counting).
             models.Index(fields=["owner", "id"], name="contact_owner_id_idx"),

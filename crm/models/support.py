@@ -74,6 +74,21 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
     )
+    # The customer's owner, copied by database triggers (crm migration
+    # 0029_ticket_customer_owner) whenever the ticket's contact or that contact's owner
+    # changes, by any path: a rep sees "the tickets of their own customers", and reading
+    # them from this column's index keeps a rep's ticket list flat as tickets grow, where
+    # joining the contacts read every ticket (4x at 200,000 tickets).
+    customer_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     opened_at = RangedDateTimeField(_("opened at"), db_index=True)
     first_response_at = RangedDateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = RangedDateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
@@ -96,11 +111,18 @@ class Ticket(models.Model):
                 name="ticket_queue_order_idx",
                 condition=Q(status__in=UNRESOLVED_STATUSES),
             ),
-            # A rep's queue (the tickets of their contacts) is counted by merging this
-            # with contact_owner_id_idx: 15 ms instead of 97 ms over 200,000 tickets.
+            # A rep's tickets (every status, the API's and lists' default order) and
+            # their bounded count read the rep's entries only.
             models.Index(
-                fields=["contact"],
-                name="ticket_unresolved_contact_idx",
+                F("customer_owner"),
+                F("opened_at").desc(),
+                F("id").desc(),
+                name="ticket_customer_owner_idx",
+            ),
+            # A rep's queue (unresolved tickets) counted from the rep's entries alone.
+            models.Index(
+                fields=["customer_owner"],
+                name="ticket_unresolved_owner_idx",
                 condition=Q(status__in=UNRESOLVED_STATUSES),
             ),
         ]
