@@ -1,6 +1,6 @@
 # Production image: gunicorn serves crm.wsgi; the same image runs the Celery worker and
 # beat (docker-compose.yml picks the command). Settings come from the environment.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
