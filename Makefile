@@ -1,8 +1,9 @@
 # Goalpost: the README's commands. `make run` and `make test` are all a newcomer needs.
 #
 # Everything runs from the project virtualenv in .venv, created on first use with the
-# machine's Python 3.11. A stamp file per dependency set means pip runs again only when
-# pyproject.toml changes.
+# machine's Python 3.11. Dependencies install from the lock files in requirements/ (exact
+# versions with hashes, written by `make lock` from pyproject.toml); a stamp file per
+# dependency set means pip runs again only when its lock file changes.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -23,16 +24,30 @@ PYTEST_ARGS ?=
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
 LANGS := de tr ko fa ro
 
+# runtime.txt: what production imports (pyproject `dependencies`; the Dockerfile installs
+# it). devstack.txt: runtime + the embedded PostgreSQL of `make run`. dev.txt: both + tests,
+# lint and benchmarks. All three are resolved for every platform and Python >= 3.11.
+RUNTIME_LOCK := requirements/runtime.txt
+DEVSTACK_LOCK := requirements/devstack.txt
+DEV_LOCK := requirements/dev.txt
+# uv writes the locks (`uv pip compile`): seconds instead of pip-tools' minutes, and one
+# universal file per set instead of one per platform. Pinned, so two people locking the
+# same pyproject.toml get the same files.
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
 RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEVSTACK_STAMP := $(VENV)/.installed-devstack
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help venv venv-dev run test lint format bench bench-scale messages check clean-broker
+.PHONY: help venv venv-dev run test lint format typecheck lock bench bench-scale messages check clean-broker
 
 help:
 	@echo "make run       install, migrate, load demo data, serve web + worker + beat on :$(PORT)"
 	@echo "make test      run the whole test suite against local PostgreSQL and Redis"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
+	@echo "make typecheck mypy"
+	@echo "make lock      re-resolve requirements/*.txt from pyproject.toml (UPGRADE=1: newest)"
 	@echo "make bench     run every bench/*.py benchmark against a scratch PostgreSQL database"
 	@echo "make bench-scale  the 10x run (bench/_scale.py): list pages at 1x and 10x the rows"
 	@echo "make messages  update locale/*/LC_MESSAGES/django.po and djangojs.po for $(LANGS)"
@@ -42,16 +57,44 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# The lock lists every package, so the project itself goes in without dependencies
+# (editable: the checkout is the code). --require-hashes: a wheel that is not the locked
+# one is refused, whichever index or cache it came from.
+define install_lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(1)
+	$(PY) -m pip install --quiet --no-deps -e .
+endef
+
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) | $(PY)
+	$(call install_lock,$(RUNTIME_LOCK))
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(DEVSTACK_STAMP): $(DEVSTACK_LOCK) | $(PY)
+	$(call install_lock,$(DEVSTACK_LOCK))
 	touch $@ $(RUNTIME_STAMP)
+
+$(DEV_STAMP): $(DEV_LOCK) | $(PY)
+	$(call install_lock,$(DEV_LOCK))
+	touch $@ $(DEVSTACK_STAMP) $(RUNTIME_STAMP)
 
 venv: $(RUNTIME_STAMP)
 venv-dev: $(DEV_STAMP)
+
+# Re-resolves the three lock files after pyproject.toml changed. Versions already locked
+# are kept where they still fit (a new dependency moves nothing else); `make lock
+# UPGRADE=1` takes the newest of everything. runtime.txt is resolved first and constrains
+# the other two, so tests run the very versions production installs. After a merge
+# conflict in requirements/, take either side and run `make lock` again.
+UV_COMPILE = $(UV) pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: | $(PY)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV_COMPILE) -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) --extra devstack -c $(RUNTIME_LOCK) -o $(DEVSTACK_LOCK)
+	$(UV_COMPILE) --extra devstack --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+	@# pre-commit's ruff hooks run the locked ruff, whatever the lock now says.
+	ruff=$$(sed -n 's/^ruff==\([^ ]*\).*/\1/p' $(DEV_LOCK)) \
+	&& sed -i "s/ruff==[0-9][0-9a-z.]*/ruff==$$ruff/g" .pre-commit-config.yaml
 
 # Development server (crm/devstack.py). Without DATABASE_URL: an embedded PostgreSQL from
 # pip with its data in var/postgres/; without REDIS_URL: kombu's filesystem broker in
@@ -59,7 +102,7 @@ venv-dev: $(DEV_STAMP)
 # worker + beat; a crashed child is restarted, Ctrl-C stops everything.
 run: export DJANGO_SETTINGS_MODULE = crm.settings.local
 run: export GOALPOST_DEMO_LANGUAGE := $(DEMO_LANGUAGE)
-run: $(RUNTIME_STAMP)
+run: $(DEVSTACK_STAMP)
 	$(PY) -m crm.devstack --port $(PORT)
 
 # The settings module for tests is crm.settings.test (pyproject.toml): PostgreSQL at
@@ -74,6 +117,10 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# A stand-in until the mypy configuration lands: the pre-commit hook calls this target.
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy
 
 # Each bench/<name>.py runs as `python -m bench.<name>`; bench/_setup.py creates and
 # migrates the scratch database (see bench/README.md).
@@ -122,6 +169,7 @@ check: $(RUNTIME_STAMP)
 	GOALPOST_PUBLIC_URL=https://crm.example.com \
 	DATABASE_URL=postgres://goalpost:goalpost@127.0.0.1:5432/goalpost \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
+	EMAIL_URL=smtp+tls://mailer:secret@smtp.example.com:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 # Drop queued messages of the development broker (filesystem transport).

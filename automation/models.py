@@ -136,16 +136,6 @@ class Run(models.Model):
     def __str__(self):
         return f"{self.rule} · {self.event_kind} #{self.subject_id} · {self.status}"
 
-    @property
-    def summary_shown(self) -> str:
-        """What the run did, in the reader's language (see automation.said)."""
-        from .said import said_render
-
-        entries = [e for e in self.outcome if isinstance(e, dict) and "summary" in e]
-        if not entries:
-            return said_render(None, self.summary)
-        return "; ".join(said_render(e.get("said"), e["summary"]) for e in entries)
-
 
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", _("Active")

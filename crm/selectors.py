@@ -6,7 +6,6 @@ however many rows there are.
 """
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext
 
 from crm import policies
@@ -69,14 +68,6 @@ def stage_list(*, user) -> QuerySet[Stage]:
 
 def deal_list(*, user) -> QuerySet[Deal]:
     return policies.scope(user, "deals", Deal.objects.all())
-
-
-def deal_get_for_user(*, user, pk) -> Deal:
-    """The deal if the user may see it; otherwise a 404, never a hint that it exists."""
-    try:
-        return deal_list(user=user).get(pk=pk)
-    except (Deal.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
 
 
 def deal_stage_history(*, deal: Deal) -> QuerySet[StageChange]:

@@ -139,12 +139,6 @@ class Goal(TimeStampedModel):
         return "up" if self.target > self.baseline else "down"
 
     @property
-    def scope_label(self) -> str:
-        if self.scope_type == ScopeType.COMPANY:
-            return str(ScopeType.COMPANY.label)
-        return f"{self.get_scope_type_display()} #{self.scope_id}"
-
-    @property
     def objective_label(self) -> str:
         if self.objective == Objective.CUSTOM and self.custom_objective:
             return self.custom_objective

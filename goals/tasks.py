@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from goals import services
-from goals.models import Goal
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -14,16 +13,3 @@ def goals_recompute_nightly_task():
     notice goes out only on the transition into off track.
     """
     services.goals_recompute_all()
-
-
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def goal_recompute_task(goal_id: int):
-    goal = Goal.objects.filter(pk=goal_id).first()
-    if goal is not None:
-        services.goal_recompute(goal=goal)

@@ -7,12 +7,9 @@ in the reporting currency need no rate. An amount whose currency has no rate by 
 converts to NULL: it is left out of the sum and listed as missing, never added raw.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db.models import (
     Case,
-    Count,
     DateTimeField,
     DecimalField,
     Exists,
@@ -70,17 +67,3 @@ def missing_rates(queryset: QuerySet, *, currency: str, on: str) -> list[dict]:
         .order_by("_day", currency)
     )
     return [{"currency": code, "date": day} for code, day in rows]
-
-
-def per_currency(queryset: QuerySet, *, amount: str, currency: str) -> list[dict]:
-    """[{"currency", "amount", "count"}]: the raw parts a converted total was made of."""
-    rows = (
-        queryset.order_by()
-        .values(currency)
-        .annotate(_total=Sum(amount), _n=Count("pk"))
-        .order_by(currency)
-    )
-    return [
-        {"currency": row[currency], "amount": row["_total"] or Decimal(0), "count": row["_n"]}
-        for row in rows
-    ]

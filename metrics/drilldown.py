@@ -260,8 +260,3 @@ def ids_page(rows: Rows, page: int) -> tuple[int, list[int], bool]:
     first = (page - 1) * API_PAGE_SIZE
     ids = list(queryset.values_list("pk", flat=True)[first : first + API_PAGE_SIZE + 1])
     return count, ids[:API_PAGE_SIZE], len(ids) > API_PAGE_SIZE
-
-
-def signed_total(found: list[Part], role: str) -> int:
-    """The count a role's parts add up to (promoters - detractors for NPS)."""
-    return sum(part.rows.sign * part.count for part in found if part.rows.role == role)

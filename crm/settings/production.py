@@ -2,10 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from crm.checks import secret_key_problem
+from crm.checks import IN_PROCESS_EMAIL, secret_key_problem
 
 from .base import *  # noqa: F403
-from .base import DATABASE_REPLICA_URL, env
+from .base import CELERY_BROKER_URL, DATABASE_REPLICA_URL, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -17,6 +17,45 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured(
         "Set DATABASE_URL: production does not start an embedded database of its own."
+    )
+
+# The fallbacks that make `make run` work on one machine are refused here, at start, not
+# only by `check --deploy`: web, worker and beat are separate processes (and containers),
+# so a per-process cache would count sign-in failures and throttles per process, the
+# filesystem broker would leave tasks on the web container's disk where no worker reads
+# them, and console email would drop password resets and invitations into a log.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "Set REDIS_URL (e.g. redis://redis:6379/0): production needs Redis for the cache that "
+        "every process shares (sign-in limits, throttles) and for the Celery broker."
+    )
+if not REDIS_URL.startswith(REDIS_SCHEMES):
+    raise ImproperlyConfigured(
+        f"REDIS_URL must be a Redis URL ({', '.join(REDIS_SCHEMES)}), not {REDIS_URL.split(':')[0]}."
+    )
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+# CELERY_BROKER_URL may name another broker (RabbitMQ, another Redis), never one that only
+# this process or this machine's disk can see.
+SINGLE_MACHINE_BROKERS = ("filesystem://", "memory://")
+if CELERY_BROKER_URL.startswith(SINGLE_MACHINE_BROKERS):
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_URL is {CELERY_BROKER_URL.split(':')[0]}://, a broker of one machine: "
+        "unset it to use REDIS_URL, or point it at a real broker (redis://, amqp://)."
+    )
+if not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587): production "
+        "sends password resets, invitations and campaigns, and has no console fallback."
+    )
+EMAIL_CONFIG = env.email("EMAIL_URL")
+vars().update(EMAIL_CONFIG)
+if EMAIL_CONFIG["EMAIL_BACKEND"] in IN_PROCESS_EMAIL:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL must deliver mail (smtp://, smtp+tls://, smtps://), not "
+        f"{env('EMAIL_URL').split(':')[0]}://: mail would never leave the process."
     )
 
 

@@ -94,17 +94,108 @@ def test_production_refuses_to_start_with_a_placeholder_or_weak_secret(secret, r
 
 
 @pytest.mark.parametrize(
-    ("change", "check_id"),
+    ("missing", "message"),
     [
-        ({"REDIS_URL": ""}, "goalpost.E002"),
-        ({"REDIS_URL": ""}, "goalpost.E003"),
-        ({"REDIS_URL": ""}, "goalpost.E004"),
-        ({"EMAIL_URL": "consolemail://"}, "goalpost.E005"),
-        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.example.com"}, "goalpost.E006"),
+        ("REDIS_URL", "ImproperlyConfigured: Set REDIS_URL (e.g. redis://redis:6379/0)"),
+        ("EMAIL_URL", "ImproperlyConfigured: Set EMAIL_URL (e.g. smtp+tls://"),
     ],
 )
-def test_production_check_refuses_settings_that_work_on_one_machine_only(change, check_id):
-    env = {k: v for k, v in {**COMPLETE, **change}.items() if v}
+def test_production_refuses_to_start_without_a_shared_cache_broker_or_email(missing, message):
+    env = {k: v for k, v in COMPLETE.items() if k != missing}
+
+    # `check` without --deploy: the settings themselves refuse, so no process starts.
+    result = _manage("check", **env)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"REDIS_URL": "memcached://127.0.0.1:11211"},
+            "ImproperlyConfigured: REDIS_URL must be a Redis URL "
+            "(redis://, rediss://, unix://), not memcached.",
+        ),
+        (
+            {"CELERY_BROKER_URL": "filesystem://localhost//"},
+            "ImproperlyConfigured: CELERY_BROKER_URL is filesystem://, a broker of one machine",
+        ),
+        (
+            {"CELERY_BROKER_URL": "memory://"},
+            "ImproperlyConfigured: CELERY_BROKER_URL is memory://, a broker of one machine",
+        ),
+        (
+            {"EMAIL_URL": "consolemail://"},
+            "ImproperlyConfigured: EMAIL_URL must deliver mail (smtp://, smtp+tls://, smtps://), "
+            "not consolemail://",
+        ),
+        (
+            {"EMAIL_URL": "memorymail://"},
+            "ImproperlyConfigured: EMAIL_URL must deliver mail (smtp://, smtp+tls://, smtps://), "
+            "not memorymail://",
+        ),
+    ],
+)
+def test_production_refuses_to_start_with_a_single_machine_fallback(change, message):
+    result = _manage("check", **{**COMPLETE, **change})
+
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_production_shares_the_cache_and_the_broker_through_redis_and_sends_smtp():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], "
+        "s.CELERY_BROKER_URL, s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)",
+        **COMPLETE,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/15",
+        "redis://127.0.0.1:6379/15",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "True",
+    ]
+
+
+def test_production_check_refuses_a_malformed_trusted_proxy():
+    env = {**COMPLETE, "TRUSTED_PROXIES": "10.0.0.0/8,proxy.example.com"}
+
+    result = _manage("check", "--deploy", **env)
+
+    assert result.returncode == 1
+    assert "(goalpost.E006)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "check_id"),
+    [
+        ({}, "goalpost.E002"),
+        ({}, "goalpost.E003"),
+        ({}, "goalpost.E004"),
+        ({"EMAIL_URL": "consolemail://"}, "goalpost.E005"),
+    ],
+)
+def test_deploy_check_still_catches_the_development_fallbacks(tmp_path, change, check_id):
+    # The production settings refuse these at start (above); the deploy checks stay for
+    # any other settings module someone deploys, here the development one `make run` uses.
+    env = {
+        "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+        "DATABASE_URL": COMPLETE["DATABASE_URL"],
+        # Its filesystem broker makes its folders at import: in a scratch folder.
+        "GOALPOST_VAR_DIR": str(tmp_path),
+        **change,
+    }
 
     result = _manage("check", "--deploy", **env)
 

@@ -203,11 +203,6 @@ def list_entry(list_key: str) -> ListEntry | None:
     return LISTS.get(list_key)
 
 
-def lists_for(user) -> list[ListEntry]:
-    """The lists this user may open (and so keep views of)."""
-    return [entry for key, entry in LISTS.items() if policies.can_read(user, key)]
-
-
 def builtins_for(entry: ListEntry, user) -> list[BuiltinView]:
     role = policies.ADMIN if user.is_superuser else user.role
     return [view for view in entry.builtins if role in view.roles]

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from crm.tests.factories import LeadFactory
 from goals import services
-from goals.models import Goal
-from goals.tasks import goal_recompute_task, goals_recompute_nightly_task
+from goals.tasks import goals_recompute_nightly_task
 from metrics.services import snapshot_day
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +50,3 @@ def test_snapshot_then_nightly_task_moves_a_leads_goal(manager):
     # 3 leads of 4 by half-time: 75 % done, 50 % expected
     assert (goal.current_value, goal.progress, goal.expected_progress) == (Decimal("3"), 75.0, 50.0)
     assert goal.status == "on_track"
-
-
-def test_single_goal_task_ignores_deleted_goals(manager):
-    goal_recompute_task(424242)
-    assert not Goal.objects.exists()

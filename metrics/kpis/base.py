@@ -16,7 +16,6 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import JSONObject, TruncDate
 
 from metrics.currency import converted_sum, reporting_currency, unconverted
-from metrics.scopes import Scope, UnsupportedScope
 
 CENT = Decimal("0.01")
 # Ratios and durations keep four decimals: 1/3 → 33.3333 %, enough for any chart or goal.
@@ -238,11 +237,6 @@ def mean_duration(total: timedelta | None, n: int | None, *, per: Decimal) -> Kp
 
 def elapsed(later: str, earlier: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
-
-
-def require(scope: Scope, supported) -> None:
-    if scope.type not in supported:
-        raise UnsupportedScope(scope.type)
 
 
 def overlap_share(amount, first, last, period) -> Decimal:
