@@ -71,6 +71,28 @@ def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
     return stage
 
 
+def deal_create_check(*, status: str, lost_reason: str, created_at, closed_at) -> None:
+    """What a new deal's status asks of its other fields, checked before anything is
+    written (the importer's preview calls it too, so a row is refused in the same words).
+
+    `status` is a DealStatus value; `created_at` / `closed_at` aware datetimes or None.
+    Raises ValidationError keyed `lost_reason` (a lost deal says why) and `closed_at` (an
+    open deal has none; a closed one cannot close before it was created).
+    """
+    errors: dict[str, list[str]] = {}
+    if status == DealStatus.LOST and not (lost_reason or "").strip():
+        errors["lost_reason"] = [_("Say why the deal was lost.")]
+    closed_errors = []
+    if status == DealStatus.OPEN and closed_at is not None:
+        closed_errors.append(_("An open deal has no closing time; set status too."))
+    if closed_at is not None and created_at is not None and closed_at < created_at:
+        closed_errors.append(_("A deal cannot close before it was created."))
+    if closed_errors:
+        errors["closed_at"] = closed_errors
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def deal_create(
     *,
@@ -94,12 +116,9 @@ def deal_create(
     """
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
     stage = _stage_for(pipeline=pipeline, stage=stage)
-    if status == DealStatus.OPEN and closed_at is not None:
-        raise ValidationError({"closed_at": _("An open deal has no closing time; set status too.")})
-    if status == DealStatus.LOST and not (lost_reason or "").strip():
-        # Checked before the deal is written, though deal_mark_lost checks it too: an
-        # importer's row error then names the field without a half-made deal to undo.
-        raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
+    deal_create_check(
+        status=status, lost_reason=lost_reason, created_at=created_at, closed_at=closed_at
+    )
     deal_owner_check(owner=owner)
     created_at = created_at or timezone.now()
     fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
@@ -446,6 +465,7 @@ def contact_becomes_customer(contact, *, at) -> None:
 __all__ = [
     "contact_becomes_customer",
     "deal_create",
+    "deal_create_check",
     "deal_delete",
     "deal_delete_check",
     "deal_edit",
