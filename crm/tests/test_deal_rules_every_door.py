@@ -289,3 +289,58 @@ def test_the_browser_activity_form_shows_the_error_and_stores_nothing(rep, clien
     assert response.status_code == 422
     assert "Only a call has an outcome." in response.content.decode()
     assert Activity.objects.filter(pk=activity.pk).values().get() == before
+
+
+def test_deal_edit_is_atomic_on_its_own_for_the_importer_and_automation(rep, stages):
+    # No view transaction around it: the service's own undoes the value edit it wrote
+    # before the close was refused.
+    deal = deal_create(actor=rep, title="Probe", value=Decimal("100.00"), stage=stages[0])
+    events_before = DomainEvent.objects.count()
+    long_ago = timezone.now() - timedelta(days=3650)
+
+    with pytest.raises(ValidationError) as refused:
+        deal_edit(
+            deal=deal,
+            actor=rep,
+            data={
+                "value": Decimal("900.00"),
+                "stage": stages[1],
+                "status": "won",
+                "closed_at": long_ago,
+            },
+        )
+
+    assert refused.value.message_dict == {
+        "closed_at": ["A deal cannot close before it was created."]
+    }
+    deal.refresh_from_db()
+    assert (deal.value, deal.stage_id, deal.status) == (Decimal("100.00"), stages[0].pk, "open")
+    assert deal.stage_changes.count() == 1
+    assert DomainEvent.objects.count() == events_before
+
+
+def test_deal_edit_reopens_and_moves_in_one_call(rep, stages):
+    deal = deal_create(
+        actor=rep,
+        title="D",
+        value=Decimal("10.00"),
+        stage=stages[0],
+        status="lost",
+        lost_reason="Price",
+    )
+
+    deal = deal_edit(deal=deal, actor=rep, data={"status": "open", "stage": stages[2]})
+
+    deal.refresh_from_db()
+    assert (deal.status, deal.lost_reason, deal.closed_at, deal.stage_id) == (
+        "open",
+        "",
+        None,
+        stages[2].pk,
+    )
+    assert list(deal.stage_changes.order_by("entered_at", "id").values_list("stage", "left_at"))[
+        -1
+    ] == (
+        stages[2].pk,
+        None,
+    )
