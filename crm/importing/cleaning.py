@@ -30,6 +30,7 @@ from crm.models import (
     TicketStatus,
     User,
 )
+from crm.services.deals import deal_create_check
 
 from . import formats
 from .formula_guard import restore_cell
@@ -518,20 +519,23 @@ class RowCleaner:
             else:
                 values["stage"] = stage
         status = values.get("status", DealStatus.OPEN)
-        if status == DealStatus.LOST and not values.get("lost_reason"):
-            self._error(
-                row,
-                "lost_reason" if "lost_reason" in self.header_for else "status",
-                _("A lost deal needs a lost reason."),
-            )
         closed_at, created_at = values.get("closed_at"), values.get("created_at")
         if closed_at and not created_at and status != DealStatus.OPEN:
             # A migrated closed deal without its creation date existed at least by then.
             values["created_at"] = created_at = closed_at
-        if status == DealStatus.OPEN and closed_at:
-            self._error(row, "closed_at", _("An open deal cannot have a closing date."))
-        if closed_at and created_at and closed_at < created_at:
-            self._error(row, "closed_at", _("A deal cannot close before it was created."))
+        # The create service's own rules, so the preview refuses a row in its words.
+        try:
+            deal_create_check(
+                status=status,
+                lost_reason=values.get("lost_reason", ""),
+                created_at=created_at,
+                closed_at=closed_at,
+            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = name if name in self.header_for else "status"
+                for message in messages:
+                    self._error(row, column, message)
         if closed_at and closed_at > timezone.now() + dt.timedelta(days=1):
             self._error(row, "closed_at", _("A deal cannot close in the future."))
 

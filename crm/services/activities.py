@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Activity, ActivityKind
 from crm.services.audit import audit_deleted
@@ -24,6 +26,17 @@ ACTIVITY_EDITABLE_FIELDS = {
 _LINKS = ("assignee", "deal", "lead", "contact", "created_by")
 
 
+def activity_assignee_check(*, assignee) -> None:
+    """A person picking an assignee picks an active user: a deactivated one never sees
+    the task. Raises ValidationError on `assignee`; `None` passes (the creator is used).
+
+    Automation (no actor) is not held to it: a rule assigning the deal's owner who has
+    since left still records the task rather than losing it.
+    """
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError({"assignee": _("Choose an active user.")})
+
+
 # No @transaction.atomic: its one INSERT is atomic by itself, and inside a caller's
 # transaction (an automation rule run) a savepoint would cost two more round trips.
 def activity_create(
@@ -36,6 +49,8 @@ def activity_create(
     for the outcome-only-for-calls constraint, a third of a rule run's round trips; the
     database's foreign keys and CHECK constraint still refuse a bad row.
     """
+    if actor is not None:
+        activity_assignee_check(assignee=assignee)
     activity = Activity(
         kind=kind,
         subject=subject,
@@ -51,8 +66,16 @@ def activity_create(
 
 @transaction.atomic
 def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
+    """Edit an activity in one write: any of ACTIVITY_EDITABLE_FIELDS, `done_at` included
+    (an aware datetime completes it at that moment, `None` reopens it).
+
+    Raises ValidationError keyed by field (a field not editable, an assignee the actor may
+    not choose, the model's own rules); nothing is written then.
+    """
     if "assignee" in data and data["assignee"] != activity.assignee:
         owner_change_check(actor=actor, owner=data["assignee"], field="assignee")
+        if actor is not None:
+            activity_assignee_check(assignee=data["assignee"])
     apply_fields(activity, data, ACTIVITY_EDITABLE_FIELDS)
     if "outcome" not in data and activity.kind != ActivityKind.CALL:
         # A call turned into a task keeps no call outcome; naming one for it is an error.

@@ -13,6 +13,7 @@ from crm.models import (
     Lifecycle,
     Pipeline,
     Purchase,
+    Role,
     Stage,
     StageChange,
 )
@@ -41,6 +42,25 @@ def default_pipeline() -> Pipeline:
     return pipeline
 
 
+# Who may own a deal: the people who sell (the browser's owner picker offers the same).
+DEAL_OWNER_ROLES = (Role.REP, Role.MANAGER, Role.ADMIN)
+
+
+def deal_owner_check(*, owner) -> None:
+    """A deal's owner is an active user who sells (rep, manager or admin).
+
+    Raises ValidationError on `owner` otherwise: a deactivated user's deals would sit on
+    nobody's board, and support or marketing do not work a pipeline. `None` (no owner)
+    passes; the create service fills in the creator.
+    """
+    if owner is None:
+        return
+    if not owner.is_active or not (owner.is_superuser or owner.role in DEAL_OWNER_ROLES):
+        raise ValidationError(
+            {"owner": _("A deal's owner must be an active rep, manager or admin.")}
+        )
+
+
 def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
     if stage is None:
         stage = pipeline.stages.order_by("position", "id").first()
@@ -49,6 +69,28 @@ def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
     elif stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("The stage belongs to another pipeline.")})
     return stage
+
+
+def deal_create_check(*, status: str, lost_reason: str, created_at, closed_at) -> None:
+    """What a new deal's status asks of its other fields, checked before anything is
+    written (the importer's preview calls it too, so a row is refused in the same words).
+
+    `status` is a DealStatus value; `created_at` / `closed_at` aware datetimes or None.
+    Raises ValidationError keyed `lost_reason` (a lost deal says why) and `closed_at` (an
+    open deal has none; a closed one cannot close before it was created).
+    """
+    errors: dict[str, list[str]] = {}
+    if status == DealStatus.LOST and not (lost_reason or "").strip():
+        errors["lost_reason"] = [_("Say why the deal was lost.")]
+    closed_errors = []
+    if status == DealStatus.OPEN and closed_at is not None:
+        closed_errors.append(_("An open deal has no closing time; set status too."))
+    if closed_at is not None and created_at is not None and closed_at < created_at:
+        closed_errors.append(_("A deal cannot close before it was created."))
+    if closed_errors:
+        errors["closed_at"] = closed_errors
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -74,6 +116,10 @@ def deal_create(
     """
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline())
     stage = _stage_for(pipeline=pipeline, stage=stage)
+    deal_create_check(
+        status=status, lost_reason=lost_reason, created_at=created_at, closed_at=closed_at
+    )
+    deal_owner_check(owner=owner)
     created_at = created_at or timezone.now()
     fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
     deal = Deal(
@@ -118,8 +164,9 @@ def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
     stage = data.pop("stage", None)
     locked = _lock(deal)
     old_value = locked.value
-    if "owner" in data:
+    if "owner" in data and data["owner"] != locked.owner:
         owner_change_check(actor=actor, owner=data["owner"])
+        deal_owner_check(owner=data["owner"])
     changed = apply_fields(locked, data, DEAL_EDITABLE_FIELDS)
     if changed:
         model_save(locked)
@@ -134,6 +181,86 @@ def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
         )
     if stage is not None and stage.pk != locked.stage_id:
         locked = deal_move_to_stage(deal=locked, stage=stage, actor=actor)
+    return locked
+
+
+# What a deal edit may carry besides its plain fields: where it sits and how it ended.
+DEAL_EDIT_FIELDS = DEAL_EDITABLE_FIELDS | {
+    "stage",
+    "pipeline",
+    "status",
+    "lost_reason",
+    "closed_at",
+}
+
+
+def deal_edit_check(*, deal: Deal, data: dict) -> None:
+    """The rules of one edit that depend on the deal as it stands, checked before any write.
+
+    `data` is as for `deal_edit`. Raises one ValidationError naming every field at fault
+    (`pipeline`, `lost_reason`, `closed_at`); the stage, owner and closing-time rules that
+    need the row are checked again by the services that write.
+    """
+    errors: dict[str, str] = {}
+    status = data.get("status") or deal.status
+    if status != deal.status and DealStatus.OPEN not in (status, deal.status):
+        # Won to lost (or back) is two decisions: reopen, then close again.
+        errors["status"] = _("This deal is already closed.")
+    pipeline = data.get("pipeline")
+    if pipeline is not None and pipeline.pk != deal.pipeline_id:
+        errors["pipeline"] = _("A deal stays in its pipeline; open a new deal instead.")
+    lost_reason = data.get("lost_reason")
+    if status == DealStatus.LOST and deal.status != DealStatus.LOST:
+        if not (lost_reason or "").strip():
+            errors["lost_reason"] = _("Say why the deal was lost.")
+    elif lost_reason is not None and lost_reason != deal.lost_reason:
+        errors["lost_reason"] = _("A lost reason is given when marking the deal lost.")
+    closed_at = data.get("closed_at")
+    if closed_at is not None and status == deal.status and closed_at != deal.closed_at:
+        errors["closed_at"] = _("The closing time is set when the status changes.")
+    elif closed_at is not None and status == DealStatus.OPEN and deal.status != DealStatus.OPEN:
+        errors["closed_at"] = _("An open deal has no closing time; set status too.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def deal_edit(*, deal: Deal, actor, data: dict) -> Deal:
+    """One edit of a deal, from a form, the API or a bulk action: fields, stage and status
+    together, in one transaction.
+
+    `data` may hold the plain fields (DEAL_EDITABLE_FIELDS), `stage` (a Stage of the
+    deal's pipeline), `pipeline` (only the deal's own: a deal never changes pipeline),
+    `status` (`open` reopens, `won` / `lost` close), `lost_reason` (required to mark it
+    lost, refused otherwise) and `closed_at` (an aware datetime, only with a closing
+    status change; now when omitted). Missing keys keep the deal's values.
+
+    Raises ValidationError keyed by field name when any rule refuses; the transaction then
+    leaves nothing of the edit behind, and the events already written (a value change)
+    go with it, so automation never hears of an edit that did not happen.
+    """
+    unknown = set(data) - DEAL_EDIT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    locked = _lock(deal)
+    deal_edit_check(deal=locked, data=data)
+    fields = {name: value for name, value in data.items() if name in DEAL_EDITABLE_FIELDS}
+    if "stage" in data:
+        fields["stage"] = data["stage"]
+    status = data.get("status") or locked.status
+    if status == locked.status:
+        return deal_update(deal=locked, actor=actor, data=fields)
+    if status == DealStatus.OPEN:
+        # Reopen before the edit: a closed deal cannot move stage.
+        locked = deal_reopen(deal=locked, actor=actor)
+        return deal_update(deal=locked, actor=actor, data=fields)
+    locked = deal_update(deal=locked, actor=actor, data=fields)
+    if status == DealStatus.WON:
+        return deal_mark_won(deal=locked, actor=actor, at=data.get("closed_at"))
+    if status == DealStatus.LOST:
+        return deal_mark_lost(
+            deal=locked, actor=actor, reason=data.get("lost_reason", ""), at=data.get("closed_at")
+        )
     return locked
 
 
@@ -338,11 +465,15 @@ def contact_becomes_customer(contact, *, at) -> None:
 __all__ = [
     "contact_becomes_customer",
     "deal_create",
+    "deal_create_check",
     "deal_delete",
     "deal_delete_check",
+    "deal_edit",
+    "deal_edit_check",
     "deal_mark_lost",
     "deal_mark_won",
     "deal_move_to_stage",
+    "deal_owner_check",
     "deal_reopen",
     "deal_update",
     "default_pipeline",

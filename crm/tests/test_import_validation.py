@@ -171,7 +171,7 @@ def test_deal_rows_resolve_stage_within_their_pipeline_and_check_closing():
     assert [(e.column, e.reason) for e in bad.errors] == [
         ("Value", "The amount cannot be negative."),
         ("Stage", "No stage “Nowhere” in the pipeline “Sales”."),
-        ("Status", "A lost deal needs a lost reason."),
+        ("Status", "Say why the deal was lost."),
         ("Closed", "A deal cannot close before it was created."),
     ]
 

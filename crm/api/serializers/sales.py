@@ -164,56 +164,9 @@ class DealSerializer(PolicyModelSerializer):
     def validate_currency(self, value):
         return _validate_currency(value)
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if self.instance is None:
-            return self._validate_create(attrs)
-        return self._validate_update(attrs)
-
-    def _validate_create(self, attrs):
-        status = attrs.get("status", DealStatus.OPEN)
-        stage, pipeline = attrs.get("stage"), attrs.get("pipeline")
-        if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
-            raise serializers.ValidationError(
-                {"stage": [_("The stage belongs to another pipeline.")]}
-            )
-        if status == DealStatus.OPEN and attrs.get("closed_at"):
-            raise serializers.ValidationError(
-                {"closed_at": [_("An open deal has no closing time; set status too.")]}
-            )
-        if status == DealStatus.LOST and not attrs.get("lost_reason", "").strip():
-            raise serializers.ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
-        created_at, closed_at = attrs.get("created_at"), attrs.get("closed_at")
-        if created_at and closed_at and closed_at < created_at:
-            raise serializers.ValidationError(
-                {"closed_at": [_("A deal cannot close before it was created.")]}
-            )
-        return attrs
-
-    def _validate_update(self, attrs):
-        deal = self.instance
-        pipeline = attrs.pop("pipeline", None)
-        if pipeline is not None and pipeline.pk != deal.pipeline_id:
-            raise serializers.ValidationError(
-                {"pipeline": [_("A deal stays in its pipeline; open a new deal instead.")]}
-            )
-        status = attrs.get("status", deal.status)
-        lost_reason = attrs.get("lost_reason")
-        if status == DealStatus.LOST and deal.status != DealStatus.LOST:
-            if not (lost_reason or "").strip():
-                raise serializers.ValidationError(
-                    {"lost_reason": [_("Say why the deal was lost.")]}
-                )
-        elif lost_reason is not None and lost_reason != deal.lost_reason:
-            raise serializers.ValidationError(
-                {"lost_reason": [_("A lost reason is given when marking the deal lost.")]}
-            )
-        closed_at = attrs.get("closed_at")
-        if closed_at is not None and status == deal.status and closed_at != deal.closed_at:
-            raise serializers.ValidationError(
-                {"closed_at": [_("The closing time is set when the status changes.")]}
-            )
-        return attrs
+    # Only shapes here (types, formats, choices). What a status change requires, where a
+    # stage may be, who may own the deal and when it may close are the services' rules
+    # (crm.services.deals), so the browser, the importer and automation meet them too.
 
 
 class StageChangeSerializer(IdModelSerializer):

@@ -16,7 +16,6 @@ from crm.api.serializers import (
     StageSerializer,
 )
 from crm.api.serializers.workspace import StageOrderSerializer
-from crm.models import DealStatus
 from crm.services import activities as activity_services
 from crm.services import deals as deal_services
 from crm.services import leads as lead_services
@@ -141,19 +140,7 @@ class DealViewSet(BulkActionMixin, PolicyViewSet):
         deal_services.deal_delete(deal=instance, actor=actor)
 
     def update_record(self, deal, *, actor, data):
-        status_ = data.pop("status", deal.status)
-        lost_reason = data.pop("lost_reason", "")
-        closed_at = data.pop("closed_at", None)
-        deal = deal_services.deal_update(deal=deal, actor=actor, data=data)
-        if status_ == deal.status:
-            return deal
-        if status_ == DealStatus.WON:
-            return deal_services.deal_mark_won(deal=deal, actor=actor, at=closed_at)
-        if status_ == DealStatus.LOST:
-            return deal_services.deal_mark_lost(
-                deal=deal, actor=actor, reason=lost_reason, at=closed_at
-            )
-        return deal_services.deal_reopen(deal=deal, actor=actor)
+        return deal_services.deal_edit(deal=deal, actor=actor, data=data)
 
     @extend_schema(
         request=None,
@@ -185,16 +172,6 @@ class ActivityViewSet(BulkActionMixin, PolicyViewSet):
         activity_services.activity_delete(activity=instance, actor=actor)
 
     def update_record(self, activity, *, actor, data):
-        done_at = data.pop("done_at", activity.done_at)
-        if done_at is None and activity.done_at is not None:
-            data["done_at"] = None  # reopening a task is a plain edit
-        activity = activity_services.activity_update(activity=activity, actor=actor, data=data)
-        if done_at is not None and activity.done_at is None:
-            activity = activity_services.activity_complete(
-                activity=activity, actor=actor, at=done_at
-            )
-        elif done_at is not None and done_at != activity.done_at:
-            activity = activity_services.activity_update(
-                activity=activity, actor=actor, data={"done_at": done_at}
-            )
-        return activity
+        # `done_at` is a field like the others (a time completes, null reopens): one
+        # service call, so a refused field leaves the completion unwritten too.
+        return activity_services.activity_update(activity=activity, actor=actor, data=data)

@@ -19,10 +19,12 @@ from crm.services.deals import (
     deal_create,
     deal_delete_check,
     deal_reopen,
-    deal_update,
     default_pipeline,
 )
 from crm.services.deals import deal_delete as deal_delete_service
+from crm.services.deals import (
+    deal_edit as deal_edit_service,
+)
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
 from crm.web.filters import DealFilter
@@ -145,7 +147,7 @@ def deal_edit(request, pk):
     return form_round_trip(
         request,
         form=form,
-        save=lambda data: deal_update(deal=Deal.objects.get(pk=pk), actor=user, data=data),
+        save=lambda data: deal_edit_service(deal=Deal.objects.get(pk=pk), actor=user, data=data),
         success_url=lambda d: reverse("web:deal_detail", args=[d.pk]),
         success_message=_("Deal saved."),
         context={
