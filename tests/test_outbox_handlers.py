@@ -22,7 +22,7 @@ from automation.marketing.tests.conftest import email_wait_email
 from automation.models import Enrollment
 from automation.tasks import HANDLER_TASK as AUTOMATION
 from automation.tests.fixtures import wait_until
-from crm.models import Campaign, DomainEvent, DomainEventKind, DomainEventReceipt
+from crm.models import Campaign, DomainEvent, DomainEventKind, DomainEventReceipt, Role
 from crm.services.contacts import contact_create
 from crm.tasks import domain_events_redispatch_task
 
@@ -240,3 +240,19 @@ def test_a_failing_marketing_handler_is_retried_by_the_sweep_through_a_real_work
     domain_events_redispatch_task()
     event.refresh_from_db()
     assert event.processed_at is not None
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_which_handlers_processed_an_event(
+    rep, make_user, welcome, client, django_capture_on_commit_callbacks
+):
+    _contact, event, _published = _contact_created_event(rep, django_capture_on_commit_callbacks)
+    event_handle(event_id=event.pk)
+    client.force_login(make_user(Role.ADMIN, is_staff=True, is_superuser=True))
+
+    response = client.get(f"/admin/crm/domainevent/{event.pk}/change/")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert AUTOMATION in body
+    assert MARKETING not in body
