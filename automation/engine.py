@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.models import DomainEvent
+from crm.services.events import event_handled, event_handled_record
 
 from .actions import ACTIONS, ActionError
 from .conditions import conditions_met
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 # A rule whose actions re-trigger it (score change → change score) stops after this many
 # runs on the same record within LOOP_WINDOW.
 LOOP_LIMIT = 20
+# The Celery task name this handler is configured and recorded under (automation.tasks).
+HANDLER_TASK = "automation.tasks.handle_domain_event_task"
 LOOP_WINDOW = timedelta(minutes=10)
 DONE = (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
 
@@ -54,18 +57,27 @@ class RuleHistory:
 
 
 def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False) -> None:
-    """Evaluate every enabled rule for the event, then mark it processed.
+    """Evaluate every enabled rule for the event, then record that this handler processed
+    it (its `DomainEventReceipt`, with the skipped rules' runs in one transaction).
 
     A rule that raises is rolled back whole; the first error is re-raised so the task
-    retries, and rules that already ran are skipped on the retry. On the final attempt the
-    failure is written to the run log instead and the event counts as processed.
+    retries (no receipt: the outbox sweep hands the event over again), and rules that
+    already ran are skipped on the retry. On the final attempt the failure is written to
+    the run log instead and the event counts as processed. A delivery of an event this
+    handler already recorded stops after its one read.
     Queries for a deal.created event: 3 reads, then per acting rule its run row's insert
-    and update and the actions' own writes, then one statement for the skipped rules.
+    and update and the actions' own writes, then the skipped rules' runs and the receipt.
     """
-    event = DomainEvent.objects.annotate(rules_version=rules_version()).filter(pk=event_id).first()
-    # processed_at is not a shortcut here: other handlers share the event, and the run
-    # rows below are what makes a second delivery harmless.
-    if event is None or not event.automate:
+    event = (
+        DomainEvent.objects.annotate(
+            rules_version=rules_version(), handled=event_handled(handler=HANDLER_TASK)
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    # The receipt says this handler is done; the run rows below still make a concurrent
+    # second delivery harmless.
+    if event is None or not event.automate or event.handled:
         return
     rules = enabled_rules(event.kind, version=event.rules_version)
     skipped, first_error = _rules_run(event, rules, attempt=attempt, final_attempt=final_attempt)
@@ -171,9 +183,9 @@ def _skip_reason(*, rule: Rule, fields: dict, ctx: RuleContext, past: RuleHistor
 
 
 def event_mark_processed(*, event: DomainEvent) -> None:
-    DomainEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
-        processed_at=timezone.now()
-    )
+    """Record this handler's receipt for the event (one INSERT; other handlers keep their
+    own, so this never marks their work done)."""
+    event_handled_record(event_id=event.pk, handler=HANDLER_TASK)
 
 
 def _after_actions(run: Run) -> None:
@@ -243,10 +255,10 @@ def _commit_without_waiting_if_redone_safely(rule: Rule) -> None:
     """Let the run's commit return before PostgreSQL has flushed it to disk (some ms of a
     busy machine's fsync) when losing it in a crash is harmless.
 
-    A lost commit loses the run row and the actions' rows together, and the event's
-    processed mark, written after it by a synchronous commit that flushes the log up to
-    and past this one, with them: the outbox sweep sends the event again and the rule acts
-    as if for the first time. That is only harmless when nothing left the database: the
+    A lost commit loses the run row and the actions' rows together, and this handler's
+    receipt for the event, written after it by a synchronous commit that flushes the log up
+    to and past this one, with them: the outbox sweep sends the event again and the rule
+    acts as if for the first time. That is only harmless when nothing left the database: the
     rule's actions declare no outside effect and (the caller checks) none handed work
     over after commit: a Celery task could send an email from rows that then vanish.
     """

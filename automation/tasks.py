@@ -5,11 +5,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from .engine import event_handle
+from .engine import HANDLER_TASK, event_handle
 from .models import OutboundEmail
 from .services.emails import outbound_email_send
 
-HANDLER_TASK = "automation.tasks.handle_domain_event_task"
 MAX_RETRIES = 6
 
 

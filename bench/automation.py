@@ -170,7 +170,7 @@ def deal_to_task(rep: User, contact: Contact, index: int, heard) -> float:
     latency = time.perf_counter() - committed[0]
     # The next round starts on an idle worker: the event's other rule and marketing done.
     event = DomainEvent.objects.filter(subject_id=deal.pk, kind="deal.created")
-    wait_for(event.filter(processed_at__isnull=False).exists, what=f"event of deal {deal.pk}")
+    wait_for(event.filter(receipts__isnull=False).exists, what=f"event of deal {deal.pk}")
     return latency
 
 

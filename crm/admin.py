@@ -191,11 +191,25 @@ class NpsResponseAdmin(admin.ModelAdmin):
     raw_id_fields = ("contact",)
 
 
+class DomainEventReceiptInline(admin.TabularInline):
+    """Which handlers have processed the event (written by the handlers, never by hand)."""
+
+    model = models.DomainEventReceipt
+    fields = ("handler", "processed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.DomainEvent)
 class DomainEventAdmin(admin.ModelAdmin):
     list_display = ("kind", "subject_type", "subject_id", "occurred_at", "processed_at")
     list_filter = ("kind", "automate")
     readonly_fields = [f.name for f in models.DomainEvent._meta.fields]
+    inlines = [DomainEventReceiptInline]
 
 
 @admin.register(models.Notification)

@@ -1,41 +1,22 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from crm.models import DomainEvent
-from crm.services.events import event_dispatch, event_handlers_for
+from crm.services.events import events_sweep
 
 # Events younger than this are probably still in flight from their on_commit hand-over.
+# Per handler and sweep run, at most REDISPATCH_BATCH events are handed over again.
 REDISPATCH_AFTER = timedelta(minutes=2)
 REDISPATCH_BATCH = 500
 
 
 @shared_task(ignore_result=True)
 def domain_events_redispatch_task():
-    """Outbox sweep: hand over events that no handler has marked processed yet.
-
-    An event of a kind that no configured handler reacts to has nothing left to do: it is
-    marked processed, so it does not come back in every sweep's batch.
-    """
-    if not settings.GOALPOST_DOMAIN_EVENT_HANDLERS:
-        return
-    cutoff = timezone.now() - REDISPATCH_AFTER
-    pending = DomainEvent.objects.filter(
-        processed_at__isnull=True, automate=True, occurred_at__lt=cutoff
-    ).values_list("pk", "kind")[:REDISPATCH_BATCH]
-    unwanted = []
-    for event_id, kind in pending:
-        if event_handlers_for(kind):
-            event_dispatch(event_id=event_id, kind=kind)
-        else:
-            unwanted.append(event_id)
-    if unwanted:
-        DomainEvent.objects.filter(pk__in=unwanted, processed_at__isnull=True).update(
-            processed_at=timezone.now()
-        )
+    """Outbox sweep: hand each event again to every handler of its kind that has not
+    recorded processing it, and close the events all of them have (`events_sweep`)."""
+    events_sweep(older_than=timezone.now() - REDISPATCH_AFTER, batch=REDISPATCH_BATCH)
 
 
 @shared_task(ignore_result=True)

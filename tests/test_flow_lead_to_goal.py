@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from automation.defaults import default_rules_seed
-from automation.tests.fixtures import wait_until
-from crm.models import Activity, ActivityKind, DomainEvent, StageChange
+from automation.tests.fixtures import events_unhandled, wait_until
+from crm.models import Activity, ActivityKind, StageChange
 from crm.tests.factories import pipeline_with_stages
 from goals.models import Goal
 from metrics.models import KpiSnapshot
@@ -53,7 +53,7 @@ def test_a_converted_lead_is_called_won_measured_and_moves_its_goal(
 
     # Then automation gives the owner exactly one call task (value over $500)
     wait_until(
-        lambda: not DomainEvent.objects.filter(processed_at__isnull=True, automate=True).exists(),
+        lambda: events_unhandled() == 0,
         message="automation to process the deal's events",
     )
     calls = Activity.objects.filter(deal_id=deal_id, kind=ActivityKind.CALL)

@@ -7,10 +7,9 @@ from django.utils import timezone
 
 from .services.emails import email_send_deliver, email_sends_sweep
 from .services.progress import due_steps_run, enrollment_advance
-from .services.reactions import event_react
+from .services.reactions import HANDLER_TASK, event_react
 from .services.scoring import scores_recompute_all
 
-HANDLER_TASK = "automation.marketing.tasks.handle_domain_event_task"
 SWEEP_AFTER = timedelta(minutes=5)
 
 RETRYING = {

@@ -6,12 +6,16 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from crm.celery import app
+from crm.models import DomainEventReceipt
+from crm.services.events import events_pending_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +28,21 @@ def wait_until(predicate, *, timeout=60.0, interval=0.1, message="condition"):
             return
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout}s waiting for {message}")
+
+
+def events_unhandled() -> int:
+    """(event, handler) pairs still waiting for their handler's receipt, whatever their age
+    (the sweep closes events later; tests wait for the handlers themselves)."""
+    later = timezone.now() + timedelta(days=1)
+    return sum(
+        events_pending_for(handler=handler, older_than=later).count()
+        for handler in settings.GOALPOST_DOMAIN_EVENT_HANDLERS
+    )
+
+
+def events_handled_by(handler: str) -> int:
+    """How many events `handler` (a task name) has recorded as processed."""
+    return DomainEventReceipt.objects.filter(handler=handler).count()
 
 
 @contextmanager

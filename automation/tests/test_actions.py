@@ -10,6 +10,7 @@ from automation.marketing.tokens import unsubscribe_token
 from automation.models import OutboundEmail, Rule, Run, RunStatus
 from automation.services.emails import outbound_email_send
 from automation.services.rules import rule_create
+from automation.tasks import HANDLER_TASK
 from crm.models import Activity, Contact, DomainEvent, DomainEventKind, Notification, Role
 from crm.services.contacts import contact_create
 from crm.services.deals import deal_create
@@ -179,7 +180,8 @@ def test_permanent_failure_is_logged_without_retry(rep, pipeline):
     _handle_all()  # no exception: nothing to retry
     run = Run.objects.get()
     assert (run.status, run.summary) == (RunStatus.FAILED, "Failed: The campaign no longer exists.")
-    assert DomainEvent.objects.get(kind=DomainEventKind.DEAL_CREATED).processed_at is not None
+    event = DomainEvent.objects.get(kind=DomainEventKind.DEAL_CREATED)
+    assert list(event.receipts.values_list("handler", flat=True)) == [HANDLER_TASK]
 
 
 def test_disabled_rules_and_unautomated_events_do_nothing(rep, pipeline):

@@ -6,7 +6,7 @@ import pytest
 
 from automation.engine import event_handle
 from automation.models import Enrollment, Rule, Run
-from crm.models import Activity, Campaign, DomainEvent
+from crm.models import Activity, Campaign, DomainEvent, DomainEventReceipt
 from crm.services.deals import deal_create
 from crm.tests.factories import CampaignFactory, ContactFactory
 
@@ -144,6 +144,7 @@ def test_dry_run_reports_and_writes_nothing(marketer, manager, rep, api_as, pipe
     )
     assert (Activity.objects.count(), Run.objects.count(), Enrollment.objects.count()) == counts
     assert DomainEvent.objects.filter(processed_at__isnull=False).count() == 0
+    assert DomainEventReceipt.objects.count() == 0
 
 
 def test_dry_run_counts_each_contact_once_for_enrollment(marketer, rep, api_as, pipeline):

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from automation.marketing.tasks import HANDLER_TASK as MARKETING
 from automation.tasks import HANDLER_TASK as AUTOMATION
-from crm.models import DomainEvent, DomainEventKind
-from crm.services.events import event_emit
+from crm.models import DomainEvent, DomainEventKind, DomainEventReceipt
+from crm.services.events import event_emit, event_handled_record, events_pending_for
 from crm.tasks import domain_events_redispatch_task
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,55 @@ def test_the_sweep_marks_processed_an_event_no_configured_handler_reacts_to(cont
     wanted.refresh_from_db()
     assert ignored.processed_at is not None
     assert wanted.processed_at is None
+
+
+def test_the_sweep_resends_each_handler_only_the_events_it_has_no_receipt_for(contact):
+    deal_event = _old_event(contact, DomainEventKind.DEAL_CREATED)
+    won_by_automation = _old_event(contact, DomainEventKind.DEAL_WON)
+    won_by_marketing = _old_event(contact, DomainEventKind.DEAL_WON)
+    event_handled_record(event_id=won_by_automation.pk, handler=AUTOMATION)
+    event_handled_record(event_id=won_by_automation.pk, handler=AUTOMATION)  # a redelivery
+    event_handled_record(event_id=won_by_marketing.pk, handler=MARKETING)
+
+    with mock.patch("crm.celery.app.send_task") as send_task:
+        domain_events_redispatch_task()
+
+    assert sorted(_sent(send_task)) == sorted(
+        [
+            (AUTOMATION, deal_event.pk),
+            (AUTOMATION, won_by_marketing.pk),
+            (MARKETING, won_by_automation.pk),
+        ]
+    )
+    assert DomainEventReceipt.objects.filter(event=won_by_automation).count() == 1
+    assert DomainEvent.objects.filter(processed_at__isnull=False).count() == 0
+
+
+def test_the_sweep_closes_an_event_once_every_handler_of_its_kind_has_a_receipt(contact):
+    """deal.created is not marketing's kind: automation's receipt alone closes it."""
+    deal_event = _old_event(contact, DomainEventKind.DEAL_CREATED)
+    won = _old_event(contact, DomainEventKind.DEAL_WON)
+    for event in (deal_event, won):
+        event_handled_record(event_id=event.pk, handler=AUTOMATION)
+    fresh = event_emit(kind=DomainEventKind.DEAL_CREATED, subject=contact)
+    event_handled_record(event_id=fresh.pk, handler=AUTOMATION)
+
+    with mock.patch("crm.celery.app.send_task") as send_task:
+        domain_events_redispatch_task()
+
+    assert _sent(send_task) == [(MARKETING, won.pk)]
+    closed = DomainEvent.objects.filter(processed_at__isnull=False)
+    assert list(closed.values_list("pk", flat=True)) == [deal_event.pk]  # fresh: not yet swept
+    later = timezone.now() + timedelta(days=1)
+    assert list(events_pending_for(handler=MARKETING, older_than=later)) == [won]
+    assert list(events_pending_for(handler=AUTOMATION, older_than=later)) == []
+
+
+def test_the_sweep_reads_open_events_by_their_partial_index(contact):
+    from django.db import connection
+
+    queryset = events_pending_for(handler=MARKETING, older_than=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+    assert "domainevent_open_idx" in plan

@@ -11,17 +11,17 @@ import pytest
 
 from automation import engine
 from automation.models import Enrollment, Run, RunStatus
-from automation.tasks import handle_domain_event_task
+from automation.tasks import HANDLER_TASK, handle_domain_event_task
 from crm.models import Activity, Contact, DomainEvent, DomainEventKind
 from crm.services.deals import deal_create, deal_update
 
-from .fixtures import wait_until
+from .fixtures import events_handled_by, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _processed(count):
-    return lambda: DomainEvent.objects.filter(processed_at__isnull=False).count() >= count
+    return lambda: events_handled_by(HANDLER_TASK) >= count
 
 
 def _nurture_enrollments(contact):
@@ -177,7 +177,7 @@ def test_a_worker_killed_mid_burst_and_restarted_loses_and_doubles_nothing(
     _burst(rep, contacts[BURST // 2 :])
     wait_until(_processed(BURST // 2), timeout=120, interval=0.5, message="half the burst")
     worker.kill()  # the whole worker dies holding an unacknowledged task
-    done_at_kill = DomainEvent.objects.filter(processed_at__isnull=False).count()
+    done_at_kill = events_handled_by(HANDLER_TASK)
     assert done_at_kill < BURST
 
     time.sleep(1)

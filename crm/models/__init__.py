@@ -25,7 +25,7 @@ from .emails import (
     EmailTemplate,
     reply_token_new,
 )
-from .events import DomainEvent, DomainEventKind, Notification
+from .events import DomainEvent, DomainEventKind, DomainEventReceipt, Notification
 from .imports import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
 from .merges import MergeKind, MergeLog
 from .notes import NOTE_MAX_LENGTH, NOTE_RECORD_FIELDS, Note
@@ -73,6 +73,7 @@ __all__ = [
     "DealStatus",
     "DomainEvent",
     "DomainEventKind",
+    "DomainEventReceipt",
     "DuplicatePolicy",
     "Education",
     "EmailDirection",

@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from automation.defaults import default_rules_seed
 from automation.models import Enrollment
-from automation.tests.fixtures import thread_worker, wait_until
-from crm.models import Activity, DomainEvent, Role
+from automation.tasks import HANDLER_TASK
+from automation.tests.fixtures import events_handled_by, thread_worker, wait_until
+from crm.models import Activity, Role
 from crm.tests.factories import ContactFactory, pipeline_with_stages
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -50,7 +51,7 @@ def test_marketer_raises_threshold_and_a_600_deal_goes_to_nurture(
 
         deal = deal_create(actor=rep, title="Mid-size", value=Decimal("600"), contact=contact)
         wait_until(
-            lambda: DomainEvent.objects.filter(processed_at__isnull=False).exists(),
+            lambda: events_handled_by(HANDLER_TASK) >= 1,
             message="the deal.created event",
         )
 

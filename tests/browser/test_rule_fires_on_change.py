@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from automation.defaults import CALL_RULE, default_rules_seed
 from automation.models import Rule, Run
-from automation.tests.fixtures import thread_worker, wait_until
-from crm.models import Activity, DomainEvent, Role
+from automation.tests.fixtures import events_unhandled, thread_worker, wait_until
+from crm.models import Activity, Role
 from crm.tests.factories import ContactFactory, pipeline_with_stages
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -48,8 +48,7 @@ def test_three_value_edits_make_one_call_task_with_a_real_worker(
             deal = deal_update(deal=deal, actor=rep, data={"value": Decimal(value)})
         wait_until(
             lambda: (
-                DomainEvent.objects.filter(processed_at__isnull=True).count() == 0
-                and Run.objects.filter(rule__name=CALL_RULE).count() == 4
+                events_unhandled() == 0 and Run.objects.filter(rule__name=CALL_RULE).count() == 4
             ),
             message="the four deal events",
         )

@@ -2,7 +2,9 @@
 
 Each (event, purpose) pair is acted on once: the receipt row and the reaction share a
 transaction, so a failure rolls both back (and the task retries), a success makes every
-later delivery of the event a no-op.
+later delivery of the event a no-op. The handler's own receipt for the event (crm's
+`DomainEventReceipt`, which the outbox sweep reads) commits with the last purpose, so the
+sweep hands the event to marketing again until every purpose is done.
 """
 
 from datetime import timedelta
@@ -21,10 +23,13 @@ from crm.models import (
     Lead,
     Purchase,
 )
+from crm.services.events import event_handled, event_handled_record
 
 from .enrollments import contact_enrollments_exit, welcome_enroll
 from .scoring import lead_score_adopt, score_refresh
 
+# The Celery task name of this handler (automation.marketing.tasks registers it).
+HANDLER_TASK = "automation.marketing.tasks.handle_domain_event_task"
 # Sends this recent before a win or a purchase count as converting it.
 CONVERSION_WINDOW = timedelta(days=30)
 K = DomainEventKind
@@ -102,21 +107,36 @@ REACTIONS = {
 
 
 def event_react(*, event_id: int) -> list[str]:
-    """React to one domain event; returns the purposes acted on by this delivery."""
-    event = DomainEvent.objects.filter(pk=event_id).first()
-    if event is None or not event.automate or event.kind not in REACTIONS:
+    """React to one domain event; returns the purposes acted on by this delivery.
+
+    An event this handler already recorded costs one read. A reaction that raises rolls
+    back with its purpose's receipt and the error propagates (the task retries, then the
+    outbox sweep); purposes done before it stay done.
+    """
+    event = (
+        DomainEvent.objects.annotate(handled=event_handled(handler=HANDLER_TASK))
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None or not event.automate or event.handled:
         return []
-    contact_id = _contact_id(event)
+    contact_id = _contact_id(event) if event.kind in REACTIONS else None
     if contact_id is None:
+        # Nothing to react to (the record is gone): done, or the sweep would send it forever.
+        event_handled_record(event_id=event.pk, handler=HANDLER_TASK)
         return []
     done = []
-    for purpose, react in REACTIONS[event.kind]:
+    reactions = REACTIONS[event.kind]
+    for index, (purpose, react) in enumerate(reactions):
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     EventReceipt.objects.create(event=event, purpose=purpose)
             except IntegrityError:
-                continue
-            react(event, contact_id)
-            done.append(purpose)
+                pass  # an earlier delivery did this purpose
+            else:
+                react(event, contact_id)
+                done.append(purpose)
+            if index == len(reactions) - 1:
+                event_handled_record(event_id=event.pk, handler=HANDLER_TASK)
     return done
