@@ -34,9 +34,8 @@ def board():
     return pipeline_with_stages(is_default=True)
 
 
-@pytest.fixture
-def summed(monkeypatch):
-    """The stage ids whose totals were summed (written to the cache) since last cleared."""
+def record_summed(monkeypatch) -> list[int]:
+    """The stage ids whose totals the board sums (writes to the cache) from now on."""
     written: list[int] = []
     real = board_cache.cache
 
@@ -52,6 +51,11 @@ def summed(monkeypatch):
 
     monkeypatch.setattr(board_cache, "cache", Recording())
     return written
+
+
+@pytest.fixture
+def summed(monkeypatch):
+    return record_summed(monkeypatch)
 
 
 def shown(client, pipeline=None, **params) -> dict[str, tuple[int, Decimal]]:
