@@ -291,9 +291,10 @@ class Column:
 
 
 def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
-    """Every stage with its totals and first cards, in a fixed number of queries whatever
-    the number of deals: the stages, the board version, the first cards of every column,
-    and (unless cached for this version) the totals and any missing rates."""
+    """Every stage with its totals and first cards, in three queries whatever the number
+    of deals and whatever changed: the stages, the totals (every stage's stamp, and the
+    sums of the stages not cached under it: crm.web.board_cache), the first cards of every
+    column."""
     stages = list(pipeline.stages.order_by("position", "id"))
     deals = board_deals(user=user, pipeline=pipeline, owner_id=owner_id)
     totals = board_cache.cached_column_totals(deals, [stage.pk for stage in stages])
