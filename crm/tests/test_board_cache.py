@@ -153,3 +153,55 @@ def test_writes_under_immediate_constraints_and_truncate_change_the_stamps(rep, 
         cursor.execute("TRUNCATE crm_deal CASCADE")
     truncated = board_stamps(ids)
     assert [truncated[i] != after[i] for i in ids] == [True] * 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bumps_taken_in_opposite_stage_orders_wait_instead_of_deadlocking(rep, stages):
+    """Two transactions bumping at once (SET CONSTRAINTS … IMMEDIATE) stage A then B and
+    B then A: the second waits for the board version row lock instead of holding B while
+    the first waits for it (a deadlock: one of them would fail)."""
+    import threading
+
+    import psycopg
+
+    ids = [stage.pk for stage in stages]
+    a1, a2 = (deal_create(actor=rep, title=f"A{i}", stage=stages[0]) for i in range(2))
+    b1, b2 = (deal_create(actor=rep, title=f"B{i}", stage=stages[1]) for i in range(2))
+    before = board_stamps(ids)
+    params = connection.get_connection_params()
+    other_started, other_error = threading.Event(), []
+
+    def other_transaction():
+        try:
+            with psycopg.connect(**params) as other, other.transaction():
+                other.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                other.execute("SET LOCAL lock_timeout = '30s'")
+                other.execute("SELECT pg_backend_pid()")
+                other_started.set()
+                other.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [b2.pk])
+                other.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [a2.pk])
+        except Exception as error:  # reported below
+            other_error.append(error)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [a1.pk])
+        thread = threading.Thread(target=other_transaction)
+        thread.start()
+        assert other_started.wait(30)
+        # Until the other transaction waits for a lock (or, were bumps not serialised,
+        # has bumped stage B).
+        for _ in range(300):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE crm_deal SET position = 1%%'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.1)
+        cursor.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [b1.pk])
+    thread.join(60)
+
+    assert other_error == []
+    after = board_stamps(ids)
+    assert [after[i] != before[i] for i in ids] == [True, True, False, False]
