@@ -3,8 +3,8 @@
 Renders GET /pipeline/<id>/ through Django's test client (the full view, templates and
 middleware, no network) several times and prints the median and the query count for:
 an empty pipeline, the 50,000-deal pipeline as a manager (sees every deal) and as a rep;
-then both again with a card saved before every view, so that the cached column totals
-and that card's column are computed afresh (crm.web.board_cache). Goal (issue 20): at
+then both again with a card saved before every view, so that that card's column totals
+and cards are computed afresh (crm.web.board_cache). Goal (issue 20): at
 50,000 deals within 2x the empty board's time, with as many queries. The deals are
 bulk-inserted once into goalpost_bench_board and reused by later runs.
 
@@ -172,7 +172,7 @@ class QueryTimer:
 
 def touch_a_card(pipeline: m.Pipeline):
     """A change between two views, as a colleague makes it: one card of the first column
-    is saved (new updated_at), so the totals and that column's cards are computed afresh."""
+    is saved (new updated_at), so that column's totals and cards are computed afresh."""
     first = m.Deal.objects.filter(pipeline=pipeline).open().order_by("stage__position", "position")
     deal = first.first()
 
@@ -203,7 +203,8 @@ def main() -> None:
     cases = [
         ("empty", "manager", empty, None, "empty board (manager)"),
         ("empty", "rep", empty, None, "empty board (rep)"),
-        # After any change no cached totals hold, the empty board's neither.
+        # The same card change before each view: the empty board's stages are untouched,
+        # so it shows what the rest of a view costs next to the re-summed column.
         ("empty changed", "manager", empty, changed, "  after a card changed (manager)"),
         ("empty changed", "rep", empty, changed, "  after a card changed (rep)"),
         ("small", "manager", small, None, "board, 120 deals (manager)"),

@@ -84,15 +84,10 @@ ORDER BY g.stage_id, g.currency
 """
 
 
-def column_totals(deals: QuerySet) -> dict[int, dict]:
-    """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
-
-    `total` is the open value in the reporting currency, each deal converted at the rate
-    of its creation day (metrics.currency); `parts` are the raw [{"currency", "amount",
-    "count"}] it was made of; `missing` lists [{"currency", "date"}] of deals left out of
-    the total for want of a rate, by date. One query, whatever the number of deals or of
-    missing rates.
-    """
+def column_totals_sql(deals: QuerySet) -> tuple[str, list]:
+    """The SQL of `column_totals` and its parameters: rows of (stage id, currency, count,
+    raw sum, sum in the reporting currency or None, creation days without a rate or None),
+    ordered by stage and currency; `column_totals_from_rows` reads them."""
     reporting = settings.GOALPOST_REPORTING_CURRENCY
     groups = (
         deals.order_by()
@@ -108,10 +103,12 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
     )
     inner, inner_params = groups.query.sql_with_params()
     sql = _CONVERT_GROUPS.replace("{rates}", connection.ops.quote_name(ExchangeRate._meta.db_table))
-    with connection.cursor() as cursor:
-        # The two placeholders of the SELECT list come before the inner query's.
-        cursor.execute(sql.replace("{groups}", inner), [reporting, reporting, *inner_params])
-        rows = cursor.fetchall()
+    # The two placeholders of the SELECT list come before the inner query's.
+    return sql.replace("{groups}", inner), [reporting, reporting, *inner_params]
+
+
+def column_totals_from_rows(rows) -> dict[int, dict]:
+    """`column_totals`' result from the rows of `column_totals_sql`."""
     totals: dict[int, dict] = {}
     for stage_id, currency, count, raw, total, unrated_days in rows:
         column = totals.setdefault(
@@ -125,6 +122,21 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
         column["total"] = column["total"].quantize(Decimal("0.01"))
         column["missing"].sort(key=lambda row: (row["date"], row["currency"]))
     return totals
+
+
+def column_totals(deals: QuerySet) -> dict[int, dict]:
+    """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
+
+    `total` is the open value in the reporting currency, each deal converted at the rate
+    of its creation day (metrics.currency); `parts` are the raw [{"currency", "amount",
+    "count"}] it was made of; `missing` lists [{"currency", "date"}] of deals left out of
+    the total for want of a rate, by date. One query, whatever the number of deals or of
+    missing rates.
+    """
+    sql, params = column_totals_sql(deals)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return column_totals_from_rows(cursor.fetchall())
 
 
 def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
@@ -279,12 +291,13 @@ class Column:
 
 
 def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
-    """Every stage with its totals and first cards, in a fixed number of queries whatever
-    the number of deals: the stages, the board version, the first cards of every column,
-    and (unless cached for this version) the totals and any missing rates."""
+    """Every stage with its totals and first cards, in three queries whatever the number
+    of deals and whatever changed: the stages, the totals (every stage's stamp, and the
+    sums of the stages not cached under it: crm.web.board_cache), the first cards of every
+    column."""
     stages = list(pipeline.stages.order_by("position", "id"))
     deals = board_deals(user=user, pipeline=pipeline, owner_id=owner_id)
-    totals = board_cache.cached_column_totals(deals, column_totals)
+    totals = board_cache.cached_column_totals(deals, [stage.pk for stage in stages])
     cards = first_cards(deals, stages)
     columns = []
     for stage in stages:

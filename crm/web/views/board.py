@@ -142,10 +142,10 @@ def _placement(*, visible, deal: Deal, order: list[int]) -> tuple[int, dict[int,
 
 
 def _column_stats(*, user, pipeline, owner_id, stage_ids) -> dict:
-    totals = selectors.column_totals(
-        selectors.board_deals(user=user, pipeline=pipeline, owner_id=owner_id).filter(
-            stage_id__in=stage_ids
-        )
+    # Through the board's cache: after a commit this sums the changed columns once, and the
+    # next view of the board finds them summed.
+    totals = board_cache.cached_column_totals(
+        selectors.board_deals(user=user, pipeline=pipeline, owner_id=owner_id), stage_ids
     )
     stats = {}
     for stage_id in stage_ids:
