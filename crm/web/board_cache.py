@@ -8,7 +8,7 @@ what it was made from, so nothing is ever invalidated by hand and nothing stale 
 - column totals per stage, under the SQL of the deals queryset (pipeline, the user's
   scope, the owner filter) and checked against the stage's stamp: its version, which
   database triggers change whenever a deal enters, leaves or changes in that stage by any
-  path (crm.migrations.0029_board_stage_versions), and the version every stage shares,
+  path (crm.migrations.0031_board_stage_versions), and the version every stage shares,
   changed by exchange rates (crm.migrations.0025_board_version). A changed deal re-sums
   the columns it left and entered, not the whole board;
 - each column's cards HTML under a digest of everything the cards were drawn from (the

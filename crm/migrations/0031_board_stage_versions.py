@@ -148,7 +148,7 @@ CREATE CONSTRAINT TRIGGER crm_deal_board_commit AFTER INSERT OR UPDATE OR DELETE
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0028_company_name_lower_index")]
+    dependencies = [("crm", "0030_domain_event_receipts")]
 
     operations = [
         migrations.RunSQL(FUNCTIONS, DROP_FUNCTIONS),
