@@ -101,7 +101,10 @@ def test_zero_emails_to_a_suppressed_address_on_every_path(run_on_commit, suppor
     # 1. campaign step
     send = run_on_commit(email_send_record, contact=contact, subject="Hi", body="Body")
     assert email_send_deliver(send_id=send.pk) is False
-    assert EmailSend.objects.get(pk=send.pk).error == "address on the suppression list"
+    assert (
+        EmailSend.objects.get(pk=send.pk).error
+        == "not sent: address on the suppression list (complaint)"
+    )
     # 2. rule email
     queued = run_on_commit(
         outbound_email_queue, run=None, to="Zed@Example.com", subject="s", body="b"
