@@ -127,7 +127,7 @@ def contacts_mailable(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
 def _list_unsubscribe(url: str) -> str:
     """The `List-Unsubscribe` value: the https URL, and a mailto when one is configured."""
     parts = [f"<{url}>"]
-    mailbox = getattr(settings, "GOALPOST_UNSUBSCRIBE_MAILTO", "")
+    mailbox = settings.GOALPOST_UNSUBSCRIBE_MAILTO
     if mailbox:
         parts.append(f"<mailto:{mailbox}?subject=unsubscribe>")
     return ", ".join(parts)
