@@ -20,8 +20,8 @@ def outbound_email_queue(
     Email to a contact is marketing and must pass `unsubscribe_url`: it ends the stored
     body in `language` (the recipient's), and at send time the consent check is asked
     again and the link is put in the HTML part and the List-Unsubscribe headers
-    (`outbound_email_send`). Notifications to staff users pass none and go out as
-    transactional mail. Returns the recorded row.
+    (`outbound_email_send`). Notifications to staff users pass none: no footer, and
+    the consent check still applies. Returns the recorded row.
     """
     if unsubscribe_url:
         with translation.override(language or settings.LANGUAGE_CODE):
@@ -49,14 +49,16 @@ def outbound_email_send(*, email_id: int) -> bool:
 
     The row stays locked while the mail goes out, so two workers cannot both send it.
     A crash between sending and committing may still send twice: mail is at-least-once.
-    A row with an unsubscribe URL is email to a contact (marketing: consent is checked
-    now, and a refusal is stored in `error`); one without is a staff notification.
+    A row with an unsubscribe URL is marketing to a contact; one without (a staff
+    notification) still goes out as "contact" mail, so consent is checked for every row
+    (a row whose kind cannot be told is never mailed past a suppression). A refusal is
+    stored in `error`.
     """
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.sent_at is not None or email.error.startswith("not sent:"):
             return False
-        kind = MailKind.MARKETING if email.unsubscribe_url else MailKind.TRANSACTIONAL
+        kind = MailKind.MARKETING if email.unsubscribe_url else MailKind.CONTACT
         try:
             outbound_email.outbound_email_send(
                 kind=kind,
