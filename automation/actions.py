@@ -31,6 +31,7 @@ from crm.services.common import model_save
 from crm.services.contacts import contact_set_tags, contact_update
 from crm.services.deals import deal_update
 from crm.services.leads import lead_update
+from crm.services.outbound_email import contact_consent_refusal, contact_looks_mailable
 
 from .marketing.tokens import public_url, unsubscribe_token
 from .params import CAMPAIGN, CHOICE, INT, LONGTEXT, TEAM, TEXT, USER, USERS, Param
@@ -189,7 +190,10 @@ def _enroll(ctx, params, run):
     contact = ctx.contact
     if contact is None:
         return {"summary": _("no contact to enroll")}
-    if contact.opted_out:
+    refusal = contact_consent_refusal(contact)
+    if refusal is not None and refusal.code == "no_address":
+        return {"contact": contact.pk, "summary": _("no email address to write to")}
+    if refusal is not None:
         return {"contact": contact.pk, "summary": _("contact opted out; not enrolled")}
     if enrollment_active_exists(campaign=campaign, contact=contact):
         return {
@@ -345,7 +349,8 @@ def _send_email(ctx, params, run):
     contact = ctx.contact
     if contact is None or not contact.email:
         return {"summary": _("no email address to write to")}
-    if contact.opted_out:
+    # Early, so the run log says why; the send asks the same check again.
+    if contact_consent_refusal(contact) is not None:
         return {"contact": contact.pk, "summary": _("contact opted out; no email sent")}
     email = outbound_email_queue(
         run=run,
@@ -364,8 +369,7 @@ def _send_email(ctx, params, run):
 
 
 def _preview_send_email(ctx, params):
-    contact = ctx.contact
-    if contact is None or not contact.email or contact.opted_out:
+    if not contact_looks_mailable(ctx.contact):
         return None
     return "send_email", lambda n: ngettext("sent %(n)s email", "sent %(n)s emails", n) % {"n": n}
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from crm.models import DomainEvent
+from crm.services.outbound_email import contact_looks_mailable
 
 from .actions import ACTIONS
 from .conditions import conditions_met
@@ -133,7 +134,7 @@ def _preview(action: dict, ctx, simulation: Simulation):
     params = action["params"]
     if action["type"] == "enroll_in_campaign":
         contact = ctx.contact
-        if contact is None or contact.opted_out:
+        if not contact_looks_mailable(contact):
             return None
         pair = (params["campaign"], contact.pk)
         if pair in simulation.enrolled:

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -20,7 +19,7 @@ from crm.languages import in_language_of
 from crm.models import Notification, User
 from crm.services.audit import audit_deleted
 from crm.services.common import model_save
-from crm.services.workspace import sender_from_email
+from crm.services.outbound_email import MailKind, outbound_email_send
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
 from goals.periods import in_supported_range, period_bounds
@@ -380,7 +379,9 @@ def goal_notify_off_track(*, goal: Goal) -> None:
         return
     recipient = goal.owner.email
     transaction.on_commit(
-        lambda: send_mail(message, body, sender_from_email(), [recipient], fail_silently=False)
+        lambda: outbound_email_send(
+            kind=MailKind.TRANSACTIONAL, to=recipient, subject=message, body=body
+        )
     )
 
 

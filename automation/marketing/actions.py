@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
+from crm.services.outbound_email import contact_consent_refusal, contact_looks_mailable
+
 from ..said import said
 from .models import DiscountReason
 
@@ -21,7 +23,7 @@ def _send_discount(ctx, params, run):
     from .services.offers import discount_code_issue
 
     contact = ctx.contact
-    if contact is None or not contact.email or contact.opted_out:
+    if contact is None or contact_consent_refusal(contact) is not None:
         return {"summary": _("no contact to email (missing address or opted out)")}
     # One code per rule and triggering event: a retried run finds the same code.
     key = f"rule:{run.rule_id}:event:{run.event_id}"
@@ -42,8 +44,7 @@ def _send_discount(ctx, params, run):
 
 
 def _preview_discount(ctx, params):
-    contact = ctx.contact
-    if contact is None or not contact.email or contact.opted_out:
+    if not contact_looks_mailable(ctx.contact):
         return None
     return (
         "send_discount_code",
@@ -55,7 +56,7 @@ def _send_nps(ctx, params, run):
     from .services.offers import nps_survey_send
 
     contact = ctx.contact
-    if contact is None or not contact.email or contact.opted_out:
+    if contact is None or contact_consent_refusal(contact) is not None:
         return {"summary": _("no contact to survey (missing address or opted out)")}
     try:
         survey = nps_survey_send(contact=contact, valid_days=params["valid_days"])
@@ -69,8 +70,7 @@ def _send_nps(ctx, params, run):
 
 
 def _preview_nps(ctx, params):
-    contact = ctx.contact
-    if contact is None or not contact.email or contact.opted_out:
+    if not contact_looks_mailable(ctx.contact):
         return None
     return (
         "send_nps_survey",

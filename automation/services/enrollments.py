@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from crm.services.common import model_save
+from crm.services.outbound_email import contact_consent_refusal
 
 
 def enrollment_active_exists(*, contact, campaign=None, campaign_id=None) -> bool:
@@ -16,10 +17,16 @@ def enrollment_active_exists(*, contact, campaign=None, campaign_id=None) -> boo
 
 @transaction.atomic
 def enrollment_create(*, campaign, contact, run=None, enrolled_at=None) -> Enrollment:
-    """Enroll a contact; a contact is in a campaign at most once at a time."""
+    """Enroll a contact; a contact is in a campaign at most once at a time.
+
+    Refused (ValidationError on `contact`) when the consent check refuses the contact's
+    address; every step's email asks it again when it is sent."""
     if enrollment_active_exists(campaign=campaign, contact=contact):
         raise ValidationError({"contact": _("This contact is already enrolled in the campaign.")})
-    if contact.opted_out:
+    refusal = contact_consent_refusal(contact)
+    if refusal is not None and refusal.code == "no_address":
+        raise ValidationError({"contact": _("This contact has no email address.")})
+    if refusal is not None:
         raise ValidationError({"contact": _("This contact opted out of email.")})
     return model_save(
         Enrollment(

@@ -2,7 +2,7 @@
 
 An unsubscribe, bounce or complaint puts the address (normalized: trimmed, lower case) on
 the suppression list; every email to a contact's address goes through
-`crm.services.mail.email_deliver`, which refuses a suppressed address.
+`crm.services.outbound_email.outbound_email_send`, which refuses a suppressed address.
 """
 
 from django.conf import settings

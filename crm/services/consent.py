@@ -18,11 +18,6 @@ def suppression_for(address: str | None) -> SuppressedAddress | None:
     return SuppressedAddress.objects.filter(email=normalized).first()
 
 
-def address_is_suppressed(address: str | None) -> bool:
-    normalized = email_normalize(address)
-    return bool(normalized) and SuppressedAddress.objects.filter(email=normalized).exists()
-
-
 def suppression_describe(suppression: SuppressedAddress) -> str:
     """ "unsubscribed on 3 March 2025" — for error messages and the contact page."""
     return _("%(reason)s on %(date)s") % {

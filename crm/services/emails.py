@@ -1,7 +1,7 @@
 """Email from a deal, contact or ticket: compose (templates, placeholders), send, log, replies.
 
-Every send goes through `mail.email_deliver`, the one gate that checks the suppression
-list. A sent email carries a Message-ID and, when an inbound domain is configured, a
+Every send goes through `outbound_email.outbound_email_send` (kind "contact"), which asks
+the one consent check again at send time. A sent email carries a Message-ID and, when an inbound domain is configured, a
 `Reply-To: reply+<token>@<domain>`; the inbound webhook (crm/api/views/emails.py) and a
 rep pasting a reply by hand both end in `email_reply_record`, which logs the received
 email and records an `email_replied` interaction — the domain event nurture exits and
@@ -38,7 +38,7 @@ from crm.services.audit import audit_deleted
 from .common import apply_fields, model_save
 from .consent import contacts_with_address, suppression_describe, suppression_for
 from .contacts import interaction_record
-from .mail import EmailSuppressed, email_deliver
+from .outbound_email import EmailRefused, MailKind, contact_consent_refusal, outbound_email_send
 from .workspace import sender_from_email
 
 logger = logging.getLogger(__name__)
@@ -128,26 +128,30 @@ def email_record_check(*, actor, contact=None, deal=None, ticket=None) -> Contac
 
 
 def email_address_check(contact: Contact) -> None:
-    """A contact we can write to: an address, not suppressed, not opted out."""
-    if not contact.email:
+    """A contact we can write to (the consent check, asked early to explain a refusal on
+    the form): an address, not suppressed, not opted out. Raises ValidationError."""
+    refusal = contact_consent_refusal(contact)
+    if refusal is None:
+        return
+    if refusal.code == "no_address":
         raise ValidationError(
             {"contact": _("%(name)s has no email address.") % {"name": contact.full_name}}
         )
-    suppression = suppression_for(contact.email)
-    if suppression is not None:
+    if refusal.code == "suppressed":
+        suppression = suppression_for(contact.email)
+        why = suppression_describe(suppression) if suppression else refusal.reason
         raise ValidationError(
             {
                 "contact": _("%(email)s is on the suppression list (%(why)s); nothing was sent.")
-                % {"email": contact.email, "why": suppression_describe(suppression)}
+                % {"email": contact.email, "why": why}
             }
         )
-    if contact.opted_out:
-        raise ValidationError(
-            {
-                "contact": _("%(name)s opted out of email; nothing was sent.")
-                % {"name": contact.full_name}
-            }
-        )
+    raise ValidationError(
+        {
+            "contact": _("%(name)s opted out of email; nothing was sent.")
+            % {"name": contact.full_name}
+        }
+    )
 
 
 # --- sending -----------------------------------------------------------------------------
@@ -170,11 +174,18 @@ def outgoing_identity() -> tuple[str, str, dict]:
     return token, message_id, headers
 
 
-def _deliver(*, to: str, subject: str, body: str, headers: dict) -> None:
+def _deliver(*, to: str, subject: str, body: str, headers: dict, contact_id: int) -> None:
     """Send, turning refusals into a ValidationError (nothing sent, nothing logged)."""
     try:
-        email_deliver(to=to, subject=subject, body=body, headers=headers)
-    except EmailSuppressed as exc:
+        outbound_email_send(
+            kind=MailKind.CONTACT,
+            to=to,
+            subject=subject,
+            body=body,
+            headers=headers,
+            contact_id=contact_id,
+        )
+    except EmailRefused as exc:
         raise ValidationError(
             {
                 "contact": _("%(email)s is on the suppression list; nothing was sent.")
@@ -229,7 +240,7 @@ def email_send(
         reply_token=token,
     )
     message.full_clean()
-    _deliver(to=contact.email, subject=subject, body=body, headers=headers)
+    _deliver(to=contact.email, subject=subject, body=body, headers=headers, contact_id=contact.pk)
     message.save()
     if reply is not None:
         reply.emailed_to = contact.email

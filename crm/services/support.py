@@ -133,13 +133,14 @@ def ticket_respond(
 def ticket_reply_deliver(*, reply_id: int) -> bool:
     """Email one reply unless it already went out; True when this call sent it.
 
-    Goes through `email_deliver`, so a suppressed address is refused and the refusal is
+    Goes through `outbound_email_send` (kind "contact"), so a suppressed or opted-out
+    address is refused and the refusal is
     shown on the ticket instead of "emailed". A sent reply is logged as an email on the
     ticket and the contact's timeline, with a Message-ID and Reply-To that let the
     customer's answer be matched to it.
     """
     from .emails import outgoing_identity, ticket_reply_log
-    from .mail import EmailSuppressed, email_deliver
+    from .outbound_email import EmailRefused, MailKind, outbound_email_send
 
     with transaction.atomic():
         reply = (
@@ -159,9 +160,19 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
             }
         token, message_id, headers = outgoing_identity()
         try:
-            email_deliver(to=reply.emailed_to, subject=subject, body=reply.body, headers=headers)
-        except EmailSuppressed:
-            reply.email_error = _("Not emailed: the address is on the suppression list.")
+            outbound_email_send(
+                kind=MailKind.CONTACT,
+                to=reply.emailed_to,
+                subject=subject,
+                body=reply.body,
+                headers=headers,
+                contact_id=ticket.contact_id,
+            )
+        except EmailRefused as refused:
+            if refused.refusal.code == "suppressed":
+                reply.email_error = _("Not emailed: the address is on the suppression list.")
+            else:
+                reply.email_error = _("Not emailed: the contact opted out of email.")
             reply.save(update_fields=["email_error"])
             return False
         except Exception as exc:  # SMTP down: say so on the ticket, the agent can resend

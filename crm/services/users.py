@@ -1,9 +1,9 @@
 """Users, roles and teams: the operator-facing writes (API, `create_user` command)."""
 
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -19,7 +19,9 @@ from crm.models import Activity, AuditKind, Deal, Lead, LeadStatus, Role, Team, 
 from crm.services.audit import audit_deleted, audit_record, audit_settings_changed
 
 from .common import apply_fields, model_save
-from .workspace import sender_from_email
+from .outbound_email import MailKind, templated_email_send
+
+logger = logging.getLogger(__name__)
 
 USER_EDITABLE_FIELDS = {
     "username",
@@ -181,13 +183,17 @@ def _send_invitation(user: User, invited_by: str) -> None:
         "invited_by": invited_by,
     }
     with in_language_of(user):
-        PasswordResetForm().send_mail(
-            "registration/invite_subject.txt",
-            "registration/invite_email.html",
-            context,
-            sender_from_email(),
-            user.email,
-        )
+        try:
+            templated_email_send(
+                kind=MailKind.TRANSACTIONAL,
+                to=user.email,
+                subject_template="registration/invite_subject.txt",
+                body_template="registration/invite_email.html",
+                context=context,
+            )
+        except Exception:
+            # The user exists either way; an admin can send a password reset instead.
+            logger.exception("Failed to send the invitation to user %s", user.pk)
 
 
 def _active_admins():

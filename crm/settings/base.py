@@ -152,6 +152,10 @@ GOALPOST_PUBLIC_URL = env(
 # Without a secret the endpoint refuses everything (403).
 GOALPOST_INBOUND_EMAIL_DOMAIN = env("GOALPOST_INBOUND_EMAIL_DOMAIN", default="")
 GOALPOST_INBOUND_EMAIL_SECRET = env("GOALPOST_INBOUND_EMAIL_SECRET", default="")
+# Marketing email announces its https unsubscribe URL in List-Unsubscribe (RFC 8058);
+# with a mailbox here it also offers `mailto:<mailbox>?subject=unsubscribe` for mail
+# clients without one-click support. Nothing reads that mailbox for you.
+GOALPOST_UNSUBSCRIBE_MAILTO = env("GOALPOST_UNSUBSCRIBE_MAILTO", default="")
 
 # --- CRM domain settings -------------------------------------------------------------
 GOALPOST_DEFAULT_CURRENCY = env("GOALPOST_DEFAULT_CURRENCY", default="USD")

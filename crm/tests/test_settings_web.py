@@ -374,7 +374,10 @@ def test_sla_form_refuses_a_response_later_than_resolution(client, admin_user):
 
 
 def test_email_sender_is_used_by_outgoing_mail(client, admin_user, settings):
-    from crm.services.mail import email_deliver
+    from crm.services.outbound_email import MailKind, outbound_email_send
+
+    def email_deliver(**fields):
+        outbound_email_send(kind=MailKind.TRANSACTIONAL, **fields)
 
     settings.DEFAULT_FROM_EMAIL = "Goalpost <noreply@goalpost.invalid>"
     email_deliver(to="a@b.test", subject="s", body="b")

@@ -24,12 +24,12 @@ from crm.languages import in_language_of, recipient_language
 from crm.models import Contact, InteractionKind
 from crm.services.consent import address_suppress
 from crm.services.contacts import interaction_record
-from crm.services.mail import EmailSuppressed, email_deliver, html_document, lang_attrs
+from crm.services.mail import html_document, lang_attrs
+from crm.services.outbound_email import EmailRefused, MailKind, outbound_email_send
 
 logger = logging.getLogger(__name__)
 
 PURCHASES_IN_CONTEXT = 10
-SUPPRESSED = "address on the suppression list"
 ALREADY_SENT = "already sent on %(date)s; not sent again"
 
 
@@ -159,7 +159,12 @@ def _enqueue(send_id: int) -> None:
 
 
 def email_send_deliver(*, send_id: int) -> bool:
-    """Send one recorded email unless already sent or its address was suppressed since."""
+    """Send one recorded email unless already sent or refused; True when this call sent it.
+
+    Consent is checked now, not when the email was recorded (`outbound_email_send`): a
+    contact who unsubscribed or was suppressed since is not mailed, and the refusal is
+    stored in `error` (a row with an error is never sent).
+    """
     with transaction.atomic():
         send = (
             EmailSend.objects.select_for_update(of=("self",))
@@ -169,20 +174,19 @@ def email_send_deliver(*, send_id: int) -> bool:
         )
         if send is None or send.sent_at is not None or send.error:
             return False
-        if send.contact.opted_out:
-            send.error = "opted out before sending"
-            send.save(update_fields=["error"])
-            return False
         try:
-            email_deliver(
+            outbound_email_send(
+                kind=MailKind.MARKETING,
                 to=send.to,
                 subject=send.subject,
                 body=send.body_text,
                 html=send.body_html,
+                contact_id=send.contact_id,
                 unsubscribe_url=unsubscribe_url(send.contact),
+                footer_language=recipient_language(send.contact),
             )
-        except EmailSuppressed:
-            send.error = SUPPRESSED
+        except EmailRefused as refused:
+            send.error = refused.refusal.log_text
             send.save(update_fields=["error"])
             return False
         send.sent_at = timezone.now()

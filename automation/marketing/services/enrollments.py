@@ -15,6 +15,7 @@ from automation.services.enrollments import (
     enrollment_exit,
 )
 from crm.models import Campaign, Contact
+from crm.services.outbound_email import contact_consent_refusal, contacts_mailable
 
 from .progress import progress_start
 
@@ -46,12 +47,9 @@ def segment_enrollable(*, campaign: Campaign, segment: Segment):
     active = Enrollment.objects.filter(
         campaign=campaign, contact=OuterRef("pk"), status=EnrollmentStatus.ACTIVE
     )
-    return (
+    return contacts_mailable(
         segment_contacts(match=segment.match, conditions=segment.conditions)
-        .filter(opted_out=False)
-        .exclude(email="")
-        .exclude(Exists(active))
-    )
+    ).exclude(Exists(active))
 
 
 @transaction.atomic
@@ -97,7 +95,7 @@ def contact_enrollments_exit(*, contact_id: int, reason: str) -> int:
 
 def welcome_enroll(*, contact: Contact) -> list[Enrollment]:
     """Enroll a new contact in every active welcome series."""
-    if not contact.email or contact.opted_out:
+    if contact_consent_refusal(contact) is not None:
         return []
     enrollments = []
     campaigns = Campaign.objects.filter(is_active=True, plan__welcome_series=True).order_by("pk")

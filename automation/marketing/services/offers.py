@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
 from crm.languages import in_language_of
-from crm.models import Contact
+from crm.models import Contact, email_normalize
 from crm.services.consent import suppression_describe, suppression_for
 from crm.services.contacts import nps_record
+from crm.services.outbound_email import contact_consent_refusal
 
 from .emails import email_send_record
 
@@ -63,18 +64,23 @@ def _new_code(length: int = 10) -> str:
 
 
 def _check_contact(contact: Contact) -> None:
-    if not contact.email:
+    """The consent check, asked early so the caller hears why (ValidationError); the
+    email asks it again when it is sent."""
+    refusal = contact_consent_refusal(contact)
+    if refusal is None:
+        return
+    if refusal.code == "no_address":
         raise ValidationError({"contact": _("This contact has no email address.")})
-    suppression = suppression_for(contact.email)
-    if suppression is not None:
+    if refusal.code == "suppressed":
+        suppression = suppression_for(contact.email)
+        why = suppression_describe(suppression) if suppression else refusal.reason
         raise ValidationError(
             {
                 "contact": _("%(email)s is on the suppression list (%(why)s).")
-                % {"email": suppression.email, "why": suppression_describe(suppression)}
+                % {"email": email_normalize(contact.email), "why": why}
             }
         )
-    if contact.opted_out:
-        raise ValidationError({"contact": _("This contact opted out of email.")})
+    raise ValidationError({"contact": _("This contact opted out of email.")})
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgr
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 from crm.languages import recipient_language
+from crm.services.outbound_email import contact_consent_refusal
 
 from .campaigns import variant_version_for
 from .emails import email_send_record, email_send_skip_repeat
@@ -124,7 +125,9 @@ def enrollment_advance(*, progress_id: int, now=None) -> int:
             progress.next_due_at = None
             progress.save(update_fields=["next_due_at", "updated_at"])
             return 0
-        if enrollment.contact.opted_out:
+        # Early, to end the enrollment; each email asks the same check again when sent.
+        refusal = contact_consent_refusal(enrollment.contact)
+        if refusal is not None and refusal.code != "no_address":
             enrollment_exit(enrollment=enrollment, reason=ExitReason.OPTED_OUT)
             progress.next_due_at = None
             progress.save(update_fields=["next_due_at", "updated_at"])

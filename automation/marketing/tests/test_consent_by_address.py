@@ -101,13 +101,20 @@ def test_zero_emails_to_a_suppressed_address_on_every_path(run_on_commit, suppor
     # 1. campaign step
     send = run_on_commit(email_send_record, contact=contact, subject="Hi", body="Body")
     assert email_send_deliver(send_id=send.pk) is False
-    assert EmailSend.objects.get(pk=send.pk).error == "address on the suppression list"
+    assert (
+        EmailSend.objects.get(pk=send.pk).error
+        == "not sent: address on the suppression list (complaint)"
+    )
     # 2. rule email
     queued = run_on_commit(
         outbound_email_queue, run=None, to="Zed@Example.com", subject="s", body="b"
     )
     assert outbound_email_send(email_id=queued.pk) is False
-    assert OutboundEmail.objects.get(pk=queued.pk).sent_at is None
+    refused = OutboundEmail.objects.get(pk=queued.pk)
+    assert (refused.sent_at, refused.error) == (
+        None,
+        "not sent: address on the suppression list (complaint)",
+    )
     # 3. NPS survey and 4. discount code are refused with the reason
     with pytest.raises(ValidationError, match="suppression list"):
         nps_survey_send(contact=contact)
@@ -121,8 +128,9 @@ def test_zero_emails_to_a_suppressed_address_on_every_path(run_on_commit, suppor
         None,
         "Not emailed: the address is on the suppression list.",
     )
-    # 6. campaign enrollment and its tick
-    run_on_commit(campaign_enroll_contact, campaign=campaign, contact=contact)
+    # 6. campaign enrollment asks the same check (and the tick would again)
+    with pytest.raises(ValidationError, match="opted out of email"):
+        run_on_commit(campaign_enroll_contact, campaign=campaign, contact=contact)
     run_on_commit(due_steps_run)
 
     assert len(mail.outbox) == 0

@@ -332,7 +332,10 @@ def test_nps_survey_email_is_in_the_contacts_language_right_to_left(run_on_commi
 
 
 def test_email_deliver_wraps_an_html_fragment_with_lang_and_dir(db):
-    from crm.services.mail import email_deliver
+    from crm.services.outbound_email import MailKind, outbound_email_send
+
+    def email_deliver(**fields):
+        outbound_email_send(kind=MailKind.TRANSACTIONAL, **fields)
 
     email_deliver(to="x@example.com", subject="S", body="B", html="<p>سلام</p>", language="fa")
     email_deliver(to="y@example.com", subject="S", body="B", html="<p>Hi</p>")
