@@ -71,6 +71,11 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs and the DRF plugin; config in pyproject.toml ([tool.mypy]).
+.PHONY: typecheck
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy
+
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .

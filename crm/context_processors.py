@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -10,11 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from crm import policies
 from crm.models import Notification, Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
-    label: str
+    label: "StrOrPromise"
     icon: str
     # Shown when the user may read this policy resource, or (if None) has one of `roles`.
     resource: str | None = None

@@ -1,5 +1,7 @@
 """GET /api/forecast/?period=&scope=: the same data as the forecast page."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -31,7 +33,7 @@ class ForecastQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(error.messages) from None
 
 
-MONEY = {"max_digits": 20, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
 
 
 class ForecastPeriodSerializer(serializers.Serializer):
