@@ -419,6 +419,7 @@ def records(key: str, period: Period, scope: Scope | None = None) -> list[Rows]:
     scope = scope or Scope.company()
     if not kpi.supports(scope.type):
         raise UnsupportedScope(f"{key} does not support the {scope.type} scope")
+    assert kpi.records is not None, key  # every KPI of KPIS names its records
     return kpi.records(period, scope)
 
 

@@ -64,7 +64,9 @@ class StageConversionSerializer(serializers.Serializer):
     stage_name = serializers.CharField()
     configured_probability = serializers.DecimalField(max_digits=4, decimal_places=1)
     measured_probability = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    source = serializers.CharField(help_text="measured or configured")
+    # A declared field: SerializerMetaclass moves it out of the class, so Field.source
+    # (the attribute path DRF reads) is not shadowed at runtime.
+    source = serializers.CharField(help_text="measured or configured")  # type: ignore[assignment]
     entered = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()
