@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -78,7 +78,7 @@ def _allowed(user, item: NavItem) -> bool:
 
 def nav_items(user, path: str) -> list[dict]:
     """The links this user may follow, in menu order, marking the one for `path` current."""
-    items = []
+    items: list[dict[str, Any]] = []
     for item in NAVIGATION:
         if not _allowed(user, item):
             continue
@@ -89,8 +89,8 @@ def nav_items(user, path: str) -> list[dict]:
         i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))
     ]
     current = max(matches, key=lambda i: len(i["url"]), default=None)
-    for item in items:
-        item["current"] = item is current
+    for entry in items:
+        entry["current"] = entry is current
     return items
 
 
