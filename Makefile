@@ -114,13 +114,14 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs and the DRF plugin; config in pyproject.toml ([tool.mypy]). The
+# pre-commit hook calls this target too.
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy
+
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-
-# A stand-in until the mypy configuration lands: the pre-commit hook calls this target.
-typecheck: $(DEV_STAMP)
-	$(PY) -m mypy
 
 # Each bench/<name>.py runs as `python -m bench.<name>`; bench/_setup.py creates and
 # migrates the scratch database (see bench/README.md).

@@ -107,6 +107,7 @@ def _rules_run(event, rules, *, attempt, final_attempt) -> tuple[list[Run], Exce
             # First use, or the rule before wrote to the record (or failed after changing
             # it in memory).
             ctx, stale = RuleContext.for_event(event), False
+        assert ctx is not None  # stale starts True, so the first rule reads it
         fields = fields_for(rule.triggers)
         reason = _skip_reason(rule=rule, fields=fields, ctx=ctx, past=past)
         if reason is not None and past.status_here is None:

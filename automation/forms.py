@@ -85,8 +85,8 @@ class RuleBuilder:
 
     def apply(self, op: str) -> None:
         """Add, remove or move rows (buttons that re-render the form without saving)."""
-        verb, _sep, index = op.partition(":")
-        index = int(index) if index.isdigit() else -1
+        verb, _sep, number = op.partition(":")
+        index = int(number) if number.isdigit() else -1
         if verb == "add_condition" and len(self.conditions) < MAX_ROWS:
             self.conditions.append({"field": "", "operator": "", "value": ""})
         elif verb == "add_action" and len(self.actions) < MAX_ROWS:
@@ -167,7 +167,7 @@ class RuleBuilder:
 
     @staticmethod
     def _action_row(action: dict, subject) -> dict:
-        action_type = ACTIONS.get(action.get("type"))
+        action_type = ACTIONS.get(str(action.get("type")))
         params = action.get("params") or {}
         errors = action.get("errors", {})
         inputs = []

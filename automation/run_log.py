@@ -118,7 +118,10 @@ class RunLog:
             links["contact"] = found.html()
         campaign_id = entry.get("campaign")
         if not isinstance(campaign_id, int):
-            campaign_id = self.campaign_of_enrollment.get(entry.get("enrollment"))
+            enrollment = entry.get("enrollment")
+            campaign_id = (
+                self.campaign_of_enrollment.get(enrollment) if isinstance(enrollment, int) else None
+            )
         said = entry.get("said") or {}
         name = (said.get("params") or {}).get("campaign")
         if campaign_id and isinstance(name, str):

@@ -125,7 +125,7 @@ def _check_actions(actions, subject, errors) -> list[dict]:
         if not isinstance(action, dict):
             row_errors.append({"type": [_("Send an object with type and params.")]})
             continue
-        action_type = ACTIONS.get(action.get("type"))
+        action_type = ACTIONS.get(str(action.get("type")))
         raw = action.get("params") or {}
         if action_type is None:
             problems["type"] = [_("Pick an action.")]

@@ -14,7 +14,7 @@ from crm import models
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Goalpost"), {"fields": ("role", "team")}))
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("Goalpost"), {"fields": ("role", "team")}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Goalpost"), {"fields": ("role", "team")}))
 
 

@@ -25,7 +25,7 @@ def _q_fields(node) -> list[str]:
         elif isinstance(child, tuple) and len(child) == 2:
             names.append(child[0].split("__")[0])
             if isinstance(child[1], F):
-                names.append(child[1].name.split("__")[0])
+                names.append(child[1].name.split("__")[0])  # type: ignore[attr-defined]  # F.name: not in the stubs
     return names
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -10,11 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from crm import policies
 from crm.models import Notification, Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
-    label: str
+    label: "StrOrPromise"
     icon: str
     # Shown when the user may read this policy resource, or (if None) has one of `roles`.
     resource: str | None = None
@@ -74,7 +78,7 @@ def _allowed(user, item: NavItem) -> bool:
 
 def nav_items(user, path: str) -> list[dict]:
     """The links this user may follow, in menu order, marking the one for `path` current."""
-    items = []
+    items: list[dict[str, Any]] = []
     for item in NAVIGATION:
         if not _allowed(user, item):
             continue
@@ -85,8 +89,8 @@ def nav_items(user, path: str) -> list[dict]:
         i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))
     ]
     current = max(matches, key=lambda i: len(i["url"]), default=None)
-    for item in items:
-        item["current"] = item is current
+    for entry in items:
+        entry["current"] = entry is current
     return items
 
 

@@ -11,6 +11,7 @@ when there are more, says so instead of the number. Every browser list page
 """
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -126,10 +127,11 @@ class BoundedPaginator(Paginator):
 
     def _count_rows(self) -> BoundedCount:
         if self.exact:
-            return exact_count(self.object_list)
+            # The list pages paginate querysets (never lists).
+            return exact_count(cast(QuerySet[Any], self.object_list))
         if self.known is not None and (self.known.is_exact or self.known.value >= self.reach):
             return self.known
-        return bounded_count(self.object_list, self.reach)
+        return bounded_count(cast(QuerySet[Any], self.object_list), self.reach)
 
     @property
     def count_is_exact(self) -> bool:

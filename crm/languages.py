@@ -5,6 +5,8 @@ Email is written in the recipient's language, not the sender's: a user's own `la
 """
 
 import unicodedata
+from contextlib import AbstractContextManager
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -15,13 +17,13 @@ def language_supported(code: str | None) -> bool:
     return bool(code) and code in dict(settings.LANGUAGES)
 
 
-def recipient_language(person) -> str:
+def recipient_language(person: Any) -> str:
     """The language to write to a user or contact in: theirs, else settings.LANGUAGE_CODE."""
     code = getattr(person, "language", "") if person is not None else ""
     return code if language_supported(code) else settings.LANGUAGE_CODE
 
 
-def in_language_of(person):
+def in_language_of(person: Any) -> AbstractContextManager[None]:
     """`with in_language_of(contact): …` renders what our code writes in their language."""
     return translation.override(recipient_language(person))
 

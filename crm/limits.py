@@ -117,7 +117,8 @@ class LimitedTextField(models.TextField):
     """
 
     def __init__(self, *args, max_length: int = MAX_TEXT_LENGTH, **kwargs):
-        super().__init__(*args, max_length=max_length, **kwargs)
+        # *args are verbose_name and name only, never a max_length.
+        super().__init__(*args, max_length=max_length, **kwargs)  # type: ignore[misc]
 
     @cached_property
     def validators(self):

@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm.api.views.health import healthz
 from crm.web.views.jsi18n import javascript_catalog
 from crm.web.views.profile import set_language
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("crm.api.urls")),
     path("", include("metrics.api.urls")),
     path("", include("goals.api.urls")),

@@ -56,7 +56,9 @@ def _goals(manager, rep) -> None:
     today = timezone.localdate()
     start = today - timedelta(days=DEMO_GOALS_STARTED_DAYS_AGO)
     for key, title, factor in DEMO_GOALS:
-        data = get_template(key).initial(today=today)
+        template = get_template(key)
+        assert template is not None, key  # DEMO_GOALS names catalogue templates
+        data = template.initial(today=today)
         baseline = kpi_source.baseline_at(data["kpi"], ScopeType.COMPANY, None, start)
         if not baseline:
             continue  # the demo KPI has no value to start from
@@ -71,7 +73,9 @@ def _goals(manager, rep) -> None:
     # The rep's win rate at the start (computed live) must be below the target: a goal
     # that lowers a win rate is refused.
     win_rate = kpi_source.baseline_at("win_rate", ScopeType.REP, rep.pk, start)
-    target = Decimal("70") if win_rate is None or win_rate < 60 else min(win_rate + 10, 100)
+    target = (
+        Decimal("70") if win_rate is None or win_rate < 60 else min(win_rate + 10, Decimal(100))
+    )
     if win_rate is not None and target <= win_rate:
         return
     goal_create(

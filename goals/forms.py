@@ -4,6 +4,8 @@ The forms only parse types; the SMART rules live in goals.smart and are applied 
 services, whose errors the view places in the fieldset of their letter.
 """
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Campaign, Pipeline, Role, Team, User
 from goals import kpi_source, selectors
 from goals.models import Objective, QuotaPeriod, ScopeType
+
+if TYPE_CHECKING:
+    from goals.models import Goal
 
 LETTER_FIELDS = {
     "specific": ("title", "plan"),
@@ -76,7 +81,7 @@ def scope_choices(user) -> list:
         (ScopeType.PIPELINE, Pipeline.objects.all()),
         (ScopeType.CAMPAIGN, Campaign.objects.all()),
     ]
-    choices = [(ScopeType.COMPANY.value, ScopeType.COMPANY.label)]
+    choices: list[tuple[Any, Any]] = [(ScopeType.COMPANY.value, ScopeType.COMPANY.label)]
     for scope_type, rows in groups:
         options = [(scope_value(scope_type, row.pk), str(row)) for row in rows]
         if options:
@@ -120,12 +125,12 @@ class GoalForm(forms.Form):
         max_length=200,
         help_text=_("Only for a custom objective."),
     )
-    parent = forms.ModelChoiceField(
+    parent: "forms.ModelChoiceField[Goal]" = forms.ModelChoiceField(
         label=_("Parent goal"), required=False, queryset=None, empty_label=_("None")
     )
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
-    owner = forms.ModelChoiceField(
+    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("Owner"),
         required=False,
         queryset=None,
@@ -177,7 +182,8 @@ class GoalForm(forms.Form):
         """For each KPI, the unit its baseline and target are written in (shown beside them,
         updated by static/js/goals/form.js when the KPI changes)."""
         hints = {}
-        for key, _label in self.fields["kpi"].choices:
+        # The kpi field's choices are the list of pairs __init__ sets.
+        for key, _label in cast(Any, self.fields["kpi"]).choices:
             info = kpi_source.kpi_info(key) if key else None
             hint = unit_hint(info.unit) if info else ""
             if hint:

@@ -8,6 +8,7 @@ so nothing else in goals knows metrics' internals.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BigIntegerField,
@@ -15,6 +16,7 @@ from django.db.models import (
     CharField,
     DecimalField,
     OuterRef,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -23,7 +25,12 @@ from django.db.models.functions import Coalesce
 
 from goals.models import ScopeType
 
-METRICS_SCOPE = {
+if TYPE_CHECKING:
+    from crm.models import User
+    from goals.models import Goal
+
+# Keyed by plain str: goals and forms hand in scope types as strings.
+METRICS_SCOPE: dict[str, str] = {
     ScopeType.COMPANY: "company",
     ScopeType.REP: "owner",
     ScopeType.TEAM: "team",
@@ -95,14 +102,16 @@ def natural_range(key: str) -> tuple[Decimal | None, Decimal | None]:
     return Decimal(0), None
 
 
-def _snapshot_scope(scope_type: str, scope_id) -> dict:
+def _snapshot_scope(scope_type: str, scope_id: Any) -> dict[str, Any]:
     return {
         "scope_type": METRICS_SCOPE[scope_type],
         "scope_id": 0 if scope_type == ScopeType.COMPANY else int(scope_id),
     }
 
 
-def snapshot_series(kpi: str, scope_type: str, scope_id, *, since: date, until: date):
+def snapshot_series(
+    kpi: str, scope_type: str, scope_id: Any, *, since: date, until: date
+) -> list[tuple[date, Decimal]]:
     """[(date, value)] of the stored snapshots in [since, until], oldest first."""
     rows = (
         _snapshot_model()
@@ -114,14 +123,14 @@ def snapshot_series(kpi: str, scope_type: str, scope_id, *, since: date, until: 
     return [(day, Decimal(value)) for day, value in rows]
 
 
-def baseline_at(kpi: str, scope_type: str, scope_id, start: date) -> Decimal | None:
+def baseline_at(kpi: str, scope_type: str, scope_id: Any, start: date) -> Decimal | None:
     """A goal's baseline: the KPI computed live over the snapshot window ending at the
     start date (`[start - 30 days, start)`, the window of the snapshot dated the day
     before), never a stored snapshot, which may be old or of a cohort since matured."""
     return live_value(kpi, scope_type, scope_id, day=start - timedelta(days=1))
 
 
-def _live_result(kpi: str, scope_type: str, scope_id, *, day: date):
+def _live_result(kpi: str, scope_type: str, scope_id: Any, *, day: date):
     from metrics.scopes import Scope, UnsupportedScope
     from metrics.services import snapshot_period
 
@@ -132,7 +141,7 @@ def _live_result(kpi: str, scope_type: str, scope_id, *, day: date):
         return None
 
 
-def records_url(kpi: str, scope_type: str, scope_id, *, day: date, user) -> str | None:
+def records_url(kpi: str, scope_type: str, scope_id: Any, *, day: date, user: "User") -> str | None:
     """The page listing the records behind the KPI over the window a snapshot dated `day`
     measures (the goal's current value); None where metrics has no such figure or `user`
     may not open that scope (a rep sees only their own figures)."""
@@ -149,7 +158,7 @@ def records_url(kpi: str, scope_type: str, scope_id, *, day: date, user) -> str 
     return metrics_records_url(kpi, snapshot_period(day), scope)
 
 
-def live_value(kpi: str, scope_type: str, scope_id, *, day: date) -> Decimal | None:
+def live_value(kpi: str, scope_type: str, scope_id: Any, *, day: date) -> Decimal | None:
     """The KPI computed now over the trailing window a snapshot dated `day` measures."""
     result = _live_result(kpi, scope_type, scope_id, day=day)
     return None if result is None or result.value is None else Decimal(result.value)
@@ -165,7 +174,7 @@ def money_currency(kpi: str) -> str | None:
     return reporting_currency()
 
 
-def latest_window_notes(kpi: str, scope_type: str, scope_id, *, day: date) -> dict:
+def latest_window_notes(kpi: str, scope_type: str, scope_id: Any, *, day: date) -> dict:
     """What a goal page says beside the KPI's latest window (the one a snapshot dated `day`
     measures), from one live computation:
 
@@ -174,7 +183,7 @@ def latest_window_notes(kpi: str, scope_type: str, scope_id, *, day: date) -> di
     - `missing_rates`: for a money KPI, [{"currency", "date"}] of amounts left out for want
       of an exchange rate (metrics.currency); [] otherwise.
     """
-    notes = {"open_share": None, "missing_rates": []}
+    notes: dict[str, Any] = {"open_share": None, "missing_rates": []}
     info = _registry().KPIS.get(kpi)
     if info is None or not (info.is_cohort or info.unit == _registry().Unit.MONEY):
         return notes
@@ -185,7 +194,7 @@ def latest_window_notes(kpi: str, scope_type: str, scope_id, *, day: date) -> di
     return notes
 
 
-def annotate_latest_value(queryset, *, until: date):
+def annotate_latest_value(queryset: "QuerySet[Goal]", *, until: date) -> "QuerySet[Goal]":
     """Annotate a Goal queryset with `live_current`: the latest snapshot of its KPI and
     scope on or before `until` (one correlated subquery, no query per goal)."""
     queryset = queryset.annotate(
@@ -229,7 +238,7 @@ class DeadlineForecast:
 
 
 def forecast_at_deadline(
-    kpi: str, scope_type: str, scope_id, *, deadline: date, target: Decimal, today: date
+    kpi: str, scope_type: str, scope_id: Any, *, deadline: date, target: Decimal, today: date
 ) -> DeadlineForecast | None:
     """The pipeline forecast of a money goal's KPI at its deadline (metrics.forecast).
 

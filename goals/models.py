@@ -1,5 +1,6 @@
 """SMART goals measured by KPI snapshots, their history, and sales quotas."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -179,8 +180,8 @@ class QuotaPeriod(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
-class QuotaQuerySet(models.QuerySet):
-    def covering(self, day):
+class QuotaQuerySet(models.QuerySet["Quota"]):
+    def covering(self, day: date) -> "QuotaQuerySet":
         return self.filter(start__lte=day, end__gt=day)
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -14,7 +15,7 @@ from goals import kpi_source, progress
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
 from metrics.kpis import quotas as quota_kpi
 
-SCOPE_MODELS = {
+SCOPE_MODELS: dict[str, type[Team] | type[User] | type[Pipeline] | type[Campaign]] = {
     ScopeType.TEAM: Team,
     ScopeType.REP: User,
     ScopeType.PIPELINE: Pipeline,
@@ -24,10 +25,10 @@ SCOPE_MODELS = {
 HISTORY_DAYS = 365
 
 
-def scope_exists(scope_type: str, scope_id) -> bool:
+def scope_exists(scope_type: str | None, scope_id: Any) -> bool:
     if scope_type == ScopeType.COMPANY:
         return True
-    model = SCOPE_MODELS.get(scope_type)
+    model = SCOPE_MODELS.get(scope_type or "")
     if model is None or scope_id is None:
         return False
     try:
@@ -36,7 +37,7 @@ def scope_exists(scope_type: str, scope_id) -> bool:
         return False
 
 
-def scope_name(scope_type: str, scope_id) -> str:
+def scope_name(scope_type: str, scope_id: Any) -> str:
     model = SCOPE_MODELS.get(scope_type)
     if model is None:
         return str(ScopeType.COMPANY.label)
@@ -44,7 +45,7 @@ def scope_name(scope_type: str, scope_id) -> str:
     return str(row) if row else f"#{scope_id}"
 
 
-def goals_visible_to(user) -> QuerySet[Goal]:
+def goals_visible_to(user: User) -> QuerySet[Goal]:
     """Managers and admins see every goal; others the company goals, their team's goals,
     goals about them or owned by them (and marketing the campaign goals)."""
     queryset = policies.scope(user, "goals", Goal.objects.all())
@@ -62,14 +63,14 @@ def goals_visible_to(user) -> QuerySet[Goal]:
     return queryset.filter(visible)
 
 
-def goal_get_for_user(user, pk) -> Goal:
+def goal_get_for_user(user: User, pk: Any) -> Goal:
     goal = goals_visible_to(user).select_related("owner", "parent").filter(pk=pk).first()
     if goal is None:
         raise Http404
     return goal
 
 
-def goal_can_edit(user, goal: Goal) -> bool:
+def goal_can_edit(user: User, goal: Goal) -> bool:
     """Managers and admins edit any goal; a rep only their own rep-scope goals."""
     if not policies.can_write(user, "goals"):
         return False
@@ -80,7 +81,7 @@ def goal_can_edit(user, goal: Goal) -> bool:
     )
 
 
-def goal_scope_allowed(user, scope_type: str, scope_id) -> bool:
+def goal_scope_allowed(user: User, scope_type: str, scope_id: Any) -> bool:
     """Which goals a user may set: managers any scope, reps only goals about themselves."""
     if not policies.can_write(user, "goals"):
         return False
@@ -98,7 +99,11 @@ def goal_series(goal: Goal, *, today: date | None = None) -> list[tuple[date, De
 
 
 def goal_reading(
-    goal: Goal, *, today: date | None = None, series=None, history_known: bool | None = None
+    goal: Goal,
+    *,
+    today: date | None = None,
+    series: list[tuple[date, Decimal]] | None = None,
+    history_known: bool | None = None,
 ) -> progress.Reading:
     today = today or timezone.localdate()
     if series is None:
@@ -115,7 +120,7 @@ def goal_reading(
     )
 
 
-def goal_window_notes(goal: Goal, *, today: date | None = None) -> dict:
+def goal_window_notes(goal: Goal, *, today: date | None = None) -> dict[str, Any]:
     """`open_share` and `missing_rates` of the goal's KPI over its latest window (the one
     the snapshot of the evaluation day's eve measures): kpi_source.latest_window_notes."""
     today = today or timezone.localdate()
@@ -123,7 +128,7 @@ def goal_window_notes(goal: Goal, *, today: date | None = None) -> dict:
     return kpi_source.latest_window_notes(goal.kpi, goal.scope_type, goal.scope_id, day=day)
 
 
-def goal_records_url(goal: Goal, *, user, today: date | None = None) -> str | None:
+def goal_records_url(goal: Goal, *, user: User, today: date | None = None) -> str | None:
     """The records behind the goal's current value: its KPI and scope over the latest
     window (the one `goal_window_notes` reads)."""
     today = today or timezone.localdate()
@@ -131,7 +136,7 @@ def goal_records_url(goal: Goal, *, user, today: date | None = None) -> str | No
     return kpi_source.records_url(goal.kpi, goal.scope_type, goal.scope_id, day=day, user=user)
 
 
-def goal_list_for_user(user, *, today: date | None = None) -> QuerySet[Goal]:
+def goal_list_for_user(user: User, *, today: date | None = None) -> QuerySet[Goal]:
     """Visible goals with the latest snapshot value annotated in one query (`live_current`)."""
     today = today or timezone.localdate()
     return kpi_source.annotate_latest_value(
@@ -169,8 +174,8 @@ def stored_reading(goal: Goal) -> progress.Reading:
 
 
 def children_rollup(
-    goal: Goal, *, today: date | None = None, visible_to=None
-) -> tuple[list, float | None]:
+    goal: Goal, *, today: date | None = None, visible_to: User | None = None
+) -> tuple[list[tuple[Goal, progress.Reading]], float | None]:
     """The children with their live readings, and their mean progress.
 
     With `visible_to`, only the children that user may see are listed (a rep opening a
@@ -193,7 +198,7 @@ def goal_history(goal: Goal) -> QuerySet[GoalChange]:
 # --- Quotas ----------------------------------------------------------------------------
 
 
-def quotas_visible_to(user) -> QuerySet[Quota]:
+def quotas_visible_to(user: User) -> QuerySet[Quota]:
     """Managers and admins see all quotas; a rep their own and their team's."""
     queryset = policies.scope(user, "quotas", Quota.objects.all())
     if not policies.can_read(user, "quotas") or user.sees_all_sales:
@@ -224,11 +229,13 @@ class Attainment:
 def attainment_of(quota: Quota) -> Attainment:
     won = getattr(quota, "won_value", None)
     if won is None:
-        won = with_attainment(Quota.objects.filter(pk=quota.pk)).get().won_value
+        # won_value is the annotation with_attainment adds; the stubs know only the fields.
+        quota_row = with_attainment(Quota.objects.filter(pk=quota.pk)).get()
+        won = quota_row.won_value  # type: ignore[attr-defined]
     return Attainment(quota, won, quota_kpi.attainment_percent(won, quota.amount))
 
 
-def current_quotas_for_rep(user, *, today: date | None = None) -> list[Attainment]:
+def current_quotas_for_rep(user: User, *, today: date | None = None) -> list[Attainment]:
     """The rep's own and team quotas covering today, with attainment (for their goals page)."""
     today = today or timezone.localdate()
     mine = Q(owner=user)

@@ -7,16 +7,17 @@ keeps the history of tracked fields and refreshes the stored reading.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
-from crm.models import Notification, User
+from crm.models import Notification, Team, User
 from crm.services.audit import audit_deleted
 from crm.services.common import model_save
 from crm.services.outbound_email import MailKind, outbound_email_send
@@ -53,7 +54,7 @@ class GoalResult:
     warnings: list[str]
 
 
-def _smart_errors(data: dict, *, creating: bool, today: date) -> dict[str, list[str]]:
+def _smart_errors(data: dict[str, Any], *, creating: bool, today: date) -> dict[str, list[str]]:
     return smart.check_smart(
         data,
         kpi_exists=kpi_source.kpi_exists,
@@ -64,14 +65,14 @@ def _smart_errors(data: dict, *, creating: bool, today: date) -> dict[str, list[
     )
 
 
-def _fill_baseline(data: dict) -> None:
+def _fill_baseline(data: dict[str, Any]) -> None:
     """Baseline = the KPI computed live for the window ending at the start date, when the
     user gave none and it can be read (kpi_source.baseline_at)."""
     if data.get("baseline") is not None or not data.get("start_date"):
         return
     if not in_supported_range(data["start_date"]):
         return  # check_smart names the date; a KPI over year 1 would overflow first
-    kpi, scope_type, scope_id = data.get("kpi"), data.get("scope_type"), data.get("scope_id")
+    kpi, scope_type, scope_id = data.get("kpi"), data.get("scope_type") or "", data.get("scope_id")
     if not kpi or not kpi_source.kpi_exists(kpi):
         return
     if not selectors.scope_exists(scope_type, scope_id):
@@ -79,7 +80,9 @@ def _fill_baseline(data: dict) -> None:
     data["baseline"] = kpi_source.baseline_at(kpi, scope_type, scope_id, data["start_date"])
 
 
-def _parent_errors(data: dict, *, actor, goal: Goal | None = None) -> dict[str, list[str]]:
+def _parent_errors(
+    data: dict[str, Any], *, actor: User, goal: Goal | None = None
+) -> dict[str, list[str]]:
     parent = data.get("parent")
     if parent is None:
         return {}
@@ -93,12 +96,12 @@ def _parent_errors(data: dict, *, actor, goal: Goal | None = None) -> dict[str, 
     return {}
 
 
-def goal_soft_warnings(data: dict) -> list[str]:
+def goal_soft_warnings(data: dict[str, Any]) -> list[str]:
     """Achievable's warnings that need no KPI history: the resources and the plan."""
     return smart.smart_warnings(data).get("achievable", [])
 
 
-def achievability_warnings_for(data: dict, *, today: date | None = None) -> list[str]:
+def achievability_warnings_for(data: dict[str, Any], *, today: date | None = None) -> list[str]:
     """Warnings (never errors) under Achievable: missing resources or plan, and the required
     rate compared with the snapshot history."""
     today = today or timezone.localdate()
@@ -131,21 +134,21 @@ def _unit(kpi: str) -> str:
     return info.unit if info else ""
 
 
-def _default_objective(data: dict) -> None:
+def _default_objective(data: dict[str, Any]) -> None:
     """A goal that names no objective serves its KPI's headline goal or its own title."""
     if not (data.get("objective") or "").strip():
         data["objective"], data["custom_objective"] = smart.objective_default(data)
 
 
-def _target_errors(data: dict) -> dict[str, list[str]]:
+def _target_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """Errors under `target`: one the KPI cannot take, else one that moves it the wrong way."""
     return _out_of_range_errors(data) or _wrong_way_errors(data)
 
 
-def _out_of_range_errors(data: dict) -> dict[str, list[str]]:
+def _out_of_range_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """A target outside the KPI's natural range (churn below 0 %, a win rate above 100 %,
     negative revenue) can never be reached and is refused under `target`."""
-    kpi, target = data.get("kpi"), data.get("target")
+    kpi, target = data.get("kpi") or "", data.get("target")
     info = kpi_source.kpi_info(kpi) if kpi else None
     if info is None or target is None:
         return {}
@@ -160,10 +163,10 @@ def _out_of_range_errors(data: dict) -> dict[str, list[str]]:
     return {}
 
 
-def _wrong_way_errors(data: dict) -> dict[str, list[str]]:
+def _wrong_way_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     """A target that would make the KPI worse (raise churn, lower the win rate) is refused
     under `target`: a goal's progress toward it would be a decline."""
-    kpi, baseline, target = data.get("kpi"), data.get("baseline"), data.get("target")
+    kpi, baseline, target = data.get("kpi") or "", data.get("baseline"), data.get("target")
     info = kpi_source.kpi_info(kpi) if kpi else None
     if info is None or baseline is None or target is None or target == baseline:
         return {}
@@ -188,7 +191,7 @@ def _wrong_way_errors(data: dict) -> dict[str, list[str]]:
     return {"target": [message % numbers]}
 
 
-def _default_scope(data: dict, *, actor) -> None:
+def _default_scope(data: dict[str, Any], *, actor: User) -> None:
     if data.get("scope_type"):
         if data["scope_type"] == ScopeType.COMPANY:
             data["scope_id"] = None
@@ -200,7 +203,7 @@ def _default_scope(data: dict, *, actor) -> None:
         data["scope_type"], data["scope_id"] = ScopeType.REP, actor.pk
 
 
-def _default_owner(data: dict, *, actor) -> None:
+def _default_owner(data: dict[str, Any], *, actor: User) -> None:
     if data.get("owner") is not None:
         if data["owner"] != actor and not actor.sees_all_sales:
             raise PermissionDenied(_("Only managers set goals for somebody else."))
@@ -212,7 +215,7 @@ def _default_owner(data: dict, *, actor) -> None:
         data["owner"] = actor
 
 
-def _prepare_new(data: dict, *, actor, today: date) -> dict:
+def _prepare_new(data: dict[str, Any], *, actor: User, today: date) -> dict[str, Any]:
     """Defaults, rights, baseline, the five letters: raises what goal_create would."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
@@ -232,14 +235,14 @@ def _prepare_new(data: dict, *, actor, today: date) -> dict:
     return data
 
 
-def goal_preview(*, actor, today: date | None = None, **data) -> list[str]:
+def goal_preview(*, actor: User, today: date | None = None, **data: Any) -> list[str]:
     """Validate a new goal without saving it; return its achievability warnings."""
     today = today or timezone.localdate()
     return achievability_warnings_for(_prepare_new(data, actor=actor, today=today), today=today)
 
 
 @transaction.atomic
-def goal_create(*, actor, today: date | None = None, **data) -> GoalResult:
+def goal_create(*, actor: User, today: date | None = None, **data: Any) -> GoalResult:
     """Create a SMART goal. Raises ValidationError keyed by letter (and field) when a letter
     fails, PermissionDenied when the actor may not set a goal of that scope."""
     today = today or timezone.localdate()
@@ -261,7 +264,7 @@ def _display(goal: Goal, field: str) -> str:
 
 @transaction.atomic
 def goal_update(
-    *, goal: Goal, actor, reason: str = "", today: date | None = None, **changes
+    *, goal: Goal, actor: User, reason: str = "", today: date | None = None, **changes: Any
 ) -> GoalResult:
     """Edit a goal; target, deadline, plan (and the other tracked fields) keep a history."""
     today = today or timezone.localdate()
@@ -317,7 +320,7 @@ def goal_update(
 
 
 @transaction.atomic
-def goal_delete(*, goal: Goal, actor) -> None:
+def goal_delete(*, goal: Goal, actor: User) -> None:
     audit_deleted(actor=actor, record=goal)
     if not selectors.goal_can_edit(actor, goal):
         raise PermissionDenied(_("You may not delete this goal."))
@@ -385,7 +388,7 @@ def goal_notify_off_track(*, goal: Goal) -> None:
     )
 
 
-def goals_due_for_recompute(*, today: date):
+def goals_due_for_recompute(*, today: date) -> QuerySet[Goal]:
     """Goals still in play, and those whose deadline just passed (to settle them)."""
     open_statuses = [
         "",
@@ -412,30 +415,39 @@ def goals_recompute_all(*, today: date | None = None) -> int:
 # --- Quotas ----------------------------------------------------------------------------
 
 
-def _quota_check(actor) -> None:
+def _quota_check(actor: User) -> None:
     if not actor.sees_all_sales:
         raise PermissionDenied(_("Only managers set quotas."))
 
 
-def _quota_start_check(start) -> None:
+def _quota_start_check(start: date | None) -> None:
     if isinstance(start, date) and not in_supported_range(start):
         raise ValidationError({"start": _("Pick a date between the years 1900 and 2999.")})
 
 
 @transaction.atomic
-def quota_create(*, actor, period: str, start: date, amount, owner=None, team=None) -> Quota:
+def quota_create(
+    *,
+    actor: User,
+    period: str,
+    start: date,
+    amount: Decimal,
+    owner: User | None = None,
+    team: Team | None = None,
+) -> Quota:
     """A quota for one rep or one team; `start` is moved to the first day of its period."""
     _quota_check(actor)
     if (owner is None) == (team is None):
         raise ValidationError({"owner": _("Set the quota for either one rep or one team.")})
     _quota_start_check(start)
     first, end = period_bounds(period, start) if start else (None, None)
-    quota = Quota(owner=owner, team=team, period=period, start=first, end=end, amount=amount)
+    # A missing start leaves both dates None, which full_clean (model_save) reports.
+    quota = Quota(owner=owner, team=team, period=period, start=first, end=end, amount=amount)  # type: ignore[misc]
     return model_save(quota)
 
 
 @transaction.atomic
-def quota_update(*, quota: Quota, actor, **changes) -> Quota:
+def quota_update(*, quota: Quota, actor: User, **changes: Any) -> Quota:
     _quota_check(actor)
     allowed = {"amount", "period", "start", "owner", "team"}
     unknown = set(changes) - allowed
@@ -451,7 +463,7 @@ def quota_update(*, quota: Quota, actor, **changes) -> Quota:
 
 
 @transaction.atomic
-def quota_delete(*, quota: Quota, actor) -> None:
+def quota_delete(*, quota: Quota, actor: User) -> None:
     audit_deleted(actor=actor, record=quota)
     _quota_check(actor)
     quota.delete()

@@ -58,7 +58,7 @@ def check_smart(
     kpi_ok = False
     if _blank(kpi):
         measurable.append(_("Choose the KPI that measures the goal."))
-    elif not kpi_exists(kpi):
+    elif not kpi_exists(str(kpi)):
         measurable.append(_("“%(kpi)s” is not a KPI of the catalogue.") % {"kpi": kpi})
     else:
         kpi_ok = True
@@ -70,7 +70,7 @@ def check_smart(
         )
     elif scope_type != ScopeType.COMPANY and not scope_exists(scope_type, scope_id):
         measurable.append(_("Choose which %(scope)s the goal is about.") % {"scope": scope_type})
-    elif kpi_ok and not kpi_supports(kpi, scope_type):
+    elif kpi_ok and not kpi_supports(str(kpi), scope_type):
         measurable.append(
             _("“%(kpi)s” is not measured per %(scope)s; choose another KPI or scope.")
             % {"kpi": kpi, "scope": scope_type}

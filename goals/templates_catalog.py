@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,15 +17,18 @@ from goals import kpi_source
 from goals.models import Objective, ScopeType
 from goals.periods import end_of_next_quarter, end_of_year
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 TWO_PLACES = Decimal("0.01")
 
 
 @dataclass(frozen=True)
 class GoalTemplate:
     key: str
-    title: str
-    plan: str
-    resources: str
+    title: "StrOrPromise"
+    plan: "StrOrPromise"
+    resources: "StrOrPromise"
     kpi: str
     objective: str
     # (today) -> (start_date, deadline)

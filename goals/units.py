@@ -82,6 +82,8 @@ def change_field_label(field: str) -> str:
     if field == "scope":
         return str(Goal._meta.get_field("scope_type").verbose_name).capitalize()
     try:
-        return str(Goal._meta.get_field(field).verbose_name).capitalize()
+        # A reverse relation has no verbose_name of its own: its name stands in.
+        model_field = Goal._meta.get_field(field)
+        return str(getattr(model_field, "verbose_name", field)).capitalize()
     except FieldDoesNotExist:
         return field

@@ -50,7 +50,7 @@ def converted(amount: str, currency: str, on: str):
 
 def unconverted(currency: str, on: str) -> Q:
     """Rows whose amount has no rate: a foreign currency with no rate valid by `on`."""
-    return ~Q(**{currency: reporting_currency()}) & ~Exists(_rates(currency, on))
+    return ~Q(**{currency: reporting_currency()}) & Q(~Exists(_rates(currency, on)))
 
 
 def converted_sum(amount: str, currency: str, on: str, **extra) -> Sum:

@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.utils import timezone
 
@@ -68,11 +69,7 @@ def dashboard_cards(period: Period, scope: Scope) -> list[Card]:
     # Every KPI of every family, now and before, in one statement: with the session, the
     # user, the form's choices and the sparklines the page stays within 12 queries, which
     # a statement per family (5 more) would not leave room for.
-    calls = [
-        lambda kpi=kpi, when=when: kpi.function(when, scope)
-        for kpi in kpis
-        for when in (period, previous)
-    ]
+    calls = [partial(kpi.function, when, scope) for kpi in kpis for when in (period, previous)]
     try:
         results = iter(compute_together(calls))
     except ReadsDiffer:

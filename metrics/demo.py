@@ -29,5 +29,10 @@ def seed_demo(*, stdout=None, **kwargs) -> None:
         unit="KPI",
         disable=stdout is None,
     )
+
+    def advance(key: str) -> None:
+        bar.set_postfix_str(key)
+        bar.update()
+
     with bar:
-        snapshot_history(days, progress=lambda key: (bar.set_postfix_str(key), bar.update()))
+        snapshot_history(days, progress=advance)

@@ -8,6 +8,7 @@ Each list is one COUNT and one page query (related rows joined in), whatever its
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -19,6 +20,9 @@ from metrics.currency import reporting_currency
 from metrics.kpis.base import AVERAGED, DENOMINATOR, Rows, elapsed
 from metrics.registry import Kpi
 from metrics.scopes import Period, Scope, ScopeType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
 API_PAGE_SIZE = 100
@@ -136,7 +140,7 @@ class Part:
         return self.rows.key
 
     @property
-    def title(self) -> str:
+    def title(self) -> "StrOrPromise":
         """ "Counted in the numerator", "Averaged over", …: what the part is in the formula."""
         rows = self.rows
         if rows.role == AVERAGED:
@@ -201,14 +205,15 @@ def ordered(rows: Rows):
 
 def _record(rows: Rows, obj) -> Record:
     _related, label, url = RECORD_VIEWS[obj._meta.model_name]
-    record = Record(pk=obj.pk, label=label(obj), url=url(obj), date=getattr(obj, rows.date, None))
+    when = getattr(obj, rows.date, None) if rows.date else None
+    record = Record(pk=obj.pk, label=label(obj), url=url(obj), date=when)
     if rows.amount:
         record.amount = getattr(obj, rows.amount)
         # Spend and quotas are booked in the reporting currency.
         record.currency = getattr(obj, rows.currency) if rows.currency else reporting_currency()
     if rows.share:
         record.share = rows.share(obj)
-    if rows.duration:
+    if rows.duration and rows.per is not None:
         record.duration = duration_in(getattr(obj, "_kpi_duration", None), rows.per)
     return record
 
@@ -226,6 +231,7 @@ def parts(kpi: Kpi, period: Period, scope: Scope, *, query=None) -> list[Part]:
     of the query in the page links.
     """
     query = query if query is not None else QueryDict()
+    assert kpi.records is not None, kpi.key  # every KPI of KPIS names its records
     all_rows = kpi.records(period, scope)
     alone = not any(rows.role in (DENOMINATOR, AVERAGED) for rows in all_rows)
     found = []

@@ -137,7 +137,7 @@ class PipelineReportForm(PeriodForm):
     )
 
 
-SCOPE_MODELS = {
+SCOPE_MODELS: dict[str, type[User] | type[Team] | type[Pipeline] | type[Campaign]] = {
     ScopeType.OWNER: User,
     ScopeType.TEAM: Team,
     ScopeType.PIPELINE: Pipeline,

@@ -66,6 +66,7 @@ class WindowAggregates:
         names, rows = self._answers[call]
         if names != tuple(aggregates):
             raise ValueError("The KPI's aggregates differ between windows.")
+        assert self.day is not None, "start_window() names the window first"
         return dict(rows[self.day])
 
     def _run(self, queryset: QuerySet, aggregates: dict) -> dict[date, dict]:
@@ -135,7 +136,8 @@ def kpi_history(
             results = {}
             for day in periods:
                 source.start_window(day)
-                results[day] = function(WindowBounds(), scope)
+                # WindowBounds stands in for a Period: the same attributes, as SQL bounds.
+                results[day] = function(WindowBounds(), scope)  # type: ignore[arg-type]
             return History(results, set_based=True)
         except NOT_SET_BASED:
             pass

@@ -6,11 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.limits import RangedDateField, RangedDateTimeField
-from metrics.scopes import ScopeType
+from metrics.scopes import Scope, ScopeType
 
 
-class KpiSnapshotQuerySet(models.QuerySet):
-    def for_scope(self, scope):
+class KpiSnapshotQuerySet(models.QuerySet["KpiSnapshot"]):
+    def for_scope(self, scope: Scope) -> "KpiSnapshotQuerySet":
         return self.filter(scope_type=scope.type, scope_id=scope.snapshot_id)
 
     def latest_for(self, kpi: str, scope):

@@ -7,12 +7,16 @@ record it, so history computed under the old definition can be told apart.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from metrics.kpis import customers, marketing, quotas, revenue, sales, support
 from metrics.kpis.base import KpiResult, Rows
 from metrics.scopes import Period, Scope, ScopeType, UnsupportedScope
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Unit:
@@ -58,11 +62,11 @@ PURCHASES = (C, OWN, T, P, K)
 @dataclass(frozen=True)
 class Kpi:
     key: str
-    name: str
+    name: "StrOrPromise"
     unit: str
     direction: str
-    description: str
-    formula: str
+    description: "StrOrPromise"
+    formula: "StrOrPromise"
     scopes: tuple[str, ...]
     function: Callable[[Period, Scope], KpiResult]
     family: str
@@ -415,6 +419,7 @@ def records(key: str, period: Period, scope: Scope | None = None) -> list[Rows]:
     scope = scope or Scope.company()
     if not kpi.supports(scope.type):
         raise UnsupportedScope(f"{key} does not support the {scope.type} scope")
+    assert kpi.records is not None, key  # every KPI of KPIS names its records
     return kpi.records(period, scope)
 
 

@@ -11,6 +11,7 @@ but for metrics.currency's exchange-rate lookup: one index probe per foreign amo
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import connections
@@ -120,7 +121,7 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         deals, activities = deals.filter(owner=only_owner), activities.filter(assignee=only_owner)
         reps = User.objects.filter(pk=only_owner.pk)
     by_owner = {
-        row.pop("owner"): row
+        row.pop("owner"): row  # type: ignore[misc]  # a values() row is a plain dict
         for row in deals.order_by()
         .values("owner")
         .annotate(
@@ -139,7 +140,7 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         )
     }
     work = {
-        row.pop("assignee"): row
+        row.pop("assignee"): row  # type: ignore[misc]  # a values() row is a plain dict
         for row in activities.order_by()
         .values("assignee")
         .annotate(
@@ -148,11 +149,16 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         )
     }
     attainments = quotas.attainment_by_owner(period)
-    nothing = {"won_count": 0, "won_value": Decimal(0), "closed_count": 0, "created_count": 0}
+    nothing: dict[str, Any] = {
+        "won_count": 0,
+        "won_value": Decimal(0),
+        "closed_count": 0,
+        "created_count": 0,
+    }
     table = []
     for rep in reps.only("pk", "username", "first_name", "last_name").order_by("username"):
         row = by_owner.get(rep.pk, nothing)
-        calls = work.get(rep.pk, {})
+        calls: Any = work.get(rep.pk, {})  # a values() row, or none for the rep
         attainment = attainments.get(rep.pk)
         table.append(
             {
@@ -186,7 +192,7 @@ class StageRow:
     open_count: int
     open_value: Decimal
     share: Decimal | None
-    mean_days: Decimal | None
+    mean_days: Decimal | int | None
     exits: int
     reached: int
     conversion: Decimal | None
@@ -271,7 +277,7 @@ def _stage_exits(period: Period, pipeline, deals) -> dict:
     if deals is not None:
         exits = exits.filter(deal__in=deals)
     return {
-        row.pop("stage"): row
+        row.pop("stage"): row  # type: ignore[misc]  # a values() row is a plain dict
         for row in exits.order_by()
         .values("stage")
         .annotate(total=Sum(elapsed("left_at", "entered_at")), n=Count("id"))
@@ -371,7 +377,7 @@ def _tickets_by_agent(period: Period) -> dict:
         status__in=[TicketStatus.OPEN, TicketStatus.PENDING]
     )
     return {
-        row.pop("assignee"): row
+        row.pop("assignee"): row  # type: ignore[misc]  # a values() row is a plain dict
         for row in Ticket.objects.filter(resolved | overdue, assignee__isnull=False)
         .order_by()
         .values("assignee")

@@ -8,27 +8,28 @@ a team's (people's figures are their manager's business).
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from crm.models import Role
+from crm.models import Role, User
 from metrics.models import KpiSnapshot
 from metrics.scopes import Scope, ScopeType
 
 PEOPLE_SCOPES = (ScopeType.OWNER, ScopeType.TEAM)
 
 
-def own_figures_only(user) -> bool:
+def own_figures_only(user: User) -> bool:
     return not user.is_superuser and user.role == Role.REP
 
 
-def sees_everyones_figures(user) -> bool:
+def sees_everyones_figures(user: User) -> bool:
     return user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN)
 
 
-def scope_for_user(user, requested: Scope | None) -> Scope:
+def scope_for_user(user: User, requested: Scope | None) -> Scope:
     """The scope `user` gets when asking for `requested` (None: their default).
 
     Raises PermissionDenied for a scope the user's role may not see.
@@ -47,7 +48,7 @@ def scope_for_user(user, requested: Scope | None) -> Scope:
     return requested
 
 
-def snapshots_visible_to(user):
+def snapshots_visible_to(user: User) -> QuerySet[KpiSnapshot]:
     snapshots = KpiSnapshot.objects.all()
     own = Q(scope_type=ScopeType.OWNER, scope_id=user.pk)
     if own_figures_only(user):
@@ -57,7 +58,9 @@ def snapshots_visible_to(user):
     return snapshots.filter(~Q(scope_type__in=PEOPLE_SCOPES) | own)
 
 
-def snapshot_series(scope: Scope, *, since: date, until: date) -> dict[str, list]:
+def snapshot_series(
+    scope: Scope, *, since: date, until: date
+) -> dict[str, list[tuple[date, Decimal | None]]]:
     """{kpi: [(date, value), ...]} for every KPI of the scope in [since, until], one query."""
     rows = (
         KpiSnapshot.objects.for_scope(scope)
@@ -65,7 +68,7 @@ def snapshot_series(scope: Scope, *, since: date, until: date) -> dict[str, list
         .order_by("kpi", "date")
         .values_list("kpi", "date", "value")
     )
-    series: dict[str, list] = {}
+    series: dict[str, list[tuple[date, Decimal | None]]] = {}
     for kpi, day, value in rows:
         series.setdefault(kpi, []).append((day, value))
     return series

@@ -14,7 +14,8 @@ is snapshotted and restated by its own task on whichever worker is free, and
 `prune_departed_scopes` removes beforehand what no chunk will rewrite.
 """
 
-from datetime import date, timedelta
+from collections.abc import Callable, Collection
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +26,9 @@ from crm.db_router import reading_from_replica
 from crm.models import Campaign, Pipeline, Role, Team, User
 from metrics import registry
 from metrics.history import kpi_history
+from metrics.kpis.base import KpiResult
 from metrics.models import KpiSnapshot
+from metrics.registry import Kpi
 from metrics.scopes import Period, Scope
 
 UPDATED_FIELDS = [
@@ -62,7 +65,9 @@ def snapshot_scopes() -> list[Scope]:
     ]
 
 
-def _snapshot_row(kpi, scope: Scope, day: date, result, *, stamp, window: int) -> KpiSnapshot:
+def _snapshot_row(
+    kpi: Kpi, scope: Scope, day: date, result: KpiResult, *, stamp: datetime, window: int
+) -> KpiSnapshot:
     return KpiSnapshot(
         kpi=kpi.key,
         scope_type=scope.type,
@@ -88,7 +93,14 @@ def scopes_q(scopes: list[Scope]) -> Q:
     return matching
 
 
-def _store(rows: list[KpiSnapshot], days: list[date], stamp, *, kpis=None, scopes=None) -> None:
+def _store(
+    rows: list[KpiSnapshot],
+    days: list[date],
+    stamp: datetime,
+    *,
+    kpis: list[str] | None = None,
+    scopes: list[Scope] | None = None,
+) -> None:
     """Upsert the rows; rows of those days this run did not produce (a deleted team, a KPI
     no longer defined) are removed, so each day is exactly this run. With `kpis` (keys),
     the run covered only those KPIs and only their rows are replaced; with `scopes`, only
@@ -133,7 +145,11 @@ def snapshot_day(day: date, *, scopes: list[Scope] | None = None) -> int:
 
 @transaction.atomic
 def snapshot_history(
-    days: list[date], *, scopes: list[Scope] | None = None, progress=None, kpis=None
+    days: list[date],
+    *,
+    scopes: list[Scope] | None = None,
+    progress: Callable[[str], object] | None = None,
+    kpis: Collection[str] | None = None,
 ) -> int:
     """`snapshot_day` for many days at once: each KPI x scope in one SQL statement per
     aggregate over all the days (metrics.history), not one pass per day.

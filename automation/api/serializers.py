@@ -126,7 +126,7 @@ class EnrollmentSerializer(IdModelSerializer):
 
 class EnrollmentExitSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
-        choices=Enrollment._meta.get_field("exit_reason").choices, default="manual"
+        choices=Enrollment._meta.get_field("exit_reason").choices or (), default="manual"
     )
 
 

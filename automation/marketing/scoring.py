@@ -8,6 +8,7 @@ handful of aggregate queries, whatever the number of contacts.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -159,7 +160,7 @@ def _behaviour_term(rule: ScoringRule, model: ScoringModel, now):
     else:
         rows = Interaction.objects.filter(contact=OuterRef("pk"), kind=rule.field)
         points = _decayed_points(rule, model, now, "occurred_at")
-    total = Coalesce(
+    total: Coalesce | Least | Greatest = Coalesce(
         Subquery(
             rows.order_by().values("contact").annotate(points=Sum(points)).values("points")[:1],
             output_field=FloatField(),
@@ -176,7 +177,7 @@ def _behaviour_term(rule: ScoringRule, model: ScoringModel, now):
 
 
 def _rule_terms(model: ScoringModel, now) -> list[tuple[ScoringRule, object]]:
-    terms = []
+    terms: list[tuple[ScoringRule, object]] = []
     for rule in ScoringRule.objects.order_by("pk"):
         if rule.kind == RuleKind.ATTRIBUTE:
             term = Case(
@@ -263,5 +264,5 @@ def scoring_rule_label(rule: ScoringRule) -> str:
     return f"{label}: {value}" if rule.field != "has_company" else label
 
 
-def contacts_with_scores(*, model=None, now=None) -> QuerySet[Contact]:
+def contacts_with_scores(*, model=None, now=None) -> QuerySet[Any]:  # with computed_score
     return Contact.objects.annotate(computed_score=score_expression(model=model, now=now))

@@ -7,6 +7,7 @@ predicate over contacts (a column comparison or an EXISTS subquery), so an audie
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -107,7 +108,7 @@ def _check_one(condition) -> tuple[dict, dict]:
     if not isinstance(condition, dict):
         return {}, {"field": [_("Each condition must be an object.")]}
     errors: dict[str, list[str]] = {}
-    field = FIELDS.get(condition.get("field"))
+    field = FIELDS.get(str(condition.get("field")))
     if field is None:
         return {}, {"field": [_("Choose a field.")]}
     operator = condition.get("operator")
@@ -148,7 +149,8 @@ def check_segment_conditions(conditions) -> list[dict]:
         raise ValidationError(
             {"conditions": _("At most %(n)s conditions.") % {"n": MAX_CONDITIONS}}
         )
-    clean, messages = [], []
+    clean: list[dict[str, Any]] = []
+    messages: list[str] = []
     for index, condition in enumerate(conditions, start=1):
         row, errors = _check_one(condition)
         clean.append(row)

@@ -1,6 +1,8 @@
 """Reads of the marketing app for the pages, the API and other apps."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -8,12 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import Enrollment, EnrollmentStatus
-from crm.models import Campaign, Contact, Deal, DealStatus, Purchase
+from crm.models import Campaign, Contact, Deal, DealStatus, Purchase, User
 from metrics.currency import converted_sum
 
 from .abtest import winner
 from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
 from .segmenting import segment_contacts, segment_filter
+
+if TYPE_CHECKING:
+    from crm.web.selectors import TimelineEntry
 
 METRICS = ("sent", "opened", "clicked", "replied", "converted")
 METRIC_LABELS = {
@@ -33,7 +38,7 @@ def contact_email_sends(contact: Contact) -> QuerySet[EmailSend]:
     )
 
 
-def contact_timeline_entries(*, user, contact: Contact, limit: int) -> list:
+def contact_timeline_entries(*, user: User, contact: Contact, limit: int) -> "list[TimelineEntry]":
     """Campaign emails on the contact timeline: one entry per email sent."""
     from automation.marketing.forms import language_name
     from crm import policies
@@ -80,7 +85,7 @@ def segment_count(segment: Segment) -> int:
     return segment_contacts(match=segment.match, conditions=segment.conditions).count()
 
 
-def segment_counts(segments) -> dict[int, int]:
+def segment_counts(segments: Iterable[Segment]) -> dict[int, int]:
     """{segment id: audience} for many segments in one aggregate over the contacts (a
     filtered COUNT per segment), instead of one COUNT query per segment."""
     now = timezone.now()
@@ -94,7 +99,7 @@ def segment_counts(segments) -> dict[int, int]:
     return {int(key[1:]): value for key, value in totals.items()}
 
 
-def _metric_counts(**extra) -> dict:
+def _metric_counts(**extra: Any) -> dict[str, Any]:
     return {
         "sent": Count("pk", filter=Q(sent_at__isnull=False)),
         "opened": Count("pk", filter=Q(opened_at__isnull=False)),
@@ -105,10 +110,10 @@ def _metric_counts(**extra) -> dict:
     }
 
 
-def variant_results(campaign: Campaign) -> list[dict]:
+def variant_results(campaign: Campaign) -> list[dict[str, Any]]:
     """Per email step, per variant: sent, opened, clicked, replied, converted (one query),
     with the winner of each metric when the difference is significant."""
-    rows = (
+    rows: QuerySet[Any, Any] = (
         # A step not sent again (email_send_skip_repeat) has no variant: not an A/B row.
         EmailSend.objects.filter(
             campaign=campaign, kind=EmailKind.CAMPAIGN, step__isnull=False, variant__isnull=False
@@ -117,13 +122,13 @@ def variant_results(campaign: Campaign) -> list[dict]:
         .values("step_id", "variant_id", "variant_label")
         .annotate(**_metric_counts())
     )
-    by_step: dict[int, list[dict]] = {}
-    for row in rows:
-        by_step.setdefault(row["step_id"], []).append(
+    by_step: dict[int, list[dict[str, Any]]] = {}
+    for counted in rows:
+        by_step.setdefault(counted["step_id"], []).append(
             {
-                "variant": row["variant_id"],
-                "label": row["variant_label"],
-                **{m: row[m] for m in METRICS},
+                "variant": counted["variant_id"],
+                "label": counted["variant_label"],
+                **{m: counted[m] for m in METRICS},
             }
         )
     results = []
@@ -155,7 +160,7 @@ def variant_results(campaign: Campaign) -> list[dict]:
     return results
 
 
-def campaign_report(campaign: Campaign) -> dict:
+def campaign_report(campaign: Campaign) -> dict[str, Any]:
     """Enrolled, sent, opened, clicked, replied, converted and revenue of one campaign.
 
     Converted counts enrollments whose contact won a deal or bought after enrolling;

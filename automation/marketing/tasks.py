@@ -1,6 +1,7 @@
 """Celery entry points of marketing: thin, take ids, late acks, idempotent work."""
 
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -12,7 +13,7 @@ from .services.scoring import scores_recompute_all
 
 SWEEP_AFTER = timedelta(minutes=5)
 
-RETRYING = {
+RETRYING: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,

@@ -1,6 +1,7 @@
 """Date-driven domain events that no user action emits: renewals coming up and customer
 anniversaries. A daily beat task calls this; a rerun on the same day emits nothing new."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from crm.services.events import event_emit
 RENEWAL_NOTICE_DAYS = 30
 
 
-def _already(kind: str, subject_type: str, ids, key: str, value: str) -> set[int]:
+def _already(kind: str, subject_type: str, ids: Iterable[int], key: str, value: str) -> set[int]:
     return set(
         DomainEvent.objects.filter(
             kind=kind,
@@ -56,6 +57,8 @@ def calendar_events_emit(*, day: date) -> int:
         "date", day.isoformat(),
     )  # fmt: skip
     for contact in customers:
+        # The filter above matched customer_since, so it is set.
+        assert contact.customer_since is not None
         if contact.pk not in done:
             event_emit(
                 kind=DomainEventKind.CUSTOMER_ANNIVERSARY,

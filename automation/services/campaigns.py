@@ -1,11 +1,13 @@
 """Campaign writes. Campaign rows live in crm (attribution data); running them is ours."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from automation.models import Rule
-from crm.models import Campaign
+from crm.models import Campaign, User
 from crm.services.audit import audit_deleted
 from crm.services.common import apply_fields, model_save
 
@@ -13,13 +15,13 @@ CAMPAIGN_FIELDS = {"name", "channel", "description", "is_active", "starts_on", "
 
 
 @transaction.atomic
-def campaign_create(*, actor, name: str, **fields) -> Campaign:
+def campaign_create(*, actor: User, name: str, **fields: Any) -> Campaign:
     fields.setdefault("owner", actor if actor and actor.pk else None)
     return model_save(Campaign(name=name, **fields))
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, actor, data: dict) -> Campaign:
+def campaign_update(*, campaign: Campaign, actor: User, data: dict[str, Any]) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     apply_fields(campaign, data, CAMPAIGN_FIELDS)
     return model_save(campaign)
@@ -34,7 +36,7 @@ def rules_using_campaign(campaign: Campaign) -> list[Rule]:
 
 
 @transaction.atomic
-def campaign_delete(*, campaign: Campaign, actor) -> None:
+def campaign_delete(*, campaign: Campaign, actor: User) -> None:
     """Delete a campaign nobody depends on; otherwise it should be deactivated instead."""
     audit_deleted(actor=actor, record=campaign)
     if campaign.enrollments.exists() or rules_using_campaign(campaign):

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from automation.models import OutboundEmail
+from automation.models import OutboundEmail, Run
 from crm.services import outbound_email
 from crm.services.outbound_email import EmailRefused, MailKind
 
@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def outbound_email_queue(
-    *, run, to: str, subject: str, body: str, unsubscribe_url: str = "", language: str = ""
+    *, run: Run, to: str, subject: str, body: str, unsubscribe_url: str = "", language: str = ""
 ) -> OutboundEmail:
     """Record an email in the caller's transaction; it is handed to a worker after commit.
 

@@ -1,22 +1,35 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from automation.models import Enrollment, EnrollmentStatus, ExitReason
+from automation.models import Enrollment, EnrollmentStatus, ExitReason, Run
+from crm.models import Campaign, Contact
 from crm.services.common import model_save
 from crm.services.outbound_email import contact_consent_refusal
 
 
-def enrollment_active_exists(*, contact, campaign=None, campaign_id=None) -> bool:
-    campaign_id = campaign_id or campaign.pk
+def enrollment_active_exists(
+    *, contact: Contact, campaign: Campaign | None = None, campaign_id: int | None = None
+) -> bool:
+    if campaign_id is None:
+        assert campaign is not None, "pass campaign or campaign_id"
+        campaign_id = campaign.pk
     return Enrollment.objects.filter(
         campaign_id=campaign_id, contact=contact, status=EnrollmentStatus.ACTIVE
     ).exists()
 
 
 @transaction.atomic
-def enrollment_create(*, campaign, contact, run=None, enrolled_at=None) -> Enrollment:
+def enrollment_create(
+    *,
+    campaign: Campaign,
+    contact: Contact,
+    run: Run | None = None,
+    enrolled_at: datetime | None = None,
+) -> Enrollment:
     """Enroll a contact; a contact is in a campaign at most once at a time.
 
     Refused (ValidationError on `contact`) when the consent check refuses the contact's

@@ -1,15 +1,18 @@
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from automation.models import Rule
 from automation.validation import RuleDefinitionError, check_rule_definition
+from crm.models import User
 from crm.services.audit import audit_deleted
 from crm.services.common import model_save
 
 RULE_FIELDS = {"name", "description", "enabled", "fires"}
 
 
-def _definition(rule: Rule, data: dict) -> None:
+def _definition(rule: Rule, data: dict[str, Any]) -> None:
     """Validate the definition and store it in its normalised form (numbers as strings…)."""
     clean = check_rule_definition(
         triggers=data.get("triggers", rule.triggers),
@@ -22,7 +25,7 @@ def _definition(rule: Rule, data: dict) -> None:
     _reject_nul(rule)
 
 
-def _has_nul(value) -> bool:
+def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -42,7 +45,7 @@ def _reject_nul(rule: Rule) -> None:
 
 
 @transaction.atomic
-def rule_create(*, actor, name: str, **data) -> Rule:
+def rule_create(*, actor: User, name: str, **data: Any) -> Rule:
     rule = Rule(name=name, created_by=actor if actor and actor.pk else None)
     for key in RULE_FIELDS & set(data):
         setattr(rule, key, data[key])
@@ -51,7 +54,7 @@ def rule_create(*, actor, name: str, **data) -> Rule:
 
 
 @transaction.atomic
-def rule_update(*, rule: Rule, actor, data: dict) -> Rule:
+def rule_update(*, rule: Rule, actor: User, data: dict[str, Any]) -> Rule:
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     for key in RULE_FIELDS & set(data):
         setattr(rule, key, data[key])
@@ -60,7 +63,7 @@ def rule_update(*, rule: Rule, actor, data: dict) -> Rule:
 
 
 @transaction.atomic
-def rule_set_enabled(*, rule: Rule, actor, enabled: bool) -> Rule:
+def rule_set_enabled(*, rule: Rule, actor: User, enabled: bool) -> Rule:
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
     rule.enabled = enabled
     rule.save(update_fields=["enabled", "updated_at"])
@@ -68,6 +71,6 @@ def rule_set_enabled(*, rule: Rule, actor, enabled: bool) -> Rule:
 
 
 @transaction.atomic
-def rule_delete(*, rule: Rule, actor) -> None:
+def rule_delete(*, rule: Rule, actor: User) -> None:
     audit_deleted(actor=actor, record=rule)
     rule.delete()

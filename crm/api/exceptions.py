@@ -23,7 +23,9 @@ def _model_validation_error(exc: DjangoValidationError) -> exceptions.Validation
 
 
 def _still_referenced(exc: ProtectedError | RestrictedError) -> exceptions.ValidationError:
-    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+    # RestrictedError names its rows restricted_objects, not protected_objects.
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in objects})
     return exceptions.ValidationError(
         {
             api_settings.NON_FIELD_ERRORS_KEY: [

@@ -224,7 +224,9 @@ class ImportJobSerializer(IdModelSerializer):
     columns = serializers.SerializerMethodField(
         help_text=_("How each number and date column is read.")
     )
-    errors = serializers.SerializerMethodField(
+    # A declared field: SerializerMetaclass moves it out of the class, so the serializer's
+    # own `errors` property is not shadowed at runtime.
+    errors = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text=_("Rows that were not imported and why (the first %(n)s).")
         % {"n": ROW_ERRORS_SHOWN}
     )

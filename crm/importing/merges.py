@@ -12,6 +12,7 @@ to be removed (a tag both had, a referral of one by the other); undo puts all of
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,9 @@ from crm.models import AuditKind, Company, Contact, CustomerSpell, Lifecycle, Me
 from crm.services.audit import audit_record
 from crm.services.contacts import CONTACT_EDITABLE_FIELDS, company_update, contact_update
 from crm.services.spells import customer_spells_absorb
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Every field a user may edit, in the model's order (the order the preview shows).
 CONTACT_MERGE_FIELDS = tuple(
@@ -48,7 +52,7 @@ class MergeSpec:
     model: type[models.Model]
     resource: str
     fields: tuple[str, ...]
-    label: str
+    label: "StrOrPromise"
 
 
 SPECS = {

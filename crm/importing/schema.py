@@ -6,6 +6,7 @@ Goalpost (English, German, Turkish, Romanian, Persian, Korean) plus a few common
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -26,11 +27,17 @@ from crm.models import (
     TicketStatus,
 )
 
+if TYPE_CHECKING:
+    import builtins
+
+    from django.db import models
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class ImportField:
     name: str
-    label: str
+    label: "StrOrPromise"
     # str, email, decimal, integer, date, datetime, bool, choice, user, pipeline, stage,
     # campaign, company (a name, found or created), domain, tags, full_name (its
     # extra["prefix"] names the fields it fills: "contact_" fills contact_first_name),
@@ -39,7 +46,8 @@ class ImportField:
     type: str = "str"
     required: bool = False
     synonyms: tuple[str, ...] = ()
-    choices: "type | None" = None
+    # builtins.type: in this class body `type` names the field above.
+    choices: "builtins.type[models.Choices] | None" = None
     # "model.field" whose max_length and validators also apply.
     model_field: str = ""
     max_length: int | None = None

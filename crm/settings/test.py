@@ -31,5 +31,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/mi
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Static files come from the source folders (finders), never from a STATIC_ROOT that an
 # earlier `make run` in this checkout filled with copies of older files.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]  # base.py's is a Path; here none at all
 WHITENOISE_USE_FINDERS = True

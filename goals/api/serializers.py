@@ -1,6 +1,7 @@
 """Goals and quotas in JSON (PRODUCT.md section 7)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,7 +103,9 @@ class GoalSerializer(IdModelSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     kpi = serializers.CharField(max_length=60, required=False, allow_blank=True)
     objective = serializers.ChoiceField(choices=Objective.choices, required=False, allow_blank=True)
-    parent = VisibleGoalField(required=False, allow_null=True)
+    # SerializerMetaclass moves declared fields out of the class, so DRF's Field.parent
+    # (the enclosing serializer) is not shadowed at runtime.
+    parent = VisibleGoalField(required=False, allow_null=True)  # type: ignore[assignment]
     owner = IntegerPrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -370,7 +373,7 @@ class QuotaSerializer(IdModelSerializer):
         read_only_fields = ["end", "created_at"]
         # Uniqueness per (rep or team, period) is checked by the model when the service
         # saves; DRF's generated validator would make both owner and team required.
-        validators = []
+        validators: list[Any] = []
         extra_kwargs = {"end": {"help_text": _("First day after the period (exclusive).")}}
 
     @extend_schema_field({"type": "string", "format": "decimal"})

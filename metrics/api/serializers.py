@@ -1,5 +1,6 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -179,4 +180,4 @@ class ExchangeRateSerializer(IdModelSerializer):
         model = ExchangeRate
         fields = ["id", "currency", "rate", "valid_from"]
         # (currency, valid_from) is checked by the service, with a field error.
-        validators = []
+        validators: list[Any] = []

@@ -11,6 +11,7 @@ won), and the mean absolute percentage error (MAPE) per horizon over the ended p
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Trunc, TruncDate
@@ -52,7 +53,7 @@ def forecast_snapshot_take(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    rows = []
+    rows: list[ForecastSnapshot] = []
     for kind, _label in PeriodKind.CHOICES:
         for scope in forecast_scopes():
             forecast = forecast_build(kind=kind, scope=scope, now=now)
@@ -116,7 +117,8 @@ def forecast_accuracy(*, kind: str, scope: Scope, now: datetime | None = None) -
         .annotate(actual=Sum(converted("value", "currency", "closed_at")), n=Count("pk"))
     }
     ends = {p.start: p.end for p in ended}
-    rows, seen = [], set()
+    rows: list[dict[str, Any]] = []
+    seen = set()
     for start, taken_on, forecast in snapshots:
         horizon = periods_ahead(kind, taken_on, start)
         if (start, horizon) in seen:

@@ -1,5 +1,7 @@
 """GET /api/forecast/?period=&scope=: the same data as the forecast page."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -31,7 +33,7 @@ class ForecastQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(error.messages) from None
 
 
-MONEY = {"max_digits": 20, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
 
 
 class ForecastPeriodSerializer(serializers.Serializer):
@@ -62,7 +64,9 @@ class StageConversionSerializer(serializers.Serializer):
     stage_name = serializers.CharField()
     configured_probability = serializers.DecimalField(max_digits=4, decimal_places=1)
     measured_probability = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    source = serializers.CharField(help_text="measured or configured")
+    # A declared field: SerializerMetaclass moves it out of the class, so Field.source
+    # (the attribute path DRF reads) is not shadowed at runtime.
+    source = serializers.CharField(help_text="measured or configured")  # type: ignore[assignment]
     entered = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()

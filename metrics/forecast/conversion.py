@@ -18,6 +18,7 @@ One grouped SQL query over StageChange joined to Deal; the loop below is over st
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -88,7 +89,7 @@ def stage_conversion_list(*, now: datetime, pipeline_id: int | None = None) -> l
     minimum = settings.GOALPOST_FORECAST_MIN_CLOSED
     result = []
     for stage in stages:
-        row = rows.get(stage.pk, {})
+        row: Any = rows.get(stage.pk, {})  # a values() row, or none for the stage
         n_won, n_lost = row.get("won", 0), row.get("lost", 0)
         closed = n_won + n_lost
         result.append(

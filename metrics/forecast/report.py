@@ -20,7 +20,11 @@ def parse_scope(value: str) -> Scope:
     if value == ScopeType.COMPANY:
         return Scope.company()
     kind, _sep, pk = value.partition(":")
-    models = {ScopeType.TEAM: Team, ScopeType.OWNER: User, ScopeType.PIPELINE: Pipeline}
+    models: dict[str, type[Team] | type[User] | type[Pipeline]] = {
+        ScopeType.TEAM: Team,
+        ScopeType.OWNER: User,
+        ScopeType.PIPELINE: Pipeline,
+    }
     if kind not in SCOPE_TYPES or kind not in models or not pk.isdigit() or len(pk) > 18:
         raise ValidationError(
             _("Use company, team:<id>, owner:<id> or pipeline:<id>."), code="invalid"

@@ -122,10 +122,10 @@ class Forecast:
     missing_rates: list = field(default_factory=list)
 
 
-def deals_of(scope: Scope) -> QuerySet:
+def deals_of(scope: Scope) -> QuerySet[Deal]:
     """The deals of a company, team, rep (owner) or pipeline scope."""
     if scope.type == ScopeType.PIPELINE:
-        return Deal.objects.filter(pipeline_id=scope.id)
+        return Deal.objects.filter(pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
     return Deal.objects.filter(scope.people_q("owner"))
 
 

@@ -4,18 +4,21 @@ Numbers come out of SQL (`aggregate`, `annotate`, `Subquery`); Python only divid
 two or three totals a query returns. Money stays Decimal end to end.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 from django.db import connections
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import JSONObject, TruncDate
 
 from metrics.currency import converted_sum, reporting_currency, unconverted
+from metrics.scopes import Period
 
 CENT = Decimal("0.01")
 # Ratios and durations keep four decimals: 1/3 → 33.3333 %, enough for any chart or goal.
@@ -37,11 +40,11 @@ class KpiResult:
     numerator: Decimal | int | None
     denominator: Decimal | int | None = None
     # Extra figures a KPI carries alongside (open deal value, NPS promoters, …).
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     # Per-item rows (stage_duration_days per stage).
-    breakdown: list | None = None
+    breakdown: list[dict[str, Any]] | None = None
     # Which of value/numerator/denominator are amounts of money (serialised as strings).
-    money: frozenset = frozenset()
+    money: frozenset[str] = frozenset()
     # The currency money figures are in (GOALPOST_REPORTING_CURRENCY); None for no money.
     currency: str | None = None
 
@@ -70,7 +73,7 @@ class Rows:
 
     key: str
     role: str
-    queryset: QuerySet
+    queryset: QuerySet[Any]
     sign: int = 1
     date: str | None = None
     amount: str | None = None
@@ -78,16 +81,16 @@ class Rows:
     on: str | None = None
     duration: tuple[str, str] | None = None
     per: Decimal | None = None
-    share: Callable | None = None
+    share: Callable[..., Decimal] | None = None
 
 
 # Set while metrics.history computes one KPI over many windows (it answers `aggregate` for
 # every window in one statement and hands each window its row), or while
 # metrics.kpis.together computes many KPIs in one statement (the dashboard).
-aggregate_source: ContextVar = ContextVar("kpi_aggregate_source", default=None)
+aggregate_source: ContextVar[Any] = ContextVar("kpi_aggregate_source", default=None)
 
 
-def aggregate(queryset: QuerySet, **aggregates) -> dict:
+def aggregate(queryset: QuerySet[Any], **aggregates: Any) -> dict[str, Any]:
     """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
 
     Every KPI aggregates through here, so the same formula also runs over a whole history
@@ -96,11 +99,13 @@ def aggregate(queryset: QuerySet, **aggregates) -> dict:
     """
     source = aggregate_source.get()
     if source is None:
-        return queryset.aggregate(**aggregates)
-    return source.aggregate(queryset, aggregates)
+        totals: dict[str, Any] = queryset.aggregate(**aggregates)
+        return totals
+    collected: dict[str, Any] = source.aggregate(queryset, aggregates)
+    return collected
 
 
-def group_counts(grouped: QuerySet, **conditions: str) -> dict:
+def group_counts(grouped: QuerySet[Any], **conditions: str) -> dict[str, Any]:
     """{"groups": n, name: groups meeting the condition, …} of a GROUP BY queryset.
 
     `grouped` is a `.values(...).annotate(...)` queryset (one row per group); each
@@ -119,7 +124,8 @@ def group_counts(grouped: QuerySet, **conditions: str) -> dict:
     names = ["groups", *conditions]
     source = aggregate_source.get()
     if source is not None:
-        return source.select(sql, params, names, grouped.db)
+        result: dict[str, Any] = source.select(sql, params, names, grouped.db)
+        return result
     with connections[grouped.db].cursor() as cursor:
         cursor.execute(sql, params)
         return dict(zip(names, cursor.fetchone(), strict=True))
@@ -129,17 +135,17 @@ def lists_details() -> bool:
     """Whether the figures' details are wanted (missing rates, per-stage breakdowns): yes
     for a live computation, no in a history run, which stores numbers only."""
     source = aggregate_source.get()
-    return source is None or getattr(source, "lists_details", False)
+    return source is None or bool(getattr(source, "lists_details", False))
 
 
-def spell_active_at(moment, prefix: str = "") -> Q:
+def spell_active_at(moment: datetime, prefix: str = "") -> Q:
     """Customer spells under way at `moment` (begun before it, not ended before it)."""
     return Q(**{f"{prefix}started_at__lt": moment}) & (
         Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gte": moment})
     )
 
 
-def first_spell_in(period, prefix: str = "") -> Q:
+def first_spell_in(period: Period, prefix: str = "") -> Q:
     """First customer spells begun in the period: the contact's `new customers`."""
     return Q(
         **{
@@ -150,11 +156,13 @@ def first_spell_in(period, prefix: str = "") -> Q:
     )
 
 
-def money_aggregates(*, on: str, amount: str = "amount", currency: str = "currency") -> dict:
+def money_aggregates(
+    *, on: str, amount: str = "amount", currency: str = "currency"
+) -> dict[str, Any]:
     """The aggregates of a converted total, to pass to `aggregate` beside others:
     `total` (in the reporting currency) and, for a live computation, `missing` (the
     currencies and days without a rate; read it with `missing_of`)."""
-    aggregates = {"total": converted_sum(amount, currency, on)}
+    aggregates: dict[str, Any] = {"total": converted_sum(amount, currency, on)}
     if lists_details():
         # One aggregate beside the total rather than a second query over the same rows.
         aggregates["missing"] = JSONBAgg(
@@ -165,7 +173,7 @@ def money_aggregates(*, on: str, amount: str = "amount", currency: str = "curren
     return aggregates
 
 
-def missing_of(totals: dict) -> list[dict]:
+def missing_of(totals: dict[str, Any]) -> list[dict[str, Any]]:
     """[{"currency", "date"}] by date then currency, from `money_aggregates`' `missing`."""
     rows = [
         {"currency": row["currency"], "date": date.fromisoformat(row["date"])}
@@ -175,8 +183,8 @@ def missing_of(totals: dict) -> list[dict]:
 
 
 def converted_total(
-    queryset: QuerySet, *, on: str, amount: str = "amount", currency: str = "currency"
-):
+    queryset: QuerySet[Any], *, on: str, amount: str = "amount", currency: str = "currency"
+) -> tuple[Decimal | None, list[dict[str, Any]]]:
     """(total in the reporting currency, missing rates) of `amount` over `queryset`.
 
     Each row converts at the rate valid on its date `on` (metrics.currency); rows without
@@ -187,7 +195,7 @@ def converted_total(
     return totals["total"], missing_of(totals)
 
 
-def in_reporting_currency(result: KpiResult, missing: list) -> KpiResult:
+def in_reporting_currency(result: KpiResult, missing: list[dict[str, Any]]) -> KpiResult:
     """Mark `result` as money in the reporting currency, with any missing rates in `extra`."""
     result.currency = reporting_currency()
     if missing:
@@ -195,51 +203,51 @@ def in_reporting_currency(result: KpiResult, missing: list) -> KpiResult:
     return result
 
 
-def row_count(queryset: QuerySet) -> int:
+def row_count(queryset: QuerySet[Any]) -> int:
     """`queryset.count()` through `aggregate` (for querysets without GROUP BY)."""
-    return aggregate(queryset, n=Count("pk"))["n"]
+    return int(aggregate(queryset, n=Count("pk"))["n"])
 
 
-def money(amount) -> Decimal:
+def money(amount: Decimal | int | str | None) -> Decimal:
     return (Decimal(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def rounded(number) -> Decimal:
+def rounded(number: Decimal | int | str) -> Decimal:
     return Decimal(number).quantize(PRECISION, rounding=ROUND_HALF_UP)
 
 
-def percent(numerator, denominator) -> KpiResult:
-    numerator, denominator = int(numerator or 0), int(denominator or 0)
-    value = rounded(HUNDRED * numerator / denominator) if denominator else None
-    return KpiResult(value=value, numerator=numerator, denominator=denominator)
+def percent(numerator: int | None, denominator: int | None) -> KpiResult:
+    part, whole = int(numerator or 0), int(denominator or 0)
+    value = rounded(HUNDRED * part / whole) if whole else None
+    return KpiResult(value=value, numerator=part, denominator=whole)
 
 
-def count(number, **extra) -> KpiResult:
-    number = int(number or 0)
-    return KpiResult(value=number, numerator=number, denominator=None, extra=extra)
+def count(number: int | None, **extra: Any) -> KpiResult:
+    counted = int(number or 0)
+    return KpiResult(value=counted, numerator=counted, denominator=None, extra=extra)
 
 
-def amount(total) -> KpiResult:
-    total = money(total)
+def amount(total: Decimal | int | None) -> KpiResult:
+    summed = money(total)
     return KpiResult(
-        value=total, numerator=total, denominator=None, money=frozenset({"value", "numerator"})
+        value=summed, numerator=summed, denominator=None, money=frozenset({"value", "numerator"})
     )
 
 
 def mean_duration(total: timedelta | None, n: int | None, *, per: Decimal) -> KpiResult:
     """Mean of a duration in days (per=SECONDS_PER_DAY) or hours; numerator is the total."""
-    n = int(n or 0)
+    rows = int(n or 0)
     seconds = Decimal(str(total.total_seconds())) if total else Decimal(0)
     total_units = rounded(seconds / per)
-    value = rounded(seconds / per / n) if n else None
-    return KpiResult(value=value, numerator=total_units, denominator=n)
+    value = rounded(seconds / per / rows) if rows else None
+    return KpiResult(value=value, numerator=total_units, denominator=rows)
 
 
-def elapsed(later: str, earlier: str) -> ExpressionWrapper:
+def elapsed(later: str, earlier: str) -> "ExpressionWrapper[CombinedExpression]":
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
-def overlap_share(amount, first, last, period) -> Decimal:
+def overlap_share(amount: Decimal | int | None, first: date, last: date, period: Period) -> Decimal:
     """The part of `amount` booked over `[first, last)` that falls in the period, by days
     (`prorated` for one row; not rounded, so the shares of a period's rows add up to it)."""
     span = (last - first).days
@@ -249,7 +257,7 @@ def overlap_share(amount, first, last, period) -> Decimal:
     return Decimal(amount or 0) * overlap / span
 
 
-def booked_rows(queryset: QuerySet, *fields: str) -> list[tuple]:
+def booked_rows(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
     """The (`fields`…) of every row of `queryset`, through `aggregate` (one array per field,
     in id order), so a few rows a KPI weighs in Python still come with its other figures
     in one statement. For small sets only: spend months, quota periods."""
@@ -257,17 +265,19 @@ def booked_rows(queryset: QuerySet, *fields: str) -> list[tuple]:
     return list(zip(*(arrays[name] or [] for name in fields), strict=True))
 
 
-def summed_by(rows, key: Callable) -> list[tuple]:
+def summed_by(
+    rows: Iterable[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
     """[(*key, Σ amount)] of (…, amount) `rows` grouped by `key(row)` (a tuple), in the
     order keys first appear: what `values(...).annotate(Sum(...))` gives, summed exactly."""
-    totals: dict = {}
+    totals: dict[tuple[Any, ...], Decimal] = {}
     for row in rows:
         group = key(row)
         totals[group] = totals.get(group, Decimal(0)) + row[-1]
     return [(*group, total) for group, total in totals.items()]
 
 
-def prorated(groups, period) -> Decimal:
+def prorated(groups: Iterable[tuple[date, date, Decimal]], period: Period) -> Decimal:
     """Sum amounts booked over date ranges `[first, last)`, each weighted by its overlap.
 
     `groups` are already aggregated in SQL (one row per month or quota period, not per

@@ -6,7 +6,9 @@ ended before it. Spells of a contact never overlap, so counting spells active at
 counts customers. A customer belongs to a rep through the contact's owner.
 """
 
-from django.db.models import Count, Q
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
 
 from crm.models import Contact, CustomerSpell, Purchase, Subscription, SubscriptionStatus
 from metrics.scopes import Period, Scope
@@ -25,10 +27,11 @@ from .base import (
 )
 
 
-def repeat_buyers(period: Period, scope: Scope):
+def repeat_buyers(period: Period, scope: Scope) -> QuerySet[Any, Any]:
     """Per customer with two or more purchases before the end: a `contact` row each."""
+    purchases: QuerySet[Purchase] = Purchase.objects.all()
     return (
-        Purchase.objects.filter(scope.people_q("contact__owner"), purchased_at__lt=period.end_at)
+        purchases.filter(scope.people_q("contact__owner"), purchased_at__lt=period.end_at)
         .values("contact")
         .annotate(n=Count("id"))
         .order_by()
@@ -48,7 +51,7 @@ def repeat_customers_records(period: Period, scope: Scope) -> list[Rows]:
     ]
 
 
-def spells_in(scope: Scope):
+def spells_in(scope: Scope) -> QuerySet[CustomerSpell]:
     return CustomerSpell.objects.filter(scope.people_q("contact__owner"))
 
 
@@ -62,7 +65,7 @@ def lost(period: Period) -> Q:
     return spell_active_at(period.start_at) & Q(ended_at__lt=period.end_at)
 
 
-def customer_counts(period: Period, scope: Scope) -> dict:
+def customer_counts(period: Period, scope: Scope) -> dict[str, Any]:
     """Spell counts of the period: `at_start`, `lost` (of those at the start, churned before
     the end), `at_end`, `new_customers` (first spell began in the period)."""
     return aggregate(
@@ -74,7 +77,7 @@ def customer_counts(period: Period, scope: Scope) -> dict:
     )
 
 
-def _customer_extra(totals: dict) -> dict:
+def _customer_extra(totals: dict[str, Any]) -> dict[str, Any]:
     return {
         "customers_at_start": totals["at_start"],
         "customers_lost": totals["lost"],
@@ -134,7 +137,7 @@ def retention_rate_records(period: Period, scope: Scope) -> list[Rows]:
 RENEWED = Q(status=SubscriptionStatus.RENEWED) | Q(renewed_at__isnull=False)
 
 
-def renewals_due(period: Period, scope: Scope):
+def renewals_due(period: Period, scope: Scope) -> QuerySet[Subscription]:
     return Subscription.objects.filter(
         scope.people_q("contact__owner"),
         renewal_due__gte=period.start,

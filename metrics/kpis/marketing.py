@@ -6,8 +6,11 @@ A new customer is attributed to a campaign when they have a purchase attributed 
 or a lead that came from it.
 """
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.models import Contact, CustomerSpell, Lead, Purchase, Referral, Spend
 from metrics.currency import reporting_currency
@@ -33,7 +36,7 @@ from .base import (
 from .revenue import bought_in, summed_purchases
 
 
-def acquired(period: Period, scope: Scope, *, attributed_only: bool = False):
+def acquired(period: Period, scope: Scope, *, attributed_only: bool = False) -> QuerySet[Contact]:
     """The period's new customers: contacts whose first customer spell began in it (for a
     campaign: attributed to it). A re-activated customer is not acquired again."""
     new = Contact.objects.filter(first_spell_in(period, prefix="customer_spells__"))
@@ -58,22 +61,22 @@ def acquired_count(period: Period, scope: Scope) -> int:
     return row_count(CustomerSpell.objects.filter(first_spell_in(period)))
 
 
-def spend_rows(period: Period, scope: Scope):
+def spend_rows(period: Period, scope: Scope) -> QuerySet[Spend]:
     """Spend booked in the months the period touches."""
     spend = Spend.objects.filter(month__lt=period.end, month__gte=period.start.replace(day=1))
     if scope.type == ScopeType.CAMPAIGN:
-        return spend.filter(campaign_id=scope.id)
+        return spend.filter(campaign_id=scope.id)  # type: ignore[misc]  # a campaign scope has an id
     return spend
 
 
-def spend_share(period: Period):
+def spend_share(period: Period) -> Callable[[Spend], Decimal]:
     """The part of one spend row (booked over its month) falling in the period."""
     return lambda spend: overlap_share(
         spend.amount, spend.month, spend.month + relativedelta(months=1), period
     )
 
 
-def spend_in(period: Period, scope: Scope):
+def spend_in(period: Period, scope: Scope) -> Decimal:
     """The spend falling in the period: each month's total, weighed by its overlap."""
     rows = booked_rows(spend_rows(period, scope), "month", "amount")
     months = summed_by(rows, key=lambda row: (row[0],))
@@ -113,10 +116,10 @@ def cac_records(period: Period, scope: Scope) -> list[Rows]:
     ]
 
 
-def campaign_purchases(period: Period, scope: Scope):
-    purchases = Purchase.objects.filter(bought_in(period))
+def campaign_purchases(period: Period, scope: Scope) -> QuerySet[Purchase]:
+    purchases: QuerySet[Purchase] = Purchase.objects.filter(bought_in(period))
     if scope.type == ScopeType.CAMPAIGN:
-        return purchases.filter(campaign_id=scope.id)
+        return purchases.filter(campaign_id=scope.id)  # type: ignore[misc]  # a campaign scope has an id
     return purchases.filter(campaign__isnull=False)
 
 
@@ -138,7 +141,7 @@ def campaign_new_customers_records(period: Period, scope: Scope) -> list[Rows]:
     return [Rows("acquired", NUMERATOR, customers, date="customer_since")]
 
 
-def referrals_made(period: Period, scope: Scope):
+def referrals_made(period: Period, scope: Scope) -> QuerySet[Referral]:
     return Referral.objects.filter(
         scope.people_q("referrer__owner"),
         referred_on__gte=period.start,

@@ -28,6 +28,7 @@ rep → rep 300 %, team 150 %, company 150 % (the team quota is the top-level on
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -54,17 +55,21 @@ from .base import (
 )
 from .sales import deals_in
 
+if TYPE_CHECKING:
+    # Read lazily at run time (apps.get_model): metrics works without the goals app.
+    from goals.models import Quota
+
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
 
-def quota_model():
+def quota_model() -> "type[Quota] | None":
     try:
         return apps.get_model("goals", "Quota")
     except LookupError:
         return None
 
 
-def top_level(quotas: QuerySet) -> QuerySet:
+def top_level(quotas: QuerySet[Any]) -> QuerySet[Any]:
     """Team quotas, and the rep quotas that no quota of the rep's team overlaps."""
     team_quota_over_it = quotas.model.objects.filter(
         team_id=OuterRef("owner__team_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
@@ -72,7 +77,7 @@ def top_level(quotas: QuerySet) -> QuerySet:
     return quotas.filter(Q(team__isnull=False) | ~Exists(team_quota_over_it))
 
 
-def applying_quotas(scope: Scope) -> QuerySet | None:
+def applying_quotas(scope: Scope) -> QuerySet[Any] | None:
     """The quota rows that apply to the scope (module docstring); None without the model."""
     model = quota_model()
     if model is None:
@@ -84,7 +89,7 @@ def applying_quotas(scope: Scope) -> QuerySet | None:
     return top_level(model.objects.all())
 
 
-def covered_wins(deals: QuerySet, quotas: QuerySet) -> QuerySet:
+def covered_wins(deals: QuerySet[Any], quotas: QuerySet[Any]) -> QuerySet[Any]:
     """Won `deals` whose owner carries one of `quotas` on the deal's close day.
 
     A rep quota covers its rep, a team quota the team's members. `quotas` may refer to an
@@ -95,19 +100,20 @@ def covered_wins(deals: QuerySet, quotas: QuerySet) -> QuerySet:
         start__lte=OuterRef("closed_on"),
         end__gt=OuterRef("closed_on"),
     )
-    return (
+    won: QuerySet[Any] = (
         deals.filter(status=DealStatus.WON)
         .annotate(closed_on=TruncDate("closed_at"))
         .filter(Exists(covering))
     )
+    return won
 
 
-def attainment_percent(won, quota) -> Decimal | None:
+def attainment_percent(won: Decimal | None, quota: Decimal | None) -> Decimal | None:
     """won ÷ quota x 100 (4 decimals); None for a zero or missing quota."""
     return rounded(HUNDRED * money(won) / quota) if quota else None
 
 
-def quotas_in(period: Period, scope: Scope) -> QuerySet | None:
+def quotas_in(period: Period, scope: Scope) -> QuerySet[Any] | None:
     """The applying quotas that overlap the period; None without a Quota model."""
     rows = applying_quotas(scope)
     if rows is None:
@@ -115,14 +121,14 @@ def quotas_in(period: Period, scope: Scope) -> QuerySet | None:
     return rows.filter(start__lt=period.end, end__gt=period.start)
 
 
-def wins_counted(period: Period, scope: Scope, quotas: QuerySet) -> QuerySet:
+def wins_counted(period: Period, scope: Scope, quotas: QuerySet[Any]) -> QuerySet[Any]:
     """Wins of the period covered by `quotas` (the applying quotas of the scope)."""
     return covered_wins(deals_in(scope), quotas).filter(
         closed_at__gte=period.start_at, closed_at__lt=period.end_at
     )
 
 
-def quota_amount(period: Period, scope: Scope):
+def quota_amount(period: Period, scope: Scope) -> Decimal | None:
     """The applying quotas' share falling in the period; None without a Quota model."""
     rows = quotas_in(period, scope)
     if rows is None:
@@ -139,7 +145,8 @@ def quota_attainment(period: Period, scope: Scope) -> KpiResult:
     denominator: those quotas pro rata by day (money); value None when no quota applies.
     """
     quotas = applying_quotas(scope)
-    won, missing = None, []
+    won: Decimal | None = None
+    missing: list[dict[str, Any]] = []
     if quotas is not None:
         # Wins in any currency, at the rate of their close day; quotas are set in the
         # reporting currency.
@@ -168,7 +175,7 @@ def quota_attainment_records(period: Period, scope: Scope) -> list[Rows]:
         Rows(
             "quotas",
             DENOMINATOR,
-            quotas_in(period, scope),
+            quotas.filter(start__lt=period.end, end__gt=period.start),  # quotas_in's rows
             date="start",
             amount="amount",
             share=lambda quota: overlap_share(quota.amount, quota.start, quota.end, period),
@@ -192,7 +199,7 @@ def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    per_owner: dict = {}
+    per_owner: dict[int, list[tuple[Any, Any, Any]]] = {}
     for owner, first, last, total in groups:
         per_owner.setdefault(owner, []).append((first, last, total))
     won = dict(
@@ -210,17 +217,17 @@ def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
     }
 
 
-def _result(won, quota) -> KpiResult:
-    won, quota = money(won), quota or money(0)
+def _result(won: Decimal | None, quota: Decimal | None) -> KpiResult:
+    won_money, quota_money = money(won), quota or money(0)
     return KpiResult(
-        value=attainment_percent(won, quota),
-        numerator=won,
-        denominator=quota,
+        value=attainment_percent(won_money, quota_money),
+        numerator=won_money,
+        denominator=quota_money,
         money=frozenset({"numerator", "denominator"}),
     )
 
 
-def with_won_value(quotas: QuerySet) -> QuerySet:
+def with_won_value(quotas: QuerySet[Any]) -> QuerySet[Any]:
     """Annotate each quota row with `won_value`: what it covers over its own dates.
 
     The same rule as `quota_attainment` for the row's rep or team over [start, end):
@@ -234,6 +241,7 @@ def with_won_value(quotas: QuerySet) -> QuerySet:
         .annotate(total=converted_sum("value", "currency", "closed_at"))
         .values("total")
     )
-    return quotas.annotate(
+    annotated: QuerySet[Any] = quotas.annotate(
         won_value=Coalesce(Subquery(won, output_field=MONEY_FIELD), Decimal("0.00"))
     )
+    return annotated

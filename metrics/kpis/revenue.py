@@ -5,6 +5,7 @@ customer's owner; to a pipeline through its deal; to a campaign through its attr
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import (
@@ -15,6 +16,7 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    QuerySet,
 )
 
 from crm.models import Contact, CustomerSpell, Deal, DealKind, DealStatus, Purchase
@@ -52,21 +54,21 @@ class AddMonths(Func):
 
     output_field = DateTimeField()
 
-    def __init__(self, expression, months: int):
+    def __init__(self, expression: Any, months: int) -> None:
         self.months = int(months)
         super().__init__(expression)
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"({sql} + make_interval(months => %s))", [*params, self.months]
 
 
-def purchases_in(scope: Scope):
-    purchases = Purchase.objects.all()
+def purchases_in(scope: Scope) -> QuerySet[Purchase]:
+    purchases: QuerySet[Purchase] = Purchase.objects.all()
     if scope.type == ScopeType.PIPELINE:
-        return purchases.filter(deal__pipeline_id=scope.id)
+        return purchases.filter(deal__pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
     if scope.type == ScopeType.CAMPAIGN:
-        return purchases.filter(campaign_id=scope.id)
+        return purchases.filter(campaign_id=scope.id)  # type: ignore[misc]  # a campaign scope has an id
     if scope.type == ScopeType.COMPANY:
         return purchases
     return purchases.filter(
@@ -78,7 +80,7 @@ def bought_in(period: Period) -> Q:
     return Q(purchased_at__gte=period.start_at, purchased_at__lt=period.end_at)
 
 
-def new_revenue_purchases(period: Period, scope: Scope):
+def new_revenue_purchases(period: Period, scope: Scope) -> QuerySet[Purchase]:
     """Purchases of the period within GOALPOST_NEW_REVENUE_MONTHS of the start of the
     customer's first spell."""
     spell_start = F("contact__customer_spells__started_at")
@@ -105,7 +107,7 @@ def new_revenue(period: Period, scope: Scope) -> KpiResult:
     return in_reporting_currency(result, missing)
 
 
-def summed_purchases(key: str, purchases) -> list[Rows]:
+def summed_purchases(key: str, purchases: QuerySet[Purchase]) -> list[Rows]:
     """The purchases a revenue KPI sums, each at the rate of its purchase day."""
     return [
         Rows(
@@ -124,7 +126,7 @@ def new_revenue_records(period: Period, scope: Scope) -> list[Rows]:
     return summed_purchases("purchases", new_revenue_purchases(period, scope))
 
 
-def net_new_revenue_purchases(period: Period, scope: Scope):
+def net_new_revenue_purchases(period: Period, scope: Scope) -> QuerySet[Purchase]:
     """Purchases of the period by its new customers (first customer spell began in it).
 
     A join through the contact to its spells, not a subquery of first spells: the period
@@ -148,7 +150,9 @@ def net_new_revenue_records(period: Period, scope: Scope) -> list[Rows]:
     return summed_purchases("purchases", net_new_revenue_purchases(period, scope))
 
 
-def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal | None]:
+def customer_lifespan_years(
+    year: Period, scope: Scope
+) -> tuple[Decimal, str, Decimal | int | None]:
     """Average customer lifespan in years, where it came from, and the annual churn used.
 
     GOALPOST_CUSTOMER_LIFESPAN_YEARS (from the environment), when set, wins;
@@ -164,7 +168,7 @@ def customer_lifespan_years(year, scope: Scope) -> tuple[Decimal, str, Decimal |
         return Decimal(str(configured)), "setting", churn.value
     if churn.numerator:
         # 1 ÷ (lost ÷ at start), from the counts rather than the rounded percentage.
-        lifespan = Decimal(churn.denominator) / Decimal(churn.numerator)
+        lifespan = Decimal(churn.denominator or 0) / Decimal(churn.numerator)
         return rounded(lifespan), "measured", churn.value
     fallback = getattr(settings, "GOALPOST_CUSTOMER_LIFESPAN_FALLBACK_YEARS", 3)
     return Decimal(str(fallback)), "default", churn.value
@@ -175,7 +179,7 @@ def convertible() -> Q:
     return ~unconverted("currency", "purchased_at")
 
 
-def clv_purchases(period: Period, scope: Scope):
+def clv_purchases(period: Period, scope: Scope) -> QuerySet[Purchase]:
     """The purchases of the 12 months before the period's end (CLV's yearly window)."""
     return purchases_in(scope).filter(bought_in(period.trailing_year()))
 
@@ -263,7 +267,7 @@ def spells_during(period: Period) -> Q:
     )
 
 
-def customers_during(period: Period, scope: Scope):
+def customers_during(period: Period, scope: Scope) -> QuerySet[Contact]:
     """Contacts who were customers at some moment of the period (a spell overlapping it)."""
     spells = CustomerSpell.objects.filter(spells_during(period), contact=OuterRef("pk"))
     return Contact.objects.filter(scope.people_q("owner")).filter(Exists(spells))
@@ -314,7 +318,7 @@ def upsell_rate_records(period: Period, scope: Scope) -> list[Rows]:
     ]
 
 
-def buyers(period: Period, scope: Scope):
+def buyers(period: Period, scope: Scope) -> QuerySet[Any, Any]:
     """Per buyer of the period (a `contact` row each): the product categories bought."""
     return (
         purchases_in(scope)

@@ -12,7 +12,7 @@ disqualified). Their snapshots are restated nightly while the cohort matures
 
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, LeadStatus, StageChange
 from metrics.scopes import Period, Scope, ScopeType
@@ -40,15 +40,15 @@ from .base import (
 )
 
 
-def deals_in(scope: Scope):
+def deals_in(scope: Scope) -> QuerySet[Deal]:
     if scope.type == ScopeType.PIPELINE:
-        return Deal.objects.filter(pipeline_id=scope.id)
+        return Deal.objects.filter(pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
     return Deal.objects.filter(scope.people_q("owner"))
 
 
-def leads_in(scope: Scope):
+def leads_in(scope: Scope) -> QuerySet[Lead]:
     if scope.type == ScopeType.CAMPAIGN:
-        return Lead.objects.filter(campaign_id=scope.id)
+        return Lead.objects.filter(campaign_id=scope.id)  # type: ignore[misc]  # a campaign scope has an id
     return Lead.objects.filter(scope.people_q("owner"))
 
 
@@ -69,20 +69,20 @@ UNDECIDED_LEAD = Q(converted_at__isnull=True) & ~Q(
 )
 
 
-def leads_created(period: Period, scope: Scope):
+def leads_created(period: Period, scope: Scope) -> QuerySet[Lead]:
     return leads_in(scope).filter(_created(period))
 
 
-def deals_created(period: Period, scope: Scope):
+def deals_created(period: Period, scope: Scope) -> QuerySet[Deal]:
     return deals_in(scope).filter(_created(period))
 
 
-def deals_closed(period: Period, scope: Scope):
+def deals_closed(period: Period, scope: Scope) -> QuerySet[Deal]:
     """Deals won or lost in the period."""
     return deals_in(scope).filter(_closed(period), status__in=[DealStatus.WON, DealStatus.LOST])
 
 
-def deals_still_open(period: Period, scope: Scope):
+def deals_still_open(period: Period, scope: Scope) -> QuerySet[Deal]:
     """Deals created before the end and not closed before it, whatever happened later."""
     return (
         deals_in(scope)
@@ -91,25 +91,25 @@ def deals_still_open(period: Period, scope: Scope):
     )
 
 
-def deals_won(period: Period, scope: Scope):
+def deals_won(period: Period, scope: Scope) -> QuerySet[Deal]:
     return deals_in(scope).filter(_closed(period), WON)
 
 
-def stage_exits(period: Period, scope: Scope):
+def stage_exits(period: Period, scope: Scope) -> QuerySet[StageChange]:
     """Stays in a stage that ended in the period."""
     exits = StageChange.objects.filter(left_at__gte=period.start_at, left_at__lt=period.end_at)
     if scope.type == ScopeType.PIPELINE:
-        return exits.filter(stage__pipeline_id=scope.id)
+        return exits.filter(stage__pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
     return exits.filter(scope.people_q("deal__owner"))
 
 
-def lead_activities_done(period: Period, scope: Scope):
+def lead_activities_done(period: Period, scope: Scope) -> QuerySet[Activity]:
     """Activities on leads completed in the period (a rep's: those assigned to them)."""
     done = Activity.objects.filter(
         lead__isnull=False, done_at__gte=period.start_at, done_at__lt=period.end_at
     )
     if scope.type == ScopeType.CAMPAIGN:
-        return done.filter(lead__campaign_id=scope.id)
+        return done.filter(lead__campaign_id=scope.id)  # type: ignore[misc]  # a campaign scope has an id
     return done.filter(scope.people_q("assignee"))
 
 
@@ -124,12 +124,12 @@ def leads_records(period: Period, scope: Scope) -> list[Rows]:
     return [Rows("leads", NUMERATOR, leads_created(period, scope), date="created_at")]
 
 
-def cohort(reached, undecided, created) -> KpiResult:
+def cohort(reached: int | None, undecided: int | None, created: int | None) -> KpiResult:
     """percent(reached, created) with `extra["open_share"]` = undecided / created * 100."""
     result = percent(reached, created)
-    created = int(created or 0)
+    cohort_size = int(created or 0)
     result.extra["open_share"] = (
-        rounded(HUNDRED * int(undecided or 0) / created) if created else None
+        rounded(HUNDRED * int(undecided or 0) / cohort_size) if cohort_size else None
     )
     return result
 

@@ -1,6 +1,6 @@
 """Support KPIs: resolution time (per agent through `assignee`) and NPS."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from crm.models import NpsResponse, Ticket
 from metrics.scopes import Period, Scope
@@ -24,7 +24,7 @@ PROMOTER = Q(scale=10, score__gte=9) | Q(scale=5, score__gte=4)
 DETRACTOR = Q(scale=10, score__lte=6) | Q(scale=5, score__lte=2)
 
 
-def tickets_resolved(period: Period, scope: Scope):
+def tickets_resolved(period: Period, scope: Scope) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         scope.people_q("assignee"),
         resolved_at__gte=period.start_at,
@@ -54,7 +54,7 @@ def avg_resolution_hours_records(period: Period, scope: Scope) -> list[Rows]:
     ]
 
 
-def nps_responses(period: Period, scope: Scope):
+def nps_responses(period: Period, scope: Scope) -> QuerySet[NpsResponse]:
     return NpsResponse.objects.filter(
         scope.people_q("contact__owner"),
         responded_at__gte=period.start_at,

@@ -18,8 +18,9 @@ what the reads return); a replay that asks for other reads than were collected r
 `ReadsDiffer`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet, Value
@@ -35,14 +36,14 @@ class ReadsDiffer(RuntimeError):
 class Read:
     names: list[str]
     sql: str
-    params: tuple
+    params: tuple[Any, ...]
     # Per name: a function turning the database's value into Django's (JSON, …).
-    converters: dict
+    converters: dict[str, Any]
     # The connection the queryset would read from: "replica" inside reading_from_replica().
     alias: str
 
 
-def _as_read(queryset: QuerySet, aggregates: dict) -> Read:
+def _as_read(queryset: QuerySet[Any], aggregates: dict[str, Any]) -> Read:
     """The SELECT `queryset.aggregate(**aggregates)` runs, without running it.
 
     A constant annotation grouped on adds no GROUP BY (PostgreSQL gets a plain aggregate,
@@ -61,7 +62,7 @@ def _as_read(queryset: QuerySet, aggregates: dict) -> Read:
     return Read(list(aggregates), sql, tuple(params), converters, one_row.db)
 
 
-def _convert(connection, expression, value):
+def _convert(connection: Any, expression: Any, value: Any) -> Any:
     """The value as Django's `aggregate()` returns it (its backend and field converters)."""
     if expression is None:
         return value
@@ -78,20 +79,22 @@ class _Collect:
 
     lists_details = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reads: list[Read] = []
 
-    def aggregate(self, queryset: QuerySet, aggregates: dict) -> dict:
+    def aggregate(self, queryset: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, Any]:
         read = _as_read(queryset, aggregates)
         self.reads.append(read)
         return {name: _empty(read.converters[name]) for name in read.names}
 
-    def select(self, sql: str, params, names: list[str], alias: str) -> dict:
+    def select(
+        self, sql: str, params: Sequence[Any], names: list[str], alias: str
+    ) -> dict[str, Any]:
         self.reads.append(Read(list(names), sql, tuple(params), dict.fromkeys(names), alias))
         return dict.fromkeys(names, 0)
 
 
-def _empty(expression):
+def _empty(expression: Any) -> Any:
     value = getattr(expression, "empty_result_set_value", None)
     return None if value is NotImplemented else value
 
@@ -101,23 +104,25 @@ class _Replay:
 
     lists_details = True
 
-    def __init__(self, reads: list[Read], answers: list[dict]):
+    def __init__(self, reads: list[Read], answers: list[dict[str, Any]]) -> None:
         self.reads, self.answers, self.position = reads, answers, 0
 
-    def _next(self, names) -> dict:
+    def _next(self, names: Iterable[str]) -> dict[str, Any]:
         position, self.position = self.position, self.position + 1
         if position >= len(self.reads) or self.reads[position].names != list(names):
             raise ReadsDiffer(f"read {position} asks for {list(names)}")
         return self.answers[position]
 
-    def aggregate(self, queryset: QuerySet, aggregates: dict) -> dict:
+    def aggregate(self, queryset: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, Any]:
         return self._next(aggregates)
 
-    def select(self, sql: str, params, names: list[str], alias: str) -> dict:
+    def select(
+        self, sql: str, params: Sequence[Any], names: list[str], alias: str
+    ) -> dict[str, Any]:
         return self._next(names)
 
 
-def _run(reads: list[Read]) -> list[dict]:
+def _run(reads: list[Read]) -> list[dict[str, Any]]:
     """Every read in one statement; each read's {name: value}."""
     if not reads:
         return []
@@ -150,7 +155,9 @@ def _run(reads: list[Read]) -> list[dict]:
     return answers
 
 
-def _each(calls, source) -> list[KpiResult]:
+def _each(
+    calls: Sequence[Callable[[], KpiResult]], source: "_Collect | _Replay"
+) -> list[KpiResult]:
     token = aggregate_source.set(source)
     try:
         return [call() for call in calls]
@@ -158,7 +165,7 @@ def _each(calls, source) -> list[KpiResult]:
         aggregate_source.reset(token)
 
 
-def compute_together(calls: list[Callable[[], KpiResult]]) -> list[KpiResult]:
+def compute_together(calls: Sequence[Callable[[], KpiResult]]) -> list[KpiResult]:
     """[call() for call in calls], their database reads made in one SQL statement.
 
     Each call is a KPI computation without arguments (`lambda: kpi.function(period,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +85,9 @@ class LanguageVersionsField(serializers.ListField):
 
 class VariantSerializer(IdModelSerializer):
     step = IntegerPrimaryKeyRelatedField(queryset=CampaignStep.objects.all())
-    label = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    # A declared field: SerializerMetaclass moves it out of the class, so DRF's Field.label
+    # is not shadowed at runtime.
+    label = serializers.CharField(max_length=10, required=False, allow_blank=True)  # type: ignore[assignment]
     languages = LanguageVersionsField(
         required=False,
         help_text=_(
@@ -105,7 +109,7 @@ class VariantSerializer(IdModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        validators = []  # labels are given out and checked by the service
+        validators: list[Any] = []  # labels are given out and checked by the service
 
 
 class NestedVariantSerializer(IdModelSerializer):
@@ -160,7 +164,7 @@ class StepSerializer(IdModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        validators = []  # positions are kept 1..n by the service
+        validators: list[Any] = []  # positions are kept 1..n by the service
 
     def validate(self, attrs):
         kind = attrs.get("kind", getattr(self.instance, "kind", None))
@@ -216,7 +220,8 @@ class SegmentSerializer(IdModelSerializer):
 
 class SegmentPreviewSerializer(serializers.Serializer):
     match = serializers.ChoiceField(choices=["all", "any"], default="all")
-    conditions = serializers.JSONField(default=list)
+    # DRF calls a callable default; the stubs expect a mapping for a JSONField.
+    conditions = serializers.JSONField(default=list)  # type: ignore[arg-type]
 
 
 class SegmentEnrollSerializer(serializers.Serializer):
@@ -298,7 +303,7 @@ class DiscountCodeSerializer(IdModelSerializer):
             "redeemed_at",
         ]
         read_only_fields = ["code", "expires_on", "created_at", "redeemed_at"]
-        validators = []  # asking again for the same occasion returns the same code
+        validators: list[Any] = []  # asking again for the same occasion returns the same code
         extra_kwargs = {"percent_off": {"min_value": 1, "max_value": 100}}
 
 

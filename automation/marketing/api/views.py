@@ -5,6 +5,8 @@ The campaign and enrollment resources themselves are the automation app's
 """
 
 import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -59,7 +61,7 @@ from automation.marketing.services.segments import segment_create, segment_delet
 from crm import policies
 from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
-from crm.models import Campaign, Contact
+from crm.models import Campaign, Contact, User
 
 from .serializers import (
     CampaignPlanSerializer,
@@ -75,12 +77,16 @@ from .serializers import (
     VariantSerializer,
 )
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
+
 AUDIENCE_COUNT = inline_serializer("SegmentCount", {"count": serializers.IntegerField()})
 
 
 class _Policy:
     policy_resource = "marketing"
-    permission_classes = [IsAuthenticated, PolicyPermission]
+    # APIView's own annotation (an attribute both bases define must agree on it).
+    permission_classes: "Sequence[_PermissionClass]" = [IsAuthenticated, PolicyPermission]
 
 
 class CampaignStepViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
@@ -103,7 +109,9 @@ class CampaignStepViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet)
                 raise DjangoValidationError(
                     {"languages": _("Only email steps have language versions.")}
                 )
-            variant_languages_replace(variant=variant, actor=self.request.user, versions=versions)
+            # IsAuthenticated (permission_classes) lets only signed-in users this far.
+            actor = cast(User, self.request.user)
+            variant_languages_replace(variant=variant, actor=actor, versions=versions)
         return self.get_queryset().get(pk=step.pk)
 
     def perform_create(self, serializer):
@@ -145,7 +153,9 @@ class StepVariantViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
 
     def _set_languages(self, variant, versions) -> StepVariant:
         if versions is not None:
-            variant_languages_replace(variant=variant, actor=self.request.user, versions=versions)
+            # IsAuthenticated (permission_classes) lets only signed-in users this far.
+            actor = cast(User, self.request.user)
+            variant_languages_replace(variant=variant, actor=actor, versions=versions)
         return self.get_queryset().get(pk=variant.pk)
 
     def perform_create(self, serializer):

@@ -96,8 +96,8 @@ class CampaignStep(TimeStampedModel):
         if self.kind != StepKind.WAIT:
             return timedelta(0)
         if self.wait_unit == WaitUnit.HOURS:
-            return timedelta(hours=self.wait_amount)
-        return timedelta(days=self.wait_amount)
+            return timedelta(hours=self.wait_amount or 0)
+        return timedelta(days=self.wait_amount or 0)
 
 
 class StepVariant(TimeStampedModel):

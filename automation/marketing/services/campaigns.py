@@ -4,6 +4,8 @@ Positions are kept 1..n. Enrollments remember the position of the last step they
 a step inserted before that point is not sent to them, one after it is.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -19,7 +21,7 @@ from automation.marketing.models import (
 )
 from automation.marketing.rendering import check_template
 from crm.languages import language_supported
-from crm.models import Campaign
+from crm.models import Campaign, User
 from crm.services.common import apply_fields, model_save
 
 MAX_VARIANTS = 5
@@ -31,7 +33,7 @@ def campaign_plan_get(campaign: Campaign) -> CampaignPlan:
 
 
 @transaction.atomic
-def campaign_plan_update(*, campaign: Campaign, actor, data: dict) -> CampaignPlan:
+def campaign_plan_update(*, campaign: Campaign, actor: User, data: dict[str, Any]) -> CampaignPlan:
     plan = campaign_plan_get(campaign)
     apply_fields(plan, data, {"welcome_series", "audience"})
     return model_save(plan)
@@ -54,7 +56,7 @@ def _renumber(steps: list[CampaignStep]) -> None:
         CampaignStep.objects.filter(pk=step.pk).update(position=index)
 
 
-def _check_wait(kind: str, wait_amount, wait_unit) -> None:
+def _check_wait(kind: str, wait_amount: int | None, wait_unit: str | None) -> None:
     if kind == StepKind.WAIT and (not wait_amount or not wait_unit):
         raise ValidationError({"wait_amount": _("Say how long to wait.")})
 
@@ -63,7 +65,7 @@ def _check_wait(kind: str, wait_amount, wait_unit) -> None:
 def step_create(
     *,
     campaign: Campaign,
-    actor,
+    actor: User,
     kind: str,
     position: int | None = None,
     wait_amount: int | None = None,
@@ -96,7 +98,7 @@ def step_create(
 
 
 @transaction.atomic
-def step_update(*, step: CampaignStep, actor, data: dict) -> CampaignStep:
+def step_update(*, step: CampaignStep, actor: User, data: dict[str, Any]) -> CampaignStep:
     data = dict(data)
     position = data.pop("position", None)
     step = CampaignStep.objects.select_for_update().get(pk=step.pk)
@@ -112,7 +114,7 @@ def step_update(*, step: CampaignStep, actor, data: dict) -> CampaignStep:
 
 
 @transaction.atomic
-def step_move(*, step: CampaignStep, actor, position: int) -> CampaignStep:
+def step_move(*, step: CampaignStep, actor: User, position: int) -> CampaignStep:
     steps = _lock_steps(step.campaign)
     moving = next(s for s in steps if s.pk == step.pk)
     steps.remove(moving)
@@ -124,7 +126,7 @@ def step_move(*, step: CampaignStep, actor, position: int) -> CampaignStep:
 
 
 @transaction.atomic
-def step_delete(*, step: CampaignStep, actor) -> None:
+def step_delete(*, step: CampaignStep, actor: User) -> None:
     campaign = step.campaign
     steps = _lock_steps(campaign)
     # Enrollments that just did this step continue after the step before it.
@@ -136,14 +138,14 @@ def step_delete(*, step: CampaignStep, actor) -> None:
     _renumber([s for s in steps if s.pk != step.pk])
 
 
-def _check_variant(variant: StepVariant) -> None:
+def _check_variant(variant: StepVariant | VariantLanguage) -> None:
     check_template(variant.subject, field="subject")
     check_template(variant.body, field="body")
 
 
 @transaction.atomic
 def variant_create(
-    *, step: CampaignStep, actor, subject: str, body: str, label: str = ""
+    *, step: CampaignStep, actor: User, subject: str, body: str, label: str = ""
 ) -> StepVariant:
     if step.kind != StepKind.EMAIL:
         raise ValidationError({"step": _("Only email steps have variants.")})
@@ -160,7 +162,7 @@ def variant_create(
 
 
 @transaction.atomic
-def variant_update(*, variant: StepVariant, actor, data: dict) -> StepVariant:
+def variant_update(*, variant: StepVariant, actor: User, data: dict[str, Any]) -> StepVariant:
     variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
     apply_fields(variant, data, {"subject", "body", "label"})
     _check_variant(variant)
@@ -168,7 +170,7 @@ def variant_update(*, variant: StepVariant, actor, data: dict) -> StepVariant:
 
 
 @transaction.atomic
-def variant_delete(*, variant: StepVariant, actor) -> None:
+def variant_delete(*, variant: StepVariant, actor: User) -> None:
     if variant.step.variants.count() <= 1:
         raise ValidationError(
             {"non_field_errors": [_("An email step needs at least one variant.")]}
@@ -190,7 +192,7 @@ def _check_version(version: VariantLanguage) -> None:
 
 @transaction.atomic
 def variant_language_create(
-    *, variant: StepVariant, actor, language: str, subject: str, body: str
+    *, variant: StepVariant, actor: User, language: str, subject: str, body: str
 ) -> VariantLanguage:
     """Add the variant's email in `language`; a second version of a language is refused."""
     # Locking the variant serialises adding versions, so the check below holds.
@@ -203,7 +205,9 @@ def variant_language_create(
 
 
 @transaction.atomic
-def variant_language_update(*, version: VariantLanguage, actor, data: dict) -> VariantLanguage:
+def variant_language_update(
+    *, version: VariantLanguage, actor: User, data: dict[str, Any]
+) -> VariantLanguage:
     version = VariantLanguage.objects.select_for_update().get(pk=version.pk)
     apply_fields(version, data, {"subject", "body"})
     _check_version(version)
@@ -211,12 +215,14 @@ def variant_language_update(*, version: VariantLanguage, actor, data: dict) -> V
 
 
 @transaction.atomic
-def variant_language_delete(*, version: VariantLanguage, actor) -> None:
+def variant_language_delete(*, version: VariantLanguage, actor: User) -> None:
     version.delete()
 
 
 @transaction.atomic
-def variant_languages_replace(*, variant: StepVariant, actor, versions: list[dict]) -> None:
+def variant_languages_replace(
+    *, variant: StepVariant, actor: User, versions: list[dict[str, Any]]
+) -> None:
     """Make the variant's versions exactly `versions` ([{language, subject, body}]):
     existing languages are updated, new ones added, missing ones removed."""
     variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
@@ -224,9 +230,9 @@ def variant_languages_replace(*, variant: StepVariant, actor, versions: list[dic
     if len(codes) != len(set(codes)):
         raise ValidationError({"languages": _("One version per language.")})
     existing = {v.language: v for v in variant.languages.all()}
-    for code, version in existing.items():
+    for code, unwanted in existing.items():
         if code not in codes:
-            version.delete()
+            unwanted.delete()
     for data in versions:
         version = existing.get(data["language"])
         if version is None:

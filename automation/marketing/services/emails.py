@@ -6,26 +6,31 @@ at-least-once only across a crash between the SMTP call and the commit.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from automation.marketing.models import EmailKind, EmailSend
+from automation.marketing.models import CampaignStep, EmailKind, EmailSend, StepVariant
 from automation.marketing.rendering import link_tracked_html, links_in, render_html, render_text
 from automation.marketing.tokens import email_token, public_url, unsubscribe_token
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 from crm.languages import in_language_of, recipient_language
-from crm.models import Contact, InteractionKind
+from crm.models import Campaign, Contact, InteractionKind
 from crm.services.consent import address_suppress
 from crm.services.contacts import interaction_record
 from crm.services.mail import html_document, lang_attrs
 from crm.services.outbound_email import EmailRefused, MailKind, outbound_email_send
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +42,16 @@ def unsubscribe_url(contact: Contact) -> str:
     return public_url(reverse("marketing_public:unsubscribe", args=[unsubscribe_token(contact.pk)]))
 
 
-def email_context(contact: Contact, *, campaign=None, extra: dict | None = None) -> dict:
+def email_context(
+    contact: Contact, *, campaign: Campaign | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The whitelisted values a template may use: plain data, never model instances."""
     purchases = list(
         contact.purchases.order_by("-purchased_at", "-id").values(
             "product", "category", "amount", "currency", "purchased_at"
         )[:PURCHASES_IN_CONTEXT]
     )
-    company = contact.company.name if contact.company_id else ""
+    company = contact.company.name if contact.company else ""
     return {
         "contact": {
             "first_name": contact.first_name,
@@ -68,14 +75,14 @@ def email_context(contact: Contact, *, campaign=None, extra: dict | None = None)
 def email_send_record(
     *,
     contact: Contact,
-    subject: str,
-    body: str,
+    subject: "StrOrPromise",
+    body: "StrOrPromise",
     kind: str = EmailKind.CAMPAIGN,
-    enrollment=None,
-    campaign=None,
-    step=None,
-    variant=None,
-    extra: dict | None = None,
+    enrollment: Enrollment | None = None,
+    campaign: Campaign | None = None,
+    step: CampaignStep | None = None,
+    variant: StepVariant | None = None,
+    extra: dict[str, Any] | None = None,
     deliver_inline: bool = False,
     language: str = "",
 ) -> EmailSend:
@@ -194,7 +201,9 @@ def email_send_deliver(*, send_id: int) -> bool:
         return True
 
 
-def email_send_skip_repeat(*, enrollment, step, earlier: EmailSend) -> EmailSend | None:
+def email_send_skip_repeat(
+    *, enrollment: Enrollment, step: CampaignStep, earlier: EmailSend
+) -> EmailSend | None:
     """Record, without sending, that `step` was not emailed again to this enrollment's
     contact because `earlier` already was; the row carries "already sent on <date>".
 
@@ -212,13 +221,14 @@ def email_send_skip_repeat(*, enrollment, step, earlier: EmailSend) -> EmailSend
                 to=earlier.to,
                 subject=earlier.subject,
                 body_text="",
-                error=ALREADY_SENT % {"date": earlier.sent_at.date().isoformat()},
+                # `earlier` is an email that went out, so it has a sent_at.
+                error=ALREADY_SENT % {"date": earlier.sent_at.date().isoformat()},  # type: ignore[union-attr]
             )
     except IntegrityError:
         return None
 
 
-def _stamp(send: EmailSend, field: str, at) -> bool:
+def _stamp(send: EmailSend, field: str, at: datetime) -> bool:
     """Set a first-time timestamp; True when this call set it."""
     updated = EmailSend.objects.filter(pk=send.pk, **{f"{field}__isnull": True}).update(
         **{field: at}
@@ -256,7 +266,8 @@ def email_click_record(*, send_id: int, index: int) -> str | None:
         return None
     _stamp(send, "clicked_at", timezone.now())
     email_open_record(send_id=send.pk)
-    return send.links[index]
+    link: str = send.links[index]
+    return link
 
 
 @transaction.atomic
@@ -276,18 +287,19 @@ def contact_unsubscribe(*, contact: Contact) -> Contact:
     return contact
 
 
-def contacts_sharing_address(contact: Contact):
+def contacts_sharing_address(contact: Contact) -> QuerySet[Contact]:
     from crm.services.consent import contacts_with_address
 
     if not contact.email:
         return Contact.objects.filter(pk=contact.pk)
-    return contacts_with_address(contact.email)
+    sharing: QuerySet[Contact] = contacts_with_address(contact.email)
+    return sharing
 
 
 SWEEP_HORIZON = timedelta(days=1)
 
 
-def email_sends_sweep(*, older_than, limit: int = 500) -> int:
+def email_sends_sweep(*, older_than: timedelta, limit: int = 500) -> int:
     """Hand over recorded emails never sent (a lost on_commit hand-over); a day later
     they are stale news and stay unsent, visible in the admin."""
     ids = list(

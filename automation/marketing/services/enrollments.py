@@ -3,7 +3,7 @@
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from automation.marketing.models import Segment
@@ -14,7 +14,7 @@ from automation.services.enrollments import (
     enrollment_create,
     enrollment_exit,
 )
-from crm.models import Campaign, Contact
+from crm.models import Campaign, Contact, User
 from crm.services.outbound_email import contact_consent_refusal, contacts_mailable
 
 from .progress import progress_start
@@ -34,7 +34,9 @@ def _advance_soon(progress_id: int) -> None:
 
 
 @transaction.atomic
-def campaign_enroll_contact(*, campaign: Campaign, contact: Contact, actor=None) -> Enrollment:
+def campaign_enroll_contact(
+    *, campaign: Campaign, contact: Contact, actor: User | None = None
+) -> Enrollment:
     """Enroll one contact (once while active) and send the first steps right after commit."""
     enrollment = enrollment_create(campaign=campaign, contact=contact)
     progress = progress_start(enrollment=enrollment)
@@ -42,7 +44,7 @@ def campaign_enroll_contact(*, campaign: Campaign, contact: Contact, actor=None)
     return enrollment
 
 
-def segment_enrollable(*, campaign: Campaign, segment: Segment):
+def segment_enrollable(*, campaign: Campaign, segment: Segment) -> QuerySet[Contact]:
     """The segment's contacts this campaign can enroll now (email, not opted out, not in it)."""
     active = Enrollment.objects.filter(
         campaign=campaign, contact=OuterRef("pk"), status=EnrollmentStatus.ACTIVE
@@ -53,7 +55,7 @@ def segment_enrollable(*, campaign: Campaign, segment: Segment):
 
 
 @transaction.atomic
-def campaign_enroll_segment(*, campaign: Campaign, segment: Segment, actor) -> int:
+def campaign_enroll_segment(*, campaign: Campaign, segment: Segment, actor: User) -> int:
     """Enroll a whole segment in batches; the tick starts their steps within a minute.
 
     Rows are inserted in bulk (a segment may hold many thousands of contacts); the unique

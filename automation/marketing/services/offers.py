@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from automation.marketing.models import DiscountCode, EmailKind, NpsSurvey
 from automation.marketing.tokens import public_url
 from crm.languages import in_language_of
-from crm.models import Contact, email_normalize
+from crm.models import Contact, User, email_normalize
 from crm.services.consent import suppression_describe, suppression_for
 from crm.services.contacts import nps_record
 from crm.services.outbound_email import contact_consent_refusal
@@ -91,7 +91,7 @@ def discount_code_issue(
     key: str,
     percent_off: int,
     valid_days: int | None = 30,
-    actor=None,
+    actor: User | None = None,
     send: bool = True,
 ) -> DiscountCode:
     """One unique code per contact and occasion (`key`); asking again returns the same code."""
@@ -143,7 +143,7 @@ def discount_code_issue(
 
 @transaction.atomic
 def nps_survey_send(
-    *, contact: Contact, actor=None, scale: int = 10, valid_days: int = 14
+    *, contact: Contact, actor: User | None = None, scale: int = 10, valid_days: int = 14
 ) -> NpsSurvey:
     # The contact row lock queues a second click behind the first, which then finds the
     # survey the first one sent.
@@ -217,6 +217,7 @@ def nps_survey_open(*, token: str) -> NpsSurvey:
     """The survey behind a token, if it can still be answered (else SurveyClosed)."""
     survey = NpsSurvey.objects.select_related("contact").filter(token=_token(token)).first()
     _check_open(survey)
+    assert survey is not None  # _check_open raised SurveyClosed
     return survey
 
 
@@ -239,6 +240,7 @@ def nps_survey_answer(*, token: str, score: int, comment: str = "") -> NpsSurvey
     """Record the one response this survey takes; the row lock makes a double submit lose."""
     survey = NpsSurvey.objects.select_for_update().filter(token=_token(token)).first()
     _check_open(survey)
+    assert survey is not None  # _check_open raised SurveyClosed
     low = 0 if survey.scale == 10 else 1
     if not low <= score <= survey.scale:
         raise ValidationError(

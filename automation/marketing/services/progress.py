@@ -8,11 +8,19 @@ unique (enrollment, step) key, so no step is sent twice.
 
 import hashlib
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from automation.marketing.models import CampaignStep, EmailSend, EnrollmentProgress, StepKind
+from automation.marketing.models import (
+    CampaignStep,
+    EmailSend,
+    EnrollmentProgress,
+    StepKind,
+    StepVariant,
+)
 from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 from crm.languages import recipient_language
@@ -24,7 +32,9 @@ from .emails import email_send_record, email_send_skip_repeat
 logger = logging.getLogger(__name__)
 
 
-def variant_pick(*, enrollment_id: int, step_id: int, variants: list):
+def variant_pick(
+    *, enrollment_id: int, step_id: int, variants: Sequence[StepVariant]
+) -> StepVariant | None:
     """A variant per (enrollment, step): uniform over the variants, stable across retries."""
     if not variants:
         return None
@@ -32,7 +42,7 @@ def variant_pick(*, enrollment_id: int, step_id: int, variants: list):
     return variants[int.from_bytes(digest[:8], "big") % len(variants)]
 
 
-def progress_start(*, enrollment: Enrollment, at=None) -> EnrollmentProgress:
+def progress_start(*, enrollment: Enrollment, at: datetime | None = None) -> EnrollmentProgress:
     """The enrollment's progress row, due now (or `at`) if it is new."""
     progress, _created = EnrollmentProgress.objects.get_or_create(
         enrollment=enrollment, defaults={"next_due_at": at or timezone.now()}
@@ -107,7 +117,7 @@ def _send_step(*, enrollment: Enrollment, step: CampaignStep) -> bool:
     return True
 
 
-def enrollment_advance(*, progress_id: int, now=None) -> int:
+def enrollment_advance(*, progress_id: int, now: datetime | None = None) -> int:
     """Run the enrollment's due steps up to the next wait; returns the emails recorded."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -159,7 +169,7 @@ def enrollment_advance(*, progress_id: int, now=None) -> int:
         return sent
 
 
-def due_progress_ids(*, now=None, limit: int = 2000) -> list[int]:
+def due_progress_ids(*, now: datetime | None = None, limit: int = 2000) -> list[int]:
     now = now or timezone.now()
     return list(
         EnrollmentProgress.objects.filter(next_due_at__lte=now)
@@ -168,7 +178,7 @@ def due_progress_ids(*, now=None, limit: int = 2000) -> list[int]:
     )
 
 
-def due_steps_run(*, now=None, limit: int = 2000) -> int:
+def due_steps_run(*, now: datetime | None = None, limit: int = 2000) -> int:
     """The tick: adopt new enrollments, then advance every due one (errors stay due)."""
     enrollments_adopt()
     sent = 0

@@ -7,6 +7,7 @@ later delivery of the event a no-op. The handler's own receipt for the event (cr
 sweep hands the event to marketing again until every purpose is done.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -38,9 +39,13 @@ K = DomainEventKind
 def _contact_id(event: DomainEvent) -> int | None:
     if event.subject_type == "contact":
         return event.subject_id
-    model = {"interaction": Interaction, "purchase": Purchase, "deal": Deal, "lead": Lead}.get(
-        event.subject_type
-    )
+    models: dict[str, type[Interaction] | type[Purchase] | type[Deal] | type[Lead]] = {
+        "interaction": Interaction,
+        "purchase": Purchase,
+        "deal": Deal,
+        "lead": Lead,
+    }
+    model = models.get(event.subject_type)
     if model is None:
         return None
     return model.objects.filter(pk=event.subject_id).values_list("contact_id", flat=True).first()
@@ -96,7 +101,7 @@ def _reply(event: DomainEvent, contact_id: int) -> None:
     contact_enrollments_exit(contact_id=contact_id, reason=ExitReason.REPLIED)
 
 
-REACTIONS = {
+REACTIONS: dict[str, tuple[tuple[str, Callable[[DomainEvent, int], None]], ...]] = {
     K.CONTACT_CREATED: (("welcome", _welcome), ("score", _score)),
     K.LEAD_CREATED: (("score", _lead_score),),
     K.LEAD_SCORE_CHANGED: (("score", _lead_score),),

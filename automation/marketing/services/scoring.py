@@ -5,7 +5,9 @@ same transaction as the owner change and the follow-up task, so a retry, a re-cr
 after decay or two concurrent recomputes cannot hand a lead over twice.
 """
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, IntegerField, OuterRef, Subquery, Value
@@ -26,7 +28,7 @@ OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING)
 
 
 @transaction.atomic
-def scoring_model_update(*, actor, data: dict) -> ScoringModel:
+def scoring_model_update(*, actor: User, data: dict[str, Any]) -> ScoringModel:
     model = ScoringModel.objects.select_for_update().get(pk=scoring_model_get().pk)
     apply_fields(
         model,
@@ -44,18 +46,18 @@ def scoring_model_update(*, actor, data: dict) -> ScoringModel:
 
 
 @transaction.atomic
-def scoring_rule_create(*, actor, **fields) -> ScoringRule:
+def scoring_rule_create(*, actor: User, **fields: Any) -> ScoringRule:
     return model_save(ScoringRule(**fields))
 
 
 @transaction.atomic
-def scoring_rule_update(*, rule: ScoringRule, actor, data: dict) -> ScoringRule:
+def scoring_rule_update(*, rule: ScoringRule, actor: User, data: dict[str, Any]) -> ScoringRule:
     apply_fields(rule, data, {"kind", "field", "value", "points", "cap"})
     return model_save(rule)
 
 
 @transaction.atomic
-def scoring_rule_delete(*, rule: ScoringRule, actor) -> None:
+def scoring_rule_delete(*, rule: ScoringRule, actor: User) -> None:
     rule.delete()
 
 
@@ -105,7 +107,9 @@ def lead_handoff_if_qualified(*, lead: Lead, score: int, model: ScoringModel) ->
         return handoff
 
 
-def score_apply(*, contact_id: int, score: int, model: ScoringModel, now=None) -> None:
+def score_apply(
+    *, contact_id: int, score: int, model: ScoringModel, now: datetime | None = None
+) -> None:
     """Store a contact's new score and copy it to every lead of theirs (the list, the API
     and automation read the lead's copy); hand an open lead over if qualified."""
     now = now or timezone.now()
@@ -129,7 +133,7 @@ def score_apply(*, contact_id: int, score: int, model: ScoringModel, now=None) -
         lead_handoff_if_qualified(lead=leads[0], score=score, model=model)
 
 
-def lead_score_adopt(*, lead_id: int, now=None) -> int | None:
+def lead_score_adopt(*, lead_id: int, now: datetime | None = None) -> int | None:
     """A lead's score was set from outside scoring (the API, the lead form, an import, a
     "change lead score" rule): keep that number as the contact's one score by moving the
     contact's adjustment, then copy it to their other leads. Returns the score.
@@ -173,7 +177,7 @@ def scores_adopt_lead_scores() -> int:
     return count
 
 
-def score_refresh(*, contact_ids, now=None) -> dict[int, int]:
+def score_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> dict[int, int]:
     """Recompute the given contacts now (after an event); returns their scores."""
     model = scoring_model_get()
     rows = dict(
@@ -186,7 +190,7 @@ def score_refresh(*, contact_ids, now=None) -> dict[int, int]:
     return rows
 
 
-def scores_recompute_all(*, now=None) -> int:
+def scores_recompute_all(*, now: datetime | None = None) -> int:
     """Nightly: recompute every contact (decay moves scores), applying only the changes.
 
     The comparison with the stored score happens in SQL, so only changed contacts come back.

@@ -1,4 +1,7 @@
+from typing import cast
+
 from django import template
+from django.forms import ChoiceField
 
 from automation.marketing.forms import LanguageVersionForm, VariantForm, language_name
 from crm.services.mail import language_direction
@@ -34,7 +37,7 @@ def new_language_version_form(forms: dict, variant):
         return forms[key]
     covered = {v.language for v in variant.languages.all()}
     form = LanguageVersionForm(prefix=key, covered=covered)
-    return form if form.fields["language"].choices else None
+    return form if cast(ChoiceField, form.fields["language"]).choices else None
 
 
 @register.filter

@@ -28,7 +28,7 @@ def _back(request, contact):
 @marketing_view(resource="nps", write=True)
 def nps_survey_send_view(request, contact_id: int):
     contact = get_object_or_404(
-        policies.scope(request.user, "contacts", Contact.objects), pk=contact_id
+        policies.scope(request.user, "contacts", Contact.objects.all()), pk=contact_id
     )
     try:
         survey = nps_survey_send(contact=contact, actor=request.user)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -14,7 +16,7 @@ class SuppressedAddressSerializer(PolicyModelSerializer):
         model = SuppressedAddress
         fields = ["id", "email", "reason", "note", "contact", "created_by", "created_at"]
         read_only_fields = ["contact", "created_by", "created_at"]
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"email": {"validators": []}}
         create_only_fields = ["email"]
 
     def validate_email(self, value):

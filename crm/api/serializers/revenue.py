@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -25,7 +27,7 @@ class PurchaseSerializer(PolicyModelSerializer):
         extra_kwargs = {"purchased_at": {"required": False}, "currency": CURRENCY_FIELD}
         # The one-standing-purchase-per-deal constraint is checked by validate_deal, as a
         # field error rather than DRF's non-field one.
-        validators = []
+        validators: list[Any] = []
 
     def validate_currency(self, value):
         return _validate_currency(value)

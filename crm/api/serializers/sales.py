@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +21,7 @@ from crm.models import (
 
 from .base import PolicyModelSerializer
 
-CURRENCY_FIELD = {
+CURRENCY_FIELD: dict[str, Any] = {
     "required": False,
     "min_length": 3,
     "max_length": 3,

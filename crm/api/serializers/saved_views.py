@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -56,7 +58,7 @@ class SavedViewSerializer(IdModelSerializer):
         ]
         read_only_fields = ["team", "owner", "created_at", "updated_at"]
         # The service checks the name per owner and list, with a sentence.
-        validators = []
+        validators: list[Any] = []
 
     @extend_schema_field(serializers.CharField())
     def get_owner_name(self, view) -> str:

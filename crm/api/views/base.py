@@ -1,4 +1,8 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
+from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -14,7 +18,7 @@ class PolicyViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """
 
     policy_resource: str
-    selector = None
+    selector: Callable[..., QuerySet[Any]] | None = None
     permission_classes = [IsAuthenticated, PolicyPermission]
 
     def get_queryset(self):

@@ -6,6 +6,7 @@ is recorded the moment it arrives, and the endpoint is a plain POST that tests c
 """
 
 import hmac
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -67,7 +68,7 @@ def _flatten(value) -> str:
 
 
 def _inbound_fields(data) -> dict:
-    fields = {}
+    fields: dict[str, Any] = {}
     headers = {}
     # Postmark lists headers as [{"Name": …, "Value": …}].
     raw_headers = data.get("Headers") if hasattr(data, "get") else None
