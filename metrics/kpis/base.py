@@ -88,17 +88,31 @@ class Rows:
 aggregate_source: ContextVar = ContextVar("kpi_aggregate_source", default=None)
 
 
-def aggregate(queryset: QuerySet, **aggregates) -> dict:
+# A queryset, or a function of no arguments building it (`lambda: renewals_due(period,
+# scope)`): a KPI passes the function where building the queryset would cost as much as
+# its SQL takes, so a cached statement (metrics.kpis.statements) skips the building too.
+QuerySetOrBuilder = QuerySet | Callable[[], QuerySet]
+
+
+def built(queryset: QuerySetOrBuilder) -> QuerySet:
+    """The queryset itself, or the one the function builds."""
+    return queryset if isinstance(queryset, QuerySet) else queryset()
+
+
+def aggregate(queryset: QuerySetOrBuilder, **aggregates) -> dict:
     """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
 
     Every KPI aggregates through here, so the same formula also runs over a whole history
     of windows in one SQL statement per aggregate (metrics.history), or with other KPIs in
-    one statement (metrics.kpis.together).
+    one statement (metrics.kpis.together), or from a cached statement (metrics.kpis.
+    statements). `queryset` may be a function building it (see `QuerySetOrBuilder`).
     """
     source = aggregate_source.get()
     if source is None:
-        return queryset.aggregate(**aggregates)
-    return source.aggregate(queryset, aggregates)
+        return built(queryset).aggregate(**aggregates)
+    if getattr(source, "takes_builders", False):
+        return source.aggregate(queryset, aggregates)
+    return source.aggregate(built(queryset), aggregates)
 
 
 def group_counts(grouped: QuerySet, **conditions: str) -> dict:
@@ -176,7 +190,7 @@ def missing_of(totals: dict) -> list[dict]:
 
 
 def converted_total(
-    queryset: QuerySet, *, on: str, amount: str = "amount", currency: str = "currency"
+    queryset: QuerySetOrBuilder, *, on: str, amount: str = "amount", currency: str = "currency"
 ):
     """(total in the reporting currency, missing rates) of `amount` over `queryset`.
 
@@ -196,7 +210,7 @@ def in_reporting_currency(result: KpiResult, missing: list) -> KpiResult:
     return result
 
 
-def row_count(queryset: QuerySet) -> int:
+def row_count(queryset: QuerySetOrBuilder) -> int:
     """`queryset.count()` through `aggregate` (for querysets without GROUP BY)."""
     return aggregate(queryset, n=Count("pk"))["n"]
 
@@ -255,7 +269,7 @@ def overlap_share(amount, first, last, period) -> Decimal:
     return Decimal(amount or 0) * overlap / span
 
 
-def booked_rows(queryset: QuerySet, *fields: str) -> list[tuple]:
+def booked_rows(queryset: QuerySetOrBuilder, *fields: str) -> list[tuple]:
     """The (`fields`…) of every row of `queryset`, through `aggregate` (one array per field,
     in id order), so a few rows a KPI weighs in Python still come with its other figures
     in one statement. For small sets only: spend months, quota periods."""
