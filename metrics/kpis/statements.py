@@ -121,6 +121,12 @@ def _key(kpi_key: str, scope: Scope) -> tuple:
     )
 
 
+def is_cached(kpi_key: str, scope: Scope) -> bool:
+    """Whether a compute of `kpi_key` for `scope` now would run a cached statement."""
+    entries = _cache.get(_key(kpi_key, scope)) or []
+    return any(entry is not _UNCACHEABLE and entry.still_routed() for entry in entries)
+
+
 def clear() -> None:
     """Forget every cached statement (tests; a deploy restarts the processes anyway)."""
     _cache.clear()
