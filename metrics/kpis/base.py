@@ -105,13 +105,16 @@ def aggregate(queryset: QuerySetOrBuilder, **aggregates) -> dict:
     Every KPI aggregates through here, so the same formula also runs over a whole history
     of windows in one SQL statement per aggregate (metrics.history), or with other KPIs in
     one statement (metrics.kpis.together), or from a cached statement (metrics.kpis.
-    statements). `queryset` may be a function building it (see `QuerySetOrBuilder`).
+    statements). `queryset` may be a function building it (see `QuerySetOrBuilder`), and
+    so may each aggregate.
     """
     source = aggregate_source.get()
-    if source is None:
-        return built(queryset).aggregate(**aggregates)
     if getattr(source, "takes_builders", False):
         return source.aggregate(queryset, aggregates)
+    # An aggregate may be given as a function building it too (`money_aggregates`).
+    aggregates = {name: value() if callable(value) else value for name, value in aggregates.items()}
+    if source is None:
+        return built(queryset).aggregate(**aggregates)
     return source.aggregate(built(queryset), aggregates)
 
 
@@ -169,10 +172,12 @@ def money_aggregates(*, on: str, amount: str = "amount", currency: str = "curren
     """The aggregates of a converted total, to pass to `aggregate` beside others:
     `total` (in the reporting currency) and, for a live computation, `missing` (the
     currencies and days without a rate; read it with `missing_of`)."""
-    aggregates = {"total": converted_sum(amount, currency, on)}
+    # Functions building them: their rate subqueries cost more to build than a cached
+    # statement (metrics.kpis.statements) takes to run, and it needs only their names.
+    aggregates = {"total": lambda: converted_sum(amount, currency, on)}
     if lists_details():
         # One aggregate beside the total rather than a second query over the same rows.
-        aggregates["missing"] = JSONBAgg(
+        aggregates["missing"] = lambda: JSONBAgg(
             JSONObject(currency=F(currency), date=TruncDate(on)),
             distinct=True,
             filter=unconverted(currency, on),

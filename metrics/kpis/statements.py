@@ -27,7 +27,7 @@ a hit whose reads differ from the template's drops it and computes cold.
 """
 
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -349,6 +349,8 @@ def compute(kpi_key: str, function, period: Period, scope: Scope) -> KpiResult:
                 result = None
             if result is not None and cached.position == len(template.reads):
                 return result
-            entries.remove(template)
+            # Another thread may have dropped it first.
+            with suppress(ValueError):
+                entries.remove(template)
             break
     return _cold(kpi_key, function, period, scope, entries)
