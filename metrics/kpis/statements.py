@@ -65,7 +65,7 @@ SLOTS: dict[str, Callable[[Period, Scope], object]] = {
     "scope_id": lambda period, scope: scope.id,
 }
 
-# Kept KPIs that read outside `aggregate` when live (the per-stage breakdown of days in
+# KPIs run uncached: they read outside `aggregate` when live (the per-stage breakdown of days in
 # stage is a plain grouped query, and it takes another path under any aggregate source).
 LIVE_ONLY = frozenset({"stage_duration_days"})
 
