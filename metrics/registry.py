@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from metrics.kpis import customers, marketing, quotas, revenue, sales, support
+from metrics.kpis import customers, marketing, quotas, revenue, sales, statements, support
 from metrics.kpis.base import KpiResult, Rows
 from metrics.scopes import Period, Scope, ScopeType, UnsupportedScope
 
@@ -424,9 +424,12 @@ def records(key: str, period: Period, scope: Scope | None = None) -> list[Rows]:
 
 
 def compute(key: str, period: Period, scope: Scope | None = None) -> KpiResult:
-    """The KPI `key` over `period` for `scope` (company-wide by default)."""
+    """The KPI `key` over `period` for `scope` (company-wide by default).
+
+    Its SQL is compiled once per process and scope type (metrics.kpis.statements).
+    """
     kpi = get(key)
     scope = scope or Scope.company()
     if not kpi.supports(scope.type):
         raise UnsupportedScope(f"{key} does not support the {scope.type} scope")
-    return kpi.function(period, scope)
+    return statements.compute(key, kpi.function, period, scope)

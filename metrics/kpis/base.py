@@ -90,18 +90,36 @@ class Rows:
 aggregate_source: ContextVar[Any] = ContextVar("kpi_aggregate_source", default=None)
 
 
-def aggregate(queryset: QuerySet[Any], **aggregates: Any) -> dict[str, Any]:
+# A queryset, or a function of no arguments building it (`lambda: renewals_due(period,
+# scope)`): a KPI passes the function where building the queryset would cost as much as
+# its SQL takes, so a cached statement (metrics.kpis.statements) skips the building too.
+QuerySetOrBuilder = QuerySet[Any] | Callable[[], QuerySet[Any]]
+
+
+def built(queryset: QuerySetOrBuilder) -> QuerySet[Any]:
+    """The queryset itself, or the one the function builds."""
+    return queryset if isinstance(queryset, QuerySet) else queryset()
+
+
+def aggregate(queryset: QuerySetOrBuilder, **aggregates: Any) -> dict[str, Any]:
     """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
 
     Every KPI aggregates through here, so the same formula also runs over a whole history
     of windows in one SQL statement per aggregate (metrics.history), or with other KPIs in
-    one statement (metrics.kpis.together).
+    one statement (metrics.kpis.together), or from a cached statement (metrics.kpis.
+    statements). `queryset` may be a function building it (see `QuerySetOrBuilder`), and
+    so may each aggregate.
     """
     source = aggregate_source.get()
+    if getattr(source, "takes_builders", False):
+        answered: dict[str, Any] = source.aggregate(queryset, aggregates)
+        return answered
+    # An aggregate may be given as a function building it too (`money_aggregates`).
+    aggregates = {name: value() if callable(value) else value for name, value in aggregates.items()}
     if source is None:
-        totals: dict[str, Any] = queryset.aggregate(**aggregates)
+        totals: dict[str, Any] = built(queryset).aggregate(**aggregates)
         return totals
-    collected: dict[str, Any] = source.aggregate(queryset, aggregates)
+    collected: dict[str, Any] = source.aggregate(built(queryset), aggregates)
     return collected
 
 
@@ -162,10 +180,12 @@ def money_aggregates(
     """The aggregates of a converted total, to pass to `aggregate` beside others:
     `total` (in the reporting currency) and, for a live computation, `missing` (the
     currencies and days without a rate; read it with `missing_of`)."""
-    aggregates: dict[str, Any] = {"total": converted_sum(amount, currency, on)}
+    # Functions building them: their rate subqueries cost more to build than a cached
+    # statement (metrics.kpis.statements) takes to run, and it needs only their names.
+    aggregates: dict[str, Any] = {"total": lambda: converted_sum(amount, currency, on)}
     if lists_details():
         # One aggregate beside the total rather than a second query over the same rows.
-        aggregates["missing"] = JSONBAgg(
+        aggregates["missing"] = lambda: JSONBAgg(
             JSONObject(currency=F(currency), date=TruncDate(on)),
             distinct=True,
             filter=unconverted(currency, on),
@@ -183,7 +203,7 @@ def missing_of(totals: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def converted_total(
-    queryset: QuerySet[Any], *, on: str, amount: str = "amount", currency: str = "currency"
+    queryset: QuerySetOrBuilder, *, on: str, amount: str = "amount", currency: str = "currency"
 ) -> tuple[Decimal | None, list[dict[str, Any]]]:
     """(total in the reporting currency, missing rates) of `amount` over `queryset`.
 
@@ -203,7 +223,7 @@ def in_reporting_currency(result: KpiResult, missing: list[dict[str, Any]]) -> K
     return result
 
 
-def row_count(queryset: QuerySet[Any]) -> int:
+def row_count(queryset: QuerySetOrBuilder) -> int:
     """`queryset.count()` through `aggregate` (for querysets without GROUP BY)."""
     return int(aggregate(queryset, n=Count("pk"))["n"])
 
@@ -257,7 +277,7 @@ def overlap_share(amount: Decimal | int | None, first: date, last: date, period:
     return Decimal(amount or 0) * overlap / span
 
 
-def booked_rows(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
+def booked_rows(queryset: QuerySetOrBuilder, *fields: str) -> list[tuple[Any, ...]]:
     """The (`fields`…) of every row of `queryset`, through `aggregate` (one array per field,
     in id order), so a few rows a KPI weighs in Python still come with its other figures
     in one statement. For small sets only: spend months, quota periods."""

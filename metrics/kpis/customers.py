@@ -148,7 +148,7 @@ def renewals_due(period: Period, scope: Scope) -> QuerySet[Subscription]:
 def renewal_rate(period: Period, scope: Scope) -> KpiResult:
     """Subscriptions renewed ÷ subscriptions whose renewal fell due in the period."""
     totals = aggregate(
-        renewals_due(period, scope), due=Count("id"), renewed=Count("id", filter=RENEWED)
+        lambda: renewals_due(period, scope), due=Count("id"), renewed=Count("id", filter=RENEWED)
     )
     return percent(totals["renewed"], totals["due"])
 

@@ -57,8 +57,8 @@ def acquired_count(period: Period, scope: Scope) -> int:
     period, one per contact, counted without the wide contact table (7x the floor before
     at 100,000 contacts, bench/kpis.py); a campaign's go through `acquired`."""
     if scope.type == ScopeType.CAMPAIGN:
-        return row_count(acquired(period, scope))
-    return row_count(CustomerSpell.objects.filter(first_spell_in(period)))
+        return row_count(lambda: acquired(period, scope))
+    return row_count(lambda: CustomerSpell.objects.filter(first_spell_in(period)))
 
 
 def spend_rows(period: Period, scope: Scope) -> QuerySet[Spend]:
@@ -78,7 +78,7 @@ def spend_share(period: Period) -> Callable[[Spend], Decimal]:
 
 def spend_in(period: Period, scope: Scope) -> Decimal:
     """The spend falling in the period: each month's total, weighed by its overlap."""
-    rows = booked_rows(spend_rows(period, scope), "month", "amount")
+    rows = booked_rows(lambda: spend_rows(period, scope), "month", "amount")
     months = summed_by(rows, key=lambda row: (row[0],))
     return prorated(
         ((month, month + relativedelta(months=1), total) for month, total in months), period
@@ -124,7 +124,7 @@ def campaign_purchases(period: Period, scope: Scope) -> QuerySet[Purchase]:
 
 
 def campaign_revenue(period: Period, scope: Scope) -> KpiResult:
-    total, missing = converted_total(campaign_purchases(period, scope), on="purchased_at")
+    total, missing = converted_total(lambda: campaign_purchases(period, scope), on="purchased_at")
     return in_reporting_currency(amount(total), missing)
 
 
@@ -151,7 +151,7 @@ def referrals_made(period: Period, scope: Scope) -> QuerySet[Referral]:
 
 def referrals(period: Period, scope: Scope) -> KpiResult:
     """Referrals made in the period; a rep's are those whose referrer is their contact."""
-    return count(row_count(referrals_made(period, scope)))
+    return count(row_count(lambda: referrals_made(period, scope)))
 
 
 def referrals_records(period: Period, scope: Scope) -> list[Rows]:

@@ -176,7 +176,7 @@ def close_rate_records(period: Period, scope: Scope) -> list[Rows]:
 
 def win_rate(period: Period, scope: Scope) -> KpiResult:
     totals = aggregate(
-        deals_closed(period, scope),
+        lambda: deals_closed(period, scope),
         closed=Count("id"),
         won=Count("id", filter=WON),
     )
@@ -224,7 +224,7 @@ def open_deals_records(period: Period, scope: Scope) -> list[Rows]:
 
 def sales_cycle_days(period: Period, scope: Scope) -> KpiResult:
     totals = aggregate(
-        deals_won(period, scope),
+        lambda: deals_won(period, scope),
         total=Sum(elapsed("closed_at", "created_at")),
         n=Count("id"),
     )

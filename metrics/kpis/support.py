@@ -34,7 +34,7 @@ def tickets_resolved(period: Period, scope: Scope) -> QuerySet[Ticket]:
 
 def avg_resolution_hours(period: Period, scope: Scope) -> KpiResult:
     totals = aggregate(
-        tickets_resolved(period, scope),
+        lambda: tickets_resolved(period, scope),
         total=Sum(elapsed("resolved_at", "opened_at")),
         n=Count("id"),
     )
@@ -65,7 +65,7 @@ def nps_responses(period: Period, scope: Scope) -> QuerySet[NpsResponse]:
 def nps(period: Period, scope: Scope) -> KpiResult:
     """% promoters - % detractors; numerator = promoters - detractors, denominator = responses."""
     totals = aggregate(
-        nps_responses(period, scope),
+        lambda: nps_responses(period, scope),
         responses=Count("id"),
         promoters=Count("id", filter=PROMOTER),
         detractors=Count("id", filter=DETRACTOR),
