@@ -120,6 +120,14 @@ def test_sales_cycle_days_is_mean_creation_to_win_for_deals_won_in_period(rep, j
     won(stages[0], rep, at("2025-05-01"), at("2025-06-10"))  # 40 days, crosses the start
     won(stages[0], rep, at("2025-06-01"), at("2025-06-21"))  # 20 days
     won(stages[0], rep, at("2025-06-01"), at("2025-07-21"))  # won after end: excluded
+    # A lost deal has no sales cycle, however long it ran (PRODUCT.md: won deals only).
+    DealFactory(
+        stage=stages[0],
+        owner=rep,
+        created_at=at("2025-01-01"),
+        status=DealStatus.LOST,
+        closed_at=at("2025-06-20"),
+    )
 
     result = registry.compute("sales_cycle_days", june)
 
