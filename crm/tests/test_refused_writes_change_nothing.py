@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from automation.defaults import call_rule_definition
 from automation.marketing.models import CampaignStep, ScoringRule, Segment
 from automation.models import Rule
 from crm.models import (
@@ -139,7 +140,12 @@ CASES = {
         SlaTarget,
         {"first_response_hours": 3, "resolution_hours": "x"},
         "resolution_hours",
-        create=lambda w, users: SlaTarget.objects.order_by("pk").first().pk,
+        # Its own row: the seeded targets are gone once a transactional test has flushed.
+        create=lambda w, users: (
+            SlaTarget.objects.update_or_create(
+                priority="low", defaults={"first_response_hours": 8, "resolution_hours": 72}
+            )[0].pk
+        ),
     ),
     "saved_views": Case(
         "/api/saved-views/", SavedView, {"name": "Changed", "list_key": "x"}, "list_key"
@@ -178,7 +184,10 @@ CASES = {
         Rule,
         {"description": "Changed", "enabled": "maybe"},
         "enabled",
-        create=lambda w, users: Rule.objects.order_by("pk").first().pk,
+        # Its own rule: the shipped ones are gone once a transactional test has flushed.
+        create=lambda w, users: (
+            Rule.objects.create(name="Refused-patch probe", **call_rule_definition("500")).pk
+        ),
     ),
     "campaign_steps": Case(
         "/api/campaign-steps/",
