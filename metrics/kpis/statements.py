@@ -39,7 +39,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from metrics.kpis.base import KpiResult, QuerySetOrBuilder, aggregate_source
-from metrics.kpis.together import Read, _as_read, _Collect, _convert
+from metrics.kpis.together import Read, _as_read, _Collect, answers_of
 from metrics.scopes import Period, Scope
 
 # Every setting a KPI module or metrics.currency reads (test_statements checks the list
@@ -228,17 +228,7 @@ def _execute(reads: Any, *, sql: str | None = None, params: Any = None) -> list[
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    answers, column = [], 0
-    for read in reads:
-        values = row[column : column + len(read.names)]
-        column += len(read.names)
-        answers.append(
-            {
-                name: _convert(connection, read.converters[name], value)
-                for name, value in zip(read.names, values, strict=True)
-            }
-        )
-    return answers
+    return answers_of(connection, reads, row)
 
 
 def _run_with(source: Any, function: Any, period: Period, scope: Scope) -> KpiResult:

@@ -142,7 +142,14 @@ def _run(reads: list[Read]) -> list[dict[str, Any]]:
         cursor.execute(f"SET LOCAL jit = off; {statement}", params)
         cursor.nextset()
         row = list(cursor.fetchone())
-    answers, column = [], 0
+    return answers_of(connection, reads, row)
+
+
+def answers_of(connection: Any, reads: Sequence[Read], row: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each read's {name: value} from the one row of a statement that ran `reads` side by
+    side (their columns in order), converted as Django's aggregate() converts them."""
+    answers: list[dict[str, Any]] = []
+    column = 0
     for read in reads:
         values = row[column : column + len(read.names)]
         column += len(read.names)
