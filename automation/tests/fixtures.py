@@ -4,12 +4,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from celery.signals import task_postrun
 from django.conf import settings
 from django.utils import timezone
 
@@ -38,6 +41,29 @@ def events_unhandled() -> int:
         events_pending_for(handler=handler, older_than=later).count()
         for handler in settings.GOALPOST_DOMAIN_EVENT_HANDLERS
     )
+
+
+def run_on_thread_worker(task, *args, timeout: float = 60.0) -> None:
+    """Send `task(*args)` to the thread worker of this process and return once it has run.
+
+    A test asserting that a task changed nothing must know the task ran; a fixed sleep
+    only guesses (too short on a busy machine, wasted on a quiet one). The worker's
+    `task_postrun` signal fires in this process, keyed by the id given to the message.
+    """
+    sent_id = str(uuid.uuid4())
+    ran = threading.Event()
+
+    def finished(sender=None, task_id=None, **kwargs):
+        if task_id == sent_id:
+            ran.set()
+
+    task_postrun.connect(finished, weak=False)
+    try:
+        task.apply_async(args, task_id=sent_id)
+        if not ran.wait(timeout):
+            pytest.fail(f"Timed out after {timeout}s waiting for {task.name} to run")
+    finally:
+        task_postrun.disconnect(finished)
 
 
 def events_handled_by(handler: str) -> int:
@@ -110,6 +136,19 @@ class ProcessWorker:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+            # The pool processes die with the group but are reaped by init, not by us:
+            # a restart before they are gone could meet their half-closed connections.
+            wait_until(self._group_gone, timeout=30, message="the killed worker's pool to exit")
+
+    def _group_gone(self) -> bool:
+        """No live process (zombies aside: whoever reaps them may be slow) in its group."""
+        out = subprocess.run(
+            ["ps", "-eo", "pgid=,stat="],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows = (line.split() for line in out.splitlines())
+        return not any(int(pgid) == self.process.pid and stat[0] != "Z" for pgid, stat in rows)
 
     def stop(self):
         if self.process and self.process.poll() is None:

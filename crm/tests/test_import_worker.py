@@ -6,6 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from automation.tests.fixtures import run_on_thread_worker
 from crm.celery import app
 from crm.importing import services
 from crm.models import Contact, ImportJob, ImportStatus
@@ -62,8 +63,7 @@ def test_a_redelivered_task_for_a_finished_job_changes_nothing(worker, manager):
     # acks_late: a worker killed after the work but before the ack gets the task again.
     from crm.importing.tasks import import_job_run_task
 
-    import_job_run_task.delay(job.pk)
-    time.sleep(1.5)
+    run_on_thread_worker(import_job_run_task, job.pk)
 
     job.refresh_from_db()
     assert (job.created_rows, Contact.objects.count()) == (1, 1)
