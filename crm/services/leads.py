@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,8 +15,27 @@ from .events import event_emit
 LEAD_EDITABLE_FIELDS = {"source", "campaign", "status", "score", "owner", "handed_off_at"}
 
 
+def _not_converted_by_hand(
+    *, status: str | None, was: str | None = None, converted_at: datetime | None = None
+) -> None:
+    """A lead becomes converted through `lead_convert`, which opens or links its deal and
+    stamps converted_at (the lead-conversion KPIs count by both). Only history brought
+    in with its conversion date (an import) may arrive converted; whichever other door
+    sets the status by hand (API, form, automation) gets this field error."""
+    if status == LeadStatus.CONVERTED and was != LeadStatus.CONVERTED and converted_at is None:
+        raise ValidationError(
+            {"status": _("Convert a lead with the convert action, which creates its deal.")}
+        )
+
+
 @transaction.atomic
 def lead_create(*, actor, contact, owner=None, automate=True, **fields) -> Lead:
+    """A new lead for `contact`, owned by `owner` (or as `owner_for_new_record` decides).
+
+    Raises ValidationError for a converted status without its conversion date (see
+    `_not_converted_by_hand`), an owner the actor may not assign, or a field the model
+    refuses."""
+    _not_converted_by_hand(status=fields.get("status"), converted_at=fields.get("converted_at"))
     lead = model_save(
         Lead(contact=contact, owner=owner_for_new_record(actor=actor, owner=owner), **fields)
     )
@@ -34,10 +55,7 @@ def lead_update(*, lead: Lead, actor, data: dict) -> Lead:
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if "owner" in data and data["owner"] != lead.owner:
         owner_change_check(actor=actor, owner=data["owner"])
-    if data.get("status") == LeadStatus.CONVERTED and lead.status != LeadStatus.CONVERTED:
-        raise ValidationError(
-            {"status": _("Convert a lead with the convert action, which creates its deal.")}
-        )
+    _not_converted_by_hand(status=data.get("status"), was=lead.status)
     old_score = lead.score
     changed = apply_fields(lead, data, LEAD_EDITABLE_FIELDS)
     model_save(lead)

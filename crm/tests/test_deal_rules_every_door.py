@@ -1,4 +1,4 @@
-"""A deal's and an activity's business rules live in the services (issue 18), so each one
+"""A deal's, an activity's and a lead's business rules live in the services (issue 18), so each one
 refuses the same way through two doors: the API and the browser form, or the API and
 the spreadsheet import. A refusal stores nothing and writes no domain event.
 """
@@ -11,9 +11,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Activity, Deal, DomainEvent, Purchase, User
+from crm.models import Activity, Deal, DomainEvent, Lead, Purchase, User
 from crm.services.deals import deal_create, deal_edit
-from crm.tests.factories import ActivityFactory, pipeline_with_stages
+from crm.services.leads import lead_create
+from crm.tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    LeadFactory,
+    pipeline_with_stages,
+)
 from crm.tests.test_import_jobs import make_job, report_lines, start_and_run
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +350,30 @@ def test_deal_edit_reopens_and_moves_in_one_call(rep, stages):
         stages[2].pk,
         None,
     )
+
+
+# --- how a lead becomes converted -------------------------------------------------------
+
+
+def test_a_lead_is_converted_only_by_conversion_through_the_api_and_the_service(rep, api_as):
+    refusal = {"status": ["Convert a lead with the convert action, which creates its deal."]}
+    contact = ContactFactory(owner=rep)
+    lead = LeadFactory(owner=rep, contact=contact, score=10)
+    events_before = DomainEvent.objects.count()
+
+    created = api_as(rep).post(
+        "/api/leads/", {"contact": contact.pk, "status": "converted"}, format="json"
+    )
+    patched = api_as(rep).patch(
+        f"/api/leads/{lead.pk}/", {"score": 90, "status": "converted"}, format="json"
+    )
+    # The door automation and the importer use: without its conversion date, refused too.
+    with pytest.raises(ValidationError) as by_service:
+        lead_create(actor=rep, contact=contact, status="converted")
+
+    assert (created.status_code, created.data) == (400, refusal)
+    assert (patched.status_code, patched.data) == (400, refusal)
+    assert by_service.value.message_dict == refusal
+    lead.refresh_from_db()
+    assert (lead.status, lead.score, Lead.objects.count()) == ("new", 10, 1)
+    assert DomainEvent.objects.count() == events_before

@@ -13,7 +13,6 @@ from crm.models import (
     DealKind,
     DealStatus,
     Lead,
-    LeadStatus,
     Pipeline,
     Stage,
     StageChange,
@@ -55,16 +54,6 @@ class LeadSerializer(PolicyModelSerializer):
         read_only_fields = ["converted_at", "deal", "updated_at"]
         create_only_fields = ["created_at", "contact"]
         extra_kwargs = {"created_at": {"required": False}}
-
-    def validate_status(self, value):
-        converting = value == LeadStatus.CONVERTED and (
-            self.instance is None or self.instance.status != LeadStatus.CONVERTED
-        )
-        if converting:
-            raise serializers.ValidationError(
-                _("Convert a lead with POST /api/leads/{id}/convert/, which creates its deal.")
-            )
-        return value
 
 
 # Inline in the schema: a second component using the deal-kind enum would make
