@@ -21,6 +21,9 @@ DEMO_LANGUAGE := $(GOALPOST_DEMO_LANGUAGE)
 endif
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k deals -x"`.
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per CPU, at most 8 (each has its own test database
+# and Redis db, and Redis has 16). TEST_WORKERS=0 runs the suite in this one process.
+TEST_WORKERS ?= auto
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/goalpost_bench
 LANGS := de tr ko fa ro
 
@@ -108,7 +111,7 @@ run: $(DEVSTACK_STAMP)
 # The settings module for tests is crm.settings.test (pyproject.toml): PostgreSQL at
 # 127.0.0.1:5432 and Redis at 127.0.0.1:6379 unless DATABASE_URL / REDIS_URL say otherwise.
 test: $(DEV_STAMP)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --numprocesses $(TEST_WORKERS) --maxprocesses 8 $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,7 @@
 """Tests run against real PostgreSQL and Redis on their standard local ports."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -13,9 +15,12 @@ DATABASES = {
 # routes to it unless a test installs crm.db_router.ReplicaRouter (crm/tests/test_db_router.py).
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 # Under pytest-xdist each worker ("gw0", "gw1", …) gets its own Redis db, as it gets its
-# own test database, so one worker's Celery worker never takes another's tasks.
-_XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="gw0")
-REDIS_URL = env("REDIS_URL", default=f"redis://127.0.0.1:6379/{15 - int(_XDIST_WORKER[2:])}")
+# own test database, so one worker's Celery worker never takes another's tasks: the db of
+# REDIS_URL (default 15) for gw0, the one below it for gw1, and so on.
+_XDIST_INDEX = int(env("PYTEST_XDIST_WORKER", default="gw0")[2:])
+_redis = urlsplit(env("REDIS_URL", default="redis://127.0.0.1:6379/15"))
+_redis_db = (int(_redis.path.strip("/") or 0) - _XDIST_INDEX) % 16
+REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 # Fixed, whatever the shell says: tests read email links against this address.
