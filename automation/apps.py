@@ -7,15 +7,6 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self):
-        from crm.models import Role
-        from crm.navigation import NavItem, nav_register
+        from automation.navigation import register_automation_links
 
-        nav_register(
-            NavItem(
-                "automation:rules",
-                _("Automation"),
-                "bolt",
-                order=1300,
-                roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
-            )
-        )
+        register_automation_links()

@@ -8,6 +8,6 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         from crm import checks, search  # noqa: F401  registers deploy checks and `__fold`
-        from crm.navigation import CRM_ITEMS, nav_register
+        from crm.navigation import register_crm_links
 
-        nav_register(*CRM_ITEMS)
+        register_crm_links()

@@ -1,19 +1,21 @@
-"""The main menu, filled by each app from its AppConfig.ready().
+"""Links to the apps' pages — the menu, My day's shortcuts, the settings index — filled by
+each app from its AppConfig.ready().
 
-crm draws the menu (crm.context_processors) but must not name other apps' pages: they sit
-above it (the import contracts in pyproject.toml), and the menu would break, or list a
-page that is not there, whenever an app is removed or renamed. So each app registers its
-own entries with `nav_register`, and crm only orders and filters what it was given.
+crm draws these pages but must not name other apps' pages: they sit above it (the import
+contracts in pyproject.toml), and the links would break, or point at a page that is not
+there, whenever an app is removed or renamed. So each app registers its own links
+(`<app>/navigation.py`), and crm only orders and filters what it was given.
 
-`order` places an entry in the menu; the bands keep related pages together:
+`order` places a link among the others; in the menu the bands keep related pages together:
   100-899   records (crm: My day, pipeline, deals … tickets)
   900-1299  figures (metrics: dashboard, reports, forecast; goals)
   1300-1599 outreach (automation rules, marketing campaigns and segments)
   1600-2099 administration (suppression list, import, exchange rates, settings)
 """
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class NavItem:
+    """An entry of the main menu."""
+
     url_name: str
     label: "StrOrPromise"
     icon: str
@@ -33,40 +37,110 @@ class NavItem:
     resource: str | None = None
     roles: frozenset[str] = frozenset(Role.values)
 
+    @property
+    def key(self) -> Hashable:
+        return self.url_name
 
-_registered: dict[str, NavItem] = {}
+    @property
+    def place(self) -> tuple[str, int]:
+        return ("", self.order)
 
 
-def nav_register(*items: NavItem) -> None:
-    """Add `items` to the menu. Call from an AppConfig.ready().
+@dataclass(frozen=True)
+class Shortcut:
+    """A card on My day for users of one role (the menu's first steps for that role)."""
 
-    Keyed by `url_name`: registering the same page again replaces its entry (ready() may
-    run twice, e.g. in a test that reloads apps). Two pages with the same `order` would
-    make the menu's order depend on start-up order, so that raises ValueError.
-    """
-    for item in items:
-        clash = next(
-            (
-                other
-                for other in _registered.values()
-                if other.order == item.order and other.url_name != item.url_name
-            ),
-            None,
-        )
-        if clash is not None:
-            raise ValueError(
-                f"menu entries {clash.url_name!r} and {item.url_name!r} share order {item.order}"
+    url_name: str
+    label: "StrOrPromise"
+    description: "StrOrPromise"
+    icon: str
+    role: str
+    order: int
+
+    @property
+    def key(self) -> Hashable:
+        return (self.role, self.url_name)
+
+    @property
+    def place(self) -> tuple[str, int]:
+        return (self.role, self.order)
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A section of the settings index, shown to whoever may read `resource`."""
+
+    url_name: str
+    title: "StrOrPromise"
+    summary: "StrOrPromise"
+    resource: str
+    order: int
+
+    @property
+    def key(self) -> Hashable:
+        return self.url_name
+
+    @property
+    def place(self) -> tuple[str, int]:
+        return ("", self.order)
+
+
+class _Link(Protocol):
+    @property
+    def key(self) -> Hashable: ...
+    @property
+    def place(self) -> tuple[str, int]: ...
+
+
+LinkT = TypeVar("LinkT", bound=_Link)
+
+
+class LinkRegistry(Generic[LinkT]):
+    """Links by key (their page, and for shortcuts the role), listed by place."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Hashable, LinkT] = {}
+
+    def register(self, *links: LinkT) -> None:
+        """Add `links`. Call from an AppConfig.ready().
+
+        Registering the same key again replaces its link (ready() may run twice, e.g. in a
+        test that reloads apps). Two links in the same place would make the order depend
+        on start-up order, so that raises ValueError.
+        """
+        for link in links:
+            clash = next(
+                (
+                    other
+                    for other in self.entries.values()
+                    if other.place == link.place and other.key != link.key
+                ),
+                None,
             )
-        _registered[item.url_name] = item
+            if clash is not None:
+                raise ValueError(f"{clash.key!r} and {link.key!r} share place {link.place}")
+            self.entries[link.key] = link
+
+    def registered(self) -> list[LinkT]:
+        """Every link, by place (before any role or permission filter)."""
+        return sorted(self.entries.values(), key=lambda link: link.place)
 
 
-def nav_registered() -> list[NavItem]:
-    """Every registered entry, in menu order (before any role or permission filter)."""
-    return sorted(_registered.values(), key=lambda item: item.order)
+MENU: LinkRegistry[NavItem] = LinkRegistry()
+SHORTCUTS: LinkRegistry[Shortcut] = LinkRegistry()
+SETTINGS_SECTIONS: LinkRegistry[SettingsSection] = LinkRegistry()
+
+nav_register = MENU.register
+nav_registered = MENU.registered
 
 
-# crm's own pages; the other apps register theirs from their AppConfig.ready().
-CRM_ITEMS = (
+def shortcuts_for(role: str) -> list[Shortcut]:
+    """My day's shortcut cards for `role`, in order."""
+    return [link for link in SHORTCUTS.registered() if link.role == role]
+
+
+# crm's own links; the other apps register theirs from their AppConfig.ready().
+CRM_MENU = (
     NavItem("web:home", _("My day"), "home", order=100),
     NavItem("web:board", _("Pipeline"), "board", order=200, resource="deals"),
     NavItem("web:deal_list", _("Deals"), "deal", order=300, resource="deals"),
@@ -86,3 +160,121 @@ CRM_ITEMS = (
     NavItem("importing:quality", _("Data quality"), "check", order=1800, resource="imports"),
     NavItem("web:settings", _("Settings"), "edit", order=2000, resource="settings"),
 )
+
+CRM_SHORTCUTS = (
+    Shortcut(
+        "web:ticket_list",
+        _("Ticket queue"),
+        _("Open tickets by priority and SLA."),
+        "ticket",
+        role=Role.SUPPORT,
+        order=100,
+    ),
+    Shortcut(
+        "web:contact_list",
+        _("Customers"),
+        _("Find a customer and their history."),
+        "contact",
+        role=Role.SUPPORT,
+        order=300,
+    ),
+    Shortcut(
+        "web:lead_list",
+        _("Leads"),
+        _("Score, qualify and hand leads to sales."),
+        "lead",
+        role=Role.MARKETING,
+        order=100,
+    ),
+    Shortcut(
+        "web:board",
+        _("Pipeline"),
+        _("Every rep's deals, stage by stage."),
+        "board",
+        role=Role.MANAGER,
+        order=100,
+    ),
+    Shortcut(
+        "admin:index",
+        _("Administration"),
+        _("Users, roles, pipelines and stages."),
+        "company",
+        role=Role.ADMIN,
+        order=100,
+    ),
+    Shortcut(
+        "web:board",
+        _("Pipeline"),
+        _("Every deal, stage by stage."),
+        "board",
+        role=Role.ADMIN,
+        order=200,
+    ),
+)
+
+CRM_SETTINGS_SECTIONS = (
+    SettingsSection(
+        "web:settings_users",
+        _("Users and roles"),
+        _("Invite, change roles, deactivate."),
+        "users",
+        order=100,
+    ),
+    SettingsSection(
+        "web:settings_teams",
+        _("Teams"),
+        _("Who works together, and who leads."),
+        "teams",
+        order=200,
+    ),
+    SettingsSection(
+        "web:settings_pipelines",
+        _("Pipelines and stages"),
+        _("Stage order, win probability, rotting days."),
+        "pipelines",
+        order=300,
+    ),
+    SettingsSection(
+        "web:settings_lost_reasons",
+        _("Lost reasons"),
+        _("What sellers pick when a deal is lost."),
+        "lost_reasons",
+        order=400,
+    ),
+    SettingsSection(
+        "web:settings_sla",
+        _("SLA targets"),
+        _("Hours to answer and resolve a ticket, per priority."),
+        "sla_targets",
+        order=500,
+    ),
+    # 600: metrics' exchange rates.
+    SettingsSection(
+        "web:settings_email",
+        _("Email sender"),
+        _("The From of every email sent."),
+        "settings",
+        order=700,
+    ),
+    SettingsSection(
+        "web:settings_email_templates",
+        _("Email templates"),
+        _("Ready-made emails sellers and agents send from records."),
+        "email_templates",
+        order=800,
+    ),
+    SettingsSection(
+        "web:settings_audit",
+        _("Audit log"),
+        _("Sign-ins, role changes, exports, merges, deletes and settings changes."),
+        "audit",
+        order=900,
+    ),
+)
+
+
+def register_crm_links() -> None:
+    """crm's own menu entries, shortcuts and settings sections (CrmConfig.ready)."""
+    MENU.register(*CRM_MENU)
+    SHORTCUTS.register(*CRM_SHORTCUTS)
+    SETTINGS_SECTIONS.register(*CRM_SETTINGS_SECTIONS)

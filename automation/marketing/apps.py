@@ -13,11 +13,10 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self):
-        from crm.models import Role
-        from crm.navigation import NavItem, nav_register
         from crm.services.events import event_handler_kinds_register
 
         from .actions import actions_register
+        from .navigation import register_marketing_links
         from .services.reactions import REACTIONS
         from .tasks import HANDLER_TASK
 
@@ -25,8 +24,4 @@ class MarketingConfig(AppConfig):
         actions_register()
         # Marketing reacts to a few kinds; the others (deal.created…) are not sent to it.
         event_handler_kinds_register(task_name=HANDLER_TASK, kinds=REACTIONS)
-        outreach = frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN})
-        nav_register(
-            NavItem("marketing:campaigns", _("Campaigns"), "mail", order=1400, roles=outreach),
-            NavItem("marketing:segments", _("Segments"), "contact", order=1500, roles=outreach),
-        )
+        register_marketing_links()
