@@ -42,7 +42,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEVSTACK_STAMP := $(VENV)/.installed-devstack
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help venv venv-dev run test lint format typecheck lock bench bench-scale messages check clean-broker
+.PHONY: help venv venv-dev run test lint lint-imports format typecheck lock bench bench-scale messages check clean-broker
 
 help:
 	@echo "make run       install, migrate, load demo data, serve web + worker + beat on :$(PORT)"
@@ -50,6 +50,7 @@ help:
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
 	@echo "make typecheck mypy"
+	@echo "make lint-imports  the import contracts between the apps (pyproject.toml)"
 	@echo "make lock      re-resolve requirements/*.txt from pyproject.toml (UPGRADE=1: newest)"
 	@echo "make bench     run every bench/*.py benchmark against a scratch PostgreSQL database"
 	@echo "make bench-scale  the 10x run (bench/_scale.py): list pages at 1x and 10x the rows"
@@ -121,6 +122,11 @@ lint: $(DEV_STAMP)
 # pre-commit hook calls this target too.
 typecheck: $(DEV_STAMP)
 	$(PY) -m mypy
+
+# The one-way flow between the apps: crm <- metrics <- goals, crm <- automation
+# ([tool.importlinter] in pyproject.toml). Parses imports only, no Django settings.
+lint-imports: $(DEV_STAMP)
+	$(VENV)/bin/lint-imports
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .

@@ -16,21 +16,12 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext, 
 from django.utils.translation import gettext_lazy as _
 
 from crm.languages import in_language_of, recipient_language
-from crm.models import (
-    ActivityKind,
-    Campaign,
-    DealKind,
-    LeadStatus,
-    Lifecycle,
-    Notification,
-    Source,
-    User,
-)
+from crm.models import ActivityKind, Campaign, DealKind, LeadStatus, Lifecycle, Source, User
 from crm.services.activities import activity_create
-from crm.services.common import model_save
 from crm.services.contacts import contact_set_tags, contact_update
 from crm.services.deals import deal_update
 from crm.services.leads import lead_update
+from crm.services.notifications import notification_create
 from crm.services.outbound_email import contact_consent_refusal, contact_looks_mailable
 
 from .marketing.tokens import public_url, unsubscribe_token
@@ -382,8 +373,7 @@ def _notify(ctx, params, run):
     if user is None:
         return {"summary": _("nobody to notify")}
     message = fill(params["message"], ctx)[:500]
-    # No crm service writes notifications; this is the one row automation writes itself.
-    notification = model_save(Notification(user=user, message=message))
+    notification = notification_create(user=user, message=message)
     outcome = {"notification": notification.pk, "user": user.pk}
     if user.email:
         email = outbound_email_queue(run=run, to=user.email, subject=message[:300], body=message)

@@ -8,3 +8,6 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         from crm import checks, search  # noqa: F401  registers deploy checks and `__fold`
+        from crm.navigation import register_crm_links
+
+        register_crm_links()

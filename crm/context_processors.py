@@ -1,73 +1,14 @@
 """Template context every page needs: the navigation for the user's role and their badges."""
 
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext_lazy as _
 
 from crm import policies
-from crm.models import Notification, Role
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
-
-@dataclass(frozen=True)
-class NavItem:
-    url_name: str
-    label: "StrOrPromise"
-    icon: str
-    # Shown when the user may read this policy resource, or (if None) has one of `roles`.
-    resource: str | None = None
-    roles: frozenset = frozenset(Role.values)
-
-
-NAVIGATION = (
-    NavItem("web:home", _("My day"), "home"),
-    NavItem("web:board", _("Pipeline"), "board", resource="deals"),
-    NavItem("web:deal_list", _("Deals"), "deal", resource="deals"),
-    NavItem("web:lead_list", _("Leads"), "lead", resource="leads"),
-    NavItem("web:contact_list", _("Contacts"), "contact", resource="contacts"),
-    NavItem("web:company_list", _("Companies"), "company", resource="companies"),
-    NavItem("web:activity_list", _("Activities"), "activity", resource="activities"),
-    NavItem("web:ticket_list", _("Tickets"), "ticket", resource="tickets"),
-    NavItem("metrics:dashboard", _("Dashboard"), "chart", resource="kpis"),
-    NavItem(
-        "metrics:reports",
-        _("Reports"),
-        "report",
-        # Reps open their own row of the sales report; the report pages scope it.
-        roles=frozenset({Role.REP, Role.MANAGER, Role.MARKETING, Role.SUPPORT, Role.ADMIN}),
-    ),
-    NavItem("metrics:forecast", _("Forecast"), "chart", resource="forecast"),
-    NavItem("goals:list", _("Goals"), "goal", resource="goals"),
-    NavItem(
-        "automation:rules",
-        _("Automation"),
-        "bolt",
-        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
-    ),
-    NavItem(
-        "marketing:campaigns",
-        _("Campaigns"),
-        "mail",
-        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
-    ),
-    NavItem(
-        "marketing:segments",
-        _("Segments"),
-        "contact",
-        roles=frozenset({Role.MARKETING, Role.MANAGER, Role.ADMIN}),
-    ),
-    NavItem("web:suppression_list", _("Suppression list"), "mail", resource="suppressions"),
-    NavItem("importing:start", _("Import"), "upload", resource="imports"),
-    NavItem("importing:quality", _("Data quality"), "check", resource="imports"),
-    NavItem("metrics:exchange_rates", _("Exchange rates"), "chart", resource="exchange_rates"),
-    NavItem("web:settings", _("Settings"), "edit", resource="settings"),
-)
+from crm.models import Notification
+from crm.navigation import NavItem, nav_registered
 
 
 def _allowed(user, item: NavItem) -> bool:
@@ -79,7 +20,7 @@ def _allowed(user, item: NavItem) -> bool:
 def nav_items(user, path: str) -> list[dict]:
     """The links this user may follow, in menu order, marking the one for `path` current."""
     items: list[dict[str, Any]] = []
-    for item in NAVIGATION:
+    for item in nav_registered():
         if not _allowed(user, item):
             continue
         url = reverse(item.url_name)

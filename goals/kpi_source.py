@@ -24,6 +24,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from goals.models import ScopeType
+from metrics import registry
+from metrics.currency import reporting_currency
+from metrics.drilldown import records_url as metrics_records_url
+from metrics.forecast.service import SCOPE_TYPES, deals_needed, forecast_window
+from metrics.kpis.quotas import quota_amount
+from metrics.models import KpiSnapshot
+from metrics.scopes import Period, Scope, UnsupportedScope
+from metrics.selectors import own_figures_only
+from metrics.services import snapshot_period
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -47,54 +56,41 @@ class KpiInfo:
     direction: str
 
 
-def _registry():
-    from metrics import registry
-
-    return registry
-
-
-def _snapshot_model():
-    from metrics.models import KpiSnapshot
-
-    return KpiSnapshot
-
-
 def kpi_catalogue() -> list[KpiInfo]:
     return [
-        KpiInfo(k.key, str(k.name), str(k.unit), str(k.direction))
-        for k in _registry().KPIS.values()
+        KpiInfo(k.key, str(k.name), str(k.unit), str(k.direction)) for k in registry.KPIS.values()
     ]
 
 
 def kpi_info(key: str) -> KpiInfo | None:
-    kpi = _registry().KPIS.get(key)
+    kpi = registry.KPIS.get(key)
     return None if kpi is None else KpiInfo(kpi.key, str(kpi.name), str(kpi.unit), kpi.direction)
 
 
 def kpi_exists(key: str) -> bool:
-    return key in _registry().KPIS
+    return key in registry.KPIS
 
 
 def kpi_supports(key: str, scope_type: str) -> bool:
     """Whether metrics computes the KPI for that kind of scope (CAC has no per-rep value)."""
-    kpi = _registry().KPIS.get(key)
+    kpi = registry.KPIS.get(key)
     return (
         kpi is not None and scope_type in METRICS_SCOPE and kpi.supports(METRICS_SCOPE[scope_type])
     )
 
 
 def lower_is_better(key: str) -> bool:
-    kpi = _registry().KPIS.get(key)
-    return kpi is not None and kpi.direction == _registry().LOWER
+    kpi = registry.KPIS.get(key)
+    return kpi is not None and kpi.direction == registry.LOWER
 
 
 def natural_range(key: str) -> tuple[Decimal | None, Decimal | None]:
     """The values the KPI can take: 0-100 for a percentage, -100-100 for a score (NPS),
     ≥ 0 for money, counts, durations and ratios; (None, None) for an unknown KPI."""
-    kpi = _registry().KPIS.get(key)
+    kpi = registry.KPIS.get(key)
     if kpi is None:
         return None, None
-    unit = _registry().Unit
+    unit = registry.Unit
     if kpi.unit == unit.PERCENT:
         return Decimal(0), Decimal(100)
     if kpi.unit == unit.SCORE:
@@ -114,13 +110,13 @@ def snapshot_series(
 ) -> list[tuple[date, Decimal]]:
     """[(date, value)] of the stored snapshots in [since, until], oldest first."""
     rows = (
-        _snapshot_model()
-        .objects.filter(kpi=kpi, date__gte=since, date__lte=until, value__isnull=False)
+        KpiSnapshot.objects.filter(kpi=kpi, date__gte=since, date__lte=until, value__isnull=False)
         .filter(**_snapshot_scope(scope_type, scope_id))
         .order_by("date")
         .values_list("date", "value")
     )
-    return [(day, Decimal(value)) for day, value in rows]
+    # Never None (value__isnull=False above); the check narrows the type for mypy.
+    return [(day, Decimal(value)) for day, value in rows if value is not None]
 
 
 def baseline_at(kpi: str, scope_type: str, scope_id: Any, start: date) -> Decimal | None:
@@ -131,12 +127,9 @@ def baseline_at(kpi: str, scope_type: str, scope_id: Any, start: date) -> Decima
 
 
 def _live_result(kpi: str, scope_type: str, scope_id: Any, *, day: date):
-    from metrics.scopes import Scope, UnsupportedScope
-    from metrics.services import snapshot_period
-
     scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
     try:
-        return _registry().compute(kpi, snapshot_period(day), scope)
+        return registry.compute(kpi, snapshot_period(day), scope)
     except (UnsupportedScope, KeyError):
         return None
 
@@ -147,10 +140,6 @@ def records_url(kpi: str, scope_type: str, scope_id: Any, *, day: date, user: "U
     may not open that scope (a rep sees only their own figures)."""
     if not kpi_supports(kpi, scope_type):
         return None
-    from metrics.drilldown import records_url as metrics_records_url
-    from metrics.scopes import Scope
-    from metrics.selectors import own_figures_only
-    from metrics.services import snapshot_period
 
     scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
     if own_figures_only(user) and scope != Scope.owner(user.pk):
@@ -166,10 +155,9 @@ def live_value(kpi: str, scope_type: str, scope_id: Any, *, day: date) -> Decima
 
 def money_currency(kpi: str) -> str | None:
     """The reporting currency a money KPI is measured in; None for other KPIs."""
-    info = _registry().KPIS.get(kpi)
-    if info is None or info.unit != _registry().Unit.MONEY:
+    info = registry.KPIS.get(kpi)
+    if info is None or info.unit != registry.Unit.MONEY:
         return None
-    from metrics.currency import reporting_currency
 
     return reporting_currency()
 
@@ -184,8 +172,8 @@ def latest_window_notes(kpi: str, scope_type: str, scope_id: Any, *, day: date) 
       of an exchange rate (metrics.currency); [] otherwise.
     """
     notes: dict[str, Any] = {"open_share": None, "missing_rates": []}
-    info = _registry().KPIS.get(kpi)
-    if info is None or not (info.is_cohort or info.unit == _registry().Unit.MONEY):
+    info = registry.KPIS.get(kpi)
+    if info is None or not (info.is_cohort or info.unit == registry.Unit.MONEY):
         return notes
     result = _live_result(kpi, scope_type, scope_id, day=day)
     if result is not None:
@@ -205,8 +193,7 @@ def annotate_latest_value(queryset: "QuerySet[Goal]", *, until: date) -> "QueryS
         snapshot_scope_id=Coalesce("scope_id", Value(0), output_field=BigIntegerField()),
     )
     latest = (
-        _snapshot_model()
-        .objects.filter(
+        KpiSnapshot.objects.filter(
             kpi=OuterRef("kpi"),
             scope_type=OuterRef("snapshot_scope_type"),
             scope_id=OuterRef("snapshot_scope_id"),
@@ -253,11 +240,6 @@ def forecast_at_deadline(
     """
     if kpi not in FORECASTABLE or deadline < today or scope_type not in METRICS_SCOPE:
         return None
-    from metrics.currency import reporting_currency
-    from metrics.forecast.service import SCOPE_TYPES, deals_needed, forecast_window
-    from metrics.kpis.quotas import quota_amount
-    from metrics.scopes import Period, Scope
-    from metrics.services import snapshot_period
 
     scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)
     if scope.type not in SCOPE_TYPES:

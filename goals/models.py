@@ -188,9 +188,9 @@ class QuotaQuerySet(models.QuerySet["Quota"]):
 class Quota(TimeStampedModel):
     """Won deal value expected from one rep or one team in one month or quarter.
 
-    `metrics` reads this model lazily (apps.get_model("goals", "Quota")) for the
-    quota_attainment KPI, so the field names are a contract: owner, team, period, start,
-    end (exclusive) and amount.
+    `metrics` reads this model for the quota_attainment KPI (GoalsConfig.ready registers
+    it with metrics.kpis.quotas), so the field names are a contract: owner, team, period,
+    start, end (exclusive) and amount.
     """
 
     owner = models.ForeignKey(

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.languages import in_language_of
-from crm.models import Notification, Team, User
+from crm.models import Team, User
 from crm.services.audit import audit_deleted
 from crm.services.common import model_save
+from crm.services.notifications import notification_create
 from crm.services.outbound_email import MailKind, outbound_email_send
 from goals import kpi_source, selectors, smart
 from goals.models import Goal, GoalChange, GoalStatus, Quota, ScopeType
@@ -377,7 +378,7 @@ def goal_notify_off_track(*, goal: Goal) -> None:
             "expected": goal.expected_progress,
             "url": url,
         }
-    Notification.objects.create(user=goal.owner, message=message[:500], url=url)
+    notification_create(user=goal.owner, message=message, url=url)
     if not goal.owner.email:
         return
     recipient = goal.owner.email

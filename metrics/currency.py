@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from crm.currency import CurrencyConverter
 from metrics.models import ExchangeRate
 
 MONEY_FIELD = DecimalField(max_digits=30, decimal_places=10)
@@ -67,3 +68,12 @@ def missing_rates(queryset: QuerySet, *, currency: str, on: str) -> list[dict]:
         .order_by("_day", currency)
     )
     return [{"currency": code, "date": day} for code, day in rows]
+
+
+# What crm's own totals (board, deal list, My day) convert with: crm may not import this
+# module, so MetricsConfig.ready() registers it (crm.currency).
+CONVERTER = CurrencyConverter(
+    converted_sum=converted_sum,
+    unconverted=unconverted,
+    rates_table=lambda: ExchangeRate._meta.db_table,
+)

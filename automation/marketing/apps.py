@@ -16,6 +16,7 @@ class MarketingConfig(AppConfig):
         from crm.services.events import event_handler_kinds_register
 
         from .actions import actions_register
+        from .navigation import register_marketing_links
         from .services.reactions import REACTIONS
         from .tasks import HANDLER_TASK
 
@@ -23,3 +24,4 @@ class MarketingConfig(AppConfig):
         actions_register()
         # Marketing reacts to a few kinds; the others (deal.created…) are not sent to it.
         event_handler_kinds_register(task_name=HANDLER_TASK, kinds=REACTIONS)
+        register_marketing_links()

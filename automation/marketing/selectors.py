@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from automation.models import Enrollment, EnrollmentStatus
+from crm.currency import converted_sum
 from crm.models import Campaign, Contact, Deal, DealStatus, Purchase, User
-from metrics.currency import converted_sum
 
 from .abtest import winner
 from .models import CampaignStep, EmailKind, EmailSend, Segment, StepKind
@@ -181,7 +181,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
     )
     revenue = Purchase.objects.filter(Q(campaign=campaign) | Q(Exists(enrolled_before))).aggregate(
         total=Coalesce(
-            # In the reporting currency at each purchase day's rate (metrics.currency).
+            # In the reporting currency at each purchase day's rate (crm.currency).
             converted_sum("amount", "currency", "purchased_at"),
             Value(0),
             output_field=DecimalField(max_digits=30, decimal_places=10),

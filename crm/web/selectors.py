@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import policies
 from crm.counting import first_rows, list_count_limit
+from crm.currency import converted_sum, currency_converter, unconverted
 from crm.models import (
     Activity,
     Deal,
@@ -30,8 +31,6 @@ from crm.models import (
 )
 from crm.templatetags.crm_web import money
 from crm.web import board_cache
-from metrics.currency import converted_sum, unconverted
-from metrics.models import ExchangeRate
 
 CARDS_PER_COLUMN = 20
 CARD_ORDER = ("position", "-created_at", "-id")
@@ -67,7 +66,7 @@ def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> Que
 
 
 # Converts each group of column_totals' inner query (one stage, currency and creation
-# day) at the rate metrics.currency.converted uses for that day: the latest rate with
+# day) at the rate crm.currency's converter uses for that day: the latest rate with
 # valid_from on or before it; the reporting currency needs none. Per group rather than per
 # deal so that the rate lookups number the days, not the deals: at 50,000 deals the per-deal
 # form also made PostgreSQL JIT-compile the statement, ten times its run time.
@@ -102,7 +101,8 @@ def column_totals_sql(deals: QuerySet) -> tuple[str, list]:
         .annotate(n=Count("id"), raw=Sum("value"))
     )
     inner, inner_params = groups.query.sql_with_params()
-    sql = _CONVERT_GROUPS.replace("{rates}", connection.ops.quote_name(ExchangeRate._meta.db_table))
+    rates = connection.ops.quote_name(currency_converter().rates_table())
+    sql = _CONVERT_GROUPS.replace("{rates}", rates)
     # The two placeholders of the SELECT list come before the inner query's.
     return sql.replace("{groups}", inner), [reporting, reporting, *inner_params]
 
@@ -128,7 +128,7 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
     """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
 
     `total` is the open value in the reporting currency, each deal converted at the rate
-    of its creation day (metrics.currency); `parts` are the raw [{"currency", "amount",
+    of its creation day (crm.currency); `parts` are the raw [{"currency", "amount",
     "count"}] it was made of; `missing` lists [{"currency", "date"}] of deals left out of
     the total for want of a rate, by date. One query, whatever the number of deals or of
     missing rates.
@@ -151,7 +151,7 @@ def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
     list's bounded count too (crm.counting).
 
     Each value converts at the rate of its close day when the deal is closed, else of its
-    creation day (metrics.currency); deals with no rate by that day are left out of
+    creation day (crm.currency); deals with no rate by that day are left out of
     `total` and named in `missing` [{"currency", "date"}]. One grouped query, a second only
     when rates are missing.
     """
@@ -354,7 +354,7 @@ def pipeline_summary(*, user) -> dict:
     return deals.aggregate(
         open_count=Count("id", filter=Q(status=DealStatus.OPEN)),
         # In the reporting currency: open at the creation-day rate, won at the close-day
-        # rate (metrics.currency); amounts without a rate are left out.
+        # rate (crm.currency); amounts without a rate are left out.
         open_value=converted_sum(
             "value", "currency", "created_at", filter=Q(status=DealStatus.OPEN)
         ),

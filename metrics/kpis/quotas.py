@@ -1,9 +1,10 @@
-"""Quota attainment: won deal value ÷ quota, read from the goals app's `Quota` model.
+"""Quota attainment: won deal value ÷ quota, read from the quota model goals registers.
 
-The goals app owns quotas; this module looks the model up lazily
-(`apps.get_model("goals", "Quota")`) so metrics answers None (denominator 0) wherever
-that model does not exist. The contract with goals.Quota: `owner` (rep, nullable),
-`team` (nullable), `start` and `end` (dates, end exclusive) and `amount`.
+The goals app owns quotas, and goals sits above metrics (the import contracts in
+pyproject.toml): metrics does not name it. GoalsConfig.ready() hands its model over
+(`quota_source_register`); without it metrics answers None (denominator 0). The contract
+with that model: `owner` (rep, nullable), `team` (nullable), `start` and `end` (dates,
+end exclusive) and `amount`.
 
 One definition for every scope, and the only implementation of it (the quotas page,
 `/api/quotas/`, the sales report and the KPI all call this module):
@@ -28,10 +29,9 @@ rep → rep 300 %, team 150 %, company 150 % (the team quota is the top-level on
 """
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.apps import apps
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from crm.models import Deal, DealStatus
@@ -55,18 +55,23 @@ from .base import (
 )
 from .sales import deals_in
 
-if TYPE_CHECKING:
-    # Read lazily at run time (apps.get_model): metrics works without the goals app.
-    from goals.models import Quota
-
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
+_quota_model: type[Model] | None = None
 
-def quota_model() -> "type[Quota] | None":
-    try:
-        return apps.get_model("goals", "Quota")
-    except LookupError:
-        return None
+
+def quota_source_register(model: type[Model]) -> None:
+    """Read quotas from `model` (fields as in the module docstring).
+
+    Called from GoalsConfig.ready(); registering again replaces the model.
+    """
+    global _quota_model
+    _quota_model = model
+
+
+def quota_model() -> type[Model] | None:
+    """The registered quota model; None when no app registered one."""
+    return _quota_model
 
 
 def top_level(quotas: QuerySet[Any]) -> QuerySet[Any]:
@@ -83,10 +88,12 @@ def applying_quotas(scope: Scope) -> QuerySet[Any] | None:
     if model is None:
         return None
     if scope.type == ScopeType.OWNER:
-        return model.objects.filter(owner_id=scope.id)
+        return model._default_manager.filter(owner_id=scope.id)
     if scope.type == ScopeType.TEAM:
-        return top_level(model.objects.filter(Q(team_id=scope.id) | Q(owner__team_id=scope.id)))
-    return top_level(model.objects.all())
+        return top_level(
+            model._default_manager.filter(Q(team_id=scope.id) | Q(owner__team_id=scope.id))
+        )
+    return top_level(model._default_manager.all())
 
 
 def covered_wins(deals: QuerySet[Any], quotas: QuerySet[Any]) -> QuerySet[Any]:
@@ -192,7 +199,7 @@ def attainment_by_owner(period: Period) -> dict[int, KpiResult]:
     model = quota_model()
     if model is None:
         return {}
-    reps_quotas = model.objects.filter(owner__isnull=False)
+    reps_quotas = model._default_manager.filter(owner__isnull=False)
     groups = (
         reps_quotas.filter(start__lt=period.end, end__gt=period.start)
         .values_list("owner", "start", "end")

@@ -3,63 +3,27 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from crm import policies
 from crm.models import Deal, Role, Ticket
+from crm.navigation import shortcuts_for
 from crm.web import selectors
 from crm.web.forms.activities import QuickLogForm
 
 
-def _links(*names_and_labels) -> list[dict]:
-    """Shortcut cards for the URL names that exist (other apps may not be installed yet)."""
-    links = []
-    for name, label, description, icon in names_and_labels:
-        try:
-            links.append(
-                {"url": reverse(name), "label": label, "description": description, "icon": icon}
-            )
-        except NoReverseMatch:
-            continue
-    return links
-
-
-ROLE_SHORTCUTS = {
-    Role.SUPPORT: (
-        ("web:ticket_list", _("Ticket queue"), _("Open tickets by priority and SLA."), "ticket"),
-        ("metrics:reports", _("Support report"), _("Resolution time and NPS trend."), "report"),
-        ("web:contact_list", _("Customers"), _("Find a customer and their history."), "contact"),
-    ),
-    Role.MARKETING: (
-        ("web:lead_list", _("Leads"), _("Score, qualify and hand leads to sales."), "lead"),
-        ("marketing:campaigns", _("Campaigns"), _("Nurture series and A/B tests."), "mail"),
-        (
-            "automation:rules",
-            _("Automation rules"),
-            _("What happens when deals and leads change."),
-            "bolt",
-        ),
-        (
-            "metrics:reports",
-            _("Marketing report"),
-            _("Revenue, new customers and CAC per campaign."),
-            "report",
-        ),
-    ),
-    Role.MANAGER: (
-        ("web:board", _("Pipeline"), _("Every rep's deals, stage by stage."), "board"),
-        ("metrics:dashboard", _("KPI dashboard"), _("Where the numbers stand today."), "chart"),
-        ("goals:list", _("Goals"), _("SMART goals and their progress."), "goal"),
-        ("metrics:reports", _("Reports"), _("Sales performance and bottlenecks."), "report"),
-    ),
-    Role.ADMIN: (
-        ("admin:index", _("Administration"), _("Users, roles, pipelines and stages."), "company"),
-        ("web:board", _("Pipeline"), _("Every deal, stage by stage."), "board"),
-        ("metrics:dashboard", _("KPI dashboard"), _("Where the numbers stand today."), "chart"),
-    ),
-}
+def _shortcuts(role: str) -> list[dict]:
+    """My day's cards for `role`: crm's and those the other apps registered (crm.navigation)."""
+    return [
+        {
+            "url": reverse(link.url_name),
+            "label": link.label,
+            "description": link.description,
+            "icon": link.icon,
+        }
+        for link in shortcuts_for(role)
+    ]
 
 
 @login_required
@@ -71,7 +35,7 @@ def home(request):
         "is_sales": policies.can_read(user, "deals"),
         # Everyone's own tasks; reps live here, other roles also get their shortcuts.
         "day": selectors.my_day(user=user),
-        "shortcuts": _links(*ROLE_SHORTCUTS.get(role, ())),
+        "shortcuts": _shortcuts(role),
         "default_currency": settings.GOALPOST_DEFAULT_CURRENCY,
         "reporting_currency": settings.GOALPOST_REPORTING_CURRENCY,
     }
