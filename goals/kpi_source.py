@@ -147,9 +147,9 @@ def records_url(kpi: str, scope_type: str, scope_id: Any, *, day: date, user: "U
     may not open that scope (a rep sees only their own figures)."""
     if not kpi_supports(kpi, scope_type):
         return None
+    from crm.policies import own_figures_only
     from metrics.drilldown import records_url as metrics_records_url
     from metrics.scopes import Scope
-    from metrics.selectors import own_figures_only
     from metrics.services import snapshot_period
 
     scope = Scope(METRICS_SCOPE[scope_type], None if scope_type == ScopeType.COMPANY else scope_id)

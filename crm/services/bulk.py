@@ -310,7 +310,7 @@ def bulk_undo(*, bulk: BulkAction, actor) -> BulkAction:
     the undo a ValidationError (nothing is undone).
     """
     bulk = BulkAction.objects.select_for_update().get(pk=bulk.pk)
-    if bulk.actor_id != actor.pk and not actor.has_role(Role.ADMIN):
+    if not policies.can_edit_row(actor, "bulk_actions", bulk):
         raise PermissionDenied
     if not bulk.can_undo:
         raise ValidationError(_("This action cannot be undone (any more)."))
