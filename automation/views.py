@@ -6,8 +6,7 @@ the old /campaigns/ addresses redirect there.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import policies
+from crm.web.access import web_view
 
 from . import selectors
 from .dry_run import rule_dry_run
@@ -28,20 +28,13 @@ from .validation import RuleDefinitionError
 RUNS_PER_PAGE = 50
 
 
-def _require(request, resource: str, *, write: bool = False) -> None:
-    allowed = policies.can_write if write else policies.can_read
-    if not allowed(request.user, resource):
-        raise PermissionDenied
-
-
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@login_required
+@web_view("automation")
 @require_GET
 def rule_list(request):
-    _require(request, "automation")
     return render(
         request,
         "automation/rule_list.html",
@@ -52,10 +45,9 @@ def rule_list(request):
     )
 
 
-@login_required
+@web_view("automation", write=True)
 @require_POST
 def rule_toggle(request, pk):
-    _require(request, "automation", write=True)
     rule = get_object_or_404(Rule, pk=pk)
     rule = rule_set_enabled(rule=rule, actor=request.user, enabled=not rule.enabled)
     if _is_htmx(request):
@@ -89,11 +81,10 @@ def _save(request, builder: RuleBuilder, rule: Rule | None):
     return rule
 
 
-@login_required
+@web_view("automation", write=True)
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, pk=None):
     """Create (no pk) or edit a rule; buttons other than Save only re-render the form."""
-    _require(request, "automation", write=True)
     rule = get_object_or_404(Rule, pk=pk) if pk is not None else None
     if request.method == "GET":
         builder = RuleBuilder.from_rule(rule) if rule else RuleBuilder()
@@ -123,21 +114,19 @@ def saved_url(rule: Rule) -> str:
     return reverse("automation:rule_detail", args=[rule.pk])
 
 
-@login_required
+@web_view("automation", write=True)
 @require_POST
 def rule_delete_view(request, pk):
-    _require(request, "automation", write=True)
     rule = get_object_or_404(Rule, pk=pk)
     rule_delete(rule=rule, actor=request.user)
     messages.success(request, _("Rule “%s” deleted.") % rule.name)
     return redirect("automation:rules")
 
 
-@login_required
+@web_view("automation")
 @require_GET
 def rule_detail(request, pk):
     """The rule, its run log (filtered by status and dates) and the dry-run form."""
-    _require(request, "automation")
     rule = get_object_or_404(Rule, pk=pk)
     filters = RunFilterForm(request.GET or None)
     runs = selectors.run_list(rule=rule)
@@ -169,11 +158,10 @@ def rule_detail(request, pk):
     )
 
 
-@login_required
+@web_view("automation")
 @require_POST
 def rule_dry_run_view(request, pk):
     """Evaluate the rule over past events and say what it would have done; writes nothing."""
-    _require(request, "automation")
     rule = get_object_or_404(Rule, pk=pk)
     form = DryRunForm(request.POST)
     report = rule_dry_run(rule=rule, days=form.cleaned_data["days"]) if form.is_valid() else None

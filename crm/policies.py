@@ -3,6 +3,10 @@
 Roles grant access to a resource; ownership narrows it. A rep reads and edits only their
 own leads, deals and activities (anything else is a 404); managers and admins see all;
 marketing reads contacts and leads and owns campaigns and rules; support owns tickets.
+
+Every page and endpoint asks this module and no other: browser views through
+`crm.web.access.web_view`, API views through `crm.api.permissions.PolicyPermission`
+(crm/tests/test_every_view_guarded.py walks the URLs to keep it so).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -55,6 +59,9 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "goals": (EVERYONE, frozenset({REP, MANAGER, ADMIN})),
     "quotas": (EVERYONE, frozenset({MANAGER, ADMIN})),
     "imports": (frozenset({MANAGER, ADMIN}), frozenset({MANAGER, ADMIN})),
+    # Finding duplicate contacts and companies and merging them: whoever may change them;
+    # a rep sees the merges they made (scope below).
+    "merges": (SALES, SALES),
     "suppressions": (frozenset({MARKETING, ADMIN}), frozenset({MARKETING, ADMIN})),
     # The deal "mark lost" form offers them to every seller; admins keep the list.
     "lost_reasons": (EVERYONE, frozenset({ADMIN})),
@@ -67,40 +74,75 @@ ACCESS: dict[str, tuple[frozenset, frozenset]] = {
     "email_templates": (SALES | {SUPPORT}, frozenset({MANAGER, ADMIN})),
     # Named views of the lists: everyone keeps their own and reads their team's shared ones.
     "saved_views": (EVERYONE, EVERYONE),
+    # Bulk actions on a list: everyone follows and undoes their own, admins anyone's.
+    "bulk_actions": (EVERYONE, EVERYONE),
     # The security audit log (sign-ins, role changes, exports, merges, deletes, settings):
     # admins read it; nobody writes it by hand, the services append to it.
     "audit": (frozenset({ADMIN}), frozenset()),
+    # What every signed-in person has of their own: the home page, their profile and
+    # notifications. Pages that serve a resource named in their URL (lookups, exports,
+    # data-quality lists) or answer in their own shape (the board's JSON card drop) name
+    # this one and ask for that resource inside, with crm.web.access.
+    "account": (EVERYONE, EVERYONE),
+    # Two-factor sign-in: the roles that see and change others' records may enrol.
+    "two_factor": (frozenset({MANAGER, ADMIN}), frozenset({MANAGER, ADMIN})),
+    # The reports, each for the roles whose work it measures (and their managers).
+    "reports.sales": (SALES, frozenset()),
+    "reports.pipeline": (frozenset({MANAGER, ADMIN}), frozenset()),
+    "reports.support": (frozenset({SUPPORT, MANAGER, ADMIN}), frozenset()),
+    "reports.marketing": (frozenset({MARKETING, MANAGER, ADMIN}), frozenset()),
 }
 
 
-def _role(user) -> str | None:
+def role_of(user) -> str | None:
+    """The role the policy applies to `user`: a superuser is an admin; None when signed out.
+
+    For what a page offers a role (its shortcuts, built-in list views); access itself is
+    asked with `can_read`/`can_write`/`scope`."""
     if not user or not user.is_authenticated:
         return None
     return ADMIN if user.is_superuser else user.role
 
 
 def can_read(user, resource: str) -> bool:
-    return _role(user) in ACCESS[resource][0]
+    """True when the user's role may read `resource` (a key of ACCESS; KeyError otherwise)."""
+    return role_of(user) in ACCESS[resource][0]
 
 
 def can_write(user, resource: str) -> bool:
-    return _role(user) in ACCESS[resource][1]
+    """True when the user's role may change `resource` (a key of ACCESS; KeyError otherwise)."""
+    return role_of(user) in ACCESS[resource][1]
+
+
+def own_figures_only(user) -> bool:
+    """A rep sees KPI figures, forecasts and goals about themselves only."""
+    return role_of(user) == REP
+
+
+def sees_everyones_figures(user) -> bool:
+    """Managers and admins may look at the figures of any person, team or pipeline;
+    marketing and support at the company's, a pipeline's, a campaign's and their own."""
+    return role_of(user) in (MANAGER, ADMIN)
 
 
 def scope(user, resource: str, queryset: QuerySet) -> QuerySet:
     """The rows of `resource` this user may see at all (others are a 404, not a 403)."""
     if not can_read(user, resource):
         return queryset.none()
-    role = _role(user)
+    role = role_of(user)
     if resource == "saved_views":
         # Even an admin sees only their own views and their team's shared ones.
         team_id = user.home_team_id
         shared = Q(shared=True, team_id=team_id) if team_id else Q(pk__in=[])
         return queryset.filter(Q(owner=user) | shared)
+    if resource == "bulk_actions":
+        return queryset if role == ADMIN else queryset.filter(actor=user)
     if role in (MANAGER, ADMIN):
         return queryset
     if resource == "deals":
         return queryset.filter(owner=user)
+    if resource == "merges":
+        return queryset.filter(merged_by=user)
     if resource == "leads":
         return queryset if role == MARKETING else queryset.filter(owner=user)
     if resource == "activities":
@@ -157,9 +199,11 @@ def can_edit_row(user, resource: str, row) -> bool:
         return False
     if resource == "notes":
         # A note speaks for its author; managers and admins may tidy anyone's.
-        return _role(user) in (MANAGER, ADMIN) or row.author_id == user.pk
+        return role_of(user) in (MANAGER, ADMIN) or row.author_id == user.pk
     if resource == "saved_views":
         return row.owner_id == user.pk
+    if resource == "bulk_actions":
+        return role_of(user) == ADMIN or row.actor_id == user.pk
     if resource in ("companies", "contacts"):
         return may_touch_contact(user, row)
     if resource == "interactions":
@@ -173,7 +217,7 @@ def can_edit_row(user, resource: str, row) -> bool:
 def may_touch_contact(user, contact) -> bool:
     """A rep changes a contact or company (and records what it did) only when it is
     theirs or nobody's; every other role as its write rights say."""
-    return _role(user) != REP or contact.owner_id in (None, user.pk)
+    return role_of(user) != REP or contact.owner_id in (None, user.pk)
 
 
 def others_records_on(user, resource: str, row) -> list[str]:
@@ -183,7 +227,11 @@ def others_records_on(user, resource: str, row) -> list[str]:
     Deleting or merging such a record would cut another rep's deal from its contact,
     cascade away their leads and tasks, or orphan support's tickets.
     """
-    if user is None or _role(user) in (MANAGER, ADMIN) or resource not in ("contacts", "companies"):
+    if (
+        user is None
+        or role_of(user) in (MANAGER, ADMIN)
+        or resource not in ("contacts", "companies")
+    ):
         return []
     others = [
         (row.deals.exclude(owner=user), "deal"),

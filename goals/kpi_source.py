@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from crm.policies import own_figures_only
 from goals.models import ScopeType
 from metrics import registry
 from metrics.currency import reporting_currency
@@ -31,7 +32,6 @@ from metrics.forecast.service import SCOPE_TYPES, deals_needed, forecast_window
 from metrics.kpis.quotas import quota_amount
 from metrics.models import KpiSnapshot
 from metrics.scopes import Period, Scope, UnsupportedScope
-from metrics.selectors import own_figures_only
 from metrics.services import snapshot_period
 
 if TYPE_CHECKING:

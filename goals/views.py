@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import policies
+from crm.web.access import web_view
 from goals import kpi_source, selectors, services, units
 from goals.forms import LETTER_FIELDS, GoalForm, QuotaForm, scope_value
 from goals.models import GoalStatus, ScopeType
@@ -28,11 +28,6 @@ STATUS_TONE = {
 }
 
 
-def _require_read(user, resource="goals"):
-    if not policies.can_read(user, resource):
-        raise PermissionDenied
-
-
 def _row(goal, reading):
     info = kpi_source.kpi_info(goal.kpi)
     return {
@@ -46,9 +41,8 @@ def _row(goal, reading):
     }
 
 
-@login_required
+@web_view("goals")
 def goal_list(request):
-    _require_read(request.user)
     today = timezone.localdate()
     goals = selectors.goal_list_for_user(request.user, today=today)
     status = request.GET.get("status", "")
@@ -110,9 +104,8 @@ def _chart_data(goal, reading, series):
     }
 
 
-@login_required
+@web_view("goals")
 def goal_detail(request, pk):
-    _require_read(request.user)
     goal = selectors.goal_get_for_user(request.user, pk)
     today = timezone.localdate()
     history = selectors.goal_series(goal, today=today)
@@ -208,11 +201,9 @@ def _template_initial(request, key):
     return template, initial
 
 
-@login_required
+@web_view("goals", write=True)
 @require_http_methods(["GET", "POST"])
 def goal_create(request):
-    if not policies.can_write(request.user, "goals"):
-        raise PermissionDenied
     template, initial = _template_initial(request, request.GET.get("template", ""))
     if request.method == "GET":
         return _form_page(request, GoalForm(user=request.user, initial=initial), template=template)
@@ -239,7 +230,7 @@ def goal_create(request):
     return redirect("goals:detail", pk=result.goal.pk)
 
 
-@login_required
+@web_view("goals")
 @require_http_methods(["GET", "POST"])
 def goal_edit(request, pk):
     goal = selectors.goal_get_for_user(request.user, pk)
@@ -272,7 +263,7 @@ def goal_edit(request, pk):
     return redirect("goals:detail", pk=goal.pk)
 
 
-@login_required
+@web_view("goals")
 @require_POST
 def goal_delete(request, pk):
     goal = selectors.goal_get_for_user(request.user, pk)
@@ -281,17 +272,14 @@ def goal_delete(request, pk):
     return redirect("goals:list")
 
 
-@login_required
+@web_view("quotas", write=None)
 @require_http_methods(["GET", "POST"])
 def quota_list(request):
     """Managers set quotas here; a rep sees their own and their team's."""
-    _require_read(request.user, "quotas")
     can_write = policies.can_write(request.user, "quotas")
     form = QuotaForm(request.POST or None) if can_write else None
     status = 200
     if request.method == "POST":
-        if not can_write:
-            raise PermissionDenied
         if form.is_valid():
             try:
                 services.quota_create(actor=request.user, **form.cleaned_data)
@@ -313,7 +301,7 @@ def quota_list(request):
     )
 
 
-@login_required
+@web_view("quotas")
 @require_POST
 def quota_delete(request, pk):
     quota = get_object_or_404(selectors.quotas_visible_to(request.user), pk=pk)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.limits import MAX_DATE, MIN_DATE
 from crm.models import Campaign, Pipeline, Role, Team, User
+from crm.policies import own_figures_only, sees_everyones_figures
 from metrics.scopes import Period, Scope, ScopeType
-from metrics.selectors import own_figures_only, sees_everyones_figures
 
 EARLIEST, LATEST = MIN_DATE, MAX_DATE
 

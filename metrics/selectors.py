@@ -14,19 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from crm.models import Role, User
+from crm.models import User
+from crm.policies import own_figures_only, sees_everyones_figures
 from metrics.models import KpiSnapshot
 from metrics.scopes import Scope, ScopeType
 
 PEOPLE_SCOPES = (ScopeType.OWNER, ScopeType.TEAM)
-
-
-def own_figures_only(user: User) -> bool:
-    return not user.is_superuser and user.role == Role.REP
-
-
-def sees_everyones_figures(user: User) -> bool:
-    return user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN)
 
 
 def scope_for_user(user: User, requested: Scope | None) -> Scope:

@@ -9,7 +9,6 @@ marketing for marketing, managers and admins. Anything else is a 403.
 import csv
 from urllib.parse import urlsplit
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -19,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import policies
 from crm.db_router import reading_from_replica
-from crm.models import Pipeline, Role
+from crm.models import Pipeline
+from crm.policies import own_figures_only
+from crm.web.access import web_view
 from metrics import drilldown, registry, reports
 from metrics.currency import reporting_currency
 from metrics.dashboard import dashboard_cards
@@ -31,28 +32,25 @@ from metrics.forms import (
     PipelineReportForm,
 )
 from metrics.scopes import Scope, ScopeType
-from metrics.selectors import own_figures_only, scope_for_user
+from metrics.selectors import scope_for_user
 
+# Report key -> (name, description); who reads each: crm.policies "reports.<key>".
 REPORTS = {
     "sales": (
         _("Sales performance"),
         _("Won deals, close and win rates, cycle length, calls per lead and quota per rep."),
-        {Role.REP, Role.MANAGER, Role.ADMIN},
     ),
     "pipeline": (
         _("Pipeline bottlenecks"),
         _("Where open deals sit, how long they stay, stuck deals and the stage funnel."),
-        {Role.MANAGER, Role.ADMIN},
     ),
     "support": (
         _("Support"),
         _("Resolution time per agent, SLA breaches and the NPS trend."),
-        {Role.SUPPORT, Role.MANAGER, Role.ADMIN},
     ),
     "marketing": (
         _("Marketing"),
         _("Revenue, new customers, CAC and lead conversion per campaign."),
-        {Role.MARKETING, Role.MANAGER, Role.ADMIN},
     ),
 }
 
@@ -83,15 +81,6 @@ def _link_cells(rows, period, id_field: str, cells: dict, *, scope=Scope.owner) 
             column: drilldown.records_url(key, period, scope(row[id_field]))
             for column, key in cells.items()
         }
-
-
-def may_see_report(user, key: str) -> bool:
-    return user.is_superuser or user.role in REPORTS[key][2]
-
-
-def _require_report(user, key: str) -> None:
-    if not may_see_report(user, key):
-        raise PermissionDenied
 
 
 def _wants_csv(request) -> bool:
@@ -129,11 +118,9 @@ def _blank(value):
     return "" if value is None else value
 
 
-@login_required
+@web_view("kpis")
 @reading_from_replica()
 def dashboard(request):
-    if not policies.can_read(request.user, "kpis"):
-        raise PermissionDenied
     form = DashboardForm(request.GET or None, user=request.user)
     period, scope = form.period_or_default(), form.scope_or_default()
     cards = dashboard_cards(period, scope)
@@ -151,7 +138,7 @@ def dashboard(request):
     )
 
 
-@login_required
+@web_view("kpis")
 @reading_from_replica()
 def kpi_records(request, key):
     """The records counted in a KPI's numerator and denominator for a period and scope.
@@ -159,8 +146,6 @@ def kpi_records(request, key):
     The scope rules are the dashboard's: a rep sees their own figures only (another scope
     is a 403, as in the API); a KPI with no per-rep figure (CAC) is a 404 for them.
     """
-    if not policies.can_read(request.user, "kpis"):
-        raise PermissionDenied
     kpi = registry.KPIS.get(key)
     if kpi is None:
         raise Http404("No such KPI.")
@@ -207,22 +192,21 @@ def _scope_name(scope) -> str:
     return str(row) if row else ""
 
 
-@login_required
+@web_view("account")
 def report_index(request):
     visible = [
         {"url": reverse(f"metrics:report_{key}"), "name": name, "description": description}
-        for key, (name, description, _roles) in REPORTS.items()
-        if may_see_report(request.user, key)
+        for key, (name, description) in REPORTS.items()
+        if policies.can_read(request.user, f"reports.{key}")
     ]
     if not visible:
         raise PermissionDenied
     return render(request, "metrics/reports/index.html", {"reports": visible})
 
 
-@login_required
+@web_view("reports.sales")
 @reading_from_replica()
 def report_sales(request):
-    _require_report(request.user, "sales")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     only = request.user if own_figures_only(request.user) else None
@@ -279,10 +263,9 @@ def report_sales(request):
     )
 
 
-@login_required
+@web_view("reports.pipeline")
 @reading_from_replica()
 def report_pipeline(request):
-    _require_report(request.user, "pipeline")
     form = PipelineReportForm(request.GET or None)
     period = form.period_or_default()
     pipeline = (
@@ -345,10 +328,9 @@ def report_pipeline(request):
     )
 
 
-@login_required
+@web_view("reports.support")
 @reading_from_replica()
 def report_support(request):
-    _require_report(request.user, "support")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     data = reports.support_report(period)
@@ -386,10 +368,9 @@ def report_support(request):
     )
 
 
-@login_required
+@web_view("reports.marketing")
 @reading_from_replica()
 def report_marketing(request):
-    _require_report(request.user, "marketing")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     rows = reports.marketing_report(period)

@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,7 +15,6 @@ from automation.registry import registry_describe
 from automation.services.campaigns import campaign_create, campaign_delete, campaign_update
 from automation.services.enrollments import enrollment_create, enrollment_exit
 from automation.services.rules import rule_create, rule_delete, rule_update
-from crm import policies
 from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
 
@@ -35,6 +33,8 @@ class RuleViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     """Automation rules: marketing and admins write, managers read."""
 
     policy_resource = "automation"
+    # A dry run only reads, so readers may try rules too.
+    policy_read_actions = ("dry_run",)
     permission_classes = [IsAuthenticated, PolicyPermission]
     serializer_class = RuleSerializer
     filterset_fields = ["enabled"]
@@ -68,18 +68,6 @@ class RuleViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         report = rule_dry_run(rule=self.get_object(), days=query.validated_data["days"])
         return Response(report.as_dict())
-
-    def check_permissions(self, request):
-        # A dry run only reads, so readers may try rules too.
-        if self.action == "dry_run":
-            if not policies.can_read(request.user, self.policy_resource):
-                raise PermissionDenied()
-            return
-        super().check_permissions(request)
-
-    def check_object_permissions(self, request, obj):
-        if self.action != "dry_run":
-            super().check_object_permissions(request, obj)
 
 
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
@@ -162,10 +150,9 @@ class EnrollmentViewSet(
 class RegistryView(APIView):
     """Triggers with their fields, operators per field type, and actions with parameters."""
 
-    permission_classes = [IsAuthenticated]
+    policy_resource = "automation"
+    permission_classes = [IsAuthenticated, PolicyPermission]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        if not policies.can_read(request.user, "automation"):
-            raise PermissionDenied()
         return Response(registry_describe())

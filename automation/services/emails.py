@@ -1,5 +1,3 @@
-import logging
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
@@ -7,9 +5,8 @@ from django.utils.translation import gettext as _
 
 from automation.models import OutboundEmail, Run
 from crm.services import outbound_email
+from crm.services.after_commit import enqueue_on_commit
 from crm.services.outbound_email import EmailRefused, MailKind
-
-logger = logging.getLogger(__name__)
 
 
 def outbound_email_queue(
@@ -30,17 +27,11 @@ def outbound_email_queue(
     email = OutboundEmail.objects.create(
         run=run, to=to, subject=subject, body=body, unsubscribe_url=unsubscribe_url
     )
-    transaction.on_commit(lambda: _enqueue(email.pk))
-    return email
-
-
-def _enqueue(email_id: int) -> None:
     from automation.tasks import outbound_email_send_task
 
-    try:
-        outbound_email_send_task.delay(email_id)
-    except Exception:
-        logger.warning("Could not enqueue email %s; the sweep will send it", email_id)
+    # outbound_emails_sweep_task hands over what the broker refused.
+    enqueue_on_commit(outbound_email_send_task, email.pk)
+    return email
 
 
 def outbound_email_send(*, email_id: int) -> bool:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm import limits, policies
 from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
+from crm.services.after_commit import enqueue_on_commit
 
 from .cleaning import CleanRow, RowCleaner, RowError
 from .encodings import codec_name
@@ -198,16 +199,6 @@ def import_job_set_column_formats(*, job: ImportJob, actor, answers: dict) -> Im
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from .tasks import import_job_run_task
-
-    try:
-        import_job_run_task.delay(job_id)
-    except Exception:
-        # The job stays queued; its page offers "resume" to hand it over again.
-        logger.exception("Could not enqueue import job %s", job_id)
-
-
 @transaction.atomic
 def import_job_start(*, job: ImportJob, actor) -> ImportJob:
     """Queue the import; the worker gets the job id once this transaction commits."""
@@ -232,7 +223,10 @@ def import_job_start(*, job: ImportJob, actor) -> ImportJob:
     job.column_formats = {r.header: r.effective for r in readings if r.effective}
     job.status = ImportStatus.QUEUED
     job.save(update_fields=["status", "column_formats", "updated_at"])
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    from .tasks import import_job_run_task
+
+    # A refused hand-over leaves the job queued; its page offers "resume".
+    enqueue_on_commit(import_job_run_task, job.pk)
     return job
 
 
@@ -246,7 +240,10 @@ def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
     job.status = ImportStatus.QUEUED
     job.error_message = ""
     job.save(update_fields=["status", "error_message", "updated_at"])
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    from .tasks import import_job_run_task
+
+    # A refused hand-over leaves the job queued; its page offers "resume".
+    enqueue_on_commit(import_job_run_task, job.pk)
     return job
 
 

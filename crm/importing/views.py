@@ -1,7 +1,6 @@
 """Browser pages: import wizard, duplicates and merge, data quality, export downloads."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm import policies
 from crm.models import Company, Contact, ImportStatus, MergeKind, MergeLog
 from crm.services.contacts import contact_update
+from crm.web.access import require_read, web_view
 
 from . import selectors, services
 from .encodings import encoding_label
@@ -40,14 +40,12 @@ from .schema import FIELDS_BY_KIND
 
 
 def _import_job(request, pk):
-    services.import_access_check(request.user)
     return selectors.import_job_get(user=request.user, pk=pk)
 
 
-@login_required
+@web_view("imports")
 @require_http_methods(["GET", "POST"])
 def import_start(request):
-    services.import_access_check(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +67,7 @@ def _status(form) -> int:
     return 400 if form.is_bound and form.errors else 200
 
 
-@login_required
+@web_view("imports")
 @require_http_methods(["GET", "POST"])
 def import_mapping(request, pk):
     job = _import_job(request, pk)
@@ -98,7 +96,7 @@ def import_mapping(request, pk):
     )
 
 
-@login_required
+@web_view("imports")
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
     """Every row checked; the character set and each column's format can be changed here.
@@ -166,7 +164,7 @@ def import_preview(request, pk):
     return render(request, "importing/preview.html", context, status=400 if problems else 200)
 
 
-@login_required
+@web_view("imports")
 @require_GET
 def import_detail(request, pk):
     job = _import_job(request, pk)
@@ -186,7 +184,7 @@ def import_detail(request, pk):
     return render(request, "importing/detail.html", context)
 
 
-@login_required
+@web_view("imports")
 @require_GET
 def import_progress(request, pk):
     """The progress partial htmx polls; it stops polling once the job has finished."""
@@ -194,7 +192,7 @@ def import_progress(request, pk):
     return render(request, "importing/_progress.html", {"job": job})
 
 
-@login_required
+@web_view("imports")
 @require_POST
 def import_resume(request, pk):
     job = _import_job(request, pk)
@@ -211,7 +209,7 @@ def _csv_download(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@web_view("imports")
 @require_GET
 def import_errors(request, pk):
     job = _import_job(request, pk)
@@ -219,7 +217,7 @@ def import_errors(request, pk):
     return _csv_download(content, f"import-{job.pk}-errors.csv")
 
 
-@login_required
+@web_view("imports")
 @require_GET
 def import_preview_errors(request, pk):
     job = _import_job(request, pk)
@@ -229,11 +227,10 @@ def import_preview_errors(request, pk):
     )
 
 
-@login_required
+@web_view("imports")
 @require_GET
 def import_template(request, kind):
     """An empty file with every column this kind of import understands."""
-    services.import_access_check(request.user)
     if kind not in FIELDS_BY_KIND:
         raise Http404
     header = ",".join(spec.name for spec in FIELDS_BY_KIND[kind]) + "\r\n"
@@ -255,15 +252,9 @@ def _merge_kind(kind: str):
     return SPECS[kind]
 
 
-def _duplicates_allowed(user) -> None:
-    if not (policies.can_write(user, "contacts") or policies.can_write(user, "companies")):
-        raise PermissionDenied
-
-
-@login_required
+@web_view("merges")
 @require_GET
 def duplicates(request):
-    _duplicates_allowed(request.user)
     kind = request.GET.get("kind", MergeKind.CONTACT)
     spec = _merge_kind(kind)
     rules = dict(RULES[kind])
@@ -292,7 +283,7 @@ def _visible(user, spec, pk):
     return obj
 
 
-@login_required
+@web_view("merges")
 @require_http_methods(["GET", "POST"])
 def merge(request, kind, winner_pk, loser_pk):
     spec = _merge_kind(kind)
@@ -345,33 +336,28 @@ def merge(request, kind, winner_pk, loser_pk):
 
 def _merge_logs(user):
     logs = MergeLog.objects.select_related("merged_by", "undone_by")
-    if user.sees_all_sales:
-        return logs
-    return logs.filter(merged_by=user)
+    return policies.scope(user, "merges", logs)
 
 
-@login_required
+@web_view("merges")
 @require_GET
 def merge_list(request):
-    _duplicates_allowed(request.user)
     page = Paginator(_merge_logs(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "importing/merges.html", {"page": page})
 
 
-@login_required
+@web_view("merges")
 @require_GET
 def merge_log(request, pk):
-    _duplicates_allowed(request.user)
     log = _merge_logs(request.user).filter(pk=pk).first()
     if log is None:
         raise Http404
     return render(request, "importing/merge_log.html", {"log": log})
 
 
-@login_required
+@web_view("merges")
 @require_POST
 def merge_undo(request, pk):
-    _duplicates_allowed(request.user)
     log = _merge_logs(request.user).filter(pk=pk).first()
     if log is None:
         raise Http404
@@ -387,12 +373,10 @@ def merge_undo(request, pk):
 # --- data quality -----------------------------------------------------------------------
 
 
-@login_required
+@web_view("contacts")
 @require_GET
 def quality(request):
     counts = selectors.data_quality_counts(user=request.user)
-    if all(value is None for value in counts.values()):
-        raise PermissionDenied
     return render(request, "importing/quality.html", {"counts": counts})
 
 
@@ -419,14 +403,13 @@ def detail_url(obj) -> str:
         return ""
 
 
-@login_required
+@web_view("account")
 @require_http_methods(["GET", "POST"])
 def quality_list(request, slug):
     if slug not in selectors.QUALITY_LISTS:
         raise Http404
     resource = "deals" if slug == "stale-deals" else "contacts"
-    if not policies.can_read(request.user, resource):
-        raise PermissionDenied
+    require_read(request.user, resource)
     queryset = selectors.QUALITY_LISTS[slug](user=request.user)
     joins = ("stage", "owner", "contact") if resource == "deals" else ("company", "owner")
     queryset = queryset.select_related(*joins).order_by("pk")
@@ -464,14 +447,13 @@ def quality_list(request, slug):
 # --- export -----------------------------------------------------------------------------
 
 
-@login_required
+@web_view("account")
 @require_GET
 def export(request, resource, fmt):
     """`/export/contacts.csv?q=&lifecycle=…`: the list with its filters, as a file."""
     if resource not in EXPORTABLE or fmt not in FORMATS:
         raise Http404
-    if not policies.can_read(request.user, resource):
-        raise PermissionDenied
+    require_read(request.user, resource)
     content_type, extension = FORMATS[fmt]
     write = export_workbook_chunks if fmt == "xlsx" else export_csv_chunks
     try:

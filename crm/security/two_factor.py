@@ -8,15 +8,9 @@ while django-otp adds only a device model and verification on top of what we hav
 import segno
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crm.models import Role, User
+from crm.models import User
 
-TWO_FACTOR_ROLES = {Role.ADMIN, Role.MANAGER}
 DEVICE_NAME = "Authenticator app"
-
-
-def two_factor_allowed(user: User) -> bool:
-    """Admins and managers may enrol (the roles that see and change others' records)."""
-    return getattr(user, "role", None) in TWO_FACTOR_ROLES
 
 
 def two_factor_device(user: User) -> TOTPDevice | None:

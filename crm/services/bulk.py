@@ -37,6 +37,7 @@ from crm.models import (
     User,
 )
 from crm.services.activities import activity_complete, activity_delete, activity_update
+from crm.services.after_commit import enqueue_on_commit
 from crm.services.common import owner_change_check
 from crm.services.contacts import contact_delete, contact_set_tags, contact_update
 from crm.services.deals import deal_delete, deal_move_to_stage, deal_update
@@ -158,7 +159,7 @@ def bulk_start(*, actor, resource: str, kind: str, ids, params: dict | None = No
         return bulk
     from crm.tasks import bulk_action_run_task
 
-    transaction.on_commit(lambda: bulk_action_run_task.delay(bulk.pk))
+    enqueue_on_commit(bulk_action_run_task, bulk.pk)
     return bulk
 
 
@@ -309,7 +310,7 @@ def bulk_undo(*, bulk: BulkAction, actor) -> BulkAction:
     the undo a ValidationError (nothing is undone).
     """
     bulk = BulkAction.objects.select_for_update().get(pk=bulk.pk)
-    if bulk.actor_id != actor.pk and not actor.has_role(Role.ADMIN):
+    if not policies.can_edit_row(actor, "bulk_actions", bulk):
         raise PermissionDenied
     if not bulk.can_undo:
         raise ValidationError(_("This action cannot be undone (any more)."))

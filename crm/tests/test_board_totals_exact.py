@@ -152,7 +152,7 @@ def test_an_import_of_deals(client, manager, board, settings, tmp_path):
         ["Three", "10", "Qualified"],
     ]
     job = make_job(manager, "deals", rows, policy=DuplicatePolicy.SKIP)
-    with mock.patch.object(imports, "_enqueue"):
+    with mock.patch.object(imports, "enqueue_on_commit"):
         imports.import_job_start(job=job, actor=manager)
     imports.import_job_run(job_id=job.pk)
 

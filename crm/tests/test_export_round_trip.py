@@ -206,7 +206,7 @@ def _import(manager, resource, content: bytes, name: str):
         duplicate_policy=DuplicatePolicy.UPDATE,
         automate=False,
     )
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(services, "enqueue_on_commit"):
         services.import_job_start(job=job, actor=manager)
     job = services.import_job_run(job_id=job.pk)
     assert list(job.row_errors.values_list("row_number", "column", "reason")) == []

@@ -46,7 +46,7 @@ def make_job(actor, rows, *, policy=DuplicatePolicy.SKIP, automate=False):
     services.import_job_set_mapping(
         job=job, actor=actor, mapping=job.mapping, duplicate_policy=policy, automate=automate
     )
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(services, "enqueue_on_commit"):
         services.import_job_start(job=job, actor=actor)
     return job
 

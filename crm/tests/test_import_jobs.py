@@ -49,7 +49,7 @@ def make_job(actor, kind, rows, *, name="file.csv", policy=DuplicatePolicy.SKIP,
 
 
 def start_and_run(job, actor):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(services, "enqueue_on_commit"):
         services.import_job_start(job=job, actor=actor)
     return services.import_job_run(job_id=job.pk)
 
@@ -284,7 +284,7 @@ def test_a_crash_between_batches_then_a_retry_duplicates_nothing(manager, settin
 def test_running_the_same_batch_twice_writes_it_once(manager, settings):
     settings.GOALPOST_IMPORT_BATCH_SIZE = 2
     job = make_job(manager, "contacts", _five_rows())
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(services, "enqueue_on_commit"):
         services.import_job_start(job=job, actor=manager)
     services.import_job_begin(job_id=job.pk)
 

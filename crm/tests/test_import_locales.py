@@ -46,7 +46,7 @@ def make_job(actor, kind, raw: bytes, *, name="file.csv", encoding=""):
 
 
 def start_and_run(job, actor):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(services, "enqueue_on_commit"):
         services.import_job_start(job=job, actor=actor)
     return services.import_job_run(job_id=job.pk)
 

@@ -38,18 +38,25 @@ def access_row(user, resource: str, queryset: QuerySet, pk, *, write: bool = Fal
     return row
 
 
-def web_view(resource: str, *, write: bool = False):
-    """Login required, then the role's read (or write) right on `resource`."""
+def web_view(resource: str, *, write: bool | None = False):
+    """Login required, then the role's read right on `resource` (a key of policies.ACCESS),
+    and its write right too when `write` is True, or for POSTs when it is None.
+
+    No right is a 403 (PermissionDenied); signed out is a redirect to the login page.
+    The wrapped view carries `policy_resource`, so a test can tell every page asks the
+    policy (crm/tests/test_every_view_guarded.py).
+    """
 
     def decorate(view):
         @login_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             require_read(request.user, resource)
-            if write:
+            if write or (write is None and request.method == "POST"):
                 require_write(request.user, resource)
             return view(request, *args, **kwargs)
 
+        wrapped.policy_resource = resource  # type: ignore[attr-defined]
         return wrapped
 
     return decorate

@@ -204,7 +204,7 @@ def list_entry(list_key: str) -> ListEntry | None:
 
 
 def builtins_for(entry: ListEntry, user) -> list[BuiltinView]:
-    role = policies.ADMIN if user.is_superuser else user.role
+    role = policies.role_of(user)
     return [view for view in entry.builtins if role in view.roles]
 
 

@@ -12,11 +12,12 @@ from rest_framework.response import Response
 from crm.api.permissions import PolicyPermission
 from crm.api.views.base import PolicyViewSet
 from crm.db_router import reading_from_replica
+from crm.policies import own_figures_only
 from metrics import drilldown, registry
 from metrics.exchange_rates import exchange_rate_delete, exchange_rate_save
 from metrics.models import ExchangeRate, KpiSnapshot
 from metrics.scopes import Period, ScopeType
-from metrics.selectors import own_figures_only, scope_for_user, snapshots_visible_to
+from metrics.selectors import scope_for_user, snapshots_visible_to
 
 from .serializers import (
     ExchangeRateSerializer,

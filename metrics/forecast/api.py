@@ -5,12 +5,11 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crm import policies
+from crm.api.permissions import PolicyPermission
 from crm.limits import date_in_range
 from metrics.selectors import scope_for_user
 
@@ -123,12 +122,11 @@ class ForecastView(APIView):
     naming any other scope is a 403. Marketing and support: 403.
     """
 
-    permission_classes = [IsAuthenticated]
+    policy_resource = "forecast"
+    permission_classes = [IsAuthenticated, PolicyPermission]
 
     @extend_schema(parameters=[ForecastQuerySerializer], responses=ForecastSerializer)
     def get(self, request):
-        if not policies.can_read(request.user, "forecast"):
-            raise PermissionDenied
         query = ForecastQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         scope = scope_for_user(request.user, query.validated_data.get("scope"))

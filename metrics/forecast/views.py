@@ -6,18 +6,17 @@ with the field errors; a rep naming someone else's scope is a 403.
 """
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm import policies
 from crm.models import Pipeline, Role, Team, User
+from crm.policies import own_figures_only
+from crm.web.access import web_view
 from metrics.forms import EARLIEST, LATEST
 from metrics.scopes import ScopeType
-from metrics.selectors import own_figures_only, scope_for_user
+from metrics.selectors import scope_for_user
 
 from .api import ForecastQuerySerializer
 from .report import forecast_report
@@ -72,10 +71,8 @@ def _chart(report: dict) -> dict:
     }
 
 
-@login_required
+@web_view("forecast")
 def forecast_page(request):
-    if not policies.can_read(request.user, "forecast"):
-        raise PermissionDenied
     query = ForecastQuerySerializer(data=request.GET)
     valid = query.is_valid()
     params = query.validated_data if valid else {}

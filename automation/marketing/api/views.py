@@ -15,7 +15,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -224,6 +223,8 @@ class CampaignPlanViewSet(
 class SegmentViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     """Saved contact filters; `count` is the live audience size."""
 
+    # Counting and previewing only read, so every reader may do them.
+    policy_read_actions = ("count", "preview", "fields")
     serializer_class = SegmentSerializer
     search_fields = ["name"]
 
@@ -243,14 +244,6 @@ class SegmentViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         segment_delete(segment=instance, actor=self.request.user)
-
-    def check_permissions(self, request):
-        # Counting and previewing only read, so every reader may do them.
-        if self.action in ("count", "preview", "fields"):
-            if not policies.can_read(request.user, self.policy_resource):
-                raise PermissionDenied()
-            return
-        super().check_permissions(request)
 
     @extend_schema(responses=AUDIENCE_COUNT)
     @action(detail=True, methods=["get"])

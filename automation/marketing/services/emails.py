@@ -24,6 +24,7 @@ from automation.models import Enrollment, EnrollmentStatus, ExitReason
 from automation.services.enrollments import enrollment_exit
 from crm.languages import in_language_of, recipient_language
 from crm.models import Campaign, Contact, InteractionKind
+from crm.services.after_commit import enqueue_now, enqueue_on_commit
 from crm.services.consent import address_suppress
 from crm.services.contacts import interaction_record
 from crm.services.mail import html_document, lang_attrs
@@ -145,7 +146,13 @@ def email_send_record(
     )
     send.body_text = f"{text}\n\n-- \n{unsubscribe}: {unsubscribe_link}\n"
     send.save(update_fields=["body_html", "body_text"])
-    transaction.on_commit(lambda: (_deliver_now if deliver_inline else _enqueue)(send.pk))
+    if deliver_inline:
+        transaction.on_commit(lambda: _deliver_now(send.pk))
+    else:
+        from automation.marketing.tasks import email_send_deliver_task
+
+        # email_sends_sweep hands over what the broker refused.
+        enqueue_on_commit(email_send_deliver_task, send.pk)
     return send
 
 
@@ -154,15 +161,6 @@ def _deliver_now(send_id: int) -> None:
         email_send_deliver(send_id=send_id)
     except Exception:
         logger.exception("Sending email %s failed; the sweep will try again", send_id)
-
-
-def _enqueue(send_id: int) -> None:
-    from automation.marketing.tasks import email_send_deliver_task
-
-    try:
-        email_send_deliver_task.delay(send_id)
-    except Exception:
-        logger.warning("Could not enqueue email %s; the tick will send it", send_id)
 
 
 def email_send_deliver(*, send_id: int) -> bool:
@@ -312,6 +310,8 @@ def email_sends_sweep(*, older_than: timedelta, limit: int = 500) -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+    from automation.marketing.tasks import email_send_deliver_task
+
     for send_id in ids:
-        _enqueue(send_id)
+        enqueue_now(email_send_deliver_task, send_id)
     return len(ids)

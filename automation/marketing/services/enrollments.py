@@ -1,7 +1,5 @@
 """Putting contacts into campaigns and taking them out (exits)."""
 
-import logging
-
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -15,22 +13,12 @@ from automation.services.enrollments import (
     enrollment_exit,
 )
 from crm.models import Campaign, Contact, User
+from crm.services.after_commit import enqueue_on_commit
 from crm.services.outbound_email import contact_consent_refusal, contacts_mailable
 
 from .progress import progress_start
 
-logger = logging.getLogger(__name__)
-
 BULK_BATCH = 1000
-
-
-def _advance_soon(progress_id: int) -> None:
-    from automation.marketing.tasks import enrollment_advance_task
-
-    try:
-        enrollment_advance_task.delay(progress_id)
-    except Exception:
-        logger.warning("Could not enqueue progress %s; the tick will run it", progress_id)
 
 
 @transaction.atomic
@@ -40,7 +28,10 @@ def campaign_enroll_contact(
     """Enroll one contact (once while active) and send the first steps right after commit."""
     enrollment = enrollment_create(campaign=campaign, contact=contact)
     progress = progress_start(enrollment=enrollment)
-    transaction.on_commit(lambda: _advance_soon(progress.pk))
+    from automation.marketing.tasks import enrollment_advance_task
+
+    # The due-steps tick runs a progress the broker refused.
+    enqueue_on_commit(enrollment_advance_task, progress.pk)
     return enrollment
 
 
@@ -71,17 +62,11 @@ def campaign_enroll_segment(*, campaign: Campaign, segment: Segment, actor: User
             ],
             ignore_conflicts=True,
         )
-    transaction.on_commit(_tick_soon)
-    return len(ids)
-
-
-def _tick_soon() -> None:
     from automation.marketing.tasks import due_steps_tick_task
 
-    try:
-        due_steps_tick_task.delay()
-    except Exception:
-        logger.warning("Could not enqueue the tick; the schedule will run it")
+    # Only sooner than the schedule's next tick, which runs anyway.
+    enqueue_on_commit(due_steps_tick_task)
+    return len(ids)
 
 
 def contact_enrollments_exit(*, contact_id: int, reason: str) -> int:

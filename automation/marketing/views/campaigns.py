@@ -1,7 +1,7 @@
 """Campaign pages: list, the step and variant editor, enrollments, the report."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,8 +41,7 @@ from automation.services.campaigns import campaign_create, campaign_update
 from automation.services.enrollments import enrollment_exit
 from crm import policies
 from crm.models import Campaign
-
-from .access import marketing_view
+from crm.web.access import require_write, web_view
 
 ENROLLMENTS_SHOWN = 50
 
@@ -57,7 +56,7 @@ KIND_FILTERS = {
 }
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def campaign_list(request):
     """The one Campaigns page: every campaign, whether it sends an email sequence or only
     collects attribution (leads, purchases, spend), with a filter for either kind."""
@@ -95,12 +94,12 @@ def campaign_list(request):
     )
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def campaign_details(request, pk):
     """Edit a campaign's own details (name, channel, dates, active)."""
     campaign = get_object_or_404(Campaign, pk=pk)
-    if request.method == "POST" and not policies.can_write(request.user, "campaigns"):
-        raise PermissionDenied
+    if request.method == "POST":
+        require_write(request.user, "campaigns")
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,7 +147,7 @@ def _editor_context(request, campaign, **forms) -> dict:
     }
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def campaign_editor(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     return render(request, "marketing/campaign_editor.html", _editor_context(request, campaign))
@@ -179,7 +178,7 @@ def _invalid(request, campaign, **forms):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def step_add(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     form = StepForm(request.POST)
@@ -211,7 +210,7 @@ def _step(pk, step_id) -> CampaignStep:
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def step_wait_edit(request, pk, step_id):
     step = _step(pk, step_id)
     form = WaitForm(request.POST)
@@ -227,7 +226,7 @@ def step_wait_edit(request, pk, step_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def step_reorder(request, pk, step_id):
     step = _step(pk, step_id)
     delta = -1 if request.POST.get("direction") == "up" else 1
@@ -240,7 +239,7 @@ def step_reorder(request, pk, step_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def step_remove(request, pk, step_id):
     step = _step(pk, step_id)
     return _run(
@@ -252,7 +251,7 @@ def step_remove(request, pk, step_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def variant_add(request, pk, step_id):
     step = _step(pk, step_id)
     form = VariantForm(request.POST, prefix=f"new-{step.pk}")
@@ -274,7 +273,7 @@ def _variant(pk, variant_id) -> StepVariant:
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def variant_edit(request, pk, variant_id):
     variant = _variant(pk, variant_id)
     campaign = variant.step.campaign
@@ -293,7 +292,7 @@ def variant_edit(request, pk, variant_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def variant_remove(request, pk, variant_id):
     variant = _variant(pk, variant_id)
     return _run(
@@ -305,7 +304,7 @@ def variant_remove(request, pk, variant_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def language_add(request, pk, variant_id):
     """Add the variant's email in one more language."""
     variant = _variant(pk, variant_id)
@@ -345,7 +344,7 @@ def _version(pk, version_id) -> VariantLanguage:
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def language_edit(request, pk, version_id):
     version = _version(pk, version_id)
     campaign = version.variant.step.campaign
@@ -368,7 +367,7 @@ def language_edit(request, pk, version_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def language_remove(request, pk, version_id):
     version = _version(pk, version_id)
     return _run(
@@ -380,7 +379,7 @@ def language_remove(request, pk, version_id):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def plan_edit(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     form = PlanForm(request.POST, instance=campaign_plan_get(campaign))
@@ -396,7 +395,7 @@ def plan_edit(request, pk):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def enroll_segment(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     form = EnrollSegmentForm(request.POST)
@@ -411,7 +410,7 @@ def enroll_segment(request, pk):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def enrollment_remove(request, pk, enrollment_id):
     enrollment = get_object_or_404(
         Enrollment, pk=enrollment_id, campaign_id=pk, status=EnrollmentStatus.ACTIVE
@@ -424,7 +423,7 @@ def enrollment_remove(request, pk, enrollment_id):
     )
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def campaign_report(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     return render(

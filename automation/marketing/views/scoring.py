@@ -17,14 +17,13 @@ from automation.marketing.services.scoring import (
 )
 from crm import policies
 from crm.models import Contact, Lead
-
-from .access import marketing_view
+from crm.web.access import web_view
 
 RECENT_HANDOFFS = 10
 TOP_SCORES = 10
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def scoring_editor(request):
     model = scoring_model_get()
     model_form = ScoringModelForm(instance=model, prefix="model")
@@ -81,7 +80,7 @@ def scoring_editor(request):
     )
 
 
-@marketing_view(resource="leads")
+@web_view("leads", write=None)
 def score_explanation(request, contact_id: int):
     """One contact's lead score, line by line: the rules' (decayed) points and the
     adjustment set by hand, an import or a rule."""
@@ -96,7 +95,7 @@ def score_explanation(request, contact_id: int):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def scoring_rule_remove(request, pk):
     rule = get_object_or_404(ScoringRule, pk=pk)
     with transaction.atomic():

@@ -23,8 +23,7 @@ from automation.marketing.segmenting import (
 )
 from automation.marketing.services.segments import segment_create, segment_delete, segment_update
 from crm import policies
-
-from .access import marketing_view
+from crm.web.access import web_view
 
 PREVIEW_CONTACTS = 5
 
@@ -41,7 +40,7 @@ def _conditions(formset) -> list[dict]:
     ]
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def segment_list(request):
     segments = list(selectors.segment_list())
     audiences = selectors.segment_counts(segments)
@@ -54,7 +53,7 @@ def segment_list(request):
     )
 
 
-@marketing_view()
+@web_view("marketing", write=None)
 def segment_edit(request, pk=None):
     segment = get_object_or_404(Segment, pk=pk) if pk else None
     if request.method == "POST":
@@ -108,7 +107,7 @@ def segment_edit(request, pk=None):
 
 
 @require_POST
-@marketing_view(write=False)
+@web_view("marketing")
 def segment_count(request):
     """The live count: the editor posts its current conditions, gets the audience size."""
     formset = ConditionFormSet(request.POST, prefix="c")
@@ -131,7 +130,7 @@ def segment_count(request):
 
 
 @require_POST
-@marketing_view(write=True)
+@web_view("marketing", write=True)
 def segment_remove(request, pk):
     segment = get_object_or_404(Segment, pk=pk)
     with transaction.atomic():

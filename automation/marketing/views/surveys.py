@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from crm import policies
 from crm.models import Contact
+from crm.web.access import web_view
 
 from ..services.offers import nps_survey_send
-from .access import marketing_view
 
 
 def _back(request, contact):
@@ -25,7 +25,7 @@ def _back(request, contact):
 
 
 @require_POST
-@marketing_view(resource="nps", write=True)
+@web_view("nps", write=True)
 def nps_survey_send_view(request, contact_id: int):
     contact = get_object_or_404(
         policies.scope(request.user, "contacts", Contact.objects.all()), pk=contact_id

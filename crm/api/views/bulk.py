@@ -10,7 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from crm import policies
 from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from crm.api.permissions import PolicyPermission
 from crm.api.serializers.bulk import BulkActionSerializer, BulkRequestSerializer
 from crm.models import BulkAction, BulkStatus
 from crm.services.bulk import bulk_start, bulk_undo
@@ -72,14 +74,11 @@ class BulkActionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Your bulk actions: progress, counts, and undo."""
 
     serializer_class = BulkActionSerializer
-    permission_classes = [IsAuthenticated]
+    policy_resource = "bulk_actions"
+    permission_classes = [IsAuthenticated, PolicyPermission]
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return BulkAction.objects.none()
-        user = self.request.user
-        rows = BulkAction.objects.all()
-        return rows if user.has_role("admin") else rows.filter(actor=user)
+        return policies.scope(self.request.user, "bulk_actions", BulkAction.objects.all())
 
     @extend_schema(request=None, responses=BulkActionSerializer)
     @action(detail=True, methods=["post"])

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from crm import selectors
 from crm.api import filters
 from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from crm.api.permissions import PolicyPermission
 from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer
 from crm.api.serializers.workspace import UserDeactivateSerializer, UserInviteSerializer
 from crm.models import User
@@ -97,7 +98,8 @@ class MeView(GenericAPIView):
     """The signed-in user's own profile, for every role: name, email and language."""
 
     serializer_class = MeSerializer
-    permission_classes = [IsAuthenticated]
+    policy_resource = "account"
+    permission_classes = [IsAuthenticated, PolicyPermission]
 
     def get(self, request):
         return Response(self.get_serializer(request.user).data)

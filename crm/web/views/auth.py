@@ -15,9 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,13 +35,13 @@ from crm.security.signin import (
     signin_succeeded,
 )
 from crm.security.two_factor import (
-    two_factor_allowed,
     two_factor_device,
     two_factor_pending_device,
     two_factor_qr_svg,
     two_factor_verify,
 )
 from crm.services.audit import audit_record
+from crm.web.access import web_view
 from crm.web.forms.auth import LoginForm
 from crm.web.forms.profile import LocalisedPasswordResetForm
 
@@ -195,12 +193,10 @@ class TokenRevokingPasswordResetConfirmView(auth_views.PasswordResetConfirmView)
         return response
 
 
-@login_required
+@web_view("two_factor")
 @require_http_methods(["GET", "POST"])
 def two_factor_settings(request):
     """Enrol in (or remove) TOTP two-factor sign-in. Admins and managers only."""
-    if not two_factor_allowed(request.user):
-        raise PermissionDenied
     device = two_factor_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

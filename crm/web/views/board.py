@@ -4,7 +4,6 @@ import itertools
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -159,11 +158,12 @@ def _column_stats(*, user, pipeline, owner_id, stage_ids) -> dict:
 
 
 @require_POST
-@login_required
+@web_view("account")
 def deal_move(request, pk):
     """Drop a card: POST stage, order (the target column's card ids after the drop).
 
-    Answers JSON; a refused move is a 4xx with the reason so the card can snap back.
+    Answers JSON; a refused move is a 4xx with the reason so the card can snap back (so
+    the deals right is asked inside, by `access_row`, not as web_view's HTML 403).
     """
     user = request.user
     try:

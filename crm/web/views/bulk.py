@@ -8,18 +8,17 @@ queued run, the progress bar.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from crm import policies
 from crm.models import BulkAction, BulkKind, BulkStatus, Stage, User
 from crm.services.bulk import RESOURCES, bulk_params_check, bulk_start, bulk_undo
+from crm.web.access import access_row, require_write, web_view
 from crm.web.lists import matching
 from crm.web.params import positive_int
 from crm.web.views import activities, contacts, deals, leads, tickets
@@ -64,13 +63,12 @@ def _describe(kind: str, params: dict) -> str:
     return BulkKind(kind).label
 
 
-@login_required
+@web_view("bulk_actions", write=True)
 @require_POST
 def bulk_apply(request, resource):
     if resource not in RESOURCES:
         raise Http404
-    if not policies.can_write(request.user, resource):
-        raise PermissionDenied
+    require_write(request.user, resource)
     filter_string = request.POST.get("filter", "")[:2000]
     back = _list_url(resource, filter_string)
     kind = request.POST.get("kind", "")
@@ -115,10 +113,7 @@ def bulk_apply(request, resource):
 
 
 def _own_bulk(request, pk) -> BulkAction:
-    bulk = get_object_or_404(BulkAction, pk=pk)
-    if bulk.actor_id != request.user.pk and not request.user.has_role("admin"):
-        raise Http404
-    return bulk
+    return access_row(request.user, "bulk_actions", BulkAction.objects.all(), pk)
 
 
 def summary(bulk: BulkAction) -> str:
@@ -156,7 +151,7 @@ def summary(bulk: BulkAction) -> str:
     return _("%(parts)s.") % {"parts": ", ".join(parts)}
 
 
-@login_required
+@web_view("bulk_actions")
 @require_GET
 def bulk_detail(request, pk):
     bulk = _own_bulk(request, pk)
@@ -169,7 +164,7 @@ def bulk_detail(request, pk):
     )
 
 
-@login_required
+@web_view("bulk_actions")
 @require_POST
 def bulk_undo_view(request, pk):
     bulk = _own_bulk(request, pk)

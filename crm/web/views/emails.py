@@ -1,13 +1,11 @@
 """Email from a deal, contact or ticket: compose with a template, preview, send; record a
 reply by hand; the email templates in Settings."""
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm import policies
 from crm.models import Contact, Deal, EmailMessage, EmailTemplate, Ticket
 from crm.selectors import email_list
 from crm.services.emails import (
@@ -190,10 +188,8 @@ def _templates_back() -> dict:
     return {"cancel_url": url, "back_url": url, "back_label": _("Email templates")}
 
 
-@web_view("email_templates")
+@web_view("email_templates", write=True)
 def email_template_list(request):
-    if not policies.can_write(request.user, "email_templates"):
-        raise PermissionDenied
     return render(
         request,
         "settings/email_templates.html",

@@ -1,7 +1,6 @@
 """The landing page: My day for sales, a sensible start page for every other role."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -10,6 +9,7 @@ from crm import policies
 from crm.models import Deal, Role, Ticket
 from crm.navigation import shortcuts_for
 from crm.web import selectors
+from crm.web.access import web_view
 from crm.web.forms.activities import QuickLogForm
 
 
@@ -26,11 +26,11 @@ def _shortcuts(role: str) -> list[dict]:
     ]
 
 
-@login_required
+@web_view("account")
 @require_GET
 def home(request):
     user = request.user
-    role = Role.ADMIN if user.is_superuser else user.role
+    role = policies.role_of(user)
     context = {
         "is_sales": policies.can_read(user, "deals"),
         # Everyone's own tasks; reps live here, other roles also get their shortcuts.

@@ -1,14 +1,12 @@
 """Search-as-you-type results for the form pickers (contacts, companies, deals, users,
 campaigns): a handful of matches the user may see, by name, email, phone or company."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from crm import policies
 from crm.models import Campaign, Company, Contact, Deal, User
+from crm.web.access import visible, web_view
 from crm.web.lists import search
 from crm.web.params import search_text
 
@@ -50,7 +48,7 @@ LOOKUPS = {
 LIMIT = 10
 
 
-@login_required
+@web_view("account")
 @require_GET
 def lookup(request, kind):
     if kind not in LOOKUPS:
@@ -58,9 +56,7 @@ def lookup(request, kind):
     resource, queryset, fields, order = LOOKUPS[kind]
     rows = queryset
     if resource is not None:
-        if not policies.can_read(request.user, resource):
-            raise PermissionDenied
-        rows = policies.scope(request.user, resource, queryset)
+        rows = visible(request.user, resource, queryset)
     if kind == "users" and request.GET.getlist("role"):
         rows = rows.filter(role__in=request.GET.getlist("role"))
     query = search_text(request.GET.get("q"))

@@ -1,7 +1,6 @@
 """A user's own profile: name, email and language. Every role may edit only their own."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,13 +11,14 @@ from django.views.i18n import set_language as django_set_language
 from crm.languages import language_supported
 from crm.models import User
 from crm.services.users import user_language_set, user_profile_update
+from crm.web.access import web_view
 from crm.web.forms.profile import ProfileForm
 from crm.web.responses import apply_validation_error, go_to, render_form
 
 PROFILE_PAGE = "web/form_page.html"
 
 
-@login_required
+@web_view("account")
 @require_http_methods(["GET", "POST"])
 def profile(request):
     # A copy: a refused form must not leave unsaved values on request.user (the header).
