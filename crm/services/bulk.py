@@ -13,6 +13,7 @@ values, like the importer's batches).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -81,7 +82,7 @@ RESOURCES = {
 }
 
 
-def bulk_params_check(*, actor, resource: str, kind: str, params: dict) -> dict:
+def bulk_params_check(*, actor: User | None, resource: str, kind: str, params: dict) -> dict:
     """Validate an action before anything is written; returns params as stored (ids, names).
 
     Raises PermissionDenied when the actor may not write `resource` at all, and
@@ -129,7 +130,9 @@ def _user(raw, roles: tuple) -> User:
 
 
 @transaction.atomic
-def bulk_start(*, actor, resource: str, kind: str, ids, params: dict | None = None) -> BulkAction:
+def bulk_start(
+    *, actor: User | None, resource: str, kind: str, ids, params: dict[str, Any] | None = None
+) -> BulkAction:
     """Record a bulk action on the rows `ids` (or a queryset of them) and run or queue it.
 
     Returns the BulkAction: finished (status done) for up to SYNC_LIMIT rows, else queued
@@ -228,7 +231,7 @@ def _context(bulk: BulkAction) -> dict:
 _UNCHANGED = object()
 
 
-def _set_owner(row, *, actor, spec: BulkResource, owner):
+def _set_owner(row, *, actor: User | None, spec: BulkResource, owner: User | None):
     """Give `row` to `owner` (None: nobody) through its resource's update service."""
     field = spec.owner_field
     if isinstance(row, Deal):
@@ -245,7 +248,7 @@ def _set_owner(row, *, actor, spec: BulkResource, owner):
         ticket_update(ticket=row, actor=actor, data={field: None})
 
 
-def _reassign(row, *, actor, spec, owner):
+def _reassign(row, *, actor: User | None, spec, owner: User | None):
     previous = getattr(row, f"{spec.owner_field}_id")
     if previous == owner.pk:
         return _UNCHANGED
@@ -253,7 +256,7 @@ def _reassign(row, *, actor, spec, owner):
     return previous
 
 
-def _move_stage(row, *, actor, spec, stage):
+def _move_stage(row, *, actor: User | None, spec, stage):
     previous = row.stage_id
     if previous == stage.pk:
         return _UNCHANGED
@@ -261,7 +264,7 @@ def _move_stage(row, *, actor, spec, stage):
     return previous
 
 
-def _tag(row, *, actor, spec, tag, add: bool):
+def _tag(row, *, actor: User | None, spec, tag, add: bool):
     current = list(row.tags.all())
     had = tag in current
     if had == add:
@@ -271,14 +274,14 @@ def _tag(row, *, actor, spec, tag, add: bool):
     return had
 
 
-def _mark_done(row, *, actor, spec):
+def _mark_done(row, *, actor: User | None, spec):
     if row.done_at is not None:
         return _UNCHANGED
     activity_complete(activity=row, actor=actor)
     return None
 
 
-def _delete(row, *, actor, spec):
+def _delete(row, *, actor: User | None, spec):
     if isinstance(row, Deal):
         deal_delete(deal=row, actor=actor)
     elif isinstance(row, Lead):
@@ -301,7 +304,7 @@ _ACTIONS = {
 
 
 @transaction.atomic
-def bulk_undo(*, bulk: BulkAction, actor) -> BulkAction:
+def bulk_undo(*, bulk: BulkAction, actor: User | None) -> BulkAction:
     """Put back each changed row's previous value (owner, stage or tag); once, all or nothing.
 
     Only the actor who ran it (or an admin) may undo, only a finished undoable action.

@@ -11,6 +11,7 @@ lead scoring react to.
 import logging
 import re
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from crm.models import (
     InteractionKind,
     Ticket,
     TicketReply,
+    User,
     email_normalize,
     reply_token_new,
 )
@@ -91,7 +93,7 @@ def email_render(*, subject: str, body: str, values: dict) -> tuple[str, str]:
 # --- who may email from which record -------------------------------------------------
 
 
-def email_record_check(*, actor, contact=None, deal=None, ticket=None) -> Contact:
+def email_record_check(*, actor: User | None, contact=None, deal=None, ticket=None) -> Contact:
     """The contact an email from this record goes to, if `actor` may email from it.
 
     One record: a ticket (support, managers, admins), else a deal (its owner, managers,
@@ -199,7 +201,7 @@ def _deliver(*, to: str, subject: str, body: str, headers: dict, contact_id: int
 
 @transaction.atomic
 def email_send(
-    *, actor, subject: str, body: str, contact=None, deal=None, ticket=None
+    *, actor: User | None, subject: str, body: str, contact=None, deal=None, ticket=None
 ) -> EmailMessage:
     """Email the record's contact now and log it on the record and the contact's timeline.
 
@@ -278,7 +280,7 @@ def ticket_reply_log(*, reply: TicketReply, subject: str, token: str, message_id
 @transaction.atomic
 def email_reply_record(
     *,
-    actor,
+    actor: User | None,
     contact: Contact,
     body: str,
     parent: EmailMessage | None = None,
@@ -338,7 +340,7 @@ def email_reply_record(
 
 
 def email_reply_by_hand(
-    *, actor, parent: EmailMessage, body: str, received_at=None
+    *, actor: User | None, parent: EmailMessage, body: str, received_at=None
 ) -> EmailMessage:
     """A rep pastes a reply they got elsewhere (Outlook) under the email it answers."""
     if not parent.is_sent:
@@ -437,17 +439,21 @@ TEMPLATE_FIELDS = {"name", "subject", "body"}
 
 
 @transaction.atomic
-def email_template_create(*, actor, name: str, subject: str, body: str) -> EmailTemplate:
+def email_template_create(
+    *, actor: User | None, name: str, subject: str, body: str
+) -> EmailTemplate:
     return model_save(EmailTemplate(name=name.strip(), subject=subject, body=body))
 
 
 @transaction.atomic
-def email_template_update(*, template: EmailTemplate, actor, data: dict) -> EmailTemplate:
+def email_template_update(
+    *, template: EmailTemplate, actor: User | None, data: dict[str, Any]
+) -> EmailTemplate:
     apply_fields(template, data, TEMPLATE_FIELDS)
     return model_save(template)
 
 
 @transaction.atomic
-def email_template_delete(*, template: EmailTemplate, actor) -> None:
+def email_template_delete(*, template: EmailTemplate, actor: User | None) -> None:
     audit_deleted(actor=actor, record=template)
     template.delete()

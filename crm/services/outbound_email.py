@@ -17,6 +17,7 @@ asks it again, so an address suppressed after the email was queued is not mailed
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -167,7 +168,7 @@ def outbound_email_send(
     html: str = "",
     contact_id: int | None = None,
     unsubscribe_url: str = "",
-    headers: dict | None = None,
+    headers: dict[str, Any] | None = None,
     language: str = "",
     footer_language: str = "",
 ) -> None:

@@ -9,13 +9,15 @@ Applying a view never widens what a user sees: the list scopes its rows to the u
 (crm/policies.py) before any filter of the view narrows them.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import ListState, SavedView, Team
+from crm.models import ListState, SavedView, Team, User
 from crm.web.list_catalog import LISTS, MAX_VALUE_LENGTH, SORT, ListEntry, list_entry
 
 from .common import model_save
@@ -156,7 +158,7 @@ def columns_usable(*, list_key: str, columns) -> list[str]:
 # --- reads ------------------------------------------------------------------------------
 
 
-def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet:
+def saved_views_visible(*, user: User, list_key: str | None = None) -> QuerySet:
     """The user's own views and those their team shares, on lists they may open."""
     views = policies.scope(user, "saved_views", SavedView.objects.all())
     readable = [key for key in LISTS if policies.can_read(user, key)]
@@ -169,12 +171,12 @@ def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet:
 # --- writes -----------------------------------------------------------------------------
 
 
-def _check_owner(*, view: SavedView, actor) -> None:
+def _check_owner(*, view: SavedView, actor: User | None) -> None:
     if view.owner_id != actor.pk:
         raise PermissionDenied(_("Only the owner of a view can change it."))
 
 
-def _check_name(*, owner, list_key: str, name, exclude_pk=None) -> str:
+def _check_name(*, owner: User | None, list_key: str, name, exclude_pk=None) -> str:
     name = (name or "").replace("\x00", "").strip() if isinstance(name, str) else ""
     if not name:
         raise ValidationError({"name": _("Give the view a name.")})
@@ -188,7 +190,7 @@ def _check_name(*, owner, list_key: str, name, exclude_pk=None) -> str:
     return name
 
 
-def _sharing(*, actor, shared: bool):
+def _sharing(*, actor: User | None, shared: bool):
     """The team a view is shared with (None when private)."""
     if not shared:
         return None
@@ -201,7 +203,7 @@ def _sharing(*, actor, shared: bool):
 
 @transaction.atomic
 def saved_view_create(
-    *, actor, list_key: str, name: str, query, columns=None, shared: bool = False
+    *, actor: User | None, list_key: str, name: str, query, columns=None, shared: bool = False
 ) -> SavedView:
     """Save a named view of a list the actor may open (private, or shared with their team)."""
     entry = _entry(list_key)
@@ -228,7 +230,7 @@ def saved_view_create(
 
 
 @transaction.atomic
-def saved_view_update(*, view: SavedView, actor, data: dict) -> SavedView:
+def saved_view_update(*, view: SavedView, actor: User | None, data: dict[str, Any]) -> SavedView:
     """Rename, re-share or change the filters or columns of the actor's own view."""
     _check_owner(view=view, actor=actor)
     unknown = set(data) - {"name", "query", "columns", "shared"}
@@ -250,13 +252,13 @@ def saved_view_update(*, view: SavedView, actor, data: dict) -> SavedView:
 
 
 @transaction.atomic
-def saved_view_delete(*, view: SavedView, actor) -> None:
+def saved_view_delete(*, view: SavedView, actor: User | None) -> None:
     _check_owner(view=view, actor=actor)
     view.delete()
 
 
 @transaction.atomic
-def list_state_remember(*, user, list_key: str, query=UNSET, columns=UNSET) -> ListState:
+def list_state_remember(*, user: User, list_key: str, query=UNSET, columns=UNSET) -> ListState:
     """Keep what the user has on a list now (query and/or columns), for their next visit."""
     entry = _entry(list_key)
     state, _created = ListState.objects.select_for_update().get_or_create(
@@ -277,6 +279,6 @@ def list_state_remember(*, user, list_key: str, query=UNSET, columns=UNSET) -> L
 
 
 @transaction.atomic
-def list_state_reset(*, user, list_key: str) -> None:
+def list_state_reset(*, user: User, list_key: str) -> None:
     """Back to the list's defaults: no filters, its default sort and columns."""
     ListState.objects.filter(user=user, list_key=list_key).delete()

@@ -1,6 +1,7 @@
 """Users, roles and teams: the operator-facing writes (API, `create_user` command)."""
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -51,7 +52,12 @@ def _set_password(user: User, password: str | None) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, role: str = Role.REP, password: str | None = None, **fields
+    *,
+    actor: User | None,
+    username: str,
+    role: str = Role.REP,
+    password: str | None = None,
+    **fields: Any,
 ) -> User:
     """Create a login. Without a password the account cannot sign in until one is set."""
     user = User(username=username, role=role, **fields)
@@ -61,7 +67,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, actor, data: dict) -> User:
+def user_update(*, user: User, actor: User | None, data: dict[str, Any]) -> User:
     """Change account fields. ValidationError: a field not editable here, or a change that
     would leave no active admin (demoting or deactivating the last one)."""
     data = dict(data)
@@ -79,7 +85,7 @@ def user_update(*, user: User, actor, data: dict) -> User:
     return saved
 
 
-def _audit_access_change(*, actor, user: User, before: dict) -> None:
+def _audit_access_change(*, actor: User | None, user: User, before: dict) -> None:
     """Audit a change of role or of active state (what the user may reach)."""
     changes = {
         field: {"from": before[field], "to": getattr(user, field)}
@@ -98,20 +104,20 @@ def _audit_access_change(*, actor, user: User, before: dict) -> None:
 
 
 @transaction.atomic
-def team_create(*, actor, name: str, manager=None) -> Team:
+def team_create(*, actor: User | None, name: str, manager=None) -> Team:
     audit_settings_changed(actor=actor, record=None, what="team_create")
     return model_save(Team(name=name, manager=manager))
 
 
 @transaction.atomic
-def team_update(*, team: Team, actor, data: dict) -> Team:
+def team_update(*, team: Team, actor: User | None, data: dict[str, Any]) -> Team:
     audit_settings_changed(actor=actor, record=team, what="team_update")
     apply_fields(team, data, {"name", "manager"})
     return model_save(team)
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, data: dict) -> User:
+def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
     """A user edits their own name, email and language; nothing else of the account."""
     apply_fields(user, data, PROFILE_FIELDS)
     return model_save(user)
@@ -138,7 +144,7 @@ OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 @transaction.atomic
 def user_invite(
     *,
-    actor,
+    actor: User | None,
     email: str,
     role: str,
     team: Team | None = None,
@@ -211,7 +217,9 @@ def user_open_records(user: User) -> dict[str, int]:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor, reassign_to: User | None = None) -> dict[str, int]:
+def user_deactivate(
+    *, user: User, actor: User | None, reassign_to: User | None = None
+) -> dict[str, int]:
     """Switch a login off and hand its open work to `reassign_to`, all or nothing.
 
     Open deals, open leads and pending activities need a sales owner (rep, manager,
@@ -264,7 +272,7 @@ def user_deactivate(*, user: User, actor, reassign_to: User | None = None) -> di
 
 
 @transaction.atomic
-def team_members_set(*, team: Team, actor, members) -> Team:
+def team_members_set(*, team: Team, actor: User | None, members) -> Team:
     """Make `members` (users) exactly the team's members; users left out lose the team."""
     audit_settings_changed(actor=actor, record=team, what="team_members_set")
     member_ids = {m.pk for m in members}
@@ -288,7 +296,7 @@ def team_dependents(team: Team) -> list[str]:
 
 
 @transaction.atomic
-def team_delete(*, team: Team, actor) -> None:
+def team_delete(*, team: Team, actor: User | None) -> None:
     """Delete a team nothing refers to. ValidationError naming the dependents otherwise."""
     audit_deleted(actor=actor, record=team)
     dependents = team_dependents(team)
