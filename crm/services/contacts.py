@@ -1,4 +1,5 @@
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -78,7 +79,7 @@ def contact_lifecycle_stamp(contact: Contact) -> None:
 
 
 def contact_set_tags(
-    *, contact: Contact, actor: User | None, tags, at: datetime | None = None
+    *, contact: Contact, actor: User | None, tags: Iterable[Tag | str], at: datetime | None = None
 ) -> None:
     """Replace the contact's tags; each newly added tag is a `contact.tagged` event (at `at`).
 
@@ -90,12 +91,12 @@ def contact_set_tags(
         tags_check(names)
     except ValidationError as error:
         raise ValidationError({"tags": error.messages}) from None
-    tags = [
+    rows = [
         t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip())[0] for t in tags
     ]
     before = set(contact.tags.values_list("pk", flat=True))
-    contact.tags.set(tags)
-    for tag in tags:
+    contact.tags.set(rows)
+    for tag in rows:
         if tag.pk not in before:
             event_emit(
                 kind=DomainEventKind.CONTACT_TAGGED,
@@ -140,7 +141,7 @@ def contact_create(
     actor: User | None,
     first_name: str,
     owner: User | None = None,
-    tags=None,
+    tags: Iterable[Tag | str] | None = None,
     automate: bool = True,
     **fields: Any,
 ) -> Contact:
@@ -189,7 +190,12 @@ def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]
 
 @transaction.atomic
 def interaction_record(
-    *, actor: User | None, contact: Contact, kind: str, occurred_at=None, **fields: Any
+    *,
+    actor: User | None,
+    contact: Contact,
+    kind: str,
+    occurred_at: datetime | None = None,
+    **fields: Any,
 ) -> Interaction:
     """A website visit, form, download, email open/reply: feeds scoring and the timeline."""
     _contact_touch_check(actor=actor, contact=contact, field="contact")
@@ -215,7 +221,7 @@ def _contact_touch_check(*, actor: User | None, contact: Contact, field: str) ->
 
 @transaction.atomic
 def referral_record(
-    *, actor: User | None, referrer: Contact, referred: Contact, referred_on=None
+    *, actor: User | None, referrer: Contact, referred: Contact, referred_on: date | None = None
 ) -> Referral:
     _contact_touch_check(actor=actor, contact=referred, field="referred")
     referral = model_save(
@@ -236,7 +242,7 @@ def nps_record(
     contact: Contact,
     score: int,
     scale: int = 10,
-    responded_at=None,
+    responded_at: datetime | None = None,
     **fields: Any,
 ) -> NpsResponse:
     return model_save(

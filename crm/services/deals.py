@@ -1,6 +1,6 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -75,7 +75,13 @@ def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
     return stage
 
 
-def deal_create_check(*, status: str, lost_reason: str, created_at, closed_at) -> None:
+def deal_create_check(
+    *,
+    status: str,
+    lost_reason: str,
+    created_at: datetime | None,
+    closed_at: datetime | None,
+) -> None:
     """What a new deal's status asks of its other fields, checked before anything is
     written (the importer's preview calls it too, so a row is refused in the same words).
 
@@ -107,8 +113,8 @@ def deal_create(
     stage: Stage | None = None,
     owner: User | None = None,
     status: str = DealStatus.OPEN,
-    created_at=None,
-    closed_at=None,
+    created_at: datetime | None = None,
+    closed_at: datetime | None = None,
     lost_reason: str = "",
     automate: bool = True,
     **fields: Any,
@@ -322,7 +328,7 @@ def _purchase_follow_deal(deal: Deal) -> None:
         model_save(purchase)
 
 
-def _close(deal: Deal, *, status: str, at) -> None:
+def _close(deal: Deal, *, status: str, at: datetime | None) -> None:
     at = at or timezone.now()
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": _("This deal is already closed.")})
@@ -367,7 +373,8 @@ def deal_mark_won(
 
         purchase_record(
             actor=actor,
-            contact=deal.contact,
+            # contact_id is set, so the contact exists (the stubs type the relation optional).
+            contact=cast(Contact, deal.contact),
             company=deal.company,
             amount=deal.value,
             currency=deal.currency,
@@ -470,7 +477,7 @@ def deal_delete(*, deal: Deal, actor: User | None) -> None:
     locked.delete()
 
 
-def contact_becomes_customer(contact: Contact, *, at) -> None:
+def contact_becomes_customer(contact: Contact, *, at: datetime) -> None:
     """A purchase or won deal at `at`: the contact was a customer then (crm.services.spells).
 
     A first purchase or one after the last churn opens a spell; an earlier one moves the

@@ -1,3 +1,5 @@
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -30,8 +32,8 @@ def purchase_record(
     *,
     actor: User | None,
     contact: Contact,
-    amount,
-    purchased_at=None,
+    amount: Decimal,
+    purchased_at: datetime | None = None,
     automate: bool = True,
     **fields: Any,
 ) -> Purchase:
@@ -59,7 +61,7 @@ def purchase_record(
     return purchase
 
 
-def _spell_opening(contact: Contact) -> dict | None:
+def _spell_opening(contact: Contact) -> dict[str, Any] | None:
     """What the contact was, if this purchase is the one that makes them a customer."""
     if contact.customer_since is not None and contact.lifecycle != Lifecycle.CHURNED:
         return None
@@ -124,7 +126,7 @@ def purchase_delete(*, purchase: Purchase, actor: User | None) -> None:
 
 @transaction.atomic
 def subscription_create(
-    *, actor: User | None, contact: Contact, started_at=None, **fields: Any
+    *, actor: User | None, contact: Contact, started_at: datetime | None = None, **fields: Any
 ) -> Subscription:
     started_at = started_at or timezone.now()
     if fields.get("renewal_due") and fields["renewal_due"] < started_at.date():
@@ -150,7 +152,7 @@ def subscription_update(
 
 
 @transaction.atomic
-def spend_record(*, actor: User | None, month, **fields: Any) -> Spend:
+def spend_record(*, actor: User | None, month: date, **fields: Any) -> Spend:
     """Spend is kept per month: any day given is folded onto the first of its month."""
     return model_save(Spend(month=month.replace(day=1), **fields))
 

@@ -18,7 +18,7 @@ from .workspace import sla_hours
 logger = logging.getLogger(__name__)
 
 
-def sla_due(*, priority: str, opened_at):
+def sla_due(*, priority: str, opened_at: datetime) -> datetime | None:
     """When a ticket of `priority` opened at `opened_at` (aware datetime) must be resolved.
 
     None when `opened_at` lies outside the supported dates (`crm.limits`): the ticket's own
@@ -36,9 +36,9 @@ def ticket_open(
     *,
     actor: User | None,
     subject: str,
-    opened_at=None,
-    status=TicketStatus.OPEN,
-    resolved_at=None,
+    opened_at: datetime | None = None,
+    status: str = TicketStatus.OPEN,
+    resolved_at: datetime | None = None,
     automate: bool = True,
     **fields: Any,
 ) -> Ticket:

@@ -1,6 +1,7 @@
 """Users, roles and teams: the operator-facing writes (API, `create_user` command)."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -85,7 +86,7 @@ def user_update(*, user: User, actor: User | None, data: dict[str, Any]) -> User
     return saved
 
 
-def _audit_access_change(*, actor: User | None, user: User, before: dict) -> None:
+def _audit_access_change(*, actor: User | None, user: User, before: dict[str, Any]) -> None:
     """Audit a change of role or of active state (what the user may reach)."""
     changes = {
         field: {"from": before[field], "to": getattr(user, field)}
@@ -104,7 +105,7 @@ def _audit_access_change(*, actor: User | None, user: User, before: dict) -> Non
 
 
 @transaction.atomic
-def team_create(*, actor: User | None, name: str, manager=None) -> Team:
+def team_create(*, actor: User | None, name: str, manager: User | None = None) -> Team:
     audit_settings_changed(actor=actor, record=None, what="team_create")
     return model_save(Team(name=name, manager=manager))
 
@@ -202,7 +203,7 @@ def _send_invitation(user: User, invited_by: str) -> None:
             logger.exception("Failed to send the invitation to user %s", user.pk)
 
 
-def _active_admins():
+def _active_admins() -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
 
 
@@ -272,7 +273,7 @@ def user_deactivate(
 
 
 @transaction.atomic
-def team_members_set(*, team: Team, actor: User | None, members) -> Team:
+def team_members_set(*, team: Team, actor: User | None, members: Iterable[User]) -> Team:
     """Make `members` (users) exactly the team's members; users left out lose the team."""
     audit_settings_changed(actor=actor, record=team, what="team_members_set")
     member_ids = {m.pk for m in members}

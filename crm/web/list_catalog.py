@@ -44,7 +44,7 @@ class BuiltinView:
 class ListEntry:
     key: str
     url_name: str
-    model: type
+    model: type[Activity | Company | Contact | Deal | Lead | Ticket]
     filterset: type
     views_module: str
     # Columns a user may hide or show; the record's name and the row actions always show.
