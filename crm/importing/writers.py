@@ -71,7 +71,7 @@ class References:
     the job resolve a row's references here alike, loaded per batch with a few queries.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._deals_by_id: dict[int, Deal | None] = {}
         self._leads_by_id: dict[int, Lead | None] = {}
         # lower-case title -> the deals so titled, oldest first

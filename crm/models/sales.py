@@ -194,7 +194,7 @@ class DealQuerySet(OwnedQuerySet):
     def won(self) -> Self:
         return self.filter(status=DealStatus.WON)
 
-    def rotting(self):
+    def rotting(self) -> Self:
         """Open deals idle in their stage longer than its rotting days (annotated with
         `in_stage_since`: when they entered it, or were created when never moved)."""
         idle_limit = ExpressionWrapper(
