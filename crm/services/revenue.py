@@ -32,7 +32,7 @@ def purchase_record(
     *,
     actor: User | None,
     contact: Contact,
-    amount: Decimal,
+    amount: Decimal | int,
     purchased_at: datetime | None = None,
     automate: bool = True,
     **fields: Any,
