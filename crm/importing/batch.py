@@ -70,7 +70,7 @@ SPELL_FIELDS = {"lifecycle", "customer_since", "churned_at"}
 def _column(field: object) -> str:
     """The column of a concrete field from a model's _meta (the stubs type _meta's fields
     and their columns as optional; a concrete field of a ready model has both)."""
-    return cast(str, cast(Field[Any, Any], field).column)
+    return cast(str, cast("Field[Any, Any]", field).column)
 
 
 def _foreign_keys(model: type[Model]) -> list[ForeignKey]:
@@ -186,7 +186,7 @@ def rows_update(model: type[Model], instances: Sequence[Model], fields: Sequence
         return
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = cast(list[Field[Any, Any]], [meta.pk, *(meta.get_field(name) for name in fields)])
+    columns = cast("list[Field[Any, Any]]", [meta.pk, *(meta.get_field(name) for name in fields)])
     arrays = ", ".join(f"%s::{c.cast_db_type(connection)}[]" for c in columns)
     names = ", ".join(quote(_column(c)) for c in columns)
     assignments = ", ".join(f"{quote(_column(c))} = v.{quote(_column(c))}" for c in columns[1:])

@@ -261,7 +261,7 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
     data = {}
     for name in spec.fields:
         # The merge fields are concrete fields of the model (no reverse relations).
-        attname = cast(models.Field[Any, Any], spec.model._meta.get_field(name)).attname
+        attname = cast("models.Field[Any, Any]", spec.model._meta.get_field(name)).attname
         if picked[name] == "loser" and getattr(loser, attname) != getattr(winner, attname):
             data[name] = getattr(loser, name)
     spells_before = None
