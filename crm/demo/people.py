@@ -10,6 +10,7 @@ from crm.models import (
     Gender,
     IncomeBand,
     InteractionKind,
+    Lead,
     LeadStatus,
     Lifecycle,
     MaritalStatus,
@@ -54,7 +55,8 @@ SOURCE_WEIGHTS = {
     Source.REFERRAL: 10,
 }
 # Which campaign a lead from each source is attributed to (None: no campaign).
-CAMPAIGN_BY_SOURCE = {
+# Keyed by Source, looked up by a contact's source (a str); None: no campaign.
+CAMPAIGN_BY_SOURCE: dict[str, list[str | None]] = {
     Source.ADVERTISING: ["Search ads"],
     Source.SOCIAL: ["LinkedIn outreach"],
     Source.EVENT: ["Spring webinar", "Trade fair"],
@@ -66,7 +68,7 @@ CAMPAIGN_BY_SOURCE = {
 
 @dataclass
 class PlannedLead:
-    lead: object
+    lead: Lead
     convert_at: datetime | None
 
 
@@ -206,7 +208,7 @@ def _lead_status(ctx: DemoContext, age_days: float) -> str:
     return ctx.rng.choices(statuses, weights)[0]
 
 
-SCORE_RANGE = {
+SCORE_RANGE: dict[str, tuple[int, int]] = {
     LeadStatus.NEW: (5, 60),
     LeadStatus.WORKING: (30, 75),
     LeadStatus.QUALIFIED: (55, 95),

@@ -32,10 +32,11 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import groupby
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, ForeignKey, Model
+from django.db.models import BooleanField, Field, ForeignKey, Model
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +67,12 @@ from crm.services.spells import customer_spells_follow
 SPELL_FIELDS = {"lifecycle", "customer_since", "churned_at"}
 
 
+def _column(field: object) -> str:
+    """The column of a concrete field from a model's _meta (the stubs type _meta's fields
+    and their columns as optional; a concrete field of a ready model has both)."""
+    return cast(str, cast("Field[Any, Any]", field).column)
+
+
 def _foreign_keys(model: type[Model]) -> list[ForeignKey]:
     return [f for f in model._meta.concrete_fields if isinstance(f, ForeignKey)]
 
@@ -81,7 +88,8 @@ def foreign_keys_check(
     if not instances:
         return
     for field in _foreign_keys(type(instances[0])):
-        target = field.remote_field.field_name
+        # Set when the model is ready (the related model's pk name when not given).
+        target = cast(str, field.remote_field.field_name)
         if changed is None:
             wanted = {getattr(obj, field.attname) for obj in instances}
         else:
@@ -132,7 +140,7 @@ def events_record(
     now = timezone.now()
     payloads = payloads or [{}] * len(subjects)
     occurred_at = occurred_at or [now] * len(subjects)
-    column = {f.name: connection.ops.quote_name(f.column) for f in DomainEvent._meta.fields}
+    column = {f.name: connection.ops.quote_name(_column(f)) for f in DomainEvent._meta.fields}
     table = connection.ops.quote_name(DomainEvent._meta.db_table)
     sql = (
         f"INSERT INTO {table} ({column['kind']}, {column['subject_type']}, "  # noqa: S608
@@ -178,11 +186,11 @@ def rows_update(model: type[Model], instances: Sequence[Model], fields: Sequence
         return
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    columns = cast("list[Field[Any, Any]]", [meta.pk, *(meta.get_field(name) for name in fields)])
     arrays = ", ".join(f"%s::{c.cast_db_type(connection)}[]" for c in columns)
-    names = ", ".join(quote(c.column) for c in columns)
-    assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns[1:])
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    names = ", ".join(quote(_column(c)) for c in columns)
+    assignments = ", ".join(f"{quote(_column(c))} = v.{quote(_column(c))}" for c in columns[1:])
+    table, pk = quote(meta.db_table), quote(_column(meta.pk))
     params = [_db_values(c, [getattr(obj, c.attname) for obj in instances]) for c in columns]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -209,7 +217,7 @@ def text_in(model: type[Model], field_name: str, values, *, lower: bool = False)
     more than running it.
     """
     quote = connection.ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field_name).column)}"
+    column = f"{quote(model._meta.db_table)}.{quote(_column(model._meta.get_field(field_name)))}"
     if lower:
         column = f"LOWER({column})"
     sql = f"{column} = ANY(%s::text[])"  # names from _meta; the values are a parameter
@@ -276,7 +284,7 @@ def contacts_create_many(
         occurred_at=[c.created_at for c in created],
         automate=automate,
     )
-    if any(tags or ()):
+    if tags is not None and any(tags):
         tags_add_many(actor=actor, contacts=created, tags=tags, automate=automate, new=True)
     return created
 
@@ -377,7 +385,7 @@ def contacts_update_many(
             address_suppress(
                 email=contact.email, reason="unsubscribe", actor=actor, contact=contact, note=note
             )
-    if any(tags or ()):
+    if tags is not None and any(tags):
         tags_add_many(actor=actor, contacts=contacts, tags=tags, automate=automate, new=False)
     return changed
 
@@ -421,8 +429,8 @@ def tags_add_many(
     had: dict[int, set] = defaultdict(set)
     if not new:
         wanted = [c.pk for c, contact_tags in zip(contacts, tags, strict=False) if contact_tags]
-        links = Contact.tags.through.objects.filter(contact_id__in=wanted)
-        for contact_id, tag_id, name in links.values_list("contact_id", "tag_id", "tag__name"):
+        current = Contact.tags.through.objects.filter(contact_id__in=wanted)
+        for contact_id, tag_id, name in current.values_list("contact_id", "tag_id", "tag__name"):
             had[contact_id] |= {tag_id, name.lower()}
     links, tagged, payloads = [], [], []
     for contact, contact_tags in zip(contacts, tags, strict=False):
@@ -463,7 +471,7 @@ def tags_by_name(names: Sequence[str]) -> dict[str, Tag | None]:
         "ORDER BY t.name",
         [list(found)],
     ):
-        candidates[tag.wanted].append(tag)
+        candidates[tag.wanted].append(tag)  # type: ignore[attr-defined]  # the query's own column
     for name, tags in candidates.items():
         found[name] = tags[0]
     return found

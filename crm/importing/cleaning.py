@@ -61,7 +61,7 @@ class _EmailCheck(EmailValidator):
 
     DOMAINS_REMEMBERED = 10_000
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._domains: dict[str, bool] = {}
 
@@ -127,17 +127,18 @@ def parse_datetime_value(value, order: str = "") -> dt.datetime:
         moment = dt.datetime.combine(value, dt.time())
     else:
         text = str(value).strip()
-        moment = None
+        parsed = None
         if re.match(r"\d{4}-", text):
             try:
-                moment = parse_datetime(text)
+                parsed = parse_datetime(text)
             except ValueError:
-                moment = None
-        if moment is None:
+                parsed = None
+        if parsed is None:
             date_part, time_part = formats.split_moment(text)
-            moment = dt.datetime.combine(
+            parsed = dt.datetime.combine(
                 formats.parse_date(date_part, order), formats.parse_time(time_part)
             )
+        moment = parsed
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -200,10 +201,10 @@ class RowCleaner:
             spec.name: getattr(self, f"_clean_{spec.type}", None) for *_cells, spec in self.columns
         }
         self._email_check = _EmailCheck()
-        self._users = None
-        self._pipelines = None
-        self._stages = None
-        self._campaigns = None
+        self._users: dict[str, User] | None = None
+        self._pipelines: dict[str, Pipeline] | None = None
+        self._stages: dict[tuple[int, str], Stage] | None = None
+        self._campaigns: dict[str, Campaign] | None = None
         self._choice_maps: dict[str, dict[str, str]] = {}
         # {(field, cell text): value} for cells already read: folding a label costs more
         # than the rest of a contact row, and a column repeats a handful of spellings.
@@ -271,7 +272,8 @@ class RowCleaner:
         return row
 
     def _clean_value(self, row: CleanRow, spec: ImportField, raw, text: str) -> None:
-        value = self.handlers[spec.name](spec, raw, text)
+        # Every import field type has its _clean_<type> method (getattr's None never stays).
+        value = self.handlers[spec.name](spec, raw, text)  # type: ignore[misc]
         column = self.model_fields[spec.name]
         if column is not None and value not in (None, ""):
             if spec.type != "email":  # already checked by validate_email
@@ -306,7 +308,7 @@ class RowCleaner:
             ) from None
         return email
 
-    def _format_error(self, spec, text: str, readings) -> ValidationError:
+    def _format_error(self, spec, text: str, readings) -> ValidationError | None:
         number_format = self.format_for.get(spec.name, "")
         if len(set(readings.values())) > 1 and not number_format:
             return ValidationError(
@@ -506,7 +508,8 @@ class RowCleaner:
             values["pipeline"] = pipeline
         if raw_stage and pipeline is not None:
             header, text = raw_stage
-            stage = self._stages.get((pipeline.pk, _fold(text)))
+            # Loaded with the pipelines (default_pipeline or the pipeline column read them).
+            stage = self._stages.get((pipeline.pk, _fold(text)))  # type: ignore[union-attr]
             if stage is None:
                 row.errors.append(
                     RowError(

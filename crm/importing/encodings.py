@@ -130,10 +130,7 @@ def _language_score(text: str) -> int:
     if not chars:
         return 0
     symbols = sum(1 for ch in chars if not unicodedata.category(ch).startswith(("L", "M")))
-    best = None
-    for pattern in _SCRIPTS.values():
-        score = sum(1 if pattern.match(ch) else -1 for ch in chars)
-        best = score if best is None else max(best, score)
+    best = max(sum(1 if pattern.match(ch) else -1 for ch in chars) for pattern in _SCRIPTS.values())
     foreign = sum(
         1
         for word in words

@@ -16,6 +16,7 @@ the inference) is stored per column, and the import reads the column in that one
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -224,11 +225,11 @@ class ColumnReading:
             shown = [f"{readings[f]:,.2f}" for f in wanted if f in readings]
         else:
             date_part, _time = split_moment(text)
-            readings = date_readings(date_part)
-            if YMD in readings:
-                return readings[YMD].isoformat()
+            dates = date_readings(date_part)
+            if YMD in dates:
+                return dates[YMD].isoformat()
             wanted = [self.effective] if self.effective else [DMY, MDY]
-            shown = [readings[o].isoformat() for o in wanted if o in readings]
+            shown = [dates[o].isoformat() for o in wanted if o in dates]
         if not shown:
             return _("not readable")
         return _(" or ").join(dict.fromkeys(shown)) + ("?" if len(set(shown)) > 1 else "")
@@ -236,6 +237,7 @@ class ColumnReading:
 
 def _votes(kind: str, text: str) -> tuple[set[str], bool]:
     """(formats the cell decides for, whether it is ambiguous)."""
+    readings: Mapping[str, Decimal | dt.date]
     if kind == "number":
         readings = number_readings(text)
     else:
@@ -262,7 +264,8 @@ def column_readings(
         columns.append(ColumnReading(index, header, str(spec.label), column_kind))
     for column in columns:
         decided: set[str] = set()
-        ambiguous_samples, deciding_samples = [], []
+        ambiguous_samples: list[str] = []
+        deciding_samples: list[str] = []
         for _number, cells in rows:
             raw = cells[column.index] if column.index < len(cells) else None
             if not isinstance(raw, str) or not raw.strip():

@@ -8,6 +8,9 @@ value.
 """
 
 import re
+from typing import TypeVar
+
+_V = TypeVar("_V")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[\d\s().,/-]+")
@@ -24,7 +27,7 @@ def _needs_guard(value: str) -> bool:
     return not _PLAIN_NUMBER.fullmatch(value)
 
 
-def neutralise_cell(value):
+def neutralise_cell(value: _V) -> _V | str:
     """Quote text a spreadsheet would run as a formula (CSV injection)."""
     if isinstance(value, str) and _needs_guard(value):
         return f"'{value}"

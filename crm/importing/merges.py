@@ -12,7 +12,7 @@ to be removed (a tag both had, a referral of one by the other); undo puts all of
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -49,13 +49,14 @@ LIFECYCLE_DATES = ("customer_since", "churned_at")
 @dataclass(frozen=True)
 class MergeSpec:
     kind: str
-    model: type[models.Model]
+    model: type[Contact] | type[Company]
     resource: str
     fields: tuple[str, ...]
     label: "StrOrPromise"
 
 
-SPECS = {
+# Keyed by MergeKind, looked up by the kind in a URL or a form (a str).
+SPECS: dict[str, MergeSpec] = {
     MergeKind.CONTACT: MergeSpec(
         MergeKind.CONTACT, Contact, "contacts", CONTACT_MERGE_FIELDS, gettext_lazy("contact")
     ),
@@ -205,7 +206,8 @@ def _settle_referrer(winner: Contact, loser: Contact, data: dict) -> None:
     if referrer_id == winner.referred_by_id:
         data.pop("referred_by", None)
     else:
-        data["referred_by"] = Contact.objects.filter(pk=referrer_id).first()
+        # None matches no contact: the merged contact then has no referrer.
+        data["referred_by"] = Contact.objects.filter(pk=referrer_id).first()  # type: ignore[misc]
 
 
 def _absorb_customer_history(winner: Contact, loser: Contact) -> None:
@@ -258,7 +260,8 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
 
     data = {}
     for name in spec.fields:
-        attname = spec.model._meta.get_field(name).attname
+        # The merge fields are concrete fields of the model (no reverse relations).
+        attname = cast("models.Field[Any, Any]", spec.model._meta.get_field(name)).attname
         if picked[name] == "loser" and getattr(loser, attname) != getattr(winner, attname):
             data[name] = getattr(loser, name)
     spells_before = None
@@ -286,7 +289,7 @@ def record_merge(*, kind: str, actor, winner, loser, choices: dict | None = None
     )
     if spec.kind == MergeKind.CONTACT and "email" in data:
         # An address belongs to one contact: the record merged away gives it up first.
-        spec.model.objects.filter(pk=loser.pk).update(email="")
+        Contact.objects.filter(pk=loser.pk).update(email="")
     _update(spec, winner, actor=actor, data=data)
     log.repointed, log.removed = _move_rows(spec, winner, loser)
     if spells_before:

@@ -51,26 +51,74 @@ class ImportField:
     # "model.field" whose max_length and validators also apply.
     model_field: str = ""
     max_length: int | None = None
-    help: str = ""
+    help: "StrOrPromise" = ""
     extra: dict = field(default_factory=dict)
 
 
-EMAIL = ("email", "emailaddress", "mail", "mailaddress", "correo", "courriel", "eposta")
+EMAIL: tuple[str, ...] = (
+    "email",
+    "emailaddress",
+    "mail",
+    "mailaddress",
+    "correo",
+    "courriel",
+    "eposta",
+)
 EMAIL += ("epostaadresi", "adresaemail", "emailadresse", "이메일", "ایمیل", "پستالکترونیک")
-FIRST_NAME = ("firstname", "first", "givenname", "forename", "vorname", "prenom", "nombre")
+FIRST_NAME: tuple[str, ...] = (
+    "firstname",
+    "first",
+    "givenname",
+    "forename",
+    "vorname",
+    "prenom",
+    "nombre",
+)
 FIRST_NAME += ("ad", "adi", "isim", "prenume", "이름", "نام")
-LAST_NAME = ("lastname", "last", "surname", "familyname", "nachname", "familienname", "nom")
+LAST_NAME: tuple[str, ...] = (
+    "lastname",
+    "last",
+    "surname",
+    "familyname",
+    "nachname",
+    "familienname",
+    "nom",
+)
 LAST_NAME += ("apellido", "soyad", "soyadi", "soyisim", "nume", "성", "نامخانوادگی")
-FULL_NAME = ("name", "fullname", "contactname", "contact", "person", "kontakt", "adsoyad")
+FULL_NAME: tuple[str, ...] = (
+    "name",
+    "fullname",
+    "contactname",
+    "contact",
+    "person",
+    "kontakt",
+    "adsoyad",
+)
 FULL_NAME += ("numecomplet", "성명", "نامکامل")
-PHONE = ("phone", "phonenumber", "telephone", "tel", "mobile", "cell", "cellphone", "telefon")
+PHONE: tuple[str, ...] = (
+    "phone",
+    "phonenumber",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "cellphone",
+    "telefon",
+)
 PHONE += ("telefonnummer", "handy", "gsm", "telefono", "전화", "전화번호", "تلفن", "موبایل")
-COMPANY = ("company", "companyname", "organization", "organisation", "org", "account")
+COMPANY: tuple[str, ...] = (
+    "company",
+    "companyname",
+    "organization",
+    "organisation",
+    "org",
+    "account",
+)
 COMPANY += ("accountname", "firma", "firmenname", "unternehmen", "sirket", "firmaadi")
 COMPANY += ("companie", "회사", "회사명", "شرکت")
-OWNER = ("owner", "salesrep", "rep", "assignedto", "accountowner", "contactowner")
+OWNER: tuple[str, ...] = ("owner", "salesrep", "rep", "assignedto", "accountowner", "contactowner")
 OWNER += ("besitzer", "verantwortlich", "sahibi", "sorumlu", "responsabil", "담당자")
-CREATED_AT = ("createdat", "created", "createdon", "datecreated", "creationdate")
+CREATED_AT: tuple[str, ...] = ("createdat", "created", "createdon", "datecreated", "creationdate")
 CREATED_AT += ("erstelltam", "erstellt", "olusturma", "olusturmatarihi", "datacrearii")
 
 CONTACT_FIELDS = (
@@ -528,7 +576,7 @@ def fields_for(kind: str) -> dict[str, ImportField]:
 
 def required_field_groups(kind: str) -> list[tuple[str, ...]]:
     """Fields that must be mapped; a group is satisfied by any one of its members."""
-    groups = [(f.name,) for f in FIELDS_BY_KIND[kind] if f.required]
+    groups: list[tuple[str, ...]] = [(f.name,) for f in FIELDS_BY_KIND[kind] if f.required]
     if kind == ImportKind.CONTACTS:
         groups.append(("first_name", "full_name"))
     return groups

@@ -3,12 +3,15 @@
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
     CharField,
     Count,
+    Func,
     QuerySet,
     Value,
 )
@@ -24,6 +27,7 @@ from crm.models import (
     DuplicatePolicy,
     ImportJob,
     ImportKind,
+    User,
 )
 
 from .cleaning import CleanRow, RowCleaner, RowError, cell_text
@@ -40,13 +44,13 @@ PREVIEW_ERRORS_SHOWN = 200
 # --- import jobs ------------------------------------------------------------------------
 
 
-def import_job_list(*, user) -> QuerySet[ImportJob]:
+def import_job_list(*, user: User) -> QuerySet[ImportJob]:
     if not policies.can_read(user, "imports"):
         return ImportJob.objects.none()
     return ImportJob.objects.select_related("created_by")
 
 
-def import_job_get(*, user, pk) -> ImportJob:
+def import_job_get(*, user: User, pk: int) -> ImportJob:
     job = import_job_list(user=user).filter(pk=pk).first()
     if job is None:
         raise Http404
@@ -70,7 +74,7 @@ def job_column_readings(*, job: ImportJob, table: Table) -> list[ColumnReading]:
     )
 
 
-def import_job_column_formats(job: ImportJob) -> list[dict]:
+def import_job_column_formats(job: ImportJob) -> list[dict[str, str | None]]:
     """[{column, field, type, format}] for the job's mapped number and date columns."""
     specs = fields_for(job.kind)
     columns = []
@@ -94,7 +98,7 @@ class Preview:
     total: int = 0
     valid: int = 0
     invalid: int = 0
-    actions: Counter = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
     sample: list[CleanRow] = field(default_factory=list)
     errors: list[tuple[int, RowError]] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)
@@ -105,12 +109,14 @@ class Preview:
         return [reading for reading in self.readings if reading.needs_answer]
 
     @property
-    def errors_shown(self):
+    def errors_shown(self) -> list[tuple[int, RowError]]:
         return self.errors[:PREVIEW_ERRORS_SHOWN]
 
 
-def _existing(keys: set[str], queryset, name: str) -> set[str]:
-    found = set()
+def _existing(
+    keys: set[str], queryset: QuerySet[Contact] | QuerySet[Company], name: str
+) -> set[str]:
+    found: set[str] = set()
     ordered = sorted(keys)
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
@@ -120,7 +126,9 @@ def _existing(keys: set[str], queryset, name: str) -> set[str]:
     return found
 
 
-def _check_references(references: References, cleaner: RowCleaner, kind: str, row) -> None:
+def _check_references(
+    references: References, cleaner: RowCleaner, kind: str, row: CleanRow
+) -> None:
     """The deal or lead a row names exists (and is one): the job's own check."""
     try:
         references.resolve(kind, row.values)
@@ -164,9 +172,11 @@ def import_preview(*, job: ImportJob) -> Preview:
     emails = {r.values.get("email") or r.values.get("contact_email") for r in rows}
     emails.discard(None)
     # Excluding blank addresses lets the lookup use the index on LOWER(email).
-    known_emails = _existing(emails, Contact.objects.exclude(email=""), "email")
+    # None was discarded: the keys are addresses.
+    known_emails = _existing(cast(set[str], emails), Contact.objects.exclude(email=""), "email")
     domains = {r.values["domain"] for r in rows if r.values.get("domain")}
-    known_domains = _existing(domains, Company.objects.all(), "domain")
+    # A company row without a domain adds None (below), never found.
+    known_domains: set[str | None] = set(_existing(domains, Company.objects.all(), "domain"))
     names = (
         {r.values["name"].lower() for r in rows if r.values.get("name")}
         if (job.kind == ImportKind.COMPANIES)
@@ -220,7 +230,7 @@ def import_preview(*, job: ImportJob) -> Preview:
     return preview
 
 
-def error_report_csv(errors) -> bytes:
+def error_report_csv(errors: Iterable[tuple[int, RowError]]) -> bytes:
     """The downloadable report: one line per reason, with a BOM so Excel reads accents."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -232,7 +242,7 @@ def error_report_csv(errors) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def job_errors(job: ImportJob):
+def job_errors(job: ImportJob) -> Iterator[tuple[int, RowError]]:
     for error in job.row_errors.order_by("row_number", "id").iterator(chunk_size=2000):
         yield error.row_number, RowError(error.column, error.reason, error.value)
 
@@ -242,7 +252,7 @@ def job_errors(job: ImportJob):
 DUPLICATE_GROUPS_SHOWN = 50
 
 
-def _contact_name_key():
+def _contact_name_key() -> Concat:
     return Concat(
         Lower("first_name"),
         Value("|"),
@@ -253,7 +263,16 @@ def _contact_name_key():
     )
 
 
-DUPLICATE_RULES = {
+DUPLICATE_RULES: dict[
+    tuple[str, str],
+    tuple[
+        str,
+        type[Contact] | type[Company],
+        Callable[[], Func],
+        # Contact or Company rows, whichever the rule's model is.
+        Callable[[QuerySet[Any]], QuerySet[Any]],
+    ],
+] = {
     # (policy resource, model, rule) -> key expression and rows that take part
     ("contact", "email"): (
         "contacts",
@@ -272,23 +291,26 @@ DUPLICATE_RULES = {
 }
 
 
-def _duplicate_keys(*, user, kind: str, rule: str) -> QuerySet:
+def _duplicate_keys(*, user: User, kind: str, rule: str) -> QuerySet[Any, dict[str, Any]]:
     resource, model, key, narrow = DUPLICATE_RULES[(kind, rule)]
     rows = narrow(policies.scope(user, resource, model.objects.all()))
-    return (
+    keys: QuerySet[Any, dict[str, Any]] = (
         rows.annotate(dup_key=key())
         .values("dup_key")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .order_by("-n", "dup_key")
     )
+    return keys
 
 
-def duplicate_group_count(*, user, kind: str, rule: str) -> int:
+def duplicate_group_count(*, user: User, kind: str, rule: str) -> int:
     return _duplicate_keys(user=user, kind=kind, rule=rule).count()
 
 
-def duplicate_groups(*, user, kind: str, rule: str, limit=DUPLICATE_GROUPS_SHOWN) -> list:
+def duplicate_groups(
+    *, user: User, kind: str, rule: str, limit: int = DUPLICATE_GROUPS_SHOWN
+) -> list[list[Contact | Company]]:
     """The biggest groups of likely duplicates: [[oldest, …], …]; two queries in all."""
     resource, model, key, narrow = DUPLICATE_RULES[(kind, rule)]
     keys = [row["dup_key"] for row in _duplicate_keys(user=user, kind=kind, rule=rule)[:limit]]
@@ -301,7 +323,7 @@ def duplicate_groups(*, user, kind: str, rule: str, limit=DUPLICATE_GROUPS_SHOWN
         .select_related("owner", *(["company"] if model is Contact else []))
         .order_by("pk")
     )
-    groups: dict[str, list] = {k: [] for k in keys}
+    groups: dict[str, list[Contact | Company]] = {k: [] for k in keys}
     for obj in members:
         groups[obj.dup_key].append(obj)
     return [group for group in groups.values() if len(group) > 1]
@@ -310,16 +332,16 @@ def duplicate_groups(*, user, kind: str, rule: str, limit=DUPLICATE_GROUPS_SHOWN
 # --- data quality -----------------------------------------------------------------------
 
 
-def stale_deals(*, user) -> QuerySet[Deal]:
+def stale_deals(*, user: User) -> QuerySet[Deal]:
     """Open deals idle in their stage for longer than the stage's rotting days."""
     return policies.scope(user, "deals", Deal.objects.rotting())
 
 
-def contacts_without_email(*, user) -> QuerySet[Contact]:
+def contacts_without_email(*, user: User) -> QuerySet[Contact]:
     return policies.scope(user, "contacts", Contact.objects.all()).filter(email="")
 
 
-def contacts_without_owner(*, user) -> QuerySet[Contact]:
+def contacts_without_owner(*, user: User) -> QuerySet[Contact]:
     return policies.scope(user, "contacts", Contact.objects.all()).filter(owner__isnull=True)
 
 
@@ -330,7 +352,7 @@ QUALITY_LISTS = {
 }
 
 
-def data_quality_counts(*, user) -> dict[str, int | None]:
+def data_quality_counts(*, user: User) -> dict[str, int | None]:
     """Counts for the data quality page; None where the user may not read the resource."""
     counts: dict[str, int | None] = dict.fromkeys(
         [

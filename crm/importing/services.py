@@ -9,8 +9,10 @@ batch started with a stale offset does nothing.
 
 import gc
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import limits, policies
-from crm.models import DuplicatePolicy, ImportJob, ImportKind, ImportRowError, ImportStatus
+from crm.models import (
+    DuplicatePolicy,
+    ImportJob,
+    ImportKind,
+    ImportRowError,
+    ImportStatus,
+    User,
+)
 from crm.services.after_commit import enqueue_on_commit
 
 from .cleaning import CleanRow, RowCleaner, RowError
@@ -28,7 +37,7 @@ from .encodings import codec_name
 from .formats import format_choices_check
 from .mapping import guess_mapping, mapping_check
 from .reading import Table, file_format, read_table
-from .writers import CREATED, SKIPPED, UPDATED, RowWriter
+from .writers import CREATED, SKIPPED, UPDATED, PendingContact, RowWriter
 
 logger = logging.getLogger(__name__)
 
@@ -45,25 +54,29 @@ def batch_size() -> int:
     return getattr(settings, "GOALPOST_IMPORT_BATCH_SIZE", 1_000)
 
 
-def import_access_check(user) -> None:
+def import_access_check(user: User) -> None:
     if not policies.can_write(user, "imports"):
         raise PermissionDenied(_("Only managers and admins may import data."))
 
 
 @transaction.atomic
-def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str = "") -> ImportJob:
+def import_job_create(
+    *, actor: User, kind: str, upload: "UploadedFile[bytes]", encoding: str = ""
+) -> ImportJob:
     """Store the upload and read its header; the mapping starts from our guesses.
 
     A CSV file is read in `encoding` when one is given, else in the character set the
     detector finds; either way a file that does not decode cleanly is refused.
     """
     import_access_check(actor)
+    # A received upload has a name and a size (the stubs allow None for any File).
+    name, size = cast(str, upload.name), cast(int, upload.size)
     if kind not in ImportKind.values:
         raise ValidationError({"kind": _("Choose what the file contains.")})
-    if upload.size > MAX_UPLOAD_BYTES:
+    if size > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("The file is larger than 50 MB.")})
     try:
-        file_format(upload.name)
+        file_format(name)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from exc
     if encoding and not codec_name(encoding):
@@ -74,14 +87,14 @@ def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str =
             }
         )
     try:
-        table = read_table(upload.read(), name=upload.name, encoding=codec_name(encoding))
+        table = read_table(upload.read(), name=name, encoding=codec_name(encoding))
     except ValidationError as exc:
         key = "encoding" if encoding and exc.code == "encoding" else "file"
         raise ValidationError({key: exc.messages}) from exc
     upload.seek(0)
     job = ImportJob(
         kind=kind,
-        original_name=upload.name[:255],
+        original_name=name[:255],
         headers=table.headers,
         mapping=guess_mapping(kind, table.headers),
         total_rows=len(table.rows),
@@ -89,7 +102,7 @@ def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str =
         detected_encoding="" if encoding else table.encoding,
         created_by=actor,
     )
-    job.file.save(upload.name, upload, save=False)
+    job.file.save(name, upload, save=False)
     try:
         job.full_clean(exclude=["file"])
         job.save()
@@ -102,7 +115,12 @@ def import_job_create(*, actor, kind: str, upload: UploadedFile, encoding: str =
 
 @transaction.atomic
 def import_job_set_mapping(
-    *, job: ImportJob, actor, mapping: dict, duplicate_policy: str, automate: bool
+    *,
+    job: ImportJob,
+    actor: User,
+    mapping: dict[str, str],
+    duplicate_policy: str,
+    automate: bool,
 ) -> ImportJob:
     import_access_check(actor)
     if job.status != ImportStatus.DRAFT:
@@ -124,7 +142,7 @@ def _draft_check(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def import_job_set_encoding(*, job: ImportJob, actor, encoding: str) -> ImportJob:
+def import_job_set_encoding(*, job: ImportJob, actor: User, encoding: str) -> ImportJob:
     """Read the file again in another character set; refuse one it does not decode in.
 
     The columns keep their mapping by position (the headers themselves may read
@@ -172,7 +190,9 @@ def import_job_set_encoding(*, job: ImportJob, actor, encoding: str) -> ImportJo
 
 
 @transaction.atomic
-def import_job_set_column_formats(*, job: ImportJob, actor, answers: dict) -> ImportJob:
+def import_job_set_column_formats(
+    *, job: ImportJob, actor: User, answers: dict[str, str]
+) -> ImportJob:
     """Record how number and date columns are written ({header: "comma", …})."""
     from .selectors import job_column_readings, job_table
 
@@ -200,7 +220,7 @@ def import_job_set_column_formats(*, job: ImportJob, actor, answers: dict) -> Im
 
 
 @transaction.atomic
-def import_job_start(*, job: ImportJob, actor) -> ImportJob:
+def import_job_start(*, job: ImportJob, actor: User) -> ImportJob:
     """Queue the import; the worker gets the job id once this transaction commits."""
     from .selectors import job_column_readings, job_table
 
@@ -231,7 +251,7 @@ def import_job_start(*, job: ImportJob, actor) -> ImportJob:
 
 
 @transaction.atomic
-def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
+def import_job_resume(*, job: ImportJob, actor: User) -> ImportJob:
     """Hand a failed or stuck job to a worker again; it continues from its offset."""
     import_access_check(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -250,14 +270,14 @@ def import_job_resume(*, job: ImportJob, actor) -> ImportJob:
 @transaction.atomic
 def import_job_submit(
     *,
-    actor,
+    actor: User,
     kind: str,
-    upload: UploadedFile,
+    upload: "UploadedFile[bytes]",
     encoding: str = "",
-    mapping: dict | None = None,
+    mapping: dict[str, str] | None = None,
     duplicate_policy: str = DuplicatePolicy.SKIP,
     automate: bool = False,
-    column_formats: dict | None = None,
+    column_formats: dict[str, str] | None = None,
 ) -> ImportJob:
     """Upload, map, answer and start in one step: what the browser's wizard does, for the API.
 
@@ -325,7 +345,7 @@ def _error_column(cleaner: RowCleaner, key: str) -> str:
     return header_for.get(key) or header_for.get(f"contact_{key}") or key
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     return "" if value is None or hasattr(value, "pk") else str(value)
 
 
@@ -368,9 +388,9 @@ def _write_rows(runner: JobRunner, rows: list[CleanRow]) -> dict[int, str]:
     """
     writer = runner.writer
     outcomes: dict[int, str] = {}
-    pending = []
+    pending: list[PendingContact] = []
 
-    def flush():
+    def flush() -> None:
         # All or nothing: either every pending row is written, or none and each is
         # written (or refused, with its reasons) on its own.
         leftover = writer.flush(pending)
@@ -416,7 +436,7 @@ def import_batch_run(*, job_id: int, offset: int, runner: JobRunner | None = Non
         runner.writer.prefetch([row for row in rows if row.is_valid])
         outcomes = _write_rows(runner, rows)
         counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
-        errors = []
+        errors: list[ImportRowError] = []
         for row in rows:
             outcome = outcomes.get(row.number, "")
             if outcome:
@@ -476,7 +496,7 @@ def import_job_begin(*, job_id: int) -> bool:
 
 
 @contextmanager
-def _gc_frozen():
+def _gc_frozen() -> Iterator[None]:
     """Keep the objects alive now (the parsed file, Django's own) out of garbage collection.
 
     A 100,000-row file is some 200,000 lists and tuples that live as long as the job; each

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import DatabaseError
 
+from crm.models import ImportJob
+
 from . import services
 
 MAX_RETRIES = 5
@@ -13,7 +15,7 @@ def import_job_run_task(self, job_id: int) -> None:
     """Run an import job from its committed offset; retry with backoff when it breaks."""
     try:
         services.import_job_run(job_id=job_id)
-    except services.ImportJob.DoesNotExist:
+    except ImportJob.DoesNotExist:
         return
     except Exception as exc:
         if self.request.retries < MAX_RETRIES and isinstance(exc, DatabaseError | OSError):

@@ -14,6 +14,7 @@ the batch path cannot take, or refuses, goes through the per-row path.
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
@@ -71,7 +72,7 @@ class References:
     the job resolve a row's references here alike, loaded per batch with a few queries.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._deals_by_id: dict[int, Deal | None] = {}
         self._leads_by_id: dict[int, Lead | None] = {}
         # lower-case title -> the deals so titled, oldest first
@@ -140,7 +141,8 @@ class References:
         deals = self._deals_by_title[key]
         if len(deals) > 1 and contact_email:
             email = contact_email.lower()
-            deals = [deal for deal in deals if deal.contact_key == email] or deals
+            # contact_key is annotated by _load_titles; the cache's type does not carry it.
+            deals = [deal for deal in deals if deal.contact_key == email] or deals  # type: ignore[attr-defined]
         if not deals:
             raise ValidationError({"deal": _("No deal is titled “%(title)s”.") % {"title": title}})
         if len(deals) > 1:
@@ -157,7 +159,7 @@ class References:
 
     def resolve(self, kind: str, values: dict) -> dict:
         """{field: record} for the row's references; ValidationError names a missing one."""
-        found = {}
+        found: dict[str, Deal | Lead] = {}
         if kind == ImportKind.LEADS and values.get("deal"):
             found["deal"] = self.deal_by_id(values["deal"])
         if kind == ImportKind.ACTIVITIES:
@@ -224,7 +226,10 @@ class RowWriter:
         all, and the import slowed as it went.
         """
         self._contacts = {}
-        emails, names, domains, tags = set(), set(), set(), set()
+        emails: set[str] = set()
+        names: set[str] = set()
+        domains: set[str] = set()
+        tags: set[str] = set()
         for row in rows:
             values = row.values
             tags.update(values.get("tags") or ())
@@ -388,7 +393,8 @@ class RowWriter:
             if existing.get_deferred_fields():
                 # Read for the batch path (only some columns): contact_update wants it whole.
                 existing = Contact.objects.get(pk=existing.pk)
-                self._remember(self._contacts, email, existing)
+                # A contact was found, so the row has an email.
+                self._remember(self._contacts, cast(str, email), existing)
             contact_update(
                 contact=existing,
                 actor=self.actor,
@@ -431,7 +437,7 @@ class RowWriter:
         if email in self._pending_emails:
             return None
         existing = self._contacts.get(email, 0) if email else None
-        if existing == 0:
+        if isinstance(existing, int):  # 0
             return None  # not prefetched: the per-row path looks it up
         tags = values.pop("tags", None) or []
         if values.get("company"):
@@ -439,6 +445,7 @@ class RowWriter:
             if company is None:
                 return None
             values["company"] = company
+        planned: PendingContact | None
         if existing is not None:
             planned = self._plan_known(row, existing, values, tags)
         else:

@@ -18,6 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from openpyxl.utils import get_column_letter
@@ -192,7 +193,8 @@ def _money_cell(ref: str, value: Decimal, currency) -> str:
     return f'<c{ref} s="{MONEY_STYLE[decimals]}"><v>{value:f}</v></c>'
 
 
-_CELL_OF_KIND: dict[Kind, Callable[[str, object], str]] = {
+# Each cell writer takes the value type of its kind (str, int, bool, date, datetime).
+_CELL_OF_KIND: dict[Kind, Callable[[str, Any], str]] = {
     Kind.TEXT: _text_cell,
     Kind.INTEGER: _number_cell,
     Kind.BOOLEAN: _boolean_cell,
@@ -221,7 +223,7 @@ def _row_writer(columns: list[ExportColumn]) -> Callable[[int, tuple], str]:
         parts = [f'<row r="{number}">']
         append = parts.append
         currency = values[currency_at] if currency_at is not None else ""
-        ref = ""
+        ref: str | None = ""
         for index, letter, cell in cells:
             value = values[index]
             if value is None or value == "":
@@ -243,7 +245,7 @@ def _row_writer(columns: list[ExportColumn]) -> Callable[[int, tuple], str]:
 class _Pieces:
     """A write-only file for zipfile that keeps what was written until it is taken."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._pieces: list[bytes] = []
 
     def write(self, data: bytes) -> int:
@@ -252,6 +254,9 @@ class _Pieces:
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Part of the file protocol zipfile asks for; it never closes a file it was given."""
 
     def take(self) -> bytes:
         data, self._pieces = b"".join(self._pieces), []

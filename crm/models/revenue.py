@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Self
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -12,7 +13,7 @@ from .sales import Deal
 
 
 class PurchaseQuerySet(models.QuerySet):
-    def reversed(self):
+    def reversed(self) -> Self:
         return self.filter(reversed_at__isnull=False)
 
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -187,13 +188,13 @@ class ForecastCategory(models.TextChoices):
 
 
 class DealQuerySet(OwnedQuerySet):
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status=DealStatus.OPEN)
 
-    def won(self):
+    def won(self) -> Self:
         return self.filter(status=DealStatus.WON)
 
-    def rotting(self):
+    def rotting(self) -> Self:
         """Open deals idle in their stage longer than its rotting days (annotated with
         `in_stage_since`: when they entered it, or were created when never moved)."""
         idle_limit = ExpressionWrapper(
@@ -367,7 +368,7 @@ class CallOutcome(models.TextChoices):
 class ActivityQuerySet(OwnedQuerySet):
     owner_field = "assignee"
 
-    def pending(self):
+    def pending(self) -> Self:
         return self.filter(done_at__isnull=True)
 
 

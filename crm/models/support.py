@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -37,7 +39,7 @@ PRIORITY_RANK = Case(
 
 
 class TicketQuerySet(models.QuerySet):
-    def unresolved(self):
+    def unresolved(self) -> Self:
         return self.filter(status__in=UNRESOLVED_STATUSES)
 
 

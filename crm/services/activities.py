@@ -1,9 +1,12 @@
+from datetime import datetime
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Activity, ActivityKind
+from crm.models import Activity, ActivityKind, User
 from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
@@ -26,7 +29,7 @@ ACTIVITY_EDITABLE_FIELDS = {
 _LINKS = ("assignee", "deal", "lead", "contact", "created_by")
 
 
-def activity_assignee_check(*, assignee) -> None:
+def activity_assignee_check(*, assignee: User | None) -> None:
     """A person picking an assignee picks an active user: a deactivated one never sees
     the task. Raises ValidationError on `assignee`; `None` passes (the creator is used).
 
@@ -40,7 +43,13 @@ def activity_assignee_check(*, assignee) -> None:
 # No @transaction.atomic: its one INSERT is atomic by itself, and inside a caller's
 # transaction (an automation rule run) a savepoint would cost two more round trips.
 def activity_create(
-    *, actor, kind: str, subject: str, assignee=None, links_read: bool = False, **fields
+    *,
+    actor: User | None,
+    kind: str,
+    subject: str,
+    assignee: User | None = None,
+    links_read: bool = False,
+    **fields: Any,
 ) -> Activity:
     """Schedule (or log, with `done_at`) a call, email, meeting or task.
 
@@ -65,7 +74,7 @@ def activity_create(
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
+def activity_update(*, activity: Activity, actor: User | None, data: dict[str, Any]) -> Activity:
     """Edit an activity in one write: any of ACTIVITY_EDITABLE_FIELDS, `done_at` included
     (an aware datetime completes it at that moment, `None` reopens it).
 
@@ -84,7 +93,9 @@ def activity_update(*, activity: Activity, actor, data: dict) -> Activity:
 
 
 @transaction.atomic
-def activity_complete(*, activity: Activity, actor, at=None) -> Activity:
+def activity_complete(
+    *, activity: Activity, actor: User | None, at: datetime | None = None
+) -> Activity:
     if activity.done_at is None:
         activity.done_at = at or timezone.now()
         activity.save(update_fields=["done_at", "updated_at"])
@@ -92,6 +103,6 @@ def activity_complete(*, activity: Activity, actor, at=None) -> Activity:
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity, actor) -> None:
+def activity_delete(*, activity: Activity, actor: User | None) -> None:
     audit_deleted(actor=actor, record=activity)
     Activity.objects.filter(pk=activity.pk).delete()

@@ -1,10 +1,13 @@
 """The audit log: one call per security event, from the service that did the thing."""
 
 import ipaddress
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.http import HttpRequest
 
-from crm.models import AuditEvent, AuditKind
+from crm.models import AuditEvent, AuditKind, User
 from crm.security.client_address import client_address, current_client_address
 
 
@@ -18,12 +21,12 @@ def _address_or_none(address: str) -> str | None:
 def audit_record(
     *,
     kind: AuditKind | str,
-    actor=None,
-    request=None,
+    actor: User | AnonymousUser | None = None,
+    request: HttpRequest | None = None,
     username: str = "",
     target: models.Model | None = None,
     summary: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one `AuditEvent` and return it.
 
@@ -35,7 +38,8 @@ def audit_record(
     log (≤ 500 characters, truncated); `details` is JSON-serialisable extra data.
     Runs in the caller's transaction: a rolled-back action leaves no audit row.
     """
-    if actor is not None and getattr(actor, "is_authenticated", False):
+    # A User is always authenticated; an AnonymousUser (or None) is not recorded as actor.
+    if isinstance(actor, User):
         username = username or actor.get_username()
     else:
         actor = None
@@ -53,7 +57,7 @@ def audit_record(
     )
 
 
-def audit_deleted(*, actor, record: models.Model) -> AuditEvent:
+def audit_deleted(*, actor: User | AnonymousUser | None, record: models.Model) -> AuditEvent:
     """Record that `actor` deletes `record`; call inside the delete's transaction, before
     the row goes (a refused delete rolls the audit row back with it)."""
     return audit_record(
@@ -64,7 +68,13 @@ def audit_deleted(*, actor, record: models.Model) -> AuditEvent:
     )
 
 
-def audit_settings_changed(*, actor, record: models.Model | None, what: str, details=None):
+def audit_settings_changed(
+    *,
+    actor: User | AnonymousUser | None,
+    record: models.Model | None,
+    what: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Record a workspace settings change (`what`: e.g. "lost_reason.update")."""
     return audit_record(
         kind=AuditKind.SETTINGS_CHANGED,

@@ -12,7 +12,9 @@ calls `bulk_run_batch` until done (each batch commits with its progress and prev
 values, like the importer's batches).
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -51,10 +53,10 @@ MAX_SELECTION = 20_000
 
 @dataclass(frozen=True)
 class BulkResource:
-    model: type[Model]
+    model: type[Deal | Lead | Contact | Activity | Ticket]
     owner_field: str
-    kinds: frozenset
-    owner_roles: tuple = ()
+    kinds: frozenset[str]
+    owner_roles: tuple[str, ...] = ()
 
 
 RESOURCES = {
@@ -82,7 +84,9 @@ RESOURCES = {
 }
 
 
-def bulk_params_check(*, actor, resource: str, kind: str, params: dict) -> dict:
+def bulk_params_check(
+    *, actor: User, resource: str, kind: str, params: dict[str, Any]
+) -> dict[str, Any]:
     """Validate an action before anything is written; returns params as stored (ids, names).
 
     Raises PermissionDenied when the actor may not write `resource` at all, and
@@ -102,19 +106,21 @@ def bulk_params_check(*, actor, resource: str, kind: str, params: dict) -> dict:
             owner_change_check(actor=actor, owner=owner, field="owner")
         return {"owner": owner.pk}
     if kind == BulkKind.MOVE_STAGE:
-        stage = Stage.objects.filter(pk=_int(params.get("stage"))).first()
+        # pk=None matches no row, and the stage is then refused below.
+        stage = Stage.objects.filter(pk=_int(params.get("stage"))).first()  # type: ignore[misc]
         if stage is None:
             raise ValidationError({"stage": _("Choose a stage.")})
         return {"stage": stage.pk}
     if kind in (BulkKind.TAG_ADD, BulkKind.TAG_REMOVE):
         name = str(params.get("tag") or "").replace("\x00", "").strip()
-        if not name or len(name) > Tag._meta.get_field("name").max_length:
+        # A CharField always has a max_length (the stubs type it optional).
+        if not name or len(name) > cast(int, Tag._meta.get_field("name").max_length):
             raise ValidationError({"tag": _("Enter a tag of at most 60 characters.")})
         return {"tag": name}
     return {}
 
 
-def _int(raw) -> int | None:
+def _int(raw: object) -> int | None:
     try:
         value = int(str(raw))
     except (TypeError, ValueError):
@@ -122,15 +128,22 @@ def _int(raw) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-def _user(raw, roles: tuple) -> User:
-    user = User.objects.filter(pk=_int(raw), is_active=True).first()
+def _user(raw: object, roles: tuple[str, ...]) -> User:
+    user: User | None = User.objects.filter(pk=_int(raw), is_active=True).first()
     if user is None or (roles and not user.has_role(*roles)):
         raise ValidationError({"owner": _("Choose an active user who can take these records.")})
     return user
 
 
 @transaction.atomic
-def bulk_start(*, actor, resource: str, kind: str, ids, params: dict | None = None) -> BulkAction:
+def bulk_start(
+    *,
+    actor: User,
+    resource: str,
+    kind: str,
+    ids: QuerySet[Model] | Iterable[int | str],
+    params: dict[str, Any] | None = None,
+) -> BulkAction:
     """Record a bulk action on the rows `ids` (or a queryset of them) and run or queue it.
 
     Returns the BulkAction: finished (status done) for up to SYNC_LIMIT rows, else queued
@@ -140,7 +153,7 @@ def bulk_start(*, actor, resource: str, kind: str, ids, params: dict | None = No
     """
     params = bulk_params_check(actor=actor, resource=resource, kind=kind, params=params or {})
     if isinstance(ids, QuerySet):
-        ids = ids.order_by().values_list("pk", flat=True)
+        ids = cast(Iterable[int], ids.order_by().values_list("pk", flat=True))
     selection = sorted({int(i) for i in ids})
     if not selection:
         raise ValidationError({"ids": _("Select at least one record.")})
@@ -187,8 +200,8 @@ def _run(bulk: BulkAction, ids: list[int]) -> None:
     """Apply the action to `ids`, counting into `bulk` (saved by the caller)."""
     spec = RESOURCES[bulk.resource]
     actor = bulk.actor
-    rows = policies.scope(actor, bulk.resource, spec.model.objects.filter(pk__in=ids))
-    rows = {row.pk: row for row in rows.order_by("pk")}
+    visible = policies.scope(actor, bulk.resource, spec.model.objects.filter(pk__in=ids))
+    rows = {row.pk: row for row in visible.order_by("pk")}
     apply = _ACTIONS[bulk.kind]
     context = _context(bulk)
     for pk in ids:
@@ -215,7 +228,7 @@ def _run(bulk: BulkAction, ids: list[int]) -> None:
     bulk.processed += len(ids)
 
 
-def _context(bulk: BulkAction) -> dict:
+def _context(bulk: BulkAction) -> dict[str, User | Stage | Tag]:
     params = bulk.params
     if bulk.kind == BulkKind.REASSIGN:
         return {"owner": User.objects.get(pk=params["owner"])}
@@ -229,7 +242,13 @@ def _context(bulk: BulkAction) -> dict:
 _UNCHANGED = object()
 
 
-def _set_owner(row, *, actor, spec: BulkResource, owner):
+def _set_owner(
+    row: Deal | Lead | Contact | Activity | Ticket,
+    *,
+    actor: User,
+    spec: BulkResource,
+    owner: User | None,
+) -> None:
     """Give `row` to `owner` (None: nobody) through its resource's update service."""
     field = spec.owner_field
     if isinstance(row, Deal):
@@ -246,7 +265,13 @@ def _set_owner(row, *, actor, spec: BulkResource, owner):
         ticket_update(ticket=row, actor=actor, data={field: None})
 
 
-def _reassign(row, *, actor, spec, owner):
+def _reassign(
+    row: Deal | Lead | Contact | Activity | Ticket,
+    *,
+    actor: User,
+    spec: BulkResource,
+    owner: User,
+) -> object:
     previous = getattr(row, f"{spec.owner_field}_id")
     if previous == owner.pk:
         return _UNCHANGED
@@ -254,7 +279,7 @@ def _reassign(row, *, actor, spec, owner):
     return previous
 
 
-def _move_stage(row, *, actor, spec, stage):
+def _move_stage(row: Deal, *, actor: User, spec: BulkResource, stage: Stage) -> object:
     previous = row.stage_id
     if previous == stage.pk:
         return _UNCHANGED
@@ -262,7 +287,7 @@ def _move_stage(row, *, actor, spec, stage):
     return previous
 
 
-def _tag(row, *, actor, spec, tag, add: bool):
+def _tag(row: Contact, *, actor: User, spec: BulkResource, tag: Tag, add: bool) -> object:
     current = list(row.tags.all())
     had = tag in current
     if had == add:
@@ -272,14 +297,14 @@ def _tag(row, *, actor, spec, tag, add: bool):
     return had
 
 
-def _mark_done(row, *, actor, spec):
+def _mark_done(row: Activity, *, actor: User, spec: BulkResource) -> object:
     if row.done_at is not None:
         return _UNCHANGED
     activity_complete(activity=row, actor=actor)
     return None
 
 
-def _delete(row, *, actor, spec):
+def _delete(row: Deal | Lead | Contact | Activity, *, actor: User, spec: BulkResource) -> None:
     if isinstance(row, Deal):
         deal_delete(deal=row, actor=actor)
     elif isinstance(row, Lead):
@@ -291,7 +316,9 @@ def _delete(row, *, actor, spec):
     return None
 
 
-_ACTIONS = {
+# Each takes the row, actor, spec and its kind's context (_context); returns the previous
+# value to keep for undo, or _UNCHANGED.
+_ACTIONS: dict[str, Callable[..., object]] = {
     BulkKind.REASSIGN: _reassign,
     BulkKind.MOVE_STAGE: _move_stage,
     BulkKind.TAG_ADD: lambda row, **kw: _tag(row, add=True, **kw),
@@ -302,7 +329,7 @@ _ACTIONS = {
 
 
 @transaction.atomic
-def bulk_undo(*, bulk: BulkAction, actor) -> BulkAction:
+def bulk_undo(*, bulk: BulkAction, actor: User) -> BulkAction:
     """Put back each changed row's previous value (owner, stage or tag); once, all or nothing.
 
     Only the actor who ran it (or an admin) may undo, only a finished undoable action.
@@ -327,11 +354,13 @@ def bulk_undo(*, bulk: BulkAction, actor) -> BulkAction:
             _set_owner(row, actor=actor, spec=spec, owner=users.get(previous))
         elif bulk.kind == BulkKind.MOVE_STAGE:
             if previous in stages:
-                deal_move_to_stage(deal=row, stage=stages[previous], actor=actor)
+                # Only deals have the move-stage action (RESOURCES).
+                deal_move_to_stage(deal=cast(Deal, row), stage=stages[previous], actor=actor)
         elif tag is not None:
-            current = [t for t in row.tags.all() if t != tag]
+            contact = cast(Contact, row)  # only contacts have the tag actions
+            current = [t for t in contact.tags.all() if t != tag]
             contact_set_tags(
-                contact=row, actor=actor, tags=[*current, tag] if previous else current
+                contact=contact, actor=actor, tags=[*current, tag] if previous else current
             )
     bulk.status = BulkStatus.UNDONE
     bulk.undone_at = timezone.now()

@@ -19,7 +19,7 @@ def model_save(instance: ModelT, *, exclude: Collection[str] | None = None) -> M
 
 def apply_fields(instance: Model, data: Mapping[str, Any], allowed: Collection[str]) -> set[str]:
     """Copy the allowed keys of `data` onto `instance`; return the names that changed."""
-    unknown = set(data) - allowed
+    unknown = set(data).difference(allowed)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
     changed: set[str] = set()

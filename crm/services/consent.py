@@ -1,12 +1,15 @@
 """The suppression list: consent held by the email address, for every contact with it."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Contact, SuppressedAddress, SuppressionReason, email_normalize
+from crm.models import Contact, SuppressedAddress, SuppressionReason, User, email_normalize
 
 from .common import model_save
 
@@ -26,14 +29,19 @@ def suppression_describe(suppression: SuppressedAddress) -> str:
     }
 
 
-def contacts_with_address(address: str):
+def contacts_with_address(address: str) -> QuerySet[Contact]:
     normalized = email_normalize(address)
     return Contact.objects.annotate(_email=Lower("email")).filter(_email=normalized)
 
 
 @transaction.atomic
 def address_suppress(
-    *, email: str, reason: str, actor=None, contact: Contact | None = None, note: str = ""
+    *,
+    email: str,
+    reason: str,
+    actor: User | None = None,
+    contact: Contact | None = None,
+    note: str = "",
 ) -> SuppressedAddress:
     """Put an address on the suppression list (idempotent: the first reason and time stay).
 
@@ -59,7 +67,9 @@ def address_suppress(
 
 
 @transaction.atomic
-def suppression_update(*, suppression: SuppressedAddress, actor, data: dict) -> SuppressedAddress:
+def suppression_update(
+    *, suppression: SuppressedAddress, actor: User | None, data: dict[str, Any]
+) -> SuppressedAddress:
     """Correct the reason or note of an entry (the address itself is its identity)."""
     unknown = set(data) - {"reason", "note"}
     if unknown:
@@ -70,7 +80,7 @@ def suppression_update(*, suppression: SuppressedAddress, actor, data: dict) -> 
 
 
 @transaction.atomic
-def suppression_remove(*, suppression: SuppressedAddress, actor) -> None:
+def suppression_remove(*, suppression: SuppressedAddress, actor: User | None) -> None:
     """Take an address off the list (a bounce that was temporary, a re-subscription):
     its contacts may be emailed again."""
     contacts_with_address(suppression.email).filter(opted_out=True).update(
@@ -79,7 +89,7 @@ def suppression_remove(*, suppression: SuppressedAddress, actor) -> None:
     SuppressedAddress.objects.filter(pk=suppression.pk).delete()
 
 
-def contact_email_check(*, email: str, exclude_pk=None) -> None:
+def contact_email_check(*, email: str, exclude_pk: int | None = None) -> None:
     """A 400 naming the contact who already has this address (in any letter case)."""
     if not email_normalize(email):
         return

@@ -1,3 +1,7 @@
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +18,7 @@ from crm.models import (
     NpsResponse,
     Referral,
     Tag,
+    User,
 )
 from crm.services.audit import audit_deleted
 
@@ -46,14 +51,16 @@ CONTACT_EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def company_create(*, actor, name: str, owner=None, **fields) -> Company:
+def company_create(
+    *, actor: User | None, name: str, owner: User | None = None, **fields: Any
+) -> Company:
     return model_save(
         Company(name=name, owner=owner_for_new_record(actor=actor, owner=owner), **fields)
     )
 
 
 @transaction.atomic
-def company_update(*, company: Company, actor, data: dict) -> Company:
+def company_update(*, company: Company, actor: User | None, data: dict[str, Any]) -> Company:
     if "owner" in data and data["owner"] != company.owner:
         owner_change_check(actor=actor, owner=data["owner"])
     for name, value in data.items():
@@ -71,7 +78,9 @@ def contact_lifecycle_stamp(contact: Contact) -> None:
         contact.customer_since = contact.customer_since or now
 
 
-def contact_set_tags(*, contact: Contact, actor, tags, at=None) -> None:
+def contact_set_tags(
+    *, contact: Contact, actor: User | None, tags: Iterable[Tag | str], at: datetime | None = None
+) -> None:
     """Replace the contact's tags; each newly added tag is a `contact.tagged` event (at `at`).
 
     `tags` are Tag rows or names; more than `limits.MAX_TAGS_PER_RECORD`, or a name over
@@ -82,12 +91,12 @@ def contact_set_tags(*, contact: Contact, actor, tags, at=None) -> None:
         tags_check(names)
     except ValidationError as error:
         raise ValidationError({"tags": error.messages}) from None
-    tags = [
+    rows = [
         t if isinstance(t, Tag) else Tag.objects.get_or_create(name=str(t).strip())[0] for t in tags
     ]
     before = set(contact.tags.values_list("pk", flat=True))
-    contact.tags.set(tags)
-    for tag in tags:
+    contact.tags.set(rows)
+    for tag in rows:
         if tag.pk not in before:
             event_emit(
                 kind=DomainEventKind.CONTACT_TAGGED,
@@ -98,7 +107,7 @@ def contact_set_tags(*, contact: Contact, actor, tags, at=None) -> None:
             )
 
 
-def _consent_follow_address(contact: Contact, *, actor, asked: bool = False) -> None:
+def _consent_follow_address(contact: Contact, *, actor: User | None, asked: bool = False) -> None:
     """A suppressed address stays suppressed for every contact that has it: the contact is
     opted out, and clearing the flag is done on the suppression list, not here."""
     suppression = suppression_for(contact.email)
@@ -117,7 +126,7 @@ def _consent_follow_address(contact: Contact, *, actor, asked: bool = False) -> 
     contact.opted_out = True
 
 
-def _consent_record(contact: Contact, *, actor, was_opted_out: bool) -> None:
+def _consent_record(contact: Contact, *, actor: User | None, was_opted_out: bool) -> None:
     """Opting a contact out opts the address out, for every contact with it."""
     if contact.opted_out and not was_opted_out and contact.email:
         note = _("Marked opted out by %(user)s.") % {"user": actor} if actor else ""
@@ -128,7 +137,13 @@ def _consent_record(contact: Contact, *, actor, was_opted_out: bool) -> None:
 
 @transaction.atomic
 def contact_create(
-    *, actor, first_name: str, owner=None, tags=None, automate=True, **fields
+    *,
+    actor: User | None,
+    first_name: str,
+    owner: User | None = None,
+    tags: Iterable[Tag | str] | None = None,
+    automate: bool = True,
+    **fields: Any,
 ) -> Contact:
     contact = Contact(
         first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
@@ -152,7 +167,7 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
+def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]) -> Contact:
     data = dict(data)
     tags = data.pop("tags", None)
     if "owner" in data and data["owner"] != contact.owner:
@@ -175,7 +190,12 @@ def contact_update(*, contact: Contact, actor, data: dict) -> Contact:
 
 @transaction.atomic
 def interaction_record(
-    *, actor, contact: Contact, kind: str, occurred_at=None, **fields
+    *,
+    actor: User | None,
+    contact: Contact,
+    kind: str,
+    occurred_at: datetime | None = None,
+    **fields: Any,
 ) -> Interaction:
     """A website visit, form, download, email open/reply: feeds scoring and the timeline."""
     _contact_touch_check(actor=actor, contact=contact, field="contact")
@@ -192,7 +212,7 @@ def interaction_record(
     return interaction
 
 
-def _contact_touch_check(*, actor, contact: Contact, field: str) -> None:
+def _contact_touch_check(*, actor: User | None, contact: Contact, field: str) -> None:
     """Reps record interactions, and who referred a contact, only on their own (or
     unowned) contacts."""
     if actor is not None and not policies.may_touch_contact(actor, contact):
@@ -200,7 +220,9 @@ def _contact_touch_check(*, actor, contact: Contact, field: str) -> None:
 
 
 @transaction.atomic
-def referral_record(*, actor, referrer: Contact, referred: Contact, referred_on=None) -> Referral:
+def referral_record(
+    *, actor: User | None, referrer: Contact, referred: Contact, referred_on: date | None = None
+) -> Referral:
     _contact_touch_check(actor=actor, contact=referred, field="referred")
     referral = model_save(
         Referral(
@@ -215,7 +237,13 @@ def referral_record(*, actor, referrer: Contact, referred: Contact, referred_on=
 
 @transaction.atomic
 def nps_record(
-    *, actor, contact: Contact, score: int, scale: int = 10, responded_at=None, **fields
+    *,
+    actor: User | None,
+    contact: Contact,
+    score: int,
+    scale: int = 10,
+    responded_at: datetime | None = None,
+    **fields: Any,
 ) -> NpsResponse:
     return model_save(
         NpsResponse(
@@ -229,7 +257,9 @@ def nps_record(
 
 
 @transaction.atomic
-def interaction_update(*, interaction: Interaction, actor, data: dict) -> Interaction:
+def interaction_update(
+    *, interaction: Interaction, actor: User | None, data: dict[str, Any]
+) -> Interaction:
     """Correct a recorded interaction (a wrong kind or moment); no new event is emitted."""
     apply_fields(interaction, data, {"contact", "kind", "url", "details", "occurred_at"})
     _contact_touch_check(actor=actor, contact=interaction.contact, field="contact")
@@ -237,21 +267,21 @@ def interaction_update(*, interaction: Interaction, actor, data: dict) -> Intera
 
 
 @transaction.atomic
-def referral_update(*, referral: Referral, actor, data: dict) -> Referral:
+def referral_update(*, referral: Referral, actor: User | None, data: dict[str, Any]) -> Referral:
     apply_fields(referral, data, {"referrer", "referred", "referred_on"})
     _contact_touch_check(actor=actor, contact=referral.referred, field="referred")
     return model_save(referral)
 
 
 @transaction.atomic
-def nps_update(*, response: NpsResponse, actor, data: dict) -> NpsResponse:
+def nps_update(*, response: NpsResponse, actor: User | None, data: dict[str, Any]) -> NpsResponse:
     apply_fields(
         response, data, {"contact", "score", "scale", "comment", "responded_at", "channel"}
     )
     return model_save(response)
 
 
-def contact_delete_check(*, contact: Contact, actor) -> None:
+def contact_delete_check(*, contact: Contact, actor: User | None) -> None:
     """Why `actor` may not delete the contact, raised: other people's records on it
     (PermissionDenied, crm.policies), or purchases — revenue history the KPIs are
     computed from, never cascaded away (ValidationError)."""
@@ -261,7 +291,7 @@ def contact_delete_check(*, contact: Contact, actor) -> None:
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact, actor) -> None:
+def contact_delete(*, contact: Contact, actor: User | None) -> None:
     """Delete a contact with their interactions, leads, tasks and NPS answers (the cascade).
 
     The check runs under the row lock, so a purchase recorded meanwhile blocks it.
@@ -275,7 +305,7 @@ def contact_delete(*, contact: Contact, actor) -> None:
 
 
 @transaction.atomic
-def company_delete(*, company: Company, actor) -> None:
+def company_delete(*, company: Company, actor: User | None) -> None:
     """Delete a company; its contacts, deals and purchases stay, without a company.
 
     PermissionDenied for a rep when it carries other people's records (crm.policies).

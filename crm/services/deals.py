@@ -1,4 +1,6 @@
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import (
+    Contact,
     Deal,
     DealStatus,
     DomainEventKind,
@@ -16,6 +19,7 @@ from crm.models import (
     Role,
     Stage,
     StageChange,
+    User,
 )
 from crm.services.audit import audit_deleted
 
@@ -46,7 +50,7 @@ def default_pipeline() -> Pipeline:
 DEAL_OWNER_ROLES = (Role.REP, Role.MANAGER, Role.ADMIN)
 
 
-def deal_owner_check(*, owner) -> None:
+def deal_owner_check(*, owner: User | None) -> None:
     """A deal's owner is an active user who sells (rep, manager or admin).
 
     Raises ValidationError on `owner` otherwise: a deactivated user's deals would sit on
@@ -71,7 +75,13 @@ def _stage_for(*, pipeline: Pipeline, stage: Stage | None) -> Stage:
     return stage
 
 
-def deal_create_check(*, status: str, lost_reason: str, created_at, closed_at) -> None:
+def deal_create_check(
+    *,
+    status: str,
+    lost_reason: str,
+    created_at: datetime | None,
+    closed_at: datetime | None,
+) -> None:
     """What a new deal's status asks of its other fields, checked before anything is
     written (the importer's preview calls it too, so a row is refused in the same words).
 
@@ -96,18 +106,18 @@ def deal_create_check(*, status: str, lost_reason: str, created_at, closed_at) -
 @transaction.atomic
 def deal_create(
     *,
-    actor,
+    actor: User | None,
     title: str,
     value: Decimal = Decimal("0"),
     pipeline: Pipeline | None = None,
     stage: Stage | None = None,
-    owner=None,
+    owner: User | None = None,
     status: str = DealStatus.OPEN,
-    created_at=None,
-    closed_at=None,
+    created_at: datetime | None = None,
+    closed_at: datetime | None = None,
     lost_reason: str = "",
     automate: bool = True,
-    **fields,
+    **fields: Any,
 ) -> Deal:
     """Open a deal in a stage (the pipeline's first by default) and start its stage history.
 
@@ -158,7 +168,7 @@ def _lock(deal: Deal) -> Deal:
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, actor, data: dict) -> Deal:
+def deal_update(*, deal: Deal, actor: User | None, data: dict[str, Any]) -> Deal:
     """Edit a deal's fields; stage and status changes go through their own services."""
     data = dict(data)
     stage = data.pop("stage", None)
@@ -194,7 +204,7 @@ DEAL_EDIT_FIELDS = DEAL_EDITABLE_FIELDS | {
 }
 
 
-def deal_edit_check(*, deal: Deal, data: dict) -> None:
+def deal_edit_check(*, deal: Deal, data: dict[str, Any]) -> None:
     """The rules of one edit that depend on the deal as it stands, checked before any write.
 
     `data` is as for `deal_edit`. Raises one ValidationError naming every field at fault
@@ -225,7 +235,7 @@ def deal_edit_check(*, deal: Deal, data: dict) -> None:
 
 
 @transaction.atomic
-def deal_edit(*, deal: Deal, actor, data: dict) -> Deal:
+def deal_edit(*, deal: Deal, actor: User | None, data: dict[str, Any]) -> Deal:
     """One edit of a deal, from a form, the API or a bulk action: fields, stage and status
     together, in one transaction.
 
@@ -266,7 +276,12 @@ def deal_edit(*, deal: Deal, actor, data: dict) -> Deal:
 
 @transaction.atomic
 def deal_move_to_stage(
-    *, deal: Deal, stage: Stage, actor, at=None, position: int | None = None
+    *,
+    deal: Deal,
+    stage: Stage,
+    actor: User | None,
+    at: datetime | None = None,
+    position: int | None = None,
 ) -> Deal:
     """Move an open deal to another stage of its pipeline, recording the stage history."""
     deal = _lock(deal)
@@ -313,7 +328,7 @@ def _purchase_follow_deal(deal: Deal) -> None:
         model_save(purchase)
 
 
-def _close(deal: Deal, *, status: str, at) -> None:
+def _close(deal: Deal, *, status: str, at: datetime | None) -> None:
     at = at or timezone.now()
     if deal.status != DealStatus.OPEN:
         raise ValidationError({"status": _("This deal is already closed.")})
@@ -335,7 +350,14 @@ def _close(deal: Deal, *, status: str, at) -> None:
 
 
 @transaction.atomic
-def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: bool = True) -> Deal:
+def deal_mark_won(
+    *,
+    deal: Deal,
+    actor: User | None,
+    at: datetime | None = None,
+    category: str = "",
+    automate: bool = True,
+) -> Deal:
     """Win a deal: record its purchase and make its contact a customer.
 
     The purchase's product category is data (it feeds the cross-sell rate), so it is
@@ -351,7 +373,8 @@ def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: b
 
         purchase_record(
             actor=actor,
-            contact=deal.contact,
+            # contact_id is set, so the contact exists (the stubs type the relation optional).
+            contact=cast(Contact, deal.contact),
             company=deal.company,
             amount=deal.value,
             currency=deal.currency,
@@ -373,7 +396,14 @@ def deal_mark_won(*, deal: Deal, actor, at=None, category: str = "", automate: b
 
 
 @transaction.atomic
-def deal_mark_lost(*, deal: Deal, actor, reason: str, at=None, automate: bool = True) -> Deal:
+def deal_mark_lost(
+    *,
+    deal: Deal,
+    actor: User | None,
+    reason: str,
+    at: datetime | None = None,
+    automate: bool = True,
+) -> Deal:
     if not (reason or "").strip():
         raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
     deal = _lock(deal)
@@ -392,7 +422,7 @@ def deal_mark_lost(*, deal: Deal, actor, reason: str, at=None, automate: bool = 
 
 
 @transaction.atomic
-def deal_reopen(*, deal: Deal, actor) -> Deal:
+def deal_reopen(*, deal: Deal, actor: User | None) -> Deal:
     """Reopen a closed deal: the close is undone, with its effects.
 
     A won deal's purchase is reversed (kept as history, counted nowhere), and with it the
@@ -433,7 +463,7 @@ def deal_delete_check(*, deal: Deal) -> None:
 
 
 @transaction.atomic
-def deal_delete(*, deal: Deal, actor) -> None:
+def deal_delete(*, deal: Deal, actor: User | None) -> None:
     """Delete a deal with its tasks and stage history (the database cascade).
 
     Checked again under the row lock so a deal won meanwhile is not deleted; a deal
@@ -447,7 +477,7 @@ def deal_delete(*, deal: Deal, actor) -> None:
     locked.delete()
 
 
-def contact_becomes_customer(contact, *, at) -> None:
+def contact_becomes_customer(contact: Contact, *, at: datetime) -> None:
     """A purchase or won deal at `at`: the contact was a customer then (crm.services.spells).
 
     A first purchase or one after the last churn opens a spell; an earlier one moves the

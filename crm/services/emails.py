@@ -10,7 +10,9 @@ lead scoring react to.
 
 import logging
 import re
+from datetime import datetime
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +31,7 @@ from crm.models import (
     InteractionKind,
     Ticket,
     TicketReply,
+    User,
     email_normalize,
     reply_token_new,
 )
@@ -51,7 +54,13 @@ MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 # --- placeholders ----------------------------------------------------------------------
 
 
-def email_placeholders(*, contact: Contact, deal=None, ticket=None, sender=None) -> dict:
+def email_placeholders(
+    *,
+    contact: Contact,
+    deal: Deal | None = None,
+    ticket: Ticket | None = None,
+    sender: User | None = None,
+) -> dict[str, str]:
     """Values for `{name}` in a template on this record (the names automation uses too)."""
     from crm.templatetags.crm_web import money
 
@@ -61,7 +70,7 @@ def email_placeholders(*, contact: Contact, deal=None, ticket=None, sender=None)
         "contact": contact.full_name,
         "first_name": contact.first_name,
         "last_name": contact.last_name,
-        "company": contact.company.name if contact.company_id else "",
+        "company": contact.company.name if contact.company is not None else "",
         "deal": deal.title if deal else "",
         "value": money(deal.value, deal.currency) if deal else "",
         "ticket": ticket.subject if ticket else "",
@@ -84,14 +93,20 @@ PLACEHOLDER_NAMES = (
 )
 
 
-def email_render(*, subject: str, body: str, values: dict) -> tuple[str, str]:
+def email_render(*, subject: str, body: str, values: dict[str, str]) -> tuple[str, str]:
     return placeholders_fill(subject, values), placeholders_fill(body, values)
 
 
 # --- who may email from which record -------------------------------------------------
 
 
-def email_record_check(*, actor, contact=None, deal=None, ticket=None) -> Contact:
+def email_record_check(
+    *,
+    actor: User | None,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+    ticket: Ticket | None = None,
+) -> Contact:
     """The contact an email from this record goes to, if `actor` may email from it.
 
     One record: a ticket (support, managers, admins), else a deal (its owner, managers,
@@ -164,7 +179,7 @@ def _mail_domain() -> str:
     return domain or "goalpost.invalid"
 
 
-def outgoing_identity() -> tuple[str, str, dict]:
+def outgoing_identity() -> tuple[str, str, dict[str, str]]:
     """A new reply token, its Message-ID and the headers that let a reply find its email."""
     token = reply_token_new()
     message_id = f"<goalpost.{token}@{_mail_domain()}>"
@@ -174,7 +189,7 @@ def outgoing_identity() -> tuple[str, str, dict]:
     return token, message_id, headers
 
 
-def _deliver(*, to: str, subject: str, body: str, headers: dict, contact_id: int) -> None:
+def _deliver(*, to: str, subject: str, body: str, headers: dict[str, str], contact_id: int) -> None:
     """Send, turning refusals into a ValidationError (nothing sent, nothing logged)."""
     try:
         outbound_email_send(
@@ -199,7 +214,13 @@ def _deliver(*, to: str, subject: str, body: str, headers: dict, contact_id: int
 
 @transaction.atomic
 def email_send(
-    *, actor, subject: str, body: str, contact=None, deal=None, ticket=None
+    *,
+    actor: User | None,
+    subject: str,
+    body: str,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+    ticket: Ticket | None = None,
 ) -> EmailMessage:
     """Email the record's contact now and log it on the record and the contact's timeline.
 
@@ -278,13 +299,13 @@ def ticket_reply_log(*, reply: TicketReply, subject: str, token: str, message_id
 @transaction.atomic
 def email_reply_record(
     *,
-    actor,
+    actor: User | None,
     contact: Contact,
     body: str,
     parent: EmailMessage | None = None,
     subject: str = "",
     from_address: str = "",
-    received_at=None,
+    received_at: datetime | None = None,
     message_id: str = "",
     source: str = EmailSource.MANUAL,
 ) -> EmailMessage:
@@ -338,7 +359,7 @@ def email_reply_record(
 
 
 def email_reply_by_hand(
-    *, actor, parent: EmailMessage, body: str, received_at=None
+    *, actor: User | None, parent: EmailMessage, body: str, received_at: datetime | None = None
 ) -> EmailMessage:
     """A rep pastes a reply they got elsewhere (Outlook) under the email it answers."""
     if not parent.is_sent:
@@ -437,17 +458,21 @@ TEMPLATE_FIELDS = {"name", "subject", "body"}
 
 
 @transaction.atomic
-def email_template_create(*, actor, name: str, subject: str, body: str) -> EmailTemplate:
+def email_template_create(
+    *, actor: User | None, name: str, subject: str, body: str
+) -> EmailTemplate:
     return model_save(EmailTemplate(name=name.strip(), subject=subject, body=body))
 
 
 @transaction.atomic
-def email_template_update(*, template: EmailTemplate, actor, data: dict) -> EmailTemplate:
+def email_template_update(
+    *, template: EmailTemplate, actor: User | None, data: dict[str, Any]
+) -> EmailTemplate:
     apply_fields(template, data, TEMPLATE_FIELDS)
     return model_save(template)
 
 
 @transaction.atomic
-def email_template_delete(*, template: EmailTemplate, actor) -> None:
+def email_template_delete(*, template: EmailTemplate, actor: User | None) -> None:
     audit_deleted(actor=actor, record=template)
     template.delete()

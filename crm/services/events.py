@@ -1,12 +1,15 @@
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from crm.models import DomainEvent, DomainEventReceipt
+from crm.models import DomainEvent, DomainEventReceipt, User
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +23,7 @@ CLOSE_BATCH = 5000
 CLOSE_ROUNDS = 20
 
 
-def event_handler_kinds_register(*, task_name: str, kinds) -> None:
+def event_handler_kinds_register(*, task_name: str, kinds: Iterable[str]) -> None:
     """Send `task_name` only the events of these kinds (it ignores the others).
 
     A worker runs a handful of threads: a task that reads an event only to drop it delays
@@ -39,7 +42,13 @@ def event_handlers_for(kind: str | None) -> list[str]:
 
 
 def event_emit(
-    *, kind, subject, actor=None, payload=None, automate=True, occurred_at=None
+    *,
+    kind: str,
+    subject: Model,
+    actor: User | None = None,
+    payload: dict[str, Any] | None = None,
+    automate: bool = True,
+    occurred_at: datetime | None = None,
 ) -> DomainEvent:
     """Write a domain event in the caller's transaction and hand it over after commit.
 
@@ -49,7 +58,8 @@ def event_emit(
     """
     event = DomainEvent.objects.create(
         kind=kind,
-        subject_type=subject._meta.model_name,
+        # Set for every model class (Options.contribute_to_class); the stubs allow None.
+        subject_type=cast(str, subject._meta.model_name),
         subject_id=subject.pk,
         actor=actor if actor is not None and actor.pk else None,
         payload=payload or {},
@@ -84,7 +94,7 @@ def _hand_over(*, task_name: str, event_id: int) -> bool:
     return True
 
 
-def event_handled(*, handler: str) -> ExpressionWrapper:
+def event_handled(*, handler: str) -> "ExpressionWrapper[Combinable]":
     """A boolean annotation for DomainEvent rows: True when `handler` (a task name) has
     already processed the event — its receipt exists, or the event was closed (every
     handler done, or processed before receipts existed).
@@ -117,7 +127,7 @@ def _wanted_by(handler: str) -> Q:
     return Q(kind__in=sorted(_handler_kinds[handler]))
 
 
-def events_pending_for(*, handler: str, older_than: datetime):
+def events_pending_for(*, handler: str, older_than: datetime) -> QuerySet[DomainEvent]:
     """Open events `handler` reacts to and has no receipt for, that occurred before
     `older_than`, oldest first (a DomainEvent queryset).
 

@@ -1,11 +1,12 @@
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Deal, DomainEventKind, Lead, LeadStatus, Lifecycle
+from crm.models import Contact, Deal, DomainEventKind, Lead, LeadStatus, Lifecycle, User
 from crm.services.audit import audit_deleted
 
 from .common import apply_fields, model_save, owner_change_check, owner_for_new_record
@@ -29,7 +30,14 @@ def _not_converted_by_hand(
 
 
 @transaction.atomic
-def lead_create(*, actor, contact, owner=None, automate=True, **fields) -> Lead:
+def lead_create(
+    *,
+    actor: User | None,
+    contact: Contact,
+    owner: User | None = None,
+    automate: bool = True,
+    **fields: Any,
+) -> Lead:
     """A new lead for `contact`, owned by `owner` (or as `owner_for_new_record` decides).
 
     Raises ValidationError for a converted status without its conversion date (see
@@ -51,7 +59,7 @@ def lead_create(*, actor, contact, owner=None, automate=True, **fields) -> Lead:
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, actor, data: dict) -> Lead:
+def lead_update(*, lead: Lead, actor: User | None, data: dict[str, Any]) -> Lead:
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if "owner" in data and data["owner"] != lead.owner:
         owner_change_check(actor=actor, owner=data["owner"])
@@ -64,7 +72,7 @@ def lead_update(*, lead: Lead, actor, data: dict) -> Lead:
     return lead
 
 
-def lead_score_changed(*, lead: Lead, actor, old_score: int) -> None:
+def lead_score_changed(*, lead: Lead, actor: User | None, old_score: int) -> None:
     event_emit(
         kind=DomainEventKind.LEAD_SCORE_CHANGED,
         subject=lead,
@@ -74,7 +82,9 @@ def lead_score_changed(*, lead: Lead, actor, old_score: int) -> None:
 
 
 @transaction.atomic
-def lead_hand_off(*, lead: Lead, actor, owner, at=None) -> Lead:
+def lead_hand_off(
+    *, lead: Lead, actor: User | None, owner: User | None, at: datetime | None = None
+) -> Lead:
     """Marketing hands a qualified lead to sales: a sales owner and the moment it happened."""
     lead.owner = owner
     lead.status = LeadStatus.QUALIFIED
@@ -83,7 +93,14 @@ def lead_hand_off(*, lead: Lead, actor, owner, at=None) -> Lead:
 
 
 @transaction.atomic
-def lead_convert(*, lead: Lead, actor, deal: Deal | None = None, at=None, **deal_fields) -> Lead:
+def lead_convert(
+    *,
+    lead: Lead,
+    actor: User | None,
+    deal: Deal | None = None,
+    at: datetime | None = None,
+    **deal_fields: Any,
+) -> Lead:
     """Convert a lead: link the given deal or open a new one for its contact."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.status == LeadStatus.CONVERTED:
@@ -111,7 +128,7 @@ def lead_convert(*, lead: Lead, actor, deal: Deal | None = None, at=None, **deal
 
 
 @transaction.atomic
-def lead_delete(*, lead: Lead, actor) -> None:
+def lead_delete(*, lead: Lead, actor: User | None) -> None:
     """Delete a lead and its tasks; a deal it was converted into stays."""
     audit_deleted(actor=actor, record=lead)
     Lead.objects.filter(pk=lead.pk).delete()

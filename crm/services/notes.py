@@ -4,13 +4,15 @@ Whoever may see a record may note it; a note is its author's to change, and mana
 and admins may change anyone's (crm/policies.py, resource "notes").
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import NOTE_RECORD_FIELDS, Note
+from crm.models import NOTE_RECORD_FIELDS, Company, Contact, Deal, Note, Ticket, User
 from crm.services.audit import audit_deleted
 
 from .common import model_save
@@ -24,7 +26,9 @@ RECORD_RESOURCES = {
 }
 
 
-def note_record_check(*, actor, record_field: str, record) -> None:
+def note_record_check(
+    *, actor: User | None, record_field: str, record: Deal | Contact | Company | Ticket
+) -> None:
     """The actor may see the record (else PermissionDenied: the views answer 404 first)."""
     resource = RECORD_RESOURCES[record_field]
     visible = policies.scope(actor, resource, type(record).objects.filter(pk=record.pk))
@@ -32,7 +36,7 @@ def note_record_check(*, actor, record_field: str, record) -> None:
         raise PermissionDenied(_("You may not add notes to this record."))
 
 
-def note_edit_check(*, note: Note, actor) -> None:
+def note_edit_check(*, note: Note, actor: User | None) -> None:
     if not policies.can_edit_row(actor, "notes", note):
         raise PermissionDenied(_("Only the author or a manager may change this note."))
 
@@ -46,7 +50,7 @@ def _clean_body(body: str) -> str:
 
 
 @transaction.atomic
-def note_create(*, actor, body: str, pinned: bool = False, **record) -> Note:
+def note_create(*, actor: User | None, body: str, pinned: bool = False, **record: Any) -> Note:
     """Write a note on exactly one record, given as `deal=`, `contact=`, `company=` or
     `ticket=`."""
     given = {name: row for name, row in record.items() if row is not None}
@@ -60,7 +64,7 @@ def note_create(*, actor, body: str, pinned: bool = False, **record) -> Note:
 
 
 @transaction.atomic
-def note_update(*, note: Note, actor, data: dict) -> Note:
+def note_update(*, note: Note, actor: User | None, data: dict[str, Any]) -> Note:
     """Change a note's text (stamping `edited_at`) or its pin; the record stays."""
     note_edit_check(note=note, actor=actor)
     unknown = set(data) - {"body", "pinned"}
@@ -77,7 +81,7 @@ def note_update(*, note: Note, actor, data: dict) -> Note:
 
 
 @transaction.atomic
-def note_delete(*, note: Note, actor) -> None:
+def note_delete(*, note: Note, actor: User | None) -> None:
     audit_deleted(actor=actor, record=note)
     note_edit_check(note=note, actor=actor)
     Note.objects.filter(pk=note.pk).delete()

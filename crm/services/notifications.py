@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ def notification_create(*, user: User, message: str, url: str = "") -> Notificat
 
 
 @transaction.atomic
-def notifications_mark_read(*, user, at=None) -> int:
+def notifications_mark_read(*, user: User, at: datetime | None = None) -> int:
     """Mark every unread notification of `user` read; returns how many changed."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=at or timezone.now()

@@ -17,6 +17,7 @@ asks it again, so an address suppressed after the email was queued is not mailed
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -75,7 +76,9 @@ class EmailRefused(Exception):
         self.refusal = refusal
 
 
-def email_consent_refusal(*, address: str | None, contact_id: int | None = None):
+def email_consent_refusal(
+    *, address: str | None, contact_id: int | None = None
+) -> ConsentRefusal | None:
     """The reason `address` may not receive marketing or contact email, or None.
 
     Reads the database now (never a loaded row, which may predate an unsubscribe):
@@ -100,7 +103,7 @@ def email_consent_refusal(*, address: str | None, contact_id: int | None = None)
     return None
 
 
-def contact_consent_refusal(contact: Contact):
+def contact_consent_refusal(contact: Contact) -> ConsentRefusal | None:
     """`email_consent_refusal` for a contact's current address (early checks)."""
     return email_consent_refusal(address=contact.email, contact_id=contact.pk)
 
@@ -133,7 +136,9 @@ def _list_unsubscribe(url: str) -> str:
     return ", ".join(parts)
 
 
-def _with_footer(*, body: str, html: str, url: str, language: str, footer_language: str):
+def _with_footer(
+    *, body: str, html: str, url: str, language: str, footer_language: str
+) -> tuple[str, str]:
     """The text and HTML parts, each ending with the unsubscribe link unless the caller
     already placed it (the campaign renderer lays its own footer out)."""
     footer_language = footer_language or settings.LANGUAGE_CODE
@@ -167,7 +172,7 @@ def outbound_email_send(
     html: str = "",
     contact_id: int | None = None,
     unsubscribe_url: str = "",
-    headers: dict | None = None,
+    headers: dict[str, Any] | None = None,
     language: str = "",
     footer_language: str = "",
 ) -> None:
@@ -216,7 +221,7 @@ def templated_email_send(
     to: str,
     subject_template: str,
     body_template: str,
-    context: dict,
+    context: dict[str, Any],
     html_template: str | None = None,
     language: str = "",
 ) -> None:

@@ -1,11 +1,13 @@
 """Pipelines and their ordered stages: configured by admins."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm.models import Deal, Pipeline, Stage
+from crm.models import Deal, Pipeline, Stage, User
 from crm.services.audit import audit_deleted, audit_settings_changed
 
 from .common import apply_fields, model_save
@@ -19,7 +21,7 @@ def _unset_other_defaults(pipeline: Pipeline) -> None:
 
 
 @transaction.atomic
-def pipeline_create(*, actor, name: str, is_default: bool = False) -> Pipeline:
+def pipeline_create(*, actor: User | None, name: str, is_default: bool = False) -> Pipeline:
     audit_settings_changed(actor=actor, record=None, what="pipeline_create")
     pipeline = Pipeline(name=name, is_default=is_default)
     if is_default:
@@ -28,7 +30,7 @@ def pipeline_create(*, actor, name: str, is_default: bool = False) -> Pipeline:
 
 
 @transaction.atomic
-def pipeline_update(*, pipeline: Pipeline, actor, data: dict) -> Pipeline:
+def pipeline_update(*, pipeline: Pipeline, actor: User | None, data: dict[str, Any]) -> Pipeline:
     audit_settings_changed(actor=actor, record=pipeline, what="pipeline_update")
     apply_fields(pipeline, data, {"name", "is_default"})
     _unset_other_defaults(pipeline)
@@ -36,7 +38,9 @@ def pipeline_update(*, pipeline: Pipeline, actor, data: dict) -> Pipeline:
 
 
 @transaction.atomic
-def stage_create(*, actor, pipeline: Pipeline, name: str, position=None, **fields) -> Stage:
+def stage_create(
+    *, actor: User | None, pipeline: Pipeline, name: str, position: int | None = None, **fields: Any
+) -> Stage:
     """Add a stage; without a position it goes after the pipeline's last stage."""
     audit_settings_changed(actor=actor, record=pipeline, what="stage_create")
     if position is None:
@@ -46,14 +50,14 @@ def stage_create(*, actor, pipeline: Pipeline, name: str, position=None, **field
 
 
 @transaction.atomic
-def stage_update(*, stage: Stage, actor, data: dict) -> Stage:
+def stage_update(*, stage: Stage, actor: User | None, data: dict[str, Any]) -> Stage:
     audit_settings_changed(actor=actor, record=stage, what="stage_update")
     apply_fields(stage, data, {"name", "position", "win_probability", "rotting_days"})
     return model_save(stage)
 
 
 @transaction.atomic
-def stage_reorder(*, pipeline: Pipeline, actor, stage_ids: list[int]) -> list[Stage]:
+def stage_reorder(*, pipeline: Pipeline, actor: User | None, stage_ids: list[int]) -> list[Stage]:
     """Put the pipeline's stages in the order of `stage_ids` (positions 0, 1, 2, …).
 
     `stage_ids` must name every stage of the pipeline exactly once; otherwise a
@@ -73,7 +77,7 @@ def stage_reorder(*, pipeline: Pipeline, actor, stage_ids: list[int]) -> list[St
 
 
 @transaction.atomic
-def stage_move(*, stage: Stage, actor, offset: int) -> list[Stage]:
+def stage_move(*, stage: Stage, actor: User | None, offset: int) -> list[Stage]:
     """Move a stage `offset` places (-1 up, +1 down), clamped to the ends (keyboard reorder)."""
     audit_settings_changed(actor=actor, record=stage, what="stage_move")
     ids = list(stage.pipeline.stages.order_by("position", "id").values_list("pk", flat=True))
@@ -84,7 +88,7 @@ def stage_move(*, stage: Stage, actor, offset: int) -> list[Stage]:
 
 
 @transaction.atomic
-def stage_delete(*, stage: Stage, actor) -> None:
+def stage_delete(*, stage: Stage, actor: User | None) -> None:
     """Delete a stage no deal is in (open or closed). ValidationError naming the count else.
 
     Its stage-change history goes with it; the pipeline's other positions keep their order.

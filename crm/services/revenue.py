@@ -1,3 +1,7 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +17,7 @@ from crm.models import (
     Spend,
     Subscription,
     SubscriptionStatus,
+    User,
 )
 from crm.services.audit import audit_deleted
 
@@ -24,7 +29,13 @@ from .spells import customer_spell_withdraw, customer_spells_follow
 
 @transaction.atomic
 def purchase_record(
-    *, actor, contact, amount, purchased_at=None, automate=True, **fields
+    *,
+    actor: User | None,
+    contact: Contact,
+    amount: Decimal | int,
+    purchased_at: datetime | None = None,
+    automate: bool = True,
+    **fields: Any,
 ) -> Purchase:
     """Record a purchase (a won deal, a shop, billing) and make the buyer a customer."""
     fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
@@ -50,7 +61,7 @@ def purchase_record(
     return purchase
 
 
-def _spell_opening(contact) -> dict | None:
+def _spell_opening(contact: Contact) -> dict[str, Any] | None:
     """What the contact was, if this purchase is the one that makes them a customer."""
     if contact.customer_since is not None and contact.lifecycle != Lifecycle.CHURNED:
         return None
@@ -62,7 +73,7 @@ def _spell_opening(contact) -> dict | None:
 
 
 @transaction.atomic
-def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
+def purchase_reverse(*, purchase: Purchase, actor: User | None, reason: str) -> Purchase:
     """Reverse a purchase whose cause was undone (a won deal reopened).
 
     The row stays, marked reversed, and counts in no revenue; if it opened the buyer's
@@ -104,7 +115,7 @@ def purchase_reverse(*, purchase: Purchase, actor, reason: str) -> Purchase:
 
 
 @transaction.atomic
-def purchase_delete(*, purchase: Purchase, actor) -> None:
+def purchase_delete(*, purchase: Purchase, actor: User | None) -> None:
     """Delete a purchase recorded in error. The buyer's customer history is put right first,
     exactly as when a purchase is reversed (`purchase_reverse`): a spell it opened closes
     or goes, `customer_since` follows the purchases that remain; then the row goes."""
@@ -114,7 +125,9 @@ def purchase_delete(*, purchase: Purchase, actor) -> None:
 
 
 @transaction.atomic
-def subscription_create(*, actor, contact, started_at=None, **fields) -> Subscription:
+def subscription_create(
+    *, actor: User | None, contact: Contact, started_at: datetime | None = None, **fields: Any
+) -> Subscription:
     started_at = started_at or timezone.now()
     if fields.get("renewal_due") and fields["renewal_due"] < started_at.date():
         raise ValidationError({"renewal_due": _("Renewal cannot be due before the start.")})
@@ -122,7 +135,9 @@ def subscription_create(*, actor, contact, started_at=None, **fields) -> Subscri
 
 
 @transaction.atomic
-def subscription_update(*, subscription: Subscription, actor, data: dict) -> Subscription:
+def subscription_update(
+    *, subscription: Subscription, actor: User | None, data: dict[str, Any]
+) -> Subscription:
     """Edit a subscription; moving it to renewed or cancelled stamps when that happened."""
     status = data.get("status", subscription.status)
     for name, value in data.items():
@@ -137,7 +152,7 @@ def subscription_update(*, subscription: Subscription, actor, data: dict) -> Sub
 
 
 @transaction.atomic
-def spend_record(*, actor, month, **fields) -> Spend:
+def spend_record(*, actor: User | None, month: date, **fields: Any) -> Spend:
     """Spend is kept per month: any day given is folded onto the first of its month."""
     return model_save(Spend(month=month.replace(day=1), **fields))
 
@@ -156,7 +171,7 @@ PURCHASE_EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def purchase_update(*, purchase: Purchase, actor, data: dict) -> Purchase:
+def purchase_update(*, purchase: Purchase, actor: User | None, data: dict[str, Any]) -> Purchase:
     """Correct a purchase (amount, moment, attribution); the buyer stays a customer."""
     changed = apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
     model_save(purchase)
@@ -166,7 +181,7 @@ def purchase_update(*, purchase: Purchase, actor, data: dict) -> Purchase:
     return purchase
 
 
-def _customer_since_follow_purchases(contact) -> None:
+def _customer_since_follow_purchases(contact: Contact) -> None:
     """A customer since their first purchase: moving that purchase moves the date. A date
     set by hand earlier than every purchase (a customer from before the CRM) is kept."""
     first = Purchase.objects.filter(contact=contact).order_by("purchased_at").first()
@@ -181,7 +196,7 @@ def _customer_since_follow_purchases(contact) -> None:
 
 
 @transaction.atomic
-def spend_update(*, spend: Spend, actor, data: dict) -> Spend:
+def spend_update(*, spend: Spend, actor: User | None, data: dict[str, Any]) -> Spend:
     data = dict(data)
     if data.get("month") is not None:
         data["month"] = data["month"].replace(day=1)

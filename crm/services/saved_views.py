@@ -9,44 +9,61 @@ Applying a view never widens what a user sees: the list scopes its rows to the u
 (crm/policies.py) before any filter of the view narrows them.
 """
 
+from collections.abc import Collection, Mapping
+from enum import Enum
+from typing import Any, Final
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.forms import Form
 from django.utils.translation import gettext as _
 
 from crm import policies
-from crm.models import ListState, SavedView, Team
+from crm.models import ListState, SavedView, Team, User
 from crm.web.list_catalog import LISTS, MAX_VALUE_LENGTH, SORT, ListEntry, list_entry
 
 from .common import model_save
 
 MAX_VIEWS_PER_LIST = 50
-UNSET = object()
 
 
-def _entry(list_key) -> ListEntry:
+class _Unset(Enum):
+    """The type of UNSET: an argument not given (None is a value: the defaults)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = _Unset.UNSET
+
+# A query as given: a dict, a QueryDict or stored JSON; query_plain checks its shape.
+Query = Mapping[str, object]
+
+
+def _entry(list_key: object) -> ListEntry:
     entry = list_entry(list_key) if isinstance(list_key, str) else None
     if entry is None:
         raise ValidationError({"list_key": _("There is no such list.")})
     return entry
 
 
-def _filter_form(entry: ListEntry, query: dict):
-    return entry.filterset(query, queryset=entry.model.objects.none()).form
+def _filter_form(entry: ListEntry, query: Mapping[str, str]) -> Form:
+    form: Form = entry.filterset(query, queryset=entry.model.objects.none()).form
+    return form
 
 
-def _invalid_filters(entry: ListEntry, query: dict) -> dict[str, str]:
+def _invalid_filters(entry: ListEntry, query: Mapping[str, str]) -> dict[str, str]:
     """{key: "Label: why"} for the filter values of `query` the list would not accept."""
     form = _filter_form(entry, {k: v for k, v in query.items() if k in entry.filter_keys})
     form.is_valid()
     invalid = {}
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else name
-        invalid[name] = f"{label}: {' '.join(errors)}"
+        invalid[name] = f"{label}: {' '.join(str(error) for error in errors)}"
     return invalid
 
 
-def query_plain(query) -> dict:
+def query_plain(query: Query | None) -> dict[str, str]:
     """A dict or QueryDict as {key: value} of strings, blanks left out (last value wins)."""
     if query is None:
         return {}
@@ -64,7 +81,7 @@ def query_plain(query) -> dict:
     return plain
 
 
-def query_check(*, list_key: str, query) -> dict:
+def query_check(*, list_key: str, query: Query | None) -> dict[str, str]:
     """The list's query as it should be stored; ValidationError naming what is wrong."""
     entry = _entry(list_key)
     query = query_plain(query)
@@ -93,7 +110,7 @@ def query_check(*, list_key: str, query) -> dict:
     return dict(sorted(query.items()))
 
 
-def query_usable(*, list_key: str, query) -> tuple[dict, list[str]]:
+def query_usable(*, list_key: str, query: Query | None) -> tuple[dict[str, str], list[str]]:
     """What of a stored query still applies, and the sentences of what was left out.
 
     Never raises: a view saved before a stage was deleted, or a state remembered from a
@@ -116,7 +133,7 @@ def query_usable(*, list_key: str, query) -> tuple[dict, list[str]]:
     return dict(sorted(kept.items())), dropped
 
 
-def query_known(entry: ListEntry, query: dict) -> dict:
+def query_known(entry: ListEntry, query: Mapping[str, str]) -> dict[str, str]:
     """The keys of a plain query that the list knows, with values of a sane length."""
     return {
         key: value
@@ -125,7 +142,7 @@ def query_known(entry: ListEntry, query: dict) -> dict:
     }
 
 
-def columns_check(*, list_key: str, columns) -> list[str]:
+def columns_check(*, list_key: str, columns: Collection[str] | None) -> list[str]:
     """The chosen optional columns in the list's order; ValidationError for unknown ones."""
     entry = _entry(list_key)
     if columns is None:
@@ -143,7 +160,7 @@ def columns_check(*, list_key: str, columns) -> list[str]:
     return [key for key in entry.column_keys if key in set(columns)]
 
 
-def columns_usable(*, list_key: str, columns) -> list[str]:
+def columns_usable(*, list_key: str, columns: object) -> list[str]:
     """Stored columns that this list still has (defaults when none were chosen)."""
     entry = list_entry(list_key)
     if entry is None:
@@ -156,7 +173,7 @@ def columns_usable(*, list_key: str, columns) -> list[str]:
 # --- reads ------------------------------------------------------------------------------
 
 
-def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet:
+def saved_views_visible(*, user: User, list_key: str | None = None) -> QuerySet[SavedView]:
     """The user's own views and those their team shares, on lists they may open."""
     views = policies.scope(user, "saved_views", SavedView.objects.all())
     readable = [key for key in LISTS if policies.can_read(user, key)]
@@ -169,12 +186,12 @@ def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet:
 # --- writes -----------------------------------------------------------------------------
 
 
-def _check_owner(*, view: SavedView, actor) -> None:
+def _check_owner(*, view: SavedView, actor: User) -> None:
     if view.owner_id != actor.pk:
         raise PermissionDenied(_("Only the owner of a view can change it."))
 
 
-def _check_name(*, owner, list_key: str, name, exclude_pk=None) -> str:
+def _check_name(*, owner: User, list_key: str, name: object, exclude_pk: int | None = None) -> str:
     name = (name or "").replace("\x00", "").strip() if isinstance(name, str) else ""
     if not name:
         raise ValidationError({"name": _("Give the view a name.")})
@@ -188,7 +205,7 @@ def _check_name(*, owner, list_key: str, name, exclude_pk=None) -> str:
     return name
 
 
-def _sharing(*, actor, shared: bool):
+def _sharing(*, actor: User, shared: bool) -> Team | None:
     """The team a view is shared with (None when private)."""
     if not shared:
         return None
@@ -201,7 +218,13 @@ def _sharing(*, actor, shared: bool):
 
 @transaction.atomic
 def saved_view_create(
-    *, actor, list_key: str, name: str, query, columns=None, shared: bool = False
+    *,
+    actor: User,
+    list_key: str,
+    name: str,
+    query: Query | None,
+    columns: Collection[str] | None = None,
+    shared: bool = False,
 ) -> SavedView:
     """Save a named view of a list the actor may open (private, or shared with their team)."""
     entry = _entry(list_key)
@@ -228,7 +251,7 @@ def saved_view_create(
 
 
 @transaction.atomic
-def saved_view_update(*, view: SavedView, actor, data: dict) -> SavedView:
+def saved_view_update(*, view: SavedView, actor: User, data: dict[str, Any]) -> SavedView:
     """Rename, re-share or change the filters or columns of the actor's own view."""
     _check_owner(view=view, actor=actor)
     unknown = set(data) - {"name", "query", "columns", "shared"}
@@ -250,13 +273,19 @@ def saved_view_update(*, view: SavedView, actor, data: dict) -> SavedView:
 
 
 @transaction.atomic
-def saved_view_delete(*, view: SavedView, actor) -> None:
+def saved_view_delete(*, view: SavedView, actor: User) -> None:
     _check_owner(view=view, actor=actor)
     view.delete()
 
 
 @transaction.atomic
-def list_state_remember(*, user, list_key: str, query=UNSET, columns=UNSET) -> ListState:
+def list_state_remember(
+    *,
+    user: User,
+    list_key: str,
+    query: Query | _Unset | None = UNSET,
+    columns: Collection[str] | _Unset | None = UNSET,
+) -> ListState:
     """Keep what the user has on a list now (query and/or columns), for their next visit."""
     entry = _entry(list_key)
     state, _created = ListState.objects.select_for_update().get_or_create(
@@ -277,6 +306,6 @@ def list_state_remember(*, user, list_key: str, query=UNSET, columns=UNSET) -> L
 
 
 @transaction.atomic
-def list_state_reset(*, user, list_key: str) -> None:
+def list_state_reset(*, user: User, list_key: str) -> None:
     """Back to the list's defaults: no filters, its default sort and columns."""
     ListState.objects.filter(user=user, list_key=list_key).delete()

@@ -15,6 +15,8 @@ fields (a form, the API, an import, the demo) is a correction of the first start
 last end, and the spells follow it (`customer_spells_follow`).
 """
 
+from datetime import datetime
+
 from crm.models import Contact, CustomerSpell, Lifecycle
 
 
@@ -29,7 +31,7 @@ def _derive(contact: Contact, spells: list[CustomerSpell]) -> None:
     contact.churned_at = spells[-1].ended_at if spells else None
 
 
-def customer_spell_open(*, contact: Contact, at) -> bool:
+def customer_spell_open(*, contact: Contact, at: datetime) -> bool:
     """A purchase (or a won deal) at `at`: the contact is a customer at that moment.
 
     Returns True when the purchase opened a new spell (first or re-activation). Sets the
@@ -55,7 +57,7 @@ def customer_spell_open(*, contact: Contact, at) -> bool:
     return opened
 
 
-def customer_spell_withdraw(*, contact: Contact, started_at) -> None:
+def customer_spell_withdraw(*, contact: Contact, started_at: datetime) -> None:
     """Undo a re-activation that a reversed purchase opened: its spell goes, the churn
     before it stands again. Sets the derived fields; the caller saves the contact."""
     spells = _spells(contact)
@@ -116,14 +118,16 @@ def customer_spells_absorb(*, contact: Contact, other: Contact) -> None:
         .filter(contact__in=[contact, other])
         .order_by("started_at", "id")
     )
-    stretches: list[list] = []
+    stretches: list[tuple[datetime, datetime | None]] = []
     for spell in rows:
         last = stretches[-1] if stretches else None
         if last is not None and (last[1] is None or spell.started_at <= last[1]):
-            open_ended = last[1] is None or spell.ended_at is None
-            last[1] = None if open_ended else max(last[1], spell.ended_at)
+            last_end = (
+                None if last[1] is None or spell.ended_at is None else max(last[1], spell.ended_at)
+            )
+            stretches[-1] = (last[0], last_end)
         else:
-            stretches.append([spell.started_at, spell.ended_at])
+            stretches.append((spell.started_at, spell.ended_at))
     CustomerSpell.objects.filter(pk__in=[spell.pk for spell in rows]).delete()
     spells = CustomerSpell.objects.bulk_create(
         CustomerSpell(contact=contact, started_at=start, ended_at=end, first=not i)

@@ -1,5 +1,6 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from .workspace import sla_hours
 logger = logging.getLogger(__name__)
 
 
-def sla_due(*, priority: str, opened_at):
+def sla_due(*, priority: str, opened_at: datetime) -> datetime | None:
     """When a ticket of `priority` opened at `opened_at` (aware datetime) must be resolved.
 
     None when `opened_at` lies outside the supported dates (`crm.limits`): the ticket's own
@@ -33,13 +34,13 @@ def sla_due(*, priority: str, opened_at):
 @transaction.atomic
 def ticket_open(
     *,
-    actor,
+    actor: User | None,
     subject: str,
-    opened_at=None,
-    status=TicketStatus.OPEN,
-    resolved_at=None,
+    opened_at: datetime | None = None,
+    status: str = TicketStatus.OPEN,
+    resolved_at: datetime | None = None,
     automate: bool = True,
-    **fields,
+    **fields: Any,
 ) -> Ticket:
     opened_at = opened_at or timezone.now()
     ticket = Ticket(
@@ -54,7 +55,7 @@ def ticket_open(
     return ticket
 
 
-def _emit_resolved(ticket: Ticket, actor, *, automate: bool = True) -> None:
+def _emit_resolved(ticket: Ticket, actor: User | None, *, automate: bool = True) -> None:
     event_emit(
         kind=DomainEventKind.TICKET_RESOLVED,
         subject=ticket,
@@ -65,7 +66,7 @@ def _emit_resolved(ticket: Ticket, actor, *, automate: bool = True) -> None:
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, actor, data: dict) -> Ticket:
+def ticket_update(*, ticket: Ticket, actor: User | None, data: dict[str, Any]) -> Ticket:
     """Edit a ticket; reaching resolved stamps `resolved_at`, reopening clears it."""
     was_resolved = ticket.resolved_at is not None
     for name, value in data.items():
@@ -88,7 +89,7 @@ TICKET_ASSIGNEE_ROLES = (Role.SUPPORT, Role.MANAGER, Role.ADMIN)
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, actor, assignee: User) -> Ticket:
+def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User) -> Ticket:
     """Give a ticket to an active agent (support, manager or admin)."""
     if not assignee.is_active or not assignee.has_role(*TICKET_ASSIGNEE_ROLES):
         raise ValidationError({"assignee": _("Tickets go to an active support agent or manager.")})
@@ -99,7 +100,12 @@ def ticket_assign(*, ticket: Ticket, actor, assignee: User) -> Ticket:
 
 @transaction.atomic
 def ticket_respond(
-    *, ticket: Ticket, actor, body: str, at=None, send_email: bool | None = None
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    body: str,
+    at: datetime | None = None,
+    send_email: bool | None = None,
 ) -> TicketReply:
     """Reply to the customer: emailed to them, and the first reply stamps the first
     response time.
@@ -188,7 +194,7 @@ def ticket_reply_deliver(*, reply_id: int) -> bool:
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, actor, at=None) -> Ticket:
+def ticket_resolve(*, ticket: Ticket, actor: User | None, at: datetime | None = None) -> Ticket:
     return ticket_update(
         ticket=ticket,
         actor=actor,

@@ -1,6 +1,8 @@
 """Users, roles and teams: the operator-facing writes (API, `create_user` command)."""
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -51,7 +53,12 @@ def _set_password(user: User, password: str | None) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, role: str = Role.REP, password: str | None = None, **fields
+    *,
+    actor: User | None,
+    username: str,
+    role: str = Role.REP,
+    password: str | None = None,
+    **fields: Any,
 ) -> User:
     """Create a login. Without a password the account cannot sign in until one is set."""
     user = User(username=username, role=role, **fields)
@@ -61,7 +68,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, actor, data: dict) -> User:
+def user_update(*, user: User, actor: User | None, data: dict[str, Any]) -> User:
     """Change account fields. ValidationError: a field not editable here, or a change that
     would leave no active admin (demoting or deactivating the last one)."""
     data = dict(data)
@@ -79,7 +86,7 @@ def user_update(*, user: User, actor, data: dict) -> User:
     return saved
 
 
-def _audit_access_change(*, actor, user: User, before: dict) -> None:
+def _audit_access_change(*, actor: User | None, user: User, before: dict[str, Any]) -> None:
     """Audit a change of role or of active state (what the user may reach)."""
     changes = {
         field: {"from": before[field], "to": getattr(user, field)}
@@ -98,20 +105,20 @@ def _audit_access_change(*, actor, user: User, before: dict) -> None:
 
 
 @transaction.atomic
-def team_create(*, actor, name: str, manager=None) -> Team:
+def team_create(*, actor: User | None, name: str, manager: User | None = None) -> Team:
     audit_settings_changed(actor=actor, record=None, what="team_create")
     return model_save(Team(name=name, manager=manager))
 
 
 @transaction.atomic
-def team_update(*, team: Team, actor, data: dict) -> Team:
+def team_update(*, team: Team, actor: User | None, data: dict[str, Any]) -> Team:
     audit_settings_changed(actor=actor, record=team, what="team_update")
     apply_fields(team, data, {"name", "manager"})
     return model_save(team)
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, data: dict) -> User:
+def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
     """A user edits their own name, email and language; nothing else of the account."""
     apply_fields(user, data, PROFILE_FIELDS)
     return model_save(user)
@@ -138,7 +145,7 @@ OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 @transaction.atomic
 def user_invite(
     *,
-    actor,
+    actor: User | None,
     email: str,
     role: str,
     team: Team | None = None,
@@ -196,7 +203,7 @@ def _send_invitation(user: User, invited_by: str) -> None:
             logger.exception("Failed to send the invitation to user %s", user.pk)
 
 
-def _active_admins():
+def _active_admins() -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
 
 
@@ -211,7 +218,9 @@ def user_open_records(user: User) -> dict[str, int]:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor, reassign_to: User | None = None) -> dict[str, int]:
+def user_deactivate(
+    *, user: User, actor: User | None, reassign_to: User | None = None
+) -> dict[str, int]:
     """Switch a login off and hand its open work to `reassign_to`, all or nothing.
 
     Open deals, open leads and pending activities need a sales owner (rep, manager,
@@ -264,7 +273,7 @@ def user_deactivate(*, user: User, actor, reassign_to: User | None = None) -> di
 
 
 @transaction.atomic
-def team_members_set(*, team: Team, actor, members) -> Team:
+def team_members_set(*, team: Team, actor: User | None, members: Iterable[User]) -> Team:
     """Make `members` (users) exactly the team's members; users left out lose the team."""
     audit_settings_changed(actor=actor, record=team, what="team_members_set")
     member_ids = {m.pk for m in members}
@@ -288,7 +297,7 @@ def team_dependents(team: Team) -> list[str]:
 
 
 @transaction.atomic
-def team_delete(*, team: Team, actor) -> None:
+def team_delete(*, team: Team, actor: User | None) -> None:
     """Delete a team nothing refers to. ValidationError naming the dependents otherwise."""
     audit_deleted(actor=actor, record=team)
     dependents = team_dependents(team)

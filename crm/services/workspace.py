@@ -4,13 +4,21 @@ Admins change them in Settings (the browser) or through the API; both call these
 """
 
 from email.utils import formataddr, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from crm.models import DEFAULT_LOST_REASONS, EmailSender, LostReason, SlaTarget, TicketPriority
+from crm.models import (
+    DEFAULT_LOST_REASONS,
+    EmailSender,
+    LostReason,
+    SlaTarget,
+    TicketPriority,
+    User,
+)
 from crm.services.audit import audit_deleted, audit_settings_changed
 
 from .common import apply_fields, model_save
@@ -19,7 +27,7 @@ SENDER_PK = 1
 
 
 @transaction.atomic
-def lost_reason_create(*, actor, name: str) -> LostReason:
+def lost_reason_create(*, actor: User | None, name: str) -> LostReason:
     """Add a reason at the end of the list. ValidationError: blank or already listed."""
     audit_settings_changed(actor=actor, record=None, what="lost_reason_create")
     last = LostReason.objects.order_by("-position").values_list("position", flat=True).first()
@@ -28,7 +36,9 @@ def lost_reason_create(*, actor, name: str) -> LostReason:
 
 
 @transaction.atomic
-def lost_reason_update(*, reason: LostReason, actor, data: dict) -> LostReason:
+def lost_reason_update(
+    *, reason: LostReason, actor: User | None, data: dict[str, Any]
+) -> LostReason:
     """Rename (`name`) or move (`position`). Deals already lost keep the text they got."""
     audit_settings_changed(actor=actor, record=reason, what="lost_reason_update")
     data = {**data, "name": data["name"].strip()} if "name" in data else data
@@ -37,7 +47,7 @@ def lost_reason_update(*, reason: LostReason, actor, data: dict) -> LostReason:
 
 
 @transaction.atomic
-def lost_reason_delete(*, reason: LostReason, actor) -> None:
+def lost_reason_delete(*, reason: LostReason, actor: User | None) -> None:
     """Stop suggesting a reason; lost deals keep it as their text."""
     audit_deleted(actor=actor, record=reason)
     reason.delete()
@@ -64,7 +74,7 @@ def sla_hours(priority: str) -> tuple[int, int]:
 
 @transaction.atomic
 def sla_target_set(
-    *, actor, priority: str, first_response_hours: int, resolution_hours: int
+    *, actor: User | None, priority: str, first_response_hours: int, resolution_hours: int
 ) -> SlaTarget:
     """Create or change the target of one priority.
 
@@ -100,14 +110,15 @@ def sender_from_email() -> str:
     other way round).
     """
     sender = email_sender()
+    default_from: str = settings.DEFAULT_FROM_EMAIL
     if not sender.from_name and not sender.from_address:
-        return settings.DEFAULT_FROM_EMAIL
-    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        return default_from
+    default_name, default_address = parseaddr(default_from)
     return formataddr((sender.from_name or default_name, sender.from_address or default_address))
 
 
 @transaction.atomic
-def email_sender_set(*, actor, from_name: str, from_address: str) -> EmailSender:
+def email_sender_set(*, actor: User | None, from_name: str, from_address: str) -> EmailSender:
     """Store the sender identity; blank fields fall back to DEFAULT_FROM_EMAIL's parts.
 
     ValidationError: an address that is not an email address.

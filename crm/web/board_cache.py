@@ -153,7 +153,8 @@ def render_column_cards(columns: list) -> None:
     template = get_template(CARD_TEMPLATE)
     # The template's source too, so an edited card never comes from the cache (read afresh
     # in development, held by the cached loader in production).
-    context = (translation.get_language(), template.template.source)
+    # The Django backend's template wraps the engine's, which holds the source.
+    context = (translation.get_language(), template.template.source)  # type: ignore[attr-defined]
     keys = {
         id(column): "board:cards:" + _digest((context, [_card_inputs(d) for d in column.cards]))
         for column in columns

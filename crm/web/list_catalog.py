@@ -9,13 +9,18 @@ the list pages render their optional columns from it.
 
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_filters import FilterSet
 
 from crm import policies
 from crm.models import Activity, Company, Contact, Deal, Lead, ListKey, Ticket
 from crm.web import filters
+
+if TYPE_CHECKING:
+    pass
 
 SEARCH, SORT = "q", "sort"
 # The longest value one query parameter of a view may hold.
@@ -44,8 +49,8 @@ class BuiltinView:
 class ListEntry:
     key: str
     url_name: str
-    model: type
-    filterset: type
+    model: type[Activity | Company | Contact | Deal | Lead | Ticket]
+    filterset: type[FilterSet]
     views_module: str
     # Columns a user may hide or show; the record's name and the row actions always show.
     columns: tuple[Column, ...]

@@ -12,10 +12,12 @@ redirect when the request asks for one of the state's moves, else what the page 
 """
 
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.models import ListState, SavedView
@@ -67,7 +69,7 @@ class ListChoice:
         return urlencode(self.query)
 
     @property
-    def column_options(self) -> list[tuple[str, str, bool]]:
+    def column_options(self) -> list[tuple[str, Promise, bool]]:
         shown = set(self.columns)
         return [(c.key, c.label, c.key in shown) for c in self.entry.columns]
 
@@ -123,7 +125,8 @@ def _options(user, entry: ListEntry, query: dict) -> tuple[list, list, list]:
         )
 
     builtins = [builtin_option(b) for b in builtins_for(entry, user)]
-    mine, team = [], []
+    mine: list[ViewOption] = []
+    team: list[ViewOption] = []
     for view in saved_views_visible(user=user, list_key=entry.key):
         option = ViewOption(
             str(view.pk),
@@ -145,7 +148,8 @@ def _options(user, entry: ListEntry, query: dict) -> tuple[list, list, list]:
 def list_choice(request, list_key: str):
     """A redirect for a move of the list's state, else the ListChoice for the page."""
     user = request.user
-    entry = list_entry(list_key)
+    # The list pages pass their own key, which LISTS always has.
+    entry = cast(ListEntry, list_entry(list_key))
     params = request.GET
     path = request.path
     if "reset" in params:
@@ -201,4 +205,6 @@ def saved_view_url(view: SavedView) -> str:
     """The list showing this view (applied through `?view=`, so its columns come too)."""
     from django.urls import reverse
 
-    return f"{reverse(list_entry(view.list_key).url_name)}?view={view.pk}"
+    # A saved view's list key was checked against LISTS when it was saved.
+    entry = cast(ListEntry, list_entry(view.list_key))
+    return f"{reverse(entry.url_name)}?view={view.pk}"

@@ -3,9 +3,11 @@
 Each function runs a fixed number of queries, whatever the number of rows.
 """
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import connection
@@ -20,6 +22,8 @@ from crm.counting import first_rows, list_count_limit
 from crm.currency import converted_sum, currency_converter, unconverted
 from crm.models import (
     Activity,
+    Company,
+    Contact,
     Deal,
     DealStatus,
     Lead,
@@ -28,9 +32,15 @@ from crm.models import (
     Pipeline,
     Purchase,
     Stage,
+    StageChange,
+    Ticket,
+    User,
 )
 from crm.templatetags.crm_web import money
 from crm.web import board_cache
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CARDS_PER_COLUMN = 20
 CARD_ORDER = ("position", "-created_at", "-id")
@@ -53,11 +63,11 @@ CARD_FIELDS = (
 )
 
 
-def _card_rows(deals: QuerySet) -> QuerySet:
+def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     return deals.select_related("contact", "owner").only(*CARD_FIELDS).order_by(*CARD_ORDER)
 
 
-def board_deals(*, user, pipeline: Pipeline, owner_id: int | None = None) -> QuerySet:
+def board_deals(*, user: User, pipeline: Pipeline, owner_id: int | None = None) -> QuerySet[Deal]:
     """The open deals of a pipeline this user may see, optionally one owner's."""
     deals = policies.scope(user, "deals", Deal.objects.filter(pipeline=pipeline).open())
     if owner_id:
@@ -83,7 +93,37 @@ ORDER BY g.stage_id, g.currency
 """
 
 
-def column_totals_sql(deals: QuerySet) -> tuple[str, list]:
+class ColumnPart(TypedDict):
+    currency: str
+    amount: Decimal
+    count: int
+
+
+class MissingRate(TypedDict):
+    currency: str
+    date: date
+
+
+class ColumnTotal(TypedDict):
+    """A board column's (or a list's) deals: count, total in the reporting currency, the
+    per-currency parts it was made of, and the deals left out for want of a rate."""
+
+    count: int
+    total: Decimal
+    parts: list[ColumnPart]
+    missing: list[MissingRate]
+
+
+class ListTotal(ColumnTotal, total=False):
+    count_is_exact: bool
+
+
+# One row of column_totals_sql: stage id, currency, count, raw sum, converted sum (None
+# when no deal had a rate), creation days without a rate (None when none is missing).
+TotalsRow = tuple[int, str, int, Decimal, Decimal | None, list[date] | None]
+
+
+def column_totals_sql(deals: QuerySet[Deal]) -> tuple[str, list[Any]]:
     """The SQL of `column_totals` and its parameters: rows of (stage id, currency, count,
     raw sum, sum in the reporting currency or None, creation days without a rate or None),
     ordered by stage and currency; `column_totals_from_rows` reads them."""
@@ -107,9 +147,9 @@ def column_totals_sql(deals: QuerySet) -> tuple[str, list]:
     return sql.replace("{groups}", inner), [reporting, reporting, *inner_params]
 
 
-def column_totals_from_rows(rows) -> dict[int, dict]:
+def column_totals_from_rows(rows: Iterable[TotalsRow]) -> dict[int, ColumnTotal]:
     """`column_totals`' result from the rows of `column_totals_sql`."""
-    totals: dict[int, dict] = {}
+    totals: dict[int, ColumnTotal] = {}
     for stage_id, currency, count, raw, total, unrated_days in rows:
         column = totals.setdefault(
             stage_id, {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
@@ -124,7 +164,7 @@ def column_totals_from_rows(rows) -> dict[int, dict]:
     return totals
 
 
-def column_totals(deals: QuerySet) -> dict[int, dict]:
+def column_totals(deals: QuerySet[Deal]) -> dict[int, ColumnTotal]:
     """{stage id: {"count", "total", "parts", "missing"}} for every stage with deals.
 
     `total` is the open value in the reporting currency, each deal converted at the rate
@@ -139,7 +179,7 @@ def column_totals(deals: QuerySet) -> dict[int, dict]:
         return column_totals_from_rows(cursor.fetchall())
 
 
-def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
+def deal_list_total(deals: QuerySet[Deal], limit: int | None = None) -> ListTotal:
     """{"count", "count_is_exact", "total", "parts", "missing"} of every deal a list's
     filter matches (all pages), shaped like a board column's (`column_totals`), when at
     most `limit` deals match (default settings.LIST_COUNT_LIMIT).
@@ -167,7 +207,7 @@ def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
         )
         .order_by("currency")
     )
-    summary = {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
+    summary: ListTotal = {"count": 0, "total": Decimal(0), "parts": [], "missing": []}
     unrated = False
     for row in rows:
         summary["count"] += row["count"]
@@ -198,7 +238,12 @@ def deal_list_total(deals: QuerySet, limit: int | None = None) -> dict:
     return summary
 
 
-def column_summary(column: dict) -> dict:
+class ColumnWords(TypedDict):
+    parts: str
+    warning: str
+
+
+def column_summary(column: Mapping[str, Any]) -> ColumnWords:
     """A column total's words: its per-currency parts and any missing-rate warning."""
     parts = " · ".join(money(part["amount"], part["currency"]) for part in column.get("parts", ()))
     missing = column.get("missing") or []
@@ -216,7 +261,9 @@ def column_summary(column: dict) -> dict:
     return {"parts": parts, "warning": warning}
 
 
-def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int = CARDS_PER_COLUMN):
+def column_cards(
+    deals: QuerySet[Deal], stage: Stage, *, offset: int = 0, limit: int = CARDS_PER_COLUMN
+) -> tuple[list[Deal], bool]:
     """One page of a column's cards (plus one row to know whether more follow)."""
     # Pick the page's ids first and join contact and owner for those rows only: sorting
     # thousands of joined rows to keep 21 of them is what makes a big column slow.
@@ -226,7 +273,7 @@ def column_cards(deals: QuerySet, stage: Stage, *, offset: int = 0, limit: int =
 
 
 def first_cards(
-    deals: QuerySet, stages: list[Stage], *, limit: int = CARDS_PER_COLUMN
+    deals: QuerySet[Deal], stages: list[Stage], *, limit: int = CARDS_PER_COLUMN
 ) -> dict[int, tuple[list[Deal], bool]]:
     """{stage id: (its first `limit` prepared cards, whether more follow)}: one query for
     every column, whatever their number of deals.
@@ -268,11 +315,14 @@ def prepare_cards(deals: list[Deal], stage: Stage) -> list[Deal]:
     is stale, and its four URLs (`deal.urls["detail"]` …) — reversed once for all cards."""
     patterns = {key: reverse(name, args=[_ANY_PK]) for key, name in CARD_URLS.items()}
     marker, now = str(_ANY_PK), timezone.now()
+    rotting_days = stage.rotting_days
+    # The card's own attributes, for the template only: the model does not declare them.
     for deal in deals:
-        deal.days_in_stage = max((now - (deal.stage_entered_at or deal.created_at)).days, 0)
-        deal.is_rotting = bool(stage.rotting_days) and deal.days_in_stage > stage.rotting_days
+        days = max((now - (deal.stage_entered_at or deal.created_at)).days, 0)
+        deal.days_in_stage = days  # type: ignore[attr-defined]
+        deal.is_rotting = bool(rotting_days and days > rotting_days)  # type: ignore[attr-defined]
         deal.stage = stage
-        deal.urls = {key: url.replace(marker, str(deal.pk)) for key, url in patterns.items()}
+        deal.urls = {key: url.replace(marker, str(deal.pk)) for key, url in patterns.items()}  # type: ignore[attr-defined]
     return deals
 
 
@@ -281,7 +331,7 @@ class Column:
     stage: Stage
     count: int
     total: Decimal
-    cards: list
+    cards: list[Deal]
     has_more: bool
     # The total's per-currency parts ("$1,000.00 · €900.00") and missing-rate warning.
     parts: str = ""
@@ -290,7 +340,7 @@ class Column:
     cards_html: str = ""
 
 
-def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
+def board_columns(*, user: User, pipeline: Pipeline, owner_id: int | None = None) -> list[Column]:
     """Every stage with its totals and first cards, in three queries whatever the number
     of deals and whatever changed: the stages, the totals (every stage's stamp, and the
     sums of the stages not cached under it: crm.web.board_cache), the first cards of every
@@ -314,7 +364,7 @@ def board_columns(*, user, pipeline: Pipeline, owner_id: int | None = None) -> l
     return columns
 
 
-def my_day(*, user) -> dict:
+def my_day(*, user: User) -> dict[str, list[Activity]]:
     """A user's own open tasks: overdue, due today, and the next few days."""
     now = timezone.localtime()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -338,7 +388,7 @@ def my_day(*, user) -> dict:
     }
 
 
-def top_leads(*, user, limit: int = 8) -> list[Lead]:
+def top_leads(*, user: User, limit: int = 8) -> list[Lead]:
     leads = policies.scope(user, "leads", Lead.objects.all())
     return list(
         leads.filter(status__in=[LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED])
@@ -347,7 +397,7 @@ def top_leads(*, user, limit: int = 8) -> list[Lead]:
     )
 
 
-def pipeline_summary(*, user) -> dict:
+def pipeline_summary(*, user: User) -> dict[str, Any]:
     """Open deals and value, won this month: one query; values in the reporting currency."""
     month_start = timezone.localdate().replace(day=1)
     deals = policies.scope(user, "deals", Deal.objects.all())
@@ -373,8 +423,8 @@ class TimelineEntry:
     at: datetime
     kind: str
     icon: str
-    title: str
-    detail: str = ""
+    title: "StrOrPromise"
+    detail: "StrOrPromise" = ""
     url: str = ""
     # Free text someone wrote (a note, a call's notes): shown shortened, readable whole.
     text: str = ""
@@ -383,7 +433,7 @@ class TimelineEntry:
 TIMELINE_PER_SOURCE = 50
 
 
-def contact_timeline(*, user, contact) -> list[TimelineEntry]:
+def contact_timeline(*, user: User, contact: Contact) -> list[TimelineEntry]:
     """Everything that happened with a contact, newest first: seven bounded queries.
 
     Each source contributes its latest rows (the user's policy scope applies to deals,
@@ -498,7 +548,7 @@ def contact_timeline(*, user, contact) -> list[TimelineEntry]:
     return entries[: n * 2]
 
 
-def _email_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
+def _email_entries(*, user: User, contact: Contact, limit: int) -> list[TimelineEntry]:
     """Emails sent from the contact's records and their replies: one query."""
     from django.urls import reverse
 
@@ -532,7 +582,7 @@ TIMELINE_RESOURCES = (
 )
 
 
-def contact_has_hidden_records(*, user, contact) -> bool:
+def contact_has_hidden_records(*, user: User, contact: Contact) -> bool:
     """Whether the contact has timeline rows this user may not see (another rep's deal, a
     ticket support keeps): a yes or no, so an empty timeline can say so without a count."""
     for resource, related in TIMELINE_RESOURCES:
@@ -543,7 +593,7 @@ def contact_has_hidden_records(*, user, contact) -> bool:
     return False
 
 
-def _timeline_sources():
+def _timeline_sources() -> list[Callable[..., Iterable[TimelineEntry]]]:
     """Timeline entries from apps that crm does not import (named in settings)."""
     from django.conf import settings
     from django.utils.module_loading import import_string
@@ -551,14 +601,14 @@ def _timeline_sources():
     return [import_string(name) for name in settings.GOALPOST_TIMELINE_SOURCES]
 
 
-def stage_history(deal) -> list:
+def stage_history(deal: Deal) -> list[StageChange]:
     return list(deal.stage_changes.select_related("stage", "actor").order_by("entered_at", "id"))
 
 
 NOTES_SHOWN = 100
 
 
-def _note_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
+def _note_entries(*, user: User, contact: Contact, limit: int) -> list[TimelineEntry]:
     """Notes where a user looks for them: the contact's own, and those on the contact's
     deals and tickets the user may see and on the contact's company. One query."""
     from django.urls import reverse
@@ -577,13 +627,14 @@ def _note_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
     )
     entries = []
     for note in notes:
-        if note.deal_id:
+        title: StrOrPromise
+        if note.deal is not None:
             title = _("Note on the deal %(title)s") % {"title": note.deal.title}
             url = reverse("web:deal_detail", args=[note.deal_id])
-        elif note.ticket_id:
+        elif note.ticket is not None:
             title = _("Note on the ticket %(subject)s") % {"subject": note.ticket.subject}
             url = reverse("web:ticket_detail", args=[note.ticket_id])
-        elif note.company_id:
+        elif note.company is not None:
             title = _("Note on %(company)s") % {"company": note.company.name}
             url = reverse("web:company_detail", args=[note.company_id])
         else:
@@ -602,7 +653,9 @@ def _note_entries(*, user, contact, limit: int) -> list[TimelineEntry]:
     return entries
 
 
-def notes_panel(*, user, record_field: str, record) -> dict:
+def notes_panel(
+    *, user: User, record_field: str, record: Deal | Contact | Company | Ticket
+) -> dict[str, Any]:
     """The notes of one record the user already may see, for templates/notes/_notes.html:
     pinned first, then newest; one query whatever their number."""
     from django.urls import reverse
@@ -611,7 +664,8 @@ def notes_panel(*, user, record_field: str, record) -> dict:
         Note.objects.filter(**{record_field: record}).select_related("author")[: NOTES_SHOWN + 1]
     )
     for note in rows:
-        note.can_edit = policies.can_edit_row(user, "notes", note)
+        # For the template only: the model does not declare it.
+        note.can_edit = policies.can_edit_row(user, "notes", note)  # type: ignore[attr-defined]
     return {
         "rows": rows[:NOTES_SHOWN],
         "more": len(rows) > NOTES_SHOWN,

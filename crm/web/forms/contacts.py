@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -69,9 +71,9 @@ class ContactForm(forms.ModelForm):
         try:
             contact_email_check(email=email, exclude_pk=self.instance.pk)
         except forms.ValidationError as error:
-            existing = Contact.objects.get(
-                pk=error.error_dict["email"][0].params["existing_contact"]
-            )
+            # contact_email_check's error names the existing contact in its params.
+            params = cast(dict[str, int], error.error_dict["email"][0].params)
+            existing = Contact.objects.get(pk=params["existing_contact"])
             self.duplicate_of = existing
             self.duplicate_url = reverse("web:contact_detail", args=[existing.pk])
             if self.instance.pk:

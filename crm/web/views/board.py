@@ -128,7 +128,7 @@ def _placement(*, visible, deal: Deal, order: list[int]) -> tuple[int, dict[int,
         if before is None and after is None:
             return deal.position, {}
         if before is None:
-            return after - 1, {}
+            return after - 1, {}  # type: ignore[operator]  # not None: both-None returned above
         if after is None:
             return before + 1, {}
         if after - before >= 2:
@@ -298,8 +298,8 @@ def deal_lost(request, pk):
             {"lost_form": form, "action": action},
             status=422,
         )
-    for error in form.errors.get("reason", []) + form.non_field_errors():
-        messages.error(request, error)
+    for message in form.errors.get("reason", []) + form.non_field_errors():
+        messages.error(request, message)
     return redirect("web:deal_detail", pk=pk)
 
 

@@ -7,6 +7,8 @@ crm.services.bulk and opens its result page, which carries the Undo button and, 
 queued run, the progress bar.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
@@ -22,6 +24,10 @@ from crm.web.access import access_row, require_write, web_view
 from crm.web.lists import matching
 from crm.web.params import positive_int
 from crm.web.views import activities, contacts, deals, leads, tickets
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 LISTS = {
     # resource: (list url name, rows-and-filter builder, list spec)
@@ -48,7 +54,7 @@ def _selection(request, resource: str, filter_string: str):
     return [i for i in ids if i is not None]
 
 
-def _describe(kind: str, params: dict) -> str:
+def _describe(kind: str, params: dict[str, Any]) -> "StrOrPromise":
     """The action in words for the confirmation ("Reassign to Ayşe Kaya")."""
     if kind == BulkKind.REASSIGN:
         user = User.objects.get(pk=params["owner"])
@@ -125,7 +131,7 @@ def summary(bulk: BulkAction) -> str:
         BulkKind.TAG_REMOVE: ngettext("%(n)s untagged", "%(n)s untagged", bulk.changed),
         BulkKind.MARK_DONE: ngettext("%(n)s marked done", "%(n)s marked done", bulk.changed),
         BulkKind.DELETE: ngettext("%(n)s deleted", "%(n)s deleted", bulk.changed),
-    }[bulk.kind] % {"n": bulk.changed}
+    }[bulk.kind] % {"n": bulk.changed}  # type: ignore[index]  # BulkKind members are the stored str
     parts = [done]
     if bulk.skipped_forbidden:
         parts.append(

@@ -4,6 +4,8 @@ The notes panel (templates/notes/_notes.html) sits on each record's page; its fo
 here and come back to the record. Seeing the record is what allows noting it.
 """
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,7 +22,12 @@ from crm.web.forms.notes import NoteForm
 from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
-RECORD_MODELS = {"deal": Deal, "contact": Contact, "company": Company, "ticket": Ticket}
+RECORD_MODELS: dict[str, type[Deal | Contact | Company | Ticket]] = {
+    "deal": Deal,
+    "contact": Contact,
+    "company": Company,
+    "ticket": Ticket,
+}
 RECORD_LABELS = {
     "deal": gettext_lazy("deal"),
     "contact": gettext_lazy("contact"),
@@ -70,12 +77,16 @@ def note_add(request, record, pk):
 
 def _own_note(request, pk) -> Note:
     """A note on a record the user sees (else 404) that they may change (else 403)."""
-    return access_row(
-        request.user,
-        "notes",
-        Note.objects.select_related("deal", "contact", "company", "ticket"),
-        pk,
-        write=True,
+    # access_row returns a row of the queryset it is given: a Note.
+    return cast(
+        Note,
+        access_row(
+            request.user,
+            "notes",
+            Note.objects.select_related("deal", "contact", "company", "ticket"),
+            pk,
+            write=True,
+        ),
     )
 
 
