@@ -46,6 +46,6 @@ def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     return True
 
 
-def _call_text(args: tuple, kwargs: dict) -> str:
+def _call_text(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
     return f"({', '.join(parts)})"

@@ -5,6 +5,7 @@ no read right is a 403, a row outside the user's scope is a 404, no write right 
 """
 
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,8 @@ from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 
 from crm import policies
+
+M = TypeVar("M", bound=Model)
 
 
 def require_read(user, resource: str) -> None:
@@ -24,13 +27,13 @@ def require_write(user, resource: str) -> None:
         raise PermissionDenied
 
 
-def visible(user, resource: str, queryset: QuerySet) -> QuerySet:
+def visible(user, resource: str, queryset: QuerySet[M]) -> QuerySet[M]:
     """The rows of `resource` the user may see; 403 when they may not read it at all."""
     require_read(user, resource)
     return policies.scope(user, resource, queryset)
 
 
-def access_row(user, resource: str, queryset: QuerySet, pk, *, write: bool = False) -> Model:
+def access_row(user, resource: str, queryset: QuerySet[M], pk, *, write: bool = False) -> M:
     """Fetch one row the user may see (else 404); with `write`, one they may change (else 403)."""
     row = get_object_or_404(visible(user, resource, queryset), pk=pk)
     if write and not policies.can_edit_row(user, resource, row):
@@ -56,7 +59,7 @@ def web_view(resource: str, *, write: bool | None = False):
                 require_write(request.user, resource)
             return view(request, *args, **kwargs)
 
-        wrapped.policy_resource = resource  # type: ignore[attr-defined]
+        wrapped.policy_resource = resource
         return wrapped
 
     return decorate

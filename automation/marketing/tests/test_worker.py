@@ -5,7 +5,6 @@ series enrolls the contact → its first email goes out at once; two days later 
 moved) the tick task, run by the worker, sends the second.
 """
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest

@@ -4,8 +4,6 @@ The notes panel (templates/notes/_notes.html) sits on each record's page; its fo
 here and come back to the record. Seeing the record is what allows noting it.
 """
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -77,16 +75,12 @@ def note_add(request, record, pk):
 
 def _own_note(request, pk) -> Note:
     """A note on a record the user sees (else 404) that they may change (else 403)."""
-    # access_row returns a row of the queryset it is given: a Note.
-    return cast(
-        Note,
-        access_row(
-            request.user,
-            "notes",
-            Note.objects.select_related("deal", "contact", "company", "ticket"),
-            pk,
-            write=True,
-        ),
+    return access_row(
+        request.user,
+        "notes",
+        Note.objects.select_related("deal", "contact", "company", "ticket"),
+        pk,
+        write=True,
     )
 
 
