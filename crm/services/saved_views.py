@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.filters.base import picks_not_offered
 from crm.models import ListState, SavedView, Team
 from crm.web.list_catalog import LISTS, MAX_VALUE_LENGTH, SORT, ListEntry, list_entry
 
@@ -43,6 +44,10 @@ def _invalid_filters(entry: ListEntry, query: dict) -> dict[str, str]:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else name
         invalid[name] = f"{label}: {' '.join(errors)}"
+    # A query may name a stage that no longer exists (it finds nothing); a saved view must
+    # not, or it would silently show an empty list.
+    for name, error in picks_not_offered(form).items():
+        invalid[name] = f"{form.fields[name].label}: {error}"
     return invalid
 
 

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_GET
 
 from crm import policies
 from crm.models import Campaign, Company, Contact, Deal, User
-from crm.web.lists import search
-from crm.web.params import search_text
+from crm.search import search, search_text
 
 LOOKUPS = {
     # kind: (policy resource or None for "any signed-in user", rows, searched fields, order)
