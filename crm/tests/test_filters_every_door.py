@@ -13,8 +13,10 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from crm.models import Deal, Tag
 from crm.tests.factories import (
@@ -102,7 +104,8 @@ def queries(resource, world, rep):
             {"contact": world["ada"].pk},
         ],
         # The queue opens on the unresolved tickets when the query names no status or
-        # search (a page default the API and the export do not have): queries say one.
+        # search, a page default the API does not have (its export link says
+        # `unresolved=true`, tested below): these queries name one.
         "tickets": [
             {"q": "login"},
             {"status": "open", "priority": "urgent"},
@@ -191,3 +194,23 @@ def test_a_rep_has_no_owner_select_but_the_owner_filter_still_applies(
 
     assert "owner" not in [field.name for field in response.context["filter_fields"]]
     assert list(response.context["matching"]) == []
+
+
+@pytest.mark.parametrize(
+    ("resource", "asked", "linked"),
+    [
+        ("activities", {}, "state=open"),
+        ("tickets", {"priority": "low"}, "priority=low&unresolved=true"),
+    ],
+)
+def test_the_export_link_says_what_the_page_added_to_the_query(
+    client, manager, world, resource, asked, linked
+):
+    client.force_login(manager)
+
+    page = client.get(reverse(PAGES[resource]), asked)
+
+    href = f"{reverse('importing:export', args=[resource, 'csv'])}?{linked}"
+    assert f'href="{escape(href)}"' in page.content.decode()
+    on_page = sorted(row.pk for row in page.context["matching"])
+    assert on_page and export_ids(client, resource, QueryDict(linked)) == on_page

@@ -1,6 +1,7 @@
 """Search, sort and pagination for the list pages."""
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
@@ -90,7 +91,25 @@ def list_context(
         "filter": filterset,
         "active_filters": active_filters,
         **_filter_bar(request.GET, spec, filterset, hidden),
+        "export_query": _export_query(request.GET, filterset),
     }
+
+
+def _export_query(params, filterset) -> str:
+    """The export link's query: the filters, search and sort asked for, and the ones the
+    page added itself (the task list's to-do, the ticket queue's unresolved), so the file
+    holds the rows the page shows. Blank values are left out."""
+    if filterset is None:
+        return ""
+    asked = [
+        (key, value)
+        for key in params
+        if key in filterset.filters or key == "sort"
+        for value in params.getlist(key)
+        if value
+    ]
+    added = [(key, value) for key, value in filterset.data.items() if key not in params]
+    return urlencode(asked + added)
 
 
 def _filter_bar(params, spec: ListSpec, filterset, hidden: tuple[str, ...]) -> dict:

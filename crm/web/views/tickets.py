@@ -66,10 +66,18 @@ def ticket_list_rows(user, params):
             ),
         )
     )
-    if "status" not in params and not params.get("q"):
-        # The queue opens on the work still to do.
-        tickets = tickets.unresolved()
-    return tickets, TicketFilter(params, queryset=tickets)
+    return tickets, TicketFilter(queue_query(params), queryset=tickets)
+
+
+def queue_query(params):
+    """The queue opens on the work still to do: a query that names no status, search or
+    `unresolved` asks for the unresolved tickets. Said in the query (not applied beside
+    it), so the export link and a bulk action on every match get the rows shown."""
+    if "status" in params or params.get("q") or "unresolved" in params:
+        return params
+    query = params.copy()
+    query["unresolved"] = "true"
+    return query
 
 
 @web_view("tickets")
