@@ -9,6 +9,7 @@ that filter out and shows why in its bar.
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.filters import QuerySetRequestMixin
@@ -35,9 +36,12 @@ class IdFilter(filters.Filter):
     field_class: type[forms.Field] = IdField
 
 
-class _Options:
+class _Options(BaseChoiceIterator):
     """A select's options, read only when the filter bar renders it (never for an API
-    call or an export): the empty choice, then each row of `queryset` by id."""
+    call or an export): the empty choice, then each row of `queryset` by id.
+
+    A BaseChoiceIterator, which Django keeps as it is; any other iterable it would
+    list, a query per select on every API request."""
 
     def __init__(self, queryset: QuerySet, empty_label):
         self.queryset = queryset
