@@ -75,12 +75,12 @@ FILTER_PARAMETERS = [
         "<filter>",
         str,
         description=(
-            "Any filter of the resource's list: contacts `lifecycle, owner, company, source, "
-            "tag, opted_out, missing`; companies `owner, industry`; deals `pipeline, stage, "
-            "owner, status, kind, contact, company`; leads `status, owner, source, campaign, "
-            "contact`; activities `kind, assignee, deal, lead, contact, done`; tickets "
-            "`status, priority, assignee, contact`; purchases `contact, company, campaign, "
-            "deal, category, purchased_after, purchased_before`."
+            "Any filter of the resource's API list, e.g. "
+            + "; ".join(
+                f"{name} `{', '.join(n for n in spec.filterset.base_filters if n != 'q')}`"
+                for name, spec in EXPORTABLE.items()
+            )
+            + "."
         ),
     ),
 ]

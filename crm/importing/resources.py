@@ -24,12 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import FilterSet
 from import_export import fields, resources
 
-from crm import policies
+from crm import filters, policies
 from crm.languages import language_supported
 from crm.models import Activity, AuditKind, Company, Contact, Deal, Lead, Purchase, Ticket
 from crm.services.audit import audit_record
 
-from . import filters as export_filters
 from .export_rows import csv_rows, export_columns, export_value_rows
 from .xlsx_stream import xlsx_chunks
 
@@ -269,18 +268,20 @@ class PurchaseResource(ExportResource):
 @dataclass(frozen=True)
 class Exportable:
     resource: type[resources.ModelResource]
+    # The resource's one FilterSet (crm/filters), the list page's and the API's: an
+    # export holds the rows that page or API list shows for the same query string.
     filterset: type[FilterSet]
     model: type[Activity | Company | Contact | Deal | Lead | Purchase | Ticket]
 
 
 EXPORTABLE = {
-    "contacts": Exportable(ContactResource, export_filters.ContactExportFilter, Contact),
-    "companies": Exportable(CompanyResource, export_filters.CompanyExportFilter, Company),
-    "deals": Exportable(DealResource, export_filters.DealExportFilter, Deal),
-    "leads": Exportable(LeadResource, export_filters.LeadExportFilter, Lead),
-    "activities": Exportable(ActivityResource, export_filters.ActivityExportFilter, Activity),
-    "tickets": Exportable(TicketResource, export_filters.TicketExportFilter, Ticket),
-    "purchases": Exportable(PurchaseResource, export_filters.PurchaseExportFilter, Purchase),
+    "contacts": Exportable(ContactResource, filters.ContactFilter, Contact),
+    "companies": Exportable(CompanyResource, filters.CompanyFilter, Company),
+    "deals": Exportable(DealResource, filters.DealFilter, Deal),
+    "leads": Exportable(LeadResource, filters.LeadFilter, Lead),
+    "activities": Exportable(ActivityResource, filters.ActivityFilter, Activity),
+    "tickets": Exportable(TicketResource, filters.TicketFilter, Ticket),
+    "purchases": Exportable(PurchaseResource, filters.PurchaseFilter, Purchase),
 }
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -303,14 +304,14 @@ def export_queryset(*, user, resource: str, params):
     if not filterset.is_valid():
         raise ExportFilterError(filterset.errors)
     rows = filterset.qs.order_by("pk")
-    filters = {
+    asked = {
         key: params.getlist(key) if hasattr(params, "getlist") else params[key] for key in params
     }
     audit_record(
         kind=AuditKind.EXPORTED,
         actor=user,
         summary=resource,
-        details={"resource": resource, "rows": rows.count(), "filters": filters},
+        details={"resource": resource, "rows": rows.count(), "filters": asked},
     )
     return rows
 

@@ -20,6 +20,7 @@ from django.forms import Form
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.filters.base import picks_not_offered
 from crm.models import ListState, SavedView, Team, User
 from crm.web.list_catalog import LISTS, MAX_VALUE_LENGTH, SORT, ListEntry, list_entry
 
@@ -60,6 +61,10 @@ def _invalid_filters(entry: ListEntry, query: Mapping[str, str]) -> dict[str, st
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else name
         invalid[name] = f"{label}: {' '.join(str(error) for error in errors)}"
+    # A query may name a stage that no longer exists (it finds nothing); a saved view must
+    # not, or it would silently show an empty list.
+    for name, error in picks_not_offered(form).items():
+        invalid[name] = f"{form.fields[name].label}: {error}"
     return invalid
 
 

@@ -1,7 +1,8 @@
 """What each list page offers a saved view: its filters, sorts, optional columns and
 built-in views.
 
-The filters are the list's django-filter FilterSet (crm/web/filters.py) and the sorts
+The filters are the list's django-filter FilterSet (crm/filters, the one its API and
+its export use too) and the sorts
 its ListSpec, so a saved view can hold exactly what the page's own query string holds:
 `q`, `sort` and the filter fields. The services validate views against this catalog,
 the list pages render their optional columns from it.
@@ -15,9 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_filters import FilterSet
 
-from crm import policies
+from crm import filters, policies
 from crm.models import Activity, Company, Contact, Deal, Lead, ListKey, Ticket
-from crm.web import filters
 
 if TYPE_CHECKING:
     pass

@@ -1,36 +1,28 @@
 """Search, sort and pagination for the list pages."""
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from crm.counting import BoundedCount, BoundedPaginator
-from crm.web.params import search_text
+from crm.search import search, search_text
 
 
 @dataclass(frozen=True)
 class ListSpec:
-    search_fields: tuple[str, ...]
+    # What `?q=` searches on a list without a FilterSet; a list with one searches by its
+    # `q` filter (crm/filters), the same search its API and its export run.
+    search_fields: tuple[str, ...] = ()
     # public sort key -> order_by fields; "-key" sorts descending.
     sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_sort: str = ""
     per_page: int = 25
     # order_by fields that come before any sort, in either direction (open leads first).
     pinned: tuple[str, ...] = ()
-
-
-def search(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
-    """Every word must match one of the fields: "ada love" finds Ada Lovelace.
-
-    Case- and accent-insensitive (crm.search.Fold on both sides): "sukru celik" finds
-    Şükrü Çelik, "MULLER" finds Müller.
-    """
-    for word in query.split()[:5]:
-        condition = Q()
-        for name in fields:
-            condition |= Q(**{f"{name}__fold__icontains": word})
-        queryset = queryset.filter(condition)
-    return queryset
+    # The FilterSet's filters the page's filter bar shows, in order; the others (the API's
+    # date ranges, ids…) still apply when a link or a saved view carries them.
+    filter_bar: tuple[str, ...] = ()
 
 
 def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
@@ -50,9 +42,10 @@ def sort(queryset: QuerySet, key: str, spec: ListSpec) -> tuple[QuerySet, str]:
 
 
 def matching(params, queryset: QuerySet, spec: ListSpec, filterset=None) -> QuerySet:
-    """Every row the filter (django-filter) and the search `q` in `params` match."""
+    """Every row the list's query in `params` matches: its FilterSet's (crm/filters, the
+    search `q` included) when it has one, else the search `q` over `spec.search_fields`."""
     if filterset is not None:
-        queryset = filterset.qs
+        return filterset.qs
     query = search_text(params.get("q"))
     if query:
         queryset = search(queryset, query, spec.search_fields)
@@ -66,8 +59,13 @@ def list_context(
     filterset=None,
     *,
     count: BoundedCount | None = None,
+    hidden: tuple[str, ...] = (),
 ) -> dict:
     """Filter (django-filter), search `?q=`, sort `?sort=`, paginate `?page=`.
+
+    The filter bar shows `spec.filter_bar` less `hidden` (an owner select means nothing
+    to a rep); the query's other filters ride along as hidden inputs, so changing the
+    bar keeps what a link or a saved view narrowed by.
 
     The paginator counts at most settings.LIST_COUNT_LIMIT rows (crm.counting):
     `page_obj.paginator.count_is_exact` is False when more match. count: the bounded
@@ -92,4 +90,40 @@ def list_context(
         "current_sort": current_sort,
         "filter": filterset,
         "active_filters": active_filters,
+        **_filter_bar(request.GET, spec, filterset, hidden),
+        "export_query": _export_query(request.GET, filterset),
     }
+
+
+def _export_query(params, filterset) -> str:
+    """The export link's query: the filters, search and sort asked for, and the ones the
+    page added itself (the task list's to-do, the ticket queue's unresolved), so the file
+    holds the rows the page shows. Blank values are left out."""
+    if filterset is None:
+        return ""
+    asked = [
+        (key, value)
+        for key in params
+        if key in filterset.filters or key == "sort"
+        for value in params.getlist(key)
+        if value
+    ]
+    added = [(key, value) for key, value in filterset.data.items() if key not in params]
+    return urlencode(asked + added)
+
+
+def _filter_bar(params, spec: ListSpec, filterset, hidden: tuple[str, ...]) -> dict:
+    """`filter_fields`: the bar's bound fields; `filter_kept`: (name, value) of the other
+    filters the query holds."""
+    if filterset is None:
+        return {"filter_fields": [], "filter_kept": []}
+    shown = [name for name in spec.filter_bar if name not in hidden]
+    form = filterset.form
+    kept = [
+        (name, value)
+        for name in filterset.filters
+        if name not in shown and name != "q"
+        for value in params.getlist(name)
+        if value
+    ]
+    return {"filter_fields": [form[name] for name in shown], "filter_kept": kept}

@@ -20,8 +20,3 @@ def bounded_offset(raw, *, maximum: int) -> int:
     except (TypeError, ValueError):
         return 0
     return min(max(value, 0), maximum)
-
-
-def search_text(raw, *, limit: int = 100) -> str:
-    """Search words: trimmed and bounded, without NUL bytes (PostgreSQL text refuses them)."""
-    return (raw or "").replace("\x00", "").strip()[:limit]

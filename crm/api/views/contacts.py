@@ -1,7 +1,6 @@
 from django.conf import settings
 
-from crm import selectors
-from crm.api import filters
+from crm import filters, selectors
 from crm.api.serializers import (
     CompanySerializer,
     ContactSerializer,

@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import selectors
-from crm.api.filters import EmailMessageFilter
 from crm.api.serializers.emails import EmailMessageSerializer, InboundEmailSerializer
+from crm.filters import EmailMessageFilter
 from crm.services import emails as email_services
 
 from .base import PolicyViewSet

@@ -1,5 +1,4 @@
-from crm import selectors
-from crm.api import filters
+from crm import filters, selectors
 from crm.api.serializers import NoteSerializer
 from crm.services import notes as note_services
 

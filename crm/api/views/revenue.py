@@ -1,5 +1,4 @@
-from crm import selectors
-from crm.api import filters
+from crm import filters, selectors
 from crm.api.serializers import PurchaseSerializer, SpendSerializer, SubscriptionSerializer
 from crm.services import revenue as revenue_services
 

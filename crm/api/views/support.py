@@ -3,8 +3,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm import selectors
-from crm.api import filters
+from crm import filters, selectors
 from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.serializers import TicketReplySerializer, TicketSerializer
 from crm.services import support as support_services

@@ -6,8 +6,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from crm import selectors
-from crm.api import filters
+from crm import filters, selectors
 from crm.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from crm.api.permissions import PolicyPermission
 from crm.api.serializers import MeSerializer, TeamSerializer, UserSerializer

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import policies
+from crm.filters import ActivityFilter
 from crm.models import Activity, Deal
 from crm.services.activities import (
     activity_complete,
@@ -21,7 +22,6 @@ from crm.services.activities import (
 )
 from crm.services.activities import activity_delete as activity_delete_service
 from crm.web.access import access_row, visible, web_view
-from crm.web.filters import ActivityFilter
 from crm.web.forms.activities import ActivityForm, QuickLogForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
@@ -32,7 +32,7 @@ from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
 SPEC = ListSpec(
-    search_fields=("subject", "notes", "contact__first_name", "contact__last_name", "deal__title"),
+    filter_bar=("kind", "state", "assignee"),
     sorts={"due": ("due_at",), "subject": ("subject",), "kind": ("kind",), "done": ("done_at",)},
     default_sort="due",
 )
@@ -54,10 +54,8 @@ def activity_list_rows(user, params):
     activities = visible(user, "activities", Activity.objects.all()).select_related(
         "assignee", "deal", "contact"
     )
-    filterset = ActivityFilter(params or {"state": "open"}, queryset=activities)
-    if not user.sees_all_sales:
-        filterset.filters.pop("assignee")
-    return activities, filterset
+    # The task list opens on what is still to do.
+    return activities, ActivityFilter(params or {"state": "open"}, queryset=activities)
 
 
 @web_view("activities")
@@ -66,7 +64,8 @@ def activity_list(request):
     if not isinstance(choice, ListChoice):
         return choice
     activities, filterset = activity_list_rows(request.user, request.GET)
-    context = list_context(request, activities, SPEC, filterset)
+    hidden = () if request.user.sees_all_sales else ("assignee",)
+    context = list_context(request, activities, SPEC, filterset, hidden=hidden)
     context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "activities", context)
     context["now"] = timezone.now()

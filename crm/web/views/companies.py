@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.filters import CompanyFilter
 from crm.models import Company, Contact, Deal
 from crm.services.contacts import company_create, company_update
 from crm.services.contacts import company_delete as company_delete_service
 from crm.web.access import access_row, visible, web_view
-from crm.web.filters import CompanyFilter
 from crm.web.forms.contacts import CompanyForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
@@ -20,7 +20,7 @@ from crm.web.views.deletion import delete_round_trip
 from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
-    search_fields=("name", "domain", "industry"),
+    filter_bar=("industry", "owner"),
     sorts={"name": ("name",), "industry": ("industry",), "contacts": ("contact_count",)},
     default_sort="name",
 )

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.filters import ContactFilter
 from crm.models import Contact
 from crm.selectors import record_emails
 from crm.services.consent import suppression_for
@@ -16,7 +17,6 @@ from crm.services.contacts import (
 from crm.services.contacts import contact_delete as contact_delete_service
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
-from crm.web.filters import ContactFilter
 from crm.web.forms.contacts import ContactForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
@@ -26,7 +26,7 @@ from crm.web.views.deletion import delete_round_trip
 from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
-    search_fields=("first_name", "last_name", "email", "phone", "company__name"),
+    filter_bar=("lifecycle", "source", "owner", "tag"),
     sorts={
         "name": ("last_name", "first_name"),
         "company": ("company__name",),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from crm import policies
 from crm.counting import BoundedCount
+from crm.filters import DealFilter
 from crm.models import Activity, Deal, DealStatus
 from crm.selectors import lost_reason_suggestions, record_emails
 from crm.services.activities import activity_create
@@ -27,7 +28,6 @@ from crm.services.deals import (
 )
 from crm.web import selectors
 from crm.web.access import access_row, visible, web_view
-from crm.web.filters import DealFilter
 from crm.web.forms.deals import DealForm, LogActivityForm, LostForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context, matching
@@ -39,7 +39,7 @@ from crm.web.views.deletion import delete_round_trip
 from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
-    search_fields=("title", "contact__first_name", "contact__last_name", "company__name"),
+    filter_bar=("status", "pipeline", "stage", "kind", "owner"),
     sorts={
         "title": ("title",),
         "value": ("value",),
@@ -56,10 +56,7 @@ def deal_list_rows(user, params):
     deals = visible(user, "deals", Deal.objects.all()).select_related(
         "stage", "owner", "contact", "company"
     )
-    filterset = DealFilter(params, queryset=deals)
-    if not user.sees_all_sales:
-        filterset.filters.pop("owner")
-    return deals, filterset
+    return deals, DealFilter(params, queryset=deals)
 
 
 @web_view("deals")
@@ -72,7 +69,8 @@ def deal_list(request):
     # The totals counted the matching deals (up to the limit): the paginator need not
     # count them again.
     known = BoundedCount(totals["count"], totals["count_is_exact"])
-    context = list_context(request, deals, SPEC, filterset, count=known)
+    hidden = () if request.user.sees_all_sales else ("owner",)
+    context = list_context(request, deals, SPEC, filterset, count=known, hidden=hidden)
     context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "deals", context)
     context["totals"] = {

@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm import policies
+from crm.filters import LeadFilter
 from crm.models import Activity, Lead
 from crm.models.sales import CLOSED_LEAD_STATUSES, LEAD_CLOSED
 from crm.services.deals import default_pipeline
 from crm.services.leads import lead_convert, lead_create, lead_update
 from crm.services.leads import lead_delete as lead_delete_service
 from crm.web.access import access_row, require_write, visible, web_view
-from crm.web.filters import LeadFilter
 from crm.web.forms.leads import LeadConvertForm, LeadForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
@@ -22,7 +22,7 @@ from crm.web.views.common import form_round_trip
 from crm.web.views.deletion import delete_round_trip
 
 SPEC = ListSpec(
-    search_fields=("contact__first_name", "contact__last_name", "contact__email"),
+    filter_bar=("status", "source", "min_score", "owner"),
     sorts={
         "score": ("score",),
         "name": ("contact__last_name", "contact__first_name"),
@@ -43,10 +43,7 @@ def lead_list_rows(user, params):
         .select_related("contact", "owner", "campaign")
         .annotate(closed=LEAD_CLOSED)
     )
-    filterset = LeadFilter(params, queryset=leads)
-    if not (user.sees_all_sales or user.has_role("marketing")):
-        filterset.filters.pop("owner")
-    return leads, filterset
+    return leads, LeadFilter(params, queryset=leads)
 
 
 @web_view("leads")
@@ -55,7 +52,9 @@ def lead_list(request):
     if not isinstance(choice, ListChoice):
         return choice
     leads, filterset = lead_list_rows(request.user, request.GET)
-    context = list_context(request, leads, SPEC, filterset)
+    user = request.user
+    hidden = () if user.sees_all_sales or user.has_role("marketing") else ("owner",)
+    context = list_context(request, leads, SPEC, filterset, hidden=hidden)
     context["list_view"] = choice
     context["bulk"] = bulk_bar(request, "leads", context)
     return render(request, "leads/list.html", context)

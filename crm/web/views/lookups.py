@@ -6,9 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from crm.models import Campaign, Company, Contact, Deal, User
+from crm.search import search, search_text
 from crm.web.access import visible, web_view
-from crm.web.lists import search
-from crm.web.params import search_text
 
 LOOKUPS = {
     # kind: (policy resource or None for "any signed-in user", rows, searched fields, order)

@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import policies
+from crm.filters import TicketFilter
 from crm.models import Ticket, TicketStatus, User
 from crm.models.support import PRIORITY_RANK
 from crm.selectors import record_emails
 from crm.services.support import ticket_assign as ticket_assign_service
 from crm.services.support import ticket_open, ticket_resolve, ticket_respond, ticket_update
 from crm.web.access import access_row, visible, web_view
-from crm.web.filters import TicketFilter
 from crm.web.forms.tickets import AssignForm, ReplyForm, TicketForm
 from crm.web.list_state import ListChoice, list_choice
 from crm.web.lists import ListSpec, list_context
@@ -27,7 +27,7 @@ from crm.web.views.common import form_round_trip
 from crm.web.views.notes import notes_context
 
 SPEC = ListSpec(
-    search_fields=("subject", "description", "contact__first_name", "contact__last_name"),
+    filter_bar=("status", "priority", "assignee", "breached"),
     sorts={
         # The queue: most urgent first, then whose SLA runs out soonest.
         "queue": ("priority_rank", "sla_due_at"),
@@ -66,10 +66,18 @@ def ticket_list_rows(user, params):
             ),
         )
     )
-    if "status" not in params and not params.get("q"):
-        # The queue opens on the work still to do.
-        tickets = tickets.unresolved()
-    return tickets, TicketFilter(params, queryset=tickets)
+    return tickets, TicketFilter(queue_query(params), queryset=tickets)
+
+
+def queue_query(params):
+    """The queue opens on the work still to do: a query that names no status, search or
+    `unresolved` asks for the unresolved tickets. Said in the query (not applied beside
+    it), so the export link and a bulk action on every match get the rows shown."""
+    if "status" in params or params.get("q") or "unresolved" in params:
+        return params
+    query = params.copy()
+    query["unresolved"] = "true"
+    return query
 
 
 @web_view("tickets")
