@@ -11,7 +11,8 @@ but for metrics.currency's exchange-rate lookup: one index probe per foreign amo
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from functools import reduce
+from operator import or_
 
 from dateutil.relativedelta import relativedelta
 from django.db import connections
@@ -20,8 +21,6 @@ from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 
 from crm.models import (
-    Activity,
-    ActivityKind,
     Campaign,
     Contact,
     Deal,
@@ -38,7 +37,7 @@ from crm.models import (
     User,
 )
 from metrics.currency import converted_sum, missing_rates
-from metrics.kpis import quotas
+from metrics.kpis import quotas, sales
 from metrics.kpis.base import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -50,7 +49,7 @@ from metrics.kpis.base import (
     rounded,
 )
 from metrics.kpis.support import DETRACTOR, PROMOTER
-from metrics.scopes import Period
+from metrics.scopes import Period, Scope
 
 
 def _ratio(numerator, denominator, scale=100):
@@ -69,11 +68,8 @@ def _by_day(*found: list[dict]) -> list[dict]:
 def sales_missing_rates(period: Period, *, only_owner=None) -> list[dict]:
     """[{"currency", "date"}] of deals won in the period (by close day) that the sales
     report and its quota attainment leave out for want of an exchange rate."""
-    won = Deal.objects.filter(
-        status=DealStatus.WON, closed_at__gte=period.start_at, closed_at__lt=period.end_at
-    )
-    if only_owner is not None:
-        won = won.filter(owner=only_owner)
+    scope = Scope.company() if only_owner is None else Scope.owner(only_owner)
+    won = sales.deals_won(period, scope)
     return _by_day(missing_rates(won, currency="currency", on="closed_at"))
 
 
@@ -94,23 +90,85 @@ def marketing_missing_rates(period: Period) -> list[dict]:
     return _by_day(missing_rates(bought, currency="currency", on="purchased_at"))
 
 
+# The KPIs the sales report shows per rep (metrics.kpis.sales): column → (the KPI's parts,
+# its formula over their totals). The report's figure is the KPI's by construction.
+DEAL_KPIS = {
+    "close_rate": (sales.close_rate_parts, sales.close_rate_of),
+    "win_rate": (sales.win_rate_parts, sales.win_rate_of),
+    "cycle_days": (sales.sales_cycle_days_parts, sales.sales_cycle_days_of),
+}
+ACTIVITY_KPIS = {"calls_per_lead": (sales.calls_per_lead_parts, sales.calls_per_lead_of)}
+
+
+def sales_kpis_by(period: Period, *, by: str, scope: Scope | None = None) -> dict:
+    """{group: {column: KpiResult}}: the close rate, win rate, sales cycle and calls per
+    lead (metrics.kpis.sales) of each group of `by` — "owner" (reps) or "owner__team"
+    (teams) — plus "won" (the deals won in the period: `count`, `value` in the reporting
+    currency at each deal's close-day rate). `scope` narrows the rows (one rep's).
+
+    Each group's figures are the KPI's for the scope the group stands for: every KPI's
+    rows and totals come from its `*_parts` and its value from its `*_of`. Set-based
+    (issue 20): two grouped queries, one over the deals any of the KPIs reads in the
+    period (`GROUP BY` the dimension, one `FILTER` per total), one over the period's lead
+    activities (grouped by the same dimension through their assignee) — the same two
+    queries at 1,000 or 50,000 deals. Groups without any such row are absent.
+    """
+    scope = scope or Scope.company()
+    won = sales.won_in(period)
+    parts = {column: make(period) for column, (make, _of) in DEAL_KPIS.items()}
+    deals = (
+        sales.deals_in(scope)
+        .filter(reduce(or_, [part.rows for part in parts.values()], won))
+        .order_by()
+        .values(by)
+        .annotate(
+            won_count=Count("pk", filter=won),
+            # Converted at each deal's close-day rate (metrics.currency).
+            won_value=Coalesce(
+                converted_sum("value", "currency", "closed_at", filter=won), Decimal(0)
+            ),
+            **{
+                name: total
+                for column, part in parts.items()
+                for name, total in part.grouped(f"{column}__").items()
+            },
+        )
+    )
+    figures: dict = {}
+    for row in deals:
+        figures[row[by]] = {
+            column: of(parts[column].of_group(row, f"{column}__"))
+            for column, (_make, of) in DEAL_KPIS.items()
+        } | {"won": {"count": row["won_count"], "value": money(row["won_value"])}}
+    # A rep's activities are those assigned to them (sales.lead_activities_in), so the
+    # same dimension is read through the assignee.
+    dimension = by.replace("owner", "assignee", 1)
+    for column, (make, of) in ACTIVITY_KPIS.items():
+        part = make(period)
+        for row in (
+            sales.lead_activities_in(scope)
+            .filter(part.rows)
+            .order_by()
+            .values(dimension)
+            .annotate(**part.grouped(f"{column}__"))
+        ):
+            figures.setdefault(row[dimension], {})[column] = of(part.of_group(row, f"{column}__"))
+    return figures
+
+
 def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
     """One row per rep: [{"owner": user id, "name", "won_count", "won_value" (Decimal, in
     the reporting currency at each deal's close-day rate), "close_rate" / "win_rate" (%),
     "cycle_days", "calls_per_lead", "quota", "quota_attainment" (%)}], best first.
 
-    Set-based (issue 20): one grouped query over the deals created or closed in the period,
-    one over the period's done lead activities, one for the reps, then quotas — the same
-    handful of queries at 1,000 or 50,000 deals, each reading the period's rows only.
-    Formulas as in metrics.kpis.sales (close rate: of the deals created in the period,
-    those won as of now; win rate: won / (won + lost) closed in the period).
+    Each figure is the value of the registry's KPI of that name (close_rate, win_rate,
+    sales_cycle_days, calls_per_lead, quota_attainment) for the rep's scope, grouped
+    per rep by `sales_kpis_by` and metrics.kpis.quotas.attainment_by_owner. Set-based
+    (issue 20): their grouped queries, one for the reps, then quotas — the same handful
+    of queries at 1,000 or 50,000 deals, each reading the period's rows only.
     """
-    start, end = period.start_at, period.end_at
-    created = Q(created_at__gte=start, created_at__lt=end)
-    closed = Q(closed_at__gte=start, closed_at__lt=end)
-    won = closed & Q(status=DealStatus.WON)
-    deals = Deal.objects.filter(created | closed)
-    activities = Activity.objects.filter(lead__isnull=False, done_at__gte=start, done_at__lt=end)
+    scope = None if only_owner is None else Scope.owner(only_owner)
+    figures = sales_kpis_by(period, by="owner", scope=scope)
     # IN (owners of any deal), not EXISTS per user: PostgreSQL expected an owner's deal
     # within a few rows and read all 50,000 deals for each user who owns none (issue 20).
     reps = User.objects.filter(
@@ -118,62 +176,25 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
         | Q(pk__in=Deal.objects.filter(owner__isnull=False).values("owner"))
     )
     if only_owner is not None:
-        deals, activities = deals.filter(owner=only_owner), activities.filter(assignee=only_owner)
         reps = User.objects.filter(pk=only_owner.pk)
-    by_owner = {
-        row.pop("owner"): row  # type: ignore[misc]  # a values() row is a plain dict
-        for row in deals.order_by()
-        .values("owner")
-        .annotate(
-            won_count=Count("pk", filter=won),
-            # Won value converts at each deal's close-day rate (metrics.currency).
-            won_value=Coalesce(
-                converted_sum("value", "currency", "closed_at", filter=won), Decimal(0)
-            ),
-            closed_count=Count(
-                "pk", filter=closed & Q(status__in=[DealStatus.WON, DealStatus.LOST])
-            ),
-            created_count=Count("pk", filter=created),
-            # Close rate reads its cohort as the KPI does: won as of now (metrics.kpis.sales).
-            created_won=Count("pk", filter=created & Q(status=DealStatus.WON)),
-            cycle_total=Sum(elapsed("closed_at", "created_at"), filter=won),
-        )
-    }
-    work = {
-        row.pop("assignee"): row  # type: ignore[misc]  # a values() row is a plain dict
-        for row in activities.order_by()
-        .values("assignee")
-        .annotate(
-            calls=Count("pk", filter=Q(kind=ActivityKind.CALL)),
-            leads_worked=Count("lead", distinct=True),
-        )
-    }
     attainments = quotas.attainment_by_owner(period)
-    nothing: dict[str, Any] = {
-        "won_count": 0,
-        "won_value": Decimal(0),
-        "closed_count": 0,
-        "created_count": 0,
-    }
+    # A rep without any of a KPI's rows gets the KPI over no rows (None for each ratio).
+    nothing = {
+        column: of(make(period).of_group(None, ""))
+        for column, (make, of) in (DEAL_KPIS | ACTIVITY_KPIS).items()
+    } | {"won": {"count": 0, "value": money(0)}}
     table = []
     for rep in reps.only("pk", "username", "first_name", "last_name").order_by("username"):
-        row = by_owner.get(rep.pk, nothing)
-        calls: Any = work.get(rep.pk, {})  # a values() row, or none for the rep
+        kpis = nothing | figures.get(rep.pk, {})
+        won = kpis["won"]
         attainment = attainments.get(rep.pk)
         table.append(
             {
                 "owner": rep.pk,
                 "name": rep.get_full_name() or rep.username,
-                "won_count": row["won_count"],
-                "won_value": money(row["won_value"]),
-                "close_rate": _ratio(row.get("created_won", 0), row["created_count"]),
-                "win_rate": _ratio(row["won_count"], row["closed_count"]),
-                "cycle_days": mean_duration(
-                    row.get("cycle_total"), row["won_count"], per=SECONDS_PER_DAY
-                ).value,
-                "calls_per_lead": _ratio(
-                    calls.get("calls", 0), calls.get("leads_worked", 0), scale=1
-                ),
+                "won_count": won["count"],
+                "won_value": won["value"],
+                **{column: kpis[column].value for column in (*DEAL_KPIS, *ACTIVITY_KPIS)},
                 # metrics.kpis.quotas, the one definition of attainment.
                 "quota": attainment.denominator if attainment else None,
                 "quota_attainment": attainment.value if attainment else None,
