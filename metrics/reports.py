@@ -6,6 +6,13 @@ cohort per stage reached; support groups tickets by agent and NPS answers by mon
 marketing groups purchases, leads, new customers and spend by campaign. No report runs a
 subquery per deal, ticket or campaign row (issue 20; bench/reports.py measures growth),
 but for metrics.currency's exchange-rate lookup: one index probe per foreign amount.
+
+A figure that is a KPI is the registry's KPI for the scope its row stands for (a rep, a
+team, a campaign, a stage's exits, a month), by construction: the report groups the KPI's
+own parts (metrics.kpis.base.Parts: the rows it reads and its totals, from `*_parts` in
+metrics.kpis.sales, support) or its own rows (metrics.kpis.marketing), and turns each
+group's totals into the figure with the KPI's own formula (`*_of`). No KPI formula is
+written here (issue 18); metrics/tests/test_reports_read_kpis.py checks every row.
 """
 
 from dataclasses import dataclass
@@ -22,38 +29,27 @@ from django.utils import timezone
 
 from crm.models import (
     Campaign,
-    Contact,
     Deal,
     DealStatus,
-    Lead,
     NpsResponse,
     Purchase,
     Role,
-    Spend,
     Stage,
-    StageChange,
     Ticket,
     TicketStatus,
     User,
 )
 from metrics.currency import converted_sum, missing_rates
-from metrics.kpis import quotas, sales
-from metrics.kpis.base import (
-    SECONDS_PER_DAY,
-    SECONDS_PER_HOUR,
-    elapsed,
-    first_spell_in,
-    mean_duration,
-    money,
-    prorated,
-    rounded,
-)
-from metrics.kpis.support import DETRACTOR, PROMOTER
+from metrics.kpis import marketing, quotas, sales, support
+from metrics.kpis.base import money, rounded
 from metrics.scopes import Period, Scope
 
 
-def _ratio(numerator, denominator, scale=100):
-    return rounded(Decimal(scale) * numerator / denominator) if denominator else None
+def _ratio(numerator, denominator):
+    """numerator / denominator in percent (4 decimals), None over nothing: the reports'
+    own shares, which are no KPI (share of open deals, stage-to-stage conversion, leads
+    converted by the period's end)."""
+    return rounded(Decimal(100) * numerator / denominator) if denominator else None
 
 
 # --- Sales performance per rep ---------------------------------------------------------
@@ -237,26 +233,24 @@ def pipeline_bottlenecks(period: Period, pipeline, *, deals=None) -> dict:
     deals = Deal.objects.all() if deals is None else deals
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
     open_by_stage = _open_deals_by_stage(deals, stages)
-    exits = _stage_exits(period, pipeline, deals if narrowed else None)
+    exit_parts = sales.stage_duration_days_parts(period)
+    exits = _stage_exits(exit_parts, pipeline, deals if narrowed else None)
     funnel = _cohort_funnel(period, pipeline, deals, stages)
     total_open = sum(row["n"] for row in open_by_stage.values())
     rows, previous = [], None
     for stage in stages:
         opened = open_by_stage.get(stage.pk, {"n": 0, "value": Decimal(0)})
         reached = funnel[f"reached_{stage.pk}"]
-        stage_exits = exits.get(stage.pk)
+        # The stage_duration_days KPI over this stage's exits.
+        stage_exits = sales.stage_duration_days_of(exit_parts.of_group(exits.get(stage.pk), ""))
         rows.append(
             StageRow(
                 stage=stage,
                 open_count=opened["n"],
                 open_value=money(opened["value"]),
                 share=_ratio(opened["n"], total_open),
-                mean_days=(
-                    mean_duration(stage_exits["total"], stage_exits["n"], per=SECONDS_PER_DAY).value
-                    if stage_exits
-                    else None
-                ),
-                exits=stage_exits["n"] if stage_exits else 0,
+                mean_days=stage_exits.value,
+                exits=int(stage_exits.denominator or 0),
                 reached=reached,
                 conversion=None if previous is None else _ratio(reached, previous),
             )
@@ -289,19 +283,16 @@ def _open_deals_by_stage(deals, stages) -> dict:
     }
 
 
-def _stage_exits(period: Period, pipeline, deals) -> dict:
-    """{stage id: {"total" (timedelta), "n"}}: stays in the pipeline's stages that ended in
-    the period, of `deals` (every deal when None, with no semi-join to read them all)."""
-    exits = StageChange.objects.filter(
-        stage__pipeline=pipeline, left_at__gte=period.start_at, left_at__lt=period.end_at
-    )
+def _stage_exits(parts, pipeline, deals) -> dict:
+    """{stage id: stage_duration_days' totals ({"total" (timedelta), "n"})}: stays in the
+    pipeline's stages that ended in the period (`parts`' rows), of `deals` (every deal
+    when None, with no semi-join to read them all)."""
+    exits = sales.stage_stays_in(Scope.pipeline(pipeline)).filter(parts.rows)
     if deals is not None:
         exits = exits.filter(deal__in=deals)
     return {
         row.pop("stage"): row  # type: ignore[misc]  # a values() row is a plain dict
-        for row in exits.order_by()
-        .values("stage")
-        .annotate(total=Sum(elapsed("left_at", "entered_at")), n=Count("id"))
+        for row in exits.order_by().values("stage").annotate(**parts.totals(None))
     }
 
 
@@ -370,30 +361,32 @@ def support_report(period: Period) -> dict:
         .values("pk", "username", "first_name", "last_name")
         .order_by("username")
     )
+    resolution = support.avg_resolution_hours_parts(period)
     rows = []
     for agent in agents:
-        tickets = by_agent.get(agent["pk"], {})
-        resolved = tickets.get("resolved", 0)
+        tickets = by_agent.get(agent["pk"])
+        # The avg_resolution_hours KPI of the agent's scope, from its own parts.
+        hours = support.avg_resolution_hours_of(resolution.of_group(tickets, "resolution__"))
         name = f"{agent['first_name']} {agent['last_name']}".strip() or agent["username"]
         rows.append(
             {
                 "agent": agent["pk"],
                 "name": name,
-                "resolved": resolved,
-                "avg_hours": mean_duration(
-                    tickets.get("total"), resolved, per=SECONDS_PER_HOUR
-                ).value,
-                "breached": tickets.get("breached", 0),
-                "overdue": tickets.get("overdue", 0),
+                "resolved": hours.denominator,
+                "avg_hours": hours.value,
+                "breached": tickets["breached"] if tickets else 0,
+                "overdue": tickets["overdue"] if tickets else 0,
             }
         )
     return {"agents": rows, "nps_trend": nps_by_month(period)}
 
 
 def _tickets_by_agent(period: Period) -> dict:
-    """{assignee id: {"resolved", "total" (timedelta), "breached", "overdue"}} over the
-    tickets resolved in the period or unresolved past their SLA now."""
-    resolved = Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at)
+    """{assignee id: {"resolution__total" (timedelta), "resolution__n" (the
+    avg_resolution_hours KPI's totals), "breached", "overdue"}} over the tickets resolved
+    in the period or unresolved past their SLA now."""
+    resolution = support.avg_resolution_hours_parts(period)
+    resolved = resolution.rows
     overdue = Q(resolved_at__isnull=True, sla_due_at__lt=timezone.now()) & Q(
         status__in=[TicketStatus.OPEN, TicketStatus.PENDING]
     )
@@ -403,8 +396,7 @@ def _tickets_by_agent(period: Period) -> dict:
         .order_by()
         .values("assignee")
         .annotate(
-            resolved=Count("pk", filter=resolved),
-            total=Sum(elapsed("resolved_at", "opened_at"), filter=resolved),
+            **resolution.grouped("resolution__"),
             breached=Count("pk", filter=resolved & Q(resolved_at__gt=F("sla_due_at"))),
             overdue=Count("pk", filter=overdue),
         )
@@ -412,42 +404,50 @@ def _tickets_by_agent(period: Period) -> dict:
 
 
 def nps_by_month(period: Period, months: int = 12) -> list[dict]:
-    since = period.end - relativedelta(months=months)
-    since = since.replace(day=1)
-    window = Period(since, period.end)
+    """[{"month" (date, its first day), "responses", "nps"}] for the `months` calendar
+    months up to the period's end (the last one cut at the end), oldest first, months
+    without an answer left out: the nps KPI (metrics.kpis.support) company-wide over
+    each month, from its parts grouped by month in one query."""
+    since = (period.end - relativedelta(months=months)).replace(day=1)
+    parts = support.nps_parts(Period(since, period.end))
     groups = (
-        NpsResponse.objects.filter(
-            responded_at__gte=window.start_at, responded_at__lt=window.end_at
-        )
+        NpsResponse.objects.filter(parts.rows)
         .annotate(month=TruncMonth("responded_at"))
         .values("month")
-        .annotate(
-            responses=Count("id"),
-            promoters=Count("id", filter=PROMOTER),
-            detractors=Count("id", filter=DETRACTOR),
-        )
+        .annotate(**parts.grouped("nps__"))
         .order_by("month")
     )
-    return [
-        {
-            "month": g["month"].date() if hasattr(g["month"], "date") else g["month"],
-            "responses": g["responses"],
-            "nps": _ratio(g["promoters"] - g["detractors"], g["responses"]),
-        }
-        for g in groups
-    ]
+    trend = []
+    for group in groups:
+        score = support.nps_of(parts.of_group(group, "nps__"))
+        month = group["month"]
+        trend.append(
+            {
+                "month": month.date() if hasattr(month, "date") else month,
+                "responses": score.denominator,
+                "nps": score.value,
+            }
+        )
+    return trend
 
 
 # --- Marketing -------------------------------------------------------------------------
 
 
 def marketing_report(period: Period) -> list[dict]:
-    """One row per campaign by name: [{"campaign": Campaign, "revenue" (standing purchases
-    in the period, in the reporting currency at each purchase-day rate), "new_customers"
-    (contacts whose first customer spell began in the period and who bought through or
-    came as a lead from the campaign), "spend" (prorated to the period), "cac" (spend per
-    new customer, None without any), "leads" (created in the period), "conversion" (% of
-    those converted by the period's end)}].
+    """One row per campaign by name: [{"campaign": Campaign, "revenue" (the
+    campaign_revenue KPI: standing purchases in the period, in the reporting currency at
+    each purchase-day rate), "new_customers" (campaign_new_customers: contacts whose
+    first customer spell began in the period and who bought through or came as a lead
+    from the campaign), "spend" (prorated to the period), "cac" (the cac KPI: spend per
+    new customer, None without any), "leads" (the leads KPI: created in the period),
+    "conversion" (% of those leads converted by the period's end)}].
+
+    Each KPI figure is the registry KPI for the campaign's scope: its rows are the KPI
+    module's company-wide rows (metrics.kpis.marketing, sales) grouped by campaign, its
+    value the KPI's formula. "conversion" is not the conversion_rate KPI (a cohort, read
+    as of now): it is the period's own reading, converted before the period's end, so a
+    past period's marketing report stays put.
 
     Set-based (issue 20): the campaigns, then one grouped query each for revenue, leads,
     new customers and spend, each over the period's rows only — no subquery per campaign.
@@ -467,7 +467,7 @@ def marketing_report(period: Period) -> list[dict]:
                 "revenue": money(revenue.get(campaign.pk)),
                 "new_customers": won,
                 "spend": spent,
-                "cac": money(spent / won) if won else None,
+                "cac": marketing.cac_of(spent, won).value,
                 "leads": created,
                 "conversion": _ratio(converted, created),
             }
@@ -476,13 +476,10 @@ def marketing_report(period: Period) -> list[dict]:
 
 
 def _revenue_by_campaign(period: Period) -> dict:
-    """{campaign id: Decimal or None (no purchase had a rate)} of standing purchases."""
+    """{campaign id: Decimal or None (no purchase had a rate)}: campaign_revenue's
+    purchases, each at its purchase-day rate as the KPI's converted_total takes them."""
     return dict(
-        Purchase.objects.filter(
-            campaign__isnull=False,
-            purchased_at__gte=period.start_at,
-            purchased_at__lt=period.end_at,
-        )
+        marketing.campaign_purchases(period, Scope.company())
         .order_by()
         .values_list("campaign")
         .annotate(total=converted_sum("amount", "currency", "purchased_at"))
@@ -490,11 +487,11 @@ def _revenue_by_campaign(period: Period) -> dict:
 
 
 def _leads_by_campaign(period: Period) -> dict:
-    """{campaign id: (leads created in the period, of those converted before its end)}."""
+    """{campaign id: (the leads KPI's leads created in the period, of those converted
+    before its end)}."""
     groups = (
-        Lead.objects.filter(
-            campaign__isnull=False, created_at__gte=period.start_at, created_at__lt=period.end_at
-        )
+        sales.leads_created(period, Scope.company())
+        .filter(campaign__isnull=False)
         .order_by()
         .values_list("campaign")
         .annotate(
@@ -505,17 +502,17 @@ def _leads_by_campaign(period: Period) -> dict:
 
 
 def _new_customers_by_campaign(period: Period) -> dict:
-    """{campaign id: new customers}: contacts whose first customer spell began in the
-    period (metrics.kpis.base) with a standing purchase from, or a lead of, the campaign
-    at any time. The (campaign, contact) pairs of both are one UNION (which drops
-    duplicates), counted per campaign in SQL."""
-    new = Contact.objects.filter(first_spell_in(period, prefix="customer_spells__")).values("pk")
-    bought = Purchase.objects.filter(contact__in=new, campaign__isnull=False)
-    came = Lead.objects.filter(contact__in=new, campaign__isnull=False)
+    """{campaign id: new customers}: the period's new customers (marketing.acquired)
+    attributed to the campaign as marketing.attributing defines it, at any time. The
+    (campaign, contact) pairs of both ways are one UNION (which drops duplicates),
+    counted per campaign in SQL."""
+    new = marketing.acquired(period, Scope.company()).values("pk")
+    purchases, leads = marketing.attributing(Q(campaign__isnull=False))
     pairs = (
-        bought.order_by()
+        purchases.filter(contact__in=new)
+        .order_by()
         .values_list("campaign", "contact")
-        .union(came.order_by().values_list("campaign", "contact"))
+        .union(leads.filter(contact__in=new).order_by().values_list("campaign", "contact"))
     )
     sql, params = pairs.query.sql_with_params()
     with connections[pairs.db].cursor() as cursor:
@@ -528,19 +525,16 @@ def _new_customers_by_campaign(period: Period) -> dict:
 
 
 def _spend_by_campaign(period: Period) -> dict:
+    """{campaign id: spend in the period}: cac's spend rows summed per campaign and month
+    in SQL, each campaign's months prorated as the KPI prorates them."""
     groups = (
-        Spend.objects.filter(
-            campaign__isnull=False,
-            month__lt=period.end,
-            month__gte=period.start.replace(day=1),
-        )
+        marketing.spend_rows(period, Scope.company())
+        .filter(campaign__isnull=False)
         .values_list("campaign", "month")
         .annotate(total=Sum("amount"))
         .order_by()
     )
     per_campaign: dict = {}
     for campaign, month, total in groups:
-        per_campaign.setdefault(campaign, []).append(
-            (month, month + relativedelta(months=1), total)
-        )
-    return {c: prorated(rows, period) for c, rows in per_campaign.items()}
+        per_campaign.setdefault(campaign, []).append((month, total))
+    return {c: marketing.spend_over_months(rows, period) for c, rows in per_campaign.items()}

@@ -108,12 +108,16 @@ def deals_won(period: Period, scope: Scope) -> QuerySet[Deal]:
     return deals_in(scope).filter(won_in(period))
 
 
+def stage_stays_in(scope: Scope) -> QuerySet[StageChange]:
+    """Stays in a stage of the scope's deals (a pipeline's: in its stages), at any time."""
+    if scope.type == ScopeType.PIPELINE:
+        return StageChange.objects.filter(stage__pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
+    return StageChange.objects.filter(scope.people_q("deal__owner"))
+
+
 def stage_exits(period: Period, scope: Scope) -> QuerySet[StageChange]:
     """Stays in a stage that ended in the period."""
-    exits = StageChange.objects.filter(left_at__gte=period.start_at, left_at__lt=period.end_at)
-    if scope.type == ScopeType.PIPELINE:
-        return exits.filter(stage__pipeline_id=scope.id)  # type: ignore[misc]  # a pipeline scope has an id
-    return exits.filter(scope.people_q("deal__owner"))
+    return stage_stays_in(scope).filter(stage_duration_days_parts(period).rows)
 
 
 def lead_activities_in(scope: Scope) -> QuerySet[Activity]:
@@ -296,34 +300,51 @@ def sales_cycle_days_records(period: Period, scope: Scope) -> list[Rows]:
     ]
 
 
+def stage_duration_days_parts(period: Period) -> Parts:
+    """Stays in a stage that ended in the period: `total` (Σ left_at - entered_at, a
+    timedelta) and `n`."""
+    return Parts(
+        rows=Q(left_at__gte=period.start_at, left_at__lt=period.end_at),
+        totals=lambda within: {
+            "total": Sum(elapsed("left_at", "entered_at"), filter=within),
+            "n": Count("id", filter=within),
+        },
+    )
+
+
+def stage_duration_days_of(totals: dict[str, Any]) -> KpiResult:
+    """total / n in days (numerator: the total in days) from `stage_duration_days_parts`'
+    totals; None for no stay ended."""
+    return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
+
+
 def stage_duration_days(period: Period, scope: Scope) -> KpiResult:
     """Mean stay in a stage over the stays that ended in the period; per-stage breakdown.
 
     Live, one grouped query gives the breakdown and the mean is taken over its rows (the
     stays are partitioned by stage, so Σ per stage is the total): one pass, not two.
     """
-    exits = stage_exits(period, scope)
-    stay = elapsed("left_at", "entered_at")
+    parts = stage_duration_days_parts(period)
     if aggregate_source.get() is not None:
         # A history run (metrics.history) or the dashboard's one statement
         # (metrics.kpis.together) takes no per-stage breakdown.
-        totals = aggregate(exits, total=Sum(stay), n=Count("id"))
-        return mean_duration(totals["total"], totals["n"], per=SECONDS_PER_DAY)
-    rows = list(
-        exits.values("stage_id", "stage__name", "stage__position", "stage__pipeline__name")
-        .annotate(total=Sum(stay), n=Count("id"))
-        .order_by("stage__pipeline__name", "stage__position", "stage_id")
+        return stage_duration_days_of(parts.total(lambda: stage_stays_in(scope)))
+    # The django-stubs see only the values() columns, not the annotated totals.
+    rows: list[dict[str, Any]] = list(
+        stage_exits(period, scope)
+        .values("stage_id", "stage__name", "stage__position", "stage__pipeline__name")
+        .annotate(**parts.totals(None))
+        .order_by("stage__pipeline__name", "stage__position", "stage_id")  # type: ignore[arg-type]
     )
     total = sum((row["total"] for row in rows if row["total"] is not None), timedelta())
-    n = sum(row["n"] for row in rows)
-    result = mean_duration(total, n, per=SECONDS_PER_DAY)
+    result = stage_duration_days_of({"total": total, "n": sum(row["n"] for row in rows)})
     result.breakdown = [
         {
             "stage": row["stage_id"],
             "name": row["stage__name"],
             "pipeline": row["stage__pipeline__name"],
             "exits": row["n"],
-            "days": mean_duration(row["total"], row["n"], per=SECONDS_PER_DAY).value,
+            "days": stage_duration_days_of(row).value,
         }
         for row in rows
     ]
