@@ -99,8 +99,9 @@ ACTIVITY_KPIS = {"calls_per_lead": (sales.calls_per_lead_parts, sales.calls_per_
 def sales_kpis_by(period: Period, *, by: str, scope: Scope | None = None) -> dict:
     """{group: {column: KpiResult}}: the close rate, win rate, sales cycle and calls per
     lead (metrics.kpis.sales) of each group of `by` — "owner" (reps) or "owner__team"
-    (teams) — plus "won" (the deals won in the period: `count`, `value` in the reporting
-    currency at each deal's close-day rate). `scope` narrows the rows (one rep's).
+    (teams) — plus "won_value" (of the deals won in the period, the sales cycle's rows:
+    their value in the reporting currency at each deal's close-day rate). `scope`
+    narrows the rows (one rep's).
 
     Each group's figures are the KPI's for the scope the group stands for: every KPI's
     rows and totals come from its `*_parts` and its value from its `*_of`. Set-based
@@ -118,7 +119,6 @@ def sales_kpis_by(period: Period, *, by: str, scope: Scope | None = None) -> dic
         .order_by()
         .values(by)
         .annotate(
-            won_count=Count("pk", filter=won),
             # Converted at each deal's close-day rate (metrics.currency).
             won_value=Coalesce(
                 converted_sum("value", "currency", "closed_at", filter=won), Decimal(0)
@@ -135,7 +135,7 @@ def sales_kpis_by(period: Period, *, by: str, scope: Scope | None = None) -> dic
         figures[row[by]] = {
             column: of(parts[column].of_group(row, f"{column}__"))
             for column, (_make, of) in DEAL_KPIS.items()
-        } | {"won": {"count": row["won_count"], "value": money(row["won_value"])}}
+        } | {"won_value": money(row["won_value"])}
     # A rep's activities are those assigned to them (sales.lead_activities_in), so the
     # same dimension is read through the assignee.
     dimension = by.replace("owner", "assignee", 1)
@@ -178,18 +178,18 @@ def sales_performance(period: Period, *, only_owner=None) -> list[dict]:
     nothing = {
         column: of(make(period).of_group(None, ""))
         for column, (make, of) in (DEAL_KPIS | ACTIVITY_KPIS).items()
-    } | {"won": {"count": 0, "value": money(0)}}
+    } | {"won_value": money(0)}
     table = []
     for rep in reps.only("pk", "username", "first_name", "last_name").order_by("username"):
         kpis = nothing | figures.get(rep.pk, {})
-        won = kpis["won"]
         attainment = attainments.get(rep.pk)
         table.append(
             {
                 "owner": rep.pk,
                 "name": rep.get_full_name() or rep.username,
-                "won_count": won["count"],
-                "won_value": won["value"],
+                # The deals won in the period: the sales cycle's rows.
+                "won_count": kpis["cycle_days"].denominator,
+                "won_value": kpis["won_value"],
                 **{column: kpis[column].value for column in (*DEAL_KPIS, *ACTIVITY_KPIS)},
                 # metrics.kpis.quotas, the one definition of attainment.
                 "quota": attainment.denominator if attainment else None,
