@@ -31,7 +31,6 @@ from crm.models import (
     Campaign,
     Deal,
     DealStatus,
-    NpsResponse,
     Purchase,
     Role,
     Stage,
@@ -392,7 +391,8 @@ def _tickets_by_agent(period: Period) -> dict:
     )
     return {
         row.pop("assignee"): row  # type: ignore[misc]  # a values() row is a plain dict
-        for row in Ticket.objects.filter(resolved | overdue, assignee__isnull=False)
+        for row in support.tickets_in(Scope.company())
+        .filter(resolved | overdue, assignee__isnull=False)
         .order_by()
         .values("assignee")
         .annotate(
@@ -411,7 +411,8 @@ def nps_by_month(period: Period, months: int = 12) -> list[dict]:
     since = (period.end - relativedelta(months=months)).replace(day=1)
     parts = support.nps_parts(Period(since, period.end))
     groups = (
-        NpsResponse.objects.filter(parts.rows)
+        support.nps_responses_in(Scope.company())
+        .filter(parts.rows)
         .annotate(month=TruncMonth("responded_at"))
         .values("month")
         .annotate(**parts.grouped("nps__"))
