@@ -18,8 +18,6 @@ written here (issue 18); metrics/tests/test_reports_read_kpis.py checks every ro
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
 from dateutil.relativedelta import relativedelta
 from django.db import connections
@@ -114,7 +112,10 @@ def sales_kpis_by(period: Period, *, by: str, scope: Scope | None = None) -> dic
     parts = {column: make(period) for column, (make, _of) in DEAL_KPIS.items()}
     deals = (
         sales.deals_in(scope)
-        .filter(reduce(or_, [part.rows for part in parts.values()], won))
+        # A superset of every part's rows (each total has its own FILTER): the OR of
+        # the parts' rows themselves, with the sales cycle's inside the win rate's, made
+        # PostgreSQL read four index ranges and the report 1.4x slower.
+        .filter(sales.created_or_closed_in(period))
         .order_by()
         .values(by)
         .annotate(

@@ -98,6 +98,14 @@ def deals_still_open(period: Period, scope: Scope) -> QuerySet[Deal]:
     )
 
 
+def created_or_closed_in(period: Period) -> Q:
+    """Deals created or closed in the period: every row of the deal KPIs that the sales
+    report groups (close rate, win rate, sales cycle) lies within it, each KPI's own
+    filter picking its rows out (metrics/tests/test_reports_read_kpis.py checks this).
+    Two index ranges for PostgreSQL, where the OR of the KPIs' rows is four."""
+    return _created(period) | _closed(period)
+
+
 def won_in(period: Period) -> Q:
     """Deals won in the period (by close time): the sales cycle's rows, the report's won
     deals and value."""

@@ -10,7 +10,15 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import ActivityKind, CustomerSpell, DealStatus, Role, StageChange, TicketStatus
+from crm.models import (
+    ActivityKind,
+    CustomerSpell,
+    Deal,
+    DealStatus,
+    Role,
+    StageChange,
+    TicketStatus,
+)
 from crm.tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -26,7 +34,9 @@ from crm.tests.factories import (
 )
 from goals.models import Quota
 from metrics import registry
+from metrics.kpis import sales
 from metrics.reports import (
+    DEAL_KPIS,
     marketing_report,
     pipeline_bottlenecks,
     sales_kpis_by,
@@ -85,6 +95,8 @@ def sales_world(make_user):
     _deal(b, "2025-06-07")
     # c: a May deal lost in June → no close rate, win rate 0/1, no cycle.
     _deal(c, "2025-05-01", "2025-06-15", lost)
+    # Neither created nor closed in June: in no figure.
+    _deal(c, "2025-05-02", "2025-07-02", won)
     # Calls per lead: a 3 calls on one lead and an email on another → 3/2; b 1 call on
     # one lead → 1; c's call was done in May → none.
     _activities(a, ActivityKind.CALL, 3)
@@ -217,3 +229,14 @@ def test_a_rep_with_no_rows_gets_the_kpis_over_no_rows(make_user, june):
 
     for column, key in SALES.items():
         assert row[column] is registry.compute(key, june, Scope.owner(idle)).value is None
+
+
+def test_the_sales_report_reads_a_superset_of_every_deal_kpis_rows(sales_world, june):
+    # The report's one deal query reads the deals created or closed in the period and
+    # each total picks its KPI's rows with its own FILTER: none may lie outside.
+    period_deals = sales.created_or_closed_in(june)
+    for column, (parts, _of) in DEAL_KPIS.items():
+        rows = Deal.objects.filter(parts(june).rows)
+        assert rows.exists(), column
+        assert not rows.exclude(period_deals).exists(), column
+    assert Deal.objects.exclude(period_deals).filter(owner__username="parity-c").exists()
