@@ -4,7 +4,7 @@ Numbers come out of SQL (`aggregate`, `annotate`, `Subquery`); Python only divid
 two or three totals a query returns. Money stays Decimal end to end.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -121,6 +121,59 @@ def aggregate(queryset: QuerySetOrBuilder, **aggregates: Any) -> dict[str, Any]:
         return totals
     collected: dict[str, Any] = source.aggregate(built(queryset), aggregates)
     return collected
+
+
+def where(*conditions: Q | None) -> Q | None:
+    """The conditions ANDed, None when there are none (an aggregate then has no FILTER)."""
+    present = [condition for condition in conditions if condition is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for condition in present[1:]:
+        combined &= condition
+    return combined
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A KPI's formula as ORM pieces, written once for its scope figure and for reports.
+
+    `rows` picks the KPI's records out of its family's queryset (deals, leads, …):
+    `Q(created_at__gte=…, created_at__lt=…)` for close rate. `totals(within)` gives the
+    KPI's aggregates by name, each also restricted to `within` (None: every row of the
+    queryset is the KPI's): `{"created": Count("id", filter=within), "won": Count("id",
+    filter=within & WON), …}`. A KPI function aggregates `totals(None)` over its scope's
+    records filtered by `rows` (`total`); a report groups a wider queryset by its
+    dimension (owner, campaign, …) and annotates `grouped(prefix)`, i.e. `totals(rows)`,
+    so a group's totals are those of the scope the group stands for, and the KPI's own
+    `*_of(totals)` turns either into the same KpiResult.
+    """
+
+    rows: Q
+    totals: Callable[[Q | None], dict[str, Any]]
+
+    def total(self, records: Callable[[], QuerySet[Any]]) -> dict[str, Any]:
+        """The totals over the `rows` of `records` (a function building a scope's
+        queryset, not built at all when the statement is cached), through `aggregate`."""
+        return aggregate(lambda: records().filter(self.rows), **self.totals(None))
+
+    def grouped(self, prefix: str) -> dict[str, Any]:
+        """The totals restricted to `rows`, named `prefix` + name, for `annotate`."""
+        return {prefix + name: value for name, value in self.totals(self.rows).items()}
+
+    def of_group(self, group: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
+        """The totals from a `grouped(prefix)` row, by name; for a group that has no row
+        (no records at all), each aggregate's value over no rows (0 for a count, None
+        for a sum), as `aggregate` answers for an empty scope."""
+        if group is not None:
+            return {name: group[prefix + name] for name in self.totals(None)}
+        return {name: empty_value(value) for name, value in self.totals(None).items()}
+
+
+def empty_value(expression: Any) -> Any:
+    """What aggregating `expression` over no rows gives: 0 for a count, None for a sum."""
+    value = getattr(expression, "empty_result_set_value", None)
+    return None if value is NotImplemented else value
 
 
 def group_counts(grouped: QuerySet[Any], **conditions: str) -> dict[str, Any]:

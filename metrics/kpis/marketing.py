@@ -6,7 +6,8 @@ A new customer is attributed to a campaign when they have a purchase attributed 
 or a lead that came from it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -36,6 +37,14 @@ from .base import (
 from .revenue import bought_in, summed_purchases
 
 
+def attributing(campaign: Q) -> tuple[QuerySet[Purchase], QuerySet[Lead]]:
+    """The records through which a contact comes from the campaigns `campaign` picks
+    (`Q(campaign_id=…)`, `Q(campaign__isnull=False)`): their standing purchases
+    attributed to it, and their leads from it, at any time. The campaign KPIs read a
+    contact's attribution here; the marketing report groups the same records by campaign."""
+    return Purchase.objects.filter(campaign), Lead.objects.filter(campaign)
+
+
 def acquired(period: Period, scope: Scope, *, attributed_only: bool = False) -> QuerySet[Contact]:
     """The period's new customers: contacts whose first customer spell began in it (for a
     campaign: attributed to it). A re-activated customer is not acquired again."""
@@ -46,9 +55,10 @@ def acquired(period: Period, scope: Scope, *, attributed_only: bool = False) -> 
         campaign = Q(campaign__isnull=False)
     else:
         return new
+    purchases, leads = attributing(campaign)
     return new.filter(
-        Exists(Purchase.objects.filter(campaign, contact=OuterRef("pk")))
-        | Exists(Lead.objects.filter(campaign, contact=OuterRef("pk")))
+        Exists(purchases.filter(contact=OuterRef("pk")))
+        | Exists(leads.filter(contact=OuterRef("pk")))
     )
 
 
@@ -76,19 +86,28 @@ def spend_share(period: Period) -> Callable[[Spend], Decimal]:
     )
 
 
-def spend_in(period: Period, scope: Scope) -> Decimal:
-    """The spend falling in the period: each month's total, weighed by its overlap."""
-    rows = booked_rows(lambda: spend_rows(period, scope), "month", "amount")
-    months = summed_by(rows, key=lambda row: (row[0],))
+def spend_over_months(months: Iterable[tuple[date, Decimal]], period: Period) -> Decimal:
+    """The part of the spend booked per month [(first day of the month, total)] that
+    falls in the period, each month weighed by its overlap in days (money)."""
     return prorated(
         ((month, month + relativedelta(months=1), total) for month, total in months), period
     )
 
 
+def spend_in(period: Period, scope: Scope) -> Decimal:
+    """The spend falling in the period: each month's total, weighed by its overlap."""
+    rows = booked_rows(lambda: spend_rows(period, scope), "month", "amount")
+    return spend_over_months(summed_by(rows, key=lambda row: (row[0],)), period)
+
+
 def cac(period: Period, scope: Scope) -> KpiResult:
     """Sales and marketing spend in the period ÷ customers acquired in the period."""
-    spent = spend_in(period, scope)
-    new = acquired_count(period, scope)
+    return cac_of(spend_in(period, scope), acquired_count(period, scope))
+
+
+def cac_of(spent: Decimal, new: int) -> KpiResult:
+    """spent ÷ new (money; None without a new customer), numerator the spend in the
+    reporting currency, denominator and extra["new_customers"] the new customers."""
     return KpiResult(
         value=money(spent / new) if new else None,
         numerator=spent,

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet, Value
 
-from metrics.kpis.base import KpiResult, aggregate_source
+from metrics.kpis.base import KpiResult, aggregate_source, empty_value
 
 
 class ReadsDiffer(RuntimeError):
@@ -85,18 +85,13 @@ class _Collect:
     def aggregate(self, queryset: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, Any]:
         read = _as_read(queryset, aggregates)
         self.reads.append(read)
-        return {name: _empty(read.converters[name]) for name in read.names}
+        return {name: empty_value(read.converters[name]) for name in read.names}
 
     def select(
         self, sql: str, params: Sequence[Any], names: list[str], alias: str
     ) -> dict[str, Any]:
         self.reads.append(Read(list(names), sql, tuple(params), dict.fromkeys(names), alias))
         return dict.fromkeys(names, 0)
-
-
-def _empty(expression: Any) -> Any:
-    value = getattr(expression, "empty_result_set_value", None)
-    return None if value is NotImplemented else value
 
 
 class _Replay:
