@@ -1,0 +1,168 @@
+"""A ticket's, a purchase's and a subscription's business rules live in the services
+(issue 18), so each refuses the same way through two doors: the API, and the service the
+spreadsheet import, the inbound email or the demo/billing code calls. A refusal stores
+nothing and writes no domain event.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from crm.models import DomainEvent, Ticket, TicketReply
+from crm.services.support import ticket_open, ticket_respond, ticket_update
+from crm.tests.factories import TicketFactory
+from crm.tests.test_import_jobs import make_job, report_lines, start_and_run
+
+pytestmark = pytest.mark.django_db
+
+OPENED = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
+BEFORE = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+AFTER = datetime(2025, 6, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _import_ticket(manager, header, row):
+    """Import one ticket row; return the job's (row, column, message) errors."""
+    job = start_and_run(
+        make_job(manager, "tickets", [["Subject", *header], ["Imported", *row]]), manager
+    )
+    return [(line[0], line[1], line[2]) for line in report_lines(job)[1:]]
+
+
+def _refusal(call):
+    with pytest.raises(ValidationError) as refused:
+        call()
+    return refused.value.message_dict
+
+
+# --- tickets --------------------------------------------------------------------------
+
+
+def test_only_a_resolved_ticket_has_a_resolution_time_through_the_api_and_the_import_service(
+    support_agent, api_as
+):
+    api = api_as(support_agent).post(
+        "/api/tickets/",
+        {"subject": "Still open", "status": "pending", "resolved_at": AFTER.isoformat()},
+        format="json",
+    )
+    # ticket_open is what the ticket import writes each row with.
+    service = _refusal(
+        lambda: ticket_open(
+            actor=support_agent, subject="Still open", status="pending", resolved_at=AFTER
+        )
+    )
+
+    message = "Only a resolved or closed ticket has a resolution time."
+    assert (api.status_code, api.data) == (400, {"resolved_at": [message]})
+    assert service == {"resolved_at": [message]}
+    assert not Ticket.objects.exists()
+    assert not DomainEvent.objects.exists()
+
+
+def test_an_edit_cannot_give_an_open_ticket_a_resolution_time_through_the_api_and_the_service(
+    support_agent, api_as
+):
+    ticket = TicketFactory(opened_at=OPENED)
+
+    api = api_as(support_agent).patch(
+        f"/api/tickets/{ticket.pk}/",
+        {"priority": "urgent", "status": "pending", "resolved_at": AFTER.isoformat()},
+        format="json",
+    )
+    # ticket_update is what the bulk actions and the browser edit form call.
+    service = _refusal(
+        lambda: ticket_update(
+            ticket=ticket,
+            actor=support_agent,
+            data={"priority": "urgent", "status": "pending", "resolved_at": AFTER},
+        )
+    )
+
+    message = "Only a resolved or closed ticket has a resolution time."
+    assert (api.status_code, api.data) == (400, {"resolved_at": [message]})
+    assert service == {"resolved_at": [message]}
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.status, ticket.resolved_at) == ("normal", "open", None)
+    assert not DomainEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("moment", "column"),
+    [("resolved_at", "Resolved at"), ("first_response_at", "First response at")],
+)
+def test_no_moment_before_the_opening_through_the_api_the_import_and_its_service(
+    support_agent, manager, api_as, moment, column
+):
+    status = {"status": "resolved"} if moment == "resolved_at" else {}
+    api = api_as(support_agent).post(
+        "/api/tickets/",
+        {"subject": "Early", "opened_at": OPENED.isoformat(), moment: BEFORE.isoformat(), **status},
+        format="json",
+    )
+    service = _refusal(
+        lambda: ticket_open(
+            actor=support_agent, subject="Early", opened_at=OPENED, **{moment: BEFORE}, **status
+        )
+    )
+    imported = _import_ticket(
+        manager,
+        ["Status", "Opened at", column],
+        ["resolved", "2025-06-02 08:00", "2025-06-01 08:00"],
+    )
+
+    message = "This cannot be before the ticket was opened."
+    assert (api.status_code, api.data) == (400, {moment: [message]})
+    assert service == {moment: [message]}
+    assert imported == [("2", column, message)]
+    assert not Ticket.objects.exists()
+    assert not DomainEvent.objects.exists()
+
+
+def test_a_ticket_with_a_resolution_time_and_no_status_is_resolved_through_every_door(
+    support_agent, manager, api_as
+):
+    api = api_as(support_agent).post(
+        "/api/tickets/",
+        {"subject": "Migrated", "opened_at": OPENED.isoformat(), "resolved_at": AFTER.isoformat()},
+        format="json",
+    )
+    service = ticket_open(
+        actor=support_agent, subject="Migrated too", opened_at=OPENED, resolved_at=AFTER
+    )
+    imported = _import_ticket(manager, ["Opened at", "Resolved at"], ["2025-06-02", "2025-06-03"])
+
+    assert api.status_code == 201, api.data
+    assert (api.data["status"], service.status) == ("resolved", "resolved")
+    assert imported == []
+    assert Ticket.objects.get(subject="Imported").status == "resolved"
+    assert DomainEvent.objects.filter(kind="ticket.resolved").count() == 3
+
+
+def test_a_reply_is_not_dated_before_the_opening_through_the_api_and_the_service(
+    support_agent, api_as
+):
+    ticket = TicketFactory(opened_at=OPENED)
+
+    api = api_as(support_agent).post(
+        f"/api/tickets/{ticket.pk}/reply/",
+        {"body": "Too early", "created_at": BEFORE.isoformat()},
+        format="json",
+    )
+    # ticket_respond with a moment is how a migration records historical replies.
+    service = _refusal(
+        lambda: ticket_respond(ticket=ticket, actor=support_agent, body="Too early", at=BEFORE)
+    )
+
+    message = "This cannot be before the ticket was opened."
+    assert (api.status_code, api.data) == (400, {"created_at": [message]})
+    assert service == {"created_at": [message]}
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.first_response_at) == ("open", None)
+    assert not TicketReply.objects.exists()
+    assert not DomainEvent.objects.exists()
