@@ -4,14 +4,22 @@ spreadsheet import, the inbound email or the demo/billing code calls. A refusal 
 nothing and writes no domain event.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from crm.models import DomainEvent, Ticket, TicketReply
+from crm.models import DomainEvent, Purchase, Subscription, Ticket, TicketReply
+from crm.services.deals import deal_create, deal_mark_won
+from crm.services.revenue import (
+    purchase_record,
+    purchase_update,
+    subscription_create,
+    subscription_update,
+)
 from crm.services.support import ticket_open, ticket_respond, ticket_update
-from crm.tests.factories import TicketFactory
+from crm.tests.factories import ContactFactory, TicketFactory, pipeline_with_stages
 from crm.tests.test_import_jobs import make_job, report_lines, start_and_run
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +174,128 @@ def test_a_reply_is_not_dated_before_the_opening_through_the_api_and_the_service
     assert (ticket.status, ticket.first_response_at) == ("open", None)
     assert not TicketReply.objects.exists()
     assert not DomainEvent.objects.exists()
+
+
+# --- purchases and subscriptions ------------------------------------------------------
+
+
+@pytest.fixture
+def won_deal(manager):
+    stages = pipeline_with_stages(is_default=True)[1]
+    deal = deal_create(
+        actor=manager,
+        title="Won",
+        value=Decimal("100.00"),
+        stage=stages[0],
+        contact=ContactFactory(),
+    )
+    return deal_mark_won(deal=deal, actor=manager)
+
+
+def test_a_deal_has_one_standing_purchase_through_the_api_and_the_record_service(
+    manager, api_as, won_deal
+):
+    contact = won_deal.contact
+    events = DomainEvent.objects.count()
+
+    api = api_as(manager).post(
+        "/api/purchases/",
+        {"contact": contact.pk, "amount": "5.00", "deal": won_deal.pk},
+        format="json",
+    )
+    # purchase_record is what the purchase import, billing and the demo data call.
+    service = _refusal(
+        lambda: purchase_record(actor=manager, contact=contact, amount=5, deal=won_deal)
+    )
+
+    message = "This deal already has a purchase."
+    assert (api.status_code, api.data) == (400, {"deal": [message]})
+    assert service == {"deal": [message]}
+    assert list(Purchase.objects.values_list("amount", flat=True)) == [Decimal("100.00")]
+    assert DomainEvent.objects.count() == events
+
+
+def test_a_purchase_cannot_move_onto_a_deal_with_one_through_the_api_and_the_service(
+    manager, api_as, won_deal
+):
+    other = purchase_record(actor=manager, contact=won_deal.contact, amount=7)
+
+    api = api_as(manager).patch(
+        f"/api/purchases/{other.pk}/", {"amount": "8.00", "deal": won_deal.pk}, format="json"
+    )
+    service = _refusal(
+        lambda: purchase_update(
+            purchase=other, actor=manager, data={"amount": Decimal("8.00"), "deal": won_deal}
+        )
+    )
+
+    message = "This deal already has a purchase."
+    assert (api.status_code, api.data) == (400, {"deal": [message]})
+    assert service == {"deal": [message]}
+    other.refresh_from_db()
+    assert (other.amount, other.deal) == (Decimal("7.00"), None)
+
+
+def test_renewal_is_not_due_before_the_start_through_the_api_and_the_service(manager, api_as):
+    contact = ContactFactory()
+
+    api = api_as(manager).post(
+        "/api/subscriptions/",
+        {
+            "contact": contact.pk,
+            "plan": "Pro",
+            "amount": "49.00",
+            "started_at": OPENED.isoformat(),
+            "renewal_due": "2025-01-01",
+        },
+        format="json",
+    )
+    # subscription_create is what billing (and the demo data) call.
+    service = _refusal(
+        lambda: subscription_create(
+            actor=manager,
+            contact=contact,
+            plan="Pro",
+            amount=Decimal("49.00"),
+            started_at=OPENED,
+            renewal_due=date(2025, 1, 1),
+        )
+    )
+
+    message = "Renewal cannot be due before the start."
+    assert (api.status_code, api.data) == (400, {"renewal_due": [message]})
+    assert service == {"renewal_due": [message]}
+    assert not Subscription.objects.exists()
+    assert not DomainEvent.objects.exists()
+
+
+def test_an_edit_cannot_move_the_renewal_before_the_start_through_the_api_and_the_service(
+    manager, api_as
+):
+    subscription = subscription_create(
+        actor=manager,
+        contact=ContactFactory(),
+        plan="Pro",
+        amount=Decimal("49.00"),
+        started_at=OPENED,
+        renewal_due=date(2026, 6, 2),
+    )
+
+    api = api_as(manager).patch(
+        f"/api/subscriptions/{subscription.pk}/",
+        {"plan": "Team", "renewal_due": "2025-01-01"},
+        format="json",
+    )
+    service = _refusal(
+        lambda: subscription_update(
+            subscription=Subscription.objects.get(pk=subscription.pk),
+            actor=manager,
+            data={"plan": "Team", "renewal_due": date(2025, 1, 1)},
+        )
+    )
+
+    message = "Renewal cannot be due before the start."
+    assert (api.status_code, api.data) == (400, {"renewal_due": [message]})
+    assert service == {"renewal_due": [message]}
+    subscription.refresh_from_db()
+    assert (subscription.plan, subscription.renewal_due) == ("Pro", date(2026, 6, 2))
