@@ -1,4 +1,4 @@
-"""A ticket's, a purchase's and a subscription's business rules live in the services
+"""A ticket's, a purchase's, a subscription's and a contact's business rules live in the services
 (issue 18), so each refuses the same way through two doors: the API, and the service the
 spreadsheet import, the inbound email or the demo/billing code calls. A refusal stores
 nothing and writes no domain event.
@@ -10,7 +10,17 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from crm.models import DomainEvent, Purchase, Subscription, Ticket, TicketReply
+from crm.models import (
+    Contact,
+    DomainEvent,
+    NpsResponse,
+    Purchase,
+    Referral,
+    Subscription,
+    Ticket,
+    TicketReply,
+)
+from crm.services.contacts import contact_create, contact_update, nps_record, referral_record
 from crm.services.deals import deal_create, deal_mark_won
 from crm.services.revenue import (
     purchase_record,
@@ -299,3 +309,90 @@ def test_an_edit_cannot_move_the_renewal_before_the_start_through_the_api_and_th
     assert service == {"renewal_due": [message]}
     subscription.refresh_from_db()
     assert (subscription.plan, subscription.renewal_due) == ("Pro", date(2026, 6, 2))
+
+
+# --- contacts, referrals, NPS ---------------------------------------------------------
+
+
+def test_a_customer_does_not_churn_before_becoming_one_through_the_api_and_the_service(
+    manager, api_as
+):
+    contact = ContactFactory(last_name="Kept", customer_since=OPENED)
+    events = DomainEvent.objects.count()
+
+    api = api_as(manager).patch(
+        f"/api/contacts/{contact.pk}/",
+        {"last_name": "Changed", "churned_at": BEFORE.isoformat()},
+        format="json",
+    )
+    # contact_create is what the contact import writes each new row with.
+    service = _refusal(
+        lambda: contact_create(
+            actor=manager, first_name="Imported", customer_since=OPENED, churned_at=BEFORE
+        )
+    )
+
+    message = "A customer cannot churn before becoming one."
+    assert (api.status_code, api.data) == (400, {"churned_at": [message]})
+    assert service == {"churned_at": [message]}
+    contact.refresh_from_db()
+    assert (contact.last_name, contact.churned_at) == ("Kept", None)
+    assert list(Contact.objects.values_list("pk", flat=True)) == [contact.pk]
+    assert DomainEvent.objects.count() == events
+
+
+def test_a_contact_cannot_refer_themselves_through_the_api_and_the_service(manager, api_as):
+    contact = ContactFactory(last_name="Kept")
+
+    api = api_as(manager).patch(
+        f"/api/contacts/{contact.pk}/",
+        {"last_name": "Changed", "referred_by": contact.pk},
+        format="json",
+    )
+    # contact_update is what the import (update rows, merges) calls.
+    service = _refusal(
+        lambda: contact_update(
+            contact=Contact.objects.get(pk=contact.pk),
+            actor=manager,
+            data={"last_name": "Changed", "referred_by": contact},
+        )
+    )
+
+    message = "A contact cannot refer themselves."
+    assert (api.status_code, api.data) == (400, {"referred_by": [message]})
+    assert service == {"referred_by": [message]}
+    contact.refresh_from_db()
+    assert (contact.last_name, contact.referred_by) == ("Kept", None)
+
+
+def test_a_referral_names_two_contacts_through_the_api_and_the_service(manager, api_as):
+    contact = ContactFactory()
+
+    api = api_as(manager).post(
+        "/api/referrals/", {"referrer": contact.pk, "referred": contact.pk}, format="json"
+    )
+    service = _refusal(lambda: referral_record(actor=manager, referrer=contact, referred=contact))
+
+    message = "A contact cannot refer themselves."
+    assert (api.status_code, api.data) == (400, {"referred": [message]})
+    assert service == {"referred": [message]}
+    assert not Referral.objects.exists()
+    contact.refresh_from_db()
+    assert contact.referred_by is None
+
+
+def test_an_nps_score_lies_on_its_scale_through_the_api_and_the_service(manager, api_as):
+    contact = ContactFactory()
+
+    api = api_as(manager).post(
+        "/api/nps-responses/", {"contact": contact.pk, "score": 7, "scale": 5}, format="json"
+    )
+    # nps_record is the one write path: the API view and the demo data call it.
+    service = _refusal(lambda: nps_record(actor=manager, contact=contact, score=0, scale=5))
+
+    assert (api.status_code, api.data) == (
+        400,
+        {"score": ["On the 1–5 scale the score is between them."]},
+    )
+    assert service == {"score": ["On the 1–5 scale the score is between them."]}
+    assert not NpsResponse.objects.exists()
