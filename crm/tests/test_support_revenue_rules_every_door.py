@@ -1,4 +1,4 @@
-"""A ticket's, a purchase's, a subscription's and a contact's business rules live in the services
+"""A ticket's, a purchase's, a subscription's, a contact's and a note's business rules live in the services
 (issue 18), so each refuses the same way through two doors: the API, and the service the
 spreadsheet import, the inbound email or the demo/billing code calls. A refusal stores
 nothing and writes no domain event.
@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from crm.models import (
     Contact,
     DomainEvent,
+    Note,
     NpsResponse,
     Purchase,
     Referral,
@@ -22,6 +23,7 @@ from crm.models import (
 )
 from crm.services.contacts import contact_create, contact_update, nps_record, referral_record
 from crm.services.deals import deal_create, deal_mark_won
+from crm.services.notes import note_create, note_update
 from crm.services.revenue import (
     purchase_record,
     purchase_update,
@@ -396,3 +398,51 @@ def test_an_nps_score_lies_on_its_scale_through_the_api_and_the_service(manager,
     )
     assert service == {"score": ["On the 1–5 scale the score is between them."]}
     assert not NpsResponse.objects.exists()
+
+
+# --- notes ----------------------------------------------------------------------------
+
+
+def test_a_note_is_on_exactly_one_record_through_the_api_and_the_service(manager, api_as):
+    contact, ticket = ContactFactory(), TicketFactory()
+
+    api = api_as(manager).post(
+        "/api/notes/",
+        {"body": "Where?", "contact": contact.pk, "ticket": ticket.pk},
+        format="json",
+    )
+    # note_create is what the browser's note forms call, with the record from the URL.
+    with pytest.raises(ValidationError) as service:
+        note_create(actor=manager, body="Where?", contact=contact, ticket=ticket)
+
+    message = "A note belongs to exactly one deal, contact, company or ticket."
+    assert (api.status_code, api.data) == (400, {"non_field_errors": [message]})
+    assert service.value.messages == [message]
+    assert not Note.objects.exists()
+
+
+def test_a_note_stays_on_its_record_through_the_api_and_the_service(manager, api_as):
+    contact, other = ContactFactory(), ContactFactory()
+    note = note_create(actor=manager, body="Kept", contact=contact)
+
+    api = api_as(manager).patch(
+        f"/api/notes/{note.pk}/", {"body": "Moved", "contact": other.pk}, format="json"
+    )
+    # note_update is what the browser's note edit form calls.
+    service = _refusal(
+        lambda: note_update(
+            note=Note.objects.get(pk=note.pk),
+            actor=manager,
+            data={"body": "Moved", "contact": other},
+        )
+    )
+    same_record = api_as(manager).patch(
+        f"/api/notes/{note.pk}/", {"pinned": True, "contact": contact.pk}, format="json"
+    )
+
+    message = "A note stays on the record it was written on."
+    assert (api.status_code, api.data) == (400, {"contact": [message]})
+    assert service == {"contact": [message]}
+    assert same_record.status_code == 200, same_record.data
+    note.refresh_from_db()
+    assert (note.body, note.contact, note.pinned, note.edited_at) == ("Kept", contact, True, None)
