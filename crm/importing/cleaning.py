@@ -27,10 +27,10 @@ from crm.models import (
     LeadStatus,
     Pipeline,
     Stage,
-    TicketStatus,
     User,
 )
 from crm.services.deals import deal_create_check
+from crm.services.support import ticket_moments_check
 
 from . import formats
 from .formula_guard import restore_cell
@@ -570,21 +570,17 @@ class RowCleaner:
         if opened is None and (first or resolved):
             # A migrated ticket without its opening date was open at least by then.
             values["opened_at"] = opened = min(m for m in (first, resolved) if m)
-        status = values.get("status", TicketStatus.OPEN)
-        if resolved and status in (TicketStatus.OPEN, TicketStatus.PENDING):
-            self._error(
-                row,
-                "resolved_at",
-                _("An open or pending ticket cannot have a resolution date."),
+        # The open service's own rules, so the preview refuses a row in its words.
+        try:
+            ticket_moments_check(
+                status=values.get("status"),
+                opened_at=opened,
+                moments={"resolved_at": resolved, "first_response_at": first},
             )
-        if resolved and resolved < opened:
-            self._error(row, "resolved_at", _("A ticket cannot be resolved before it was opened."))
-        if first and first < opened:
-            self._error(
-                row,
-                "first_response_at",
-                _("A ticket cannot be answered before it was opened."),
-            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    self._error(row, name, message)
 
     def _check_linked_contact(self, row: CleanRow) -> None:
         # Whether an unknown email has a name to create the contact with is checked at

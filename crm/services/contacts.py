@@ -135,6 +135,33 @@ def _consent_record(contact: Contact, *, actor: User | None, was_opted_out: bool
         )
 
 
+def contact_rules_check(contact: Contact) -> None:
+    """A contact's own rules, whichever door (API, import, automation) writes it; checked
+    on the values given, before the lifecycle stamps fill any in."""
+    since, churned = contact.customer_since, contact.churned_at
+    if since is not None and churned is not None and churned < since:
+        raise ValidationError({"churned_at": _("A customer cannot churn before becoming one.")})
+    if contact.pk is not None and contact.referred_by_id == contact.pk:
+        raise ValidationError({"referred_by": _("A contact cannot refer themselves.")})
+
+
+def referral_check(*, referrer: Contact, referred: Contact) -> None:
+    if referrer == referred:
+        raise ValidationError({"referred": _("A contact cannot refer themselves.")})
+
+
+def nps_score_check(*, score: int, scale: int) -> None:
+    """A score lies on its scale: 0-10, or 1-5."""
+    low = 0 if scale == 10 else 1
+    if not low <= score <= scale:
+        raise ValidationError(
+            {
+                "score": _("On the %(low)s–%(high)s scale the score is between them.")
+                % {"low": low, "high": scale}
+            }
+        )
+
+
 @transaction.atomic
 def contact_create(
     *,
@@ -148,6 +175,7 @@ def contact_create(
     contact = Contact(
         first_name=first_name, owner=owner_for_new_record(actor=actor, owner=owner), **fields
     )
+    contact_rules_check(contact)
     contact_lifecycle_stamp(contact)
     contact_email_check(email=contact.email)
     _consent_follow_address(contact, actor=actor)
@@ -174,6 +202,7 @@ def contact_update(*, contact: Contact, actor: User | None, data: dict[str, Any]
         owner_change_check(actor=actor, owner=data["owner"])
     was_opted_out = contact.opted_out
     changed = apply_fields(contact, data, CONTACT_EDITABLE_FIELDS)
+    contact_rules_check(contact)
     if "lifecycle" in changed:
         contact_lifecycle_stamp(contact)
     if "email" in changed:
@@ -223,6 +252,7 @@ def _contact_touch_check(*, actor: User | None, contact: Contact, field: str) ->
 def referral_record(
     *, actor: User | None, referrer: Contact, referred: Contact, referred_on: date | None = None
 ) -> Referral:
+    referral_check(referrer=referrer, referred=referred)
     _contact_touch_check(actor=actor, contact=referred, field="referred")
     referral = model_save(
         Referral(
@@ -245,6 +275,7 @@ def nps_record(
     responded_at: datetime | None = None,
     **fields: Any,
 ) -> NpsResponse:
+    nps_score_check(score=score, scale=scale)
     return model_save(
         NpsResponse(
             contact=contact,
@@ -269,6 +300,7 @@ def interaction_update(
 @transaction.atomic
 def referral_update(*, referral: Referral, actor: User | None, data: dict[str, Any]) -> Referral:
     apply_fields(referral, data, {"referrer", "referred", "referred_on"})
+    referral_check(referrer=referral.referrer, referred=referral.referred)
     _contact_touch_check(actor=actor, contact=referral.referred, field="referred")
     return model_save(referral)
 
@@ -278,6 +310,7 @@ def nps_update(*, response: NpsResponse, actor: User | None, data: dict[str, Any
     apply_fields(
         response, data, {"contact", "score", "scale", "comment", "responded_at", "channel"}
     )
+    nps_score_check(score=response.score, scale=response.scale)
     return model_save(response)
 
 

@@ -67,6 +67,15 @@ def note_create(*, actor: User | None, body: str, pinned: bool = False, **record
 def note_update(*, note: Note, actor: User | None, data: dict[str, Any]) -> Note:
     """Change a note's text (stamping `edited_at`) or its pin; the record stays."""
     note_edit_check(note=note, actor=actor)
+    moved = [
+        name for name in NOTE_RECORD_FIELDS if name in data and data[name] != getattr(note, name)
+    ]
+    if moved:
+        raise ValidationError(
+            {name: _("A note stays on the record it was written on.") for name in moved}
+        )
+    # Naming the record it is on (an API client sending the whole note back) is no change.
+    data = {name: value for name, value in data.items() if name not in NOTE_RECORD_FIELDS}
     unknown = set(data) - {"body", "pinned"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import (
     Contact,
+    Deal,
     DomainEventKind,
     Lifecycle,
     Purchase,
@@ -27,6 +28,20 @@ from .events import event_emit
 from .spells import customer_spell_withdraw, customer_spells_follow
 
 
+def purchase_deal_check(*, deal: Deal | None, purchase: Purchase | None = None) -> None:
+    """One standing purchase per deal, said on the deal field whichever door records it.
+
+    The database constraint backs this up for races; full_clean would report it as a
+    non-field error, so it is checked here first."""
+    if deal is None:
+        return
+    others = Purchase.objects.filter(deal=deal)
+    if purchase is not None and purchase.pk is not None:
+        others = others.exclude(pk=purchase.pk)
+    if others.exists():
+        raise ValidationError({"deal": _("This deal already has a purchase.")})
+
+
 @transaction.atomic
 def purchase_record(
     *,
@@ -38,6 +53,7 @@ def purchase_record(
     **fields: Any,
 ) -> Purchase:
     """Record a purchase (a won deal, a shop, billing) and make the buyer a customer."""
+    purchase_deal_check(deal=fields.get("deal"))
     fields.setdefault("currency", settings.GOALPOST_DEFAULT_CURRENCY)
     if fields.get("company") is None and contact.company_id:
         fields["company"] = contact.company
@@ -173,6 +189,8 @@ PURCHASE_EDITABLE_FIELDS = {
 @transaction.atomic
 def purchase_update(*, purchase: Purchase, actor: User | None, data: dict[str, Any]) -> Purchase:
     """Correct a purchase (amount, moment, attribution); the buyer stays a customer."""
+    if "deal" in data:
+        purchase_deal_check(deal=data["deal"], purchase=purchase)
     changed = apply_fields(purchase, data, PURCHASE_EDITABLE_FIELDS)
     model_save(purchase)
     contact_becomes_customer(purchase.contact, at=purchase.purchased_at)

@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,23 +32,57 @@ def sla_due(*, priority: str, opened_at: datetime) -> datetime | None:
     return opened_at + timedelta(hours=resolution)
 
 
+CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+def ticket_moments_check(
+    *, status: str | None, opened_at: datetime | None, moments: Mapping[str, Any]
+) -> None:
+    """The rules on a ticket's moments, whichever door (API, import, email) sets them.
+
+    `moments` holds the resolution and first-response times being set (a key absent or
+    None is not being set); `opened_at` is the opening time they are compared with, None
+    when none was given (a new ticket opened now). A new ticket's `status` is None when
+    not given: it is then resolved if it has a resolution time (see `ticket_open`).
+    """
+    if moments.get("resolved_at") and status is not None and status not in CLOSED_STATUSES:
+        raise ValidationError(
+            {"resolved_at": _("Only a resolved or closed ticket has a resolution time.")}
+        )
+    if opened_at is None:
+        return
+    for name in ("resolved_at", "first_response_at"):
+        moment = moments.get(name)
+        if moment is not None and moment < opened_at:
+            raise ValidationError({name: _("This cannot be before the ticket was opened.")})
+
+
 @transaction.atomic
 def ticket_open(
     *,
     actor: User | None,
     subject: str,
     opened_at: datetime | None = None,
-    status: str = TicketStatus.OPEN,
+    status: str | None = None,
     resolved_at: datetime | None = None,
     automate: bool = True,
     **fields: Any,
 ) -> Ticket:
+    """Open a ticket. Without a status it is open, or resolved when a resolution time is
+    given (a ticket migrated from another tool)."""
+    ticket_moments_check(
+        status=status,
+        opened_at=opened_at,
+        moments={"resolved_at": resolved_at, "first_response_at": fields.get("first_response_at")},
+    )
+    if status is None:
+        status = TicketStatus.RESOLVED if resolved_at else TicketStatus.OPEN
     opened_at = opened_at or timezone.now()
     ticket = Ticket(
         subject=subject, opened_at=opened_at, status=status, resolved_at=resolved_at, **fields
     )
     ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=opened_at)
-    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and resolved_at is None:
+    if status in CLOSED_STATUSES and resolved_at is None:
         ticket.resolved_at = timezone.now()
     model_save(ticket)
     if ticket.resolved_at is not None:
@@ -68,13 +103,18 @@ def _emit_resolved(ticket: Ticket, actor: User | None, *, automate: bool = True)
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, actor: User | None, data: dict[str, Any]) -> Ticket:
     """Edit a ticket; reaching resolved stamps `resolved_at`, reopening clears it."""
+    ticket_moments_check(
+        status=data.get("status", ticket.status),
+        opened_at=data.get("opened_at", ticket.opened_at),
+        moments=data,
+    )
     was_resolved = ticket.resolved_at is not None
     for name, value in data.items():
         setattr(ticket, name, value)
     # Derived, never edited: follows its inputs whichever of them changed.
     if "priority" in data or "opened_at" in data:
         ticket.sla_due_at = sla_due(priority=ticket.priority, opened_at=ticket.opened_at)
-    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+    if ticket.status in CLOSED_STATUSES:
         ticket.resolved_at = ticket.resolved_at or timezone.now()
     elif "status" in data:
         ticket.resolved_at = None
@@ -113,6 +153,8 @@ def ticket_respond(
     A reply written now is emailed (after commit) unless `send_email=False`; a historical
     one (`at` given: a migration from another tool) is recorded only, unless asked.
     """
+    if at is not None and at < ticket.opened_at:
+        raise ValidationError({"created_at": _("This cannot be before the ticket was opened.")})
     if send_email is None:
         send_email = at is None
     at = at or timezone.now()

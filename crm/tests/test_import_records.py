@@ -247,8 +247,8 @@ def test_bad_ticket_rows_are_row_errors(manager, rep, ada):
     assert (job.status, job.created_rows, job.failed_rows) == (ImportStatus.COMPLETED, 0, 6)
     errors = _errors(job)
     assert errors[:4] == [
-        ("2", "resolved_at", "A ticket cannot be resolved before it was opened."),
-        ("3", "resolved_at", "An open or pending ticket cannot have a resolution date."),
+        ("2", "resolved_at", "This cannot be before the ticket was opened."),
+        ("3", "resolved_at", "Only a resolved or closed ticket has a resolution time."),
         ("4", "assignee", "Tickets go to an active support agent or manager."),
         (
             "5",

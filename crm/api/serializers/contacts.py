@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -61,21 +60,6 @@ class ContactSerializer(PolicyModelSerializer):
         create_only_fields = ["created_at"]
         extra_kwargs = {"created_at": {"required": False}}
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        since = attrs.get("customer_since", getattr(self.instance, "customer_since", None))
-        churned = attrs.get("churned_at", getattr(self.instance, "churned_at", None))
-        if since and churned and churned < since:
-            raise serializers.ValidationError(
-                {"churned_at": [_("A customer cannot churn before becoming one.")]}
-            )
-        referred_by = attrs.get("referred_by")
-        if self.instance is not None and referred_by is not None and referred_by == self.instance:
-            raise serializers.ValidationError(
-                {"referred_by": [_("A contact cannot refer themselves.")]}
-            )
-        return attrs
-
 
 class InteractionSerializer(PolicyModelSerializer):
     class Meta:
@@ -95,16 +79,6 @@ class ReferralSerializer(PolicyModelSerializer):
         fields = ["id", "referrer", "referred", "referred_on"]
         extra_kwargs = {"referred_on": {"required": False}}
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        referrer = attrs.get("referrer", getattr(self.instance, "referrer", None))
-        referred = attrs.get("referred", getattr(self.instance, "referred", None))
-        if referrer is not None and referrer == referred:
-            raise serializers.ValidationError(
-                {"referred": [_("A contact cannot refer themselves.")]}
-            )
-        return attrs
-
 
 class NpsResponseSerializer(PolicyModelSerializer):
     # The model's choices are (10, 5); spelled out so the schema shows the two scales.
@@ -114,20 +88,3 @@ class NpsResponseSerializer(PolicyModelSerializer):
         model = NpsResponse
         fields = ["id", "contact", "score", "scale", "comment", "responded_at", "channel"]
         extra_kwargs = {"responded_at": {"required": False}}
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        default_scale = getattr(self.instance, "scale", None) or settings.GOALPOST_NPS_SCALE
-        scale = attrs.get("scale", default_scale)
-        score = attrs.get("score", getattr(self.instance, "score", None))
-        low = 0 if scale == 10 else 1
-        if score is not None and not low <= score <= scale:
-            raise serializers.ValidationError(
-                {
-                    "score": [
-                        _("On the %(low)s–%(high)s scale the score is between them.")
-                        % {"low": low, "high": scale}
-                    ]
-                }
-            )
-        return attrs

@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
 from crm.models import Purchase, Spend, Subscription
 
@@ -25,20 +24,12 @@ class PurchaseSerializer(PolicyModelSerializer):
             "deal",
         ]
         extra_kwargs = {"purchased_at": {"required": False}, "currency": CURRENCY_FIELD}
-        # The one-standing-purchase-per-deal constraint is checked by validate_deal, as a
-        # field error rather than DRF's non-field one.
+        # The one-standing-purchase-per-deal constraint is checked by the service
+        # (purchase_deal_check), as a field error rather than DRF's non-field one.
         validators: list[Any] = []
 
     def validate_currency(self, value):
         return _validate_currency(value)
-
-    def validate_deal(self, value):
-        others = Purchase.objects.filter(deal=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if value is not None and others.exists():
-            raise serializers.ValidationError(_("This deal already has a purchase."))
-        return value
 
 
 class SubscriptionSerializer(PolicyModelSerializer):
@@ -58,16 +49,6 @@ class SubscriptionSerializer(PolicyModelSerializer):
         ]
         read_only_fields = ["renewed_at", "cancelled_at"]
         extra_kwargs = {"started_at": {"required": False}}
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        started_at = attrs.get("started_at", getattr(self.instance, "started_at", None))
-        renewal_due = attrs.get("renewal_due")
-        if started_at and renewal_due and renewal_due < started_at.date():
-            raise serializers.ValidationError(
-                {"renewal_due": [_("Renewal cannot be due before the start.")]}
-            )
-        return attrs
 
 
 class SpendSerializer(PolicyModelSerializer):

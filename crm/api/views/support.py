@@ -38,8 +38,7 @@ class TicketViewSet(BulkActionMixin, PolicyViewSet):
     @idempotent
     def reply(self, request, pk=None):
         ticket = self.get_object()
-        context = {**self.get_serializer_context(), "ticket": ticket}
-        serializer = TicketReplySerializer(data=request.data, context=context)
+        serializer = TicketReplySerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         reply = support_services.ticket_respond(
             ticket=ticket,
