@@ -15,7 +15,6 @@ from automation.marketing.models import (
     ScoringModel,
     ScoringRule,
     Segment,
-    StepKind,
     StepVariant,
     VariantLanguage,
     WaitUnit,
@@ -64,7 +63,7 @@ class LanguageVersionSerializer(IdModelSerializer):
 
 
 class LanguageVersionsField(serializers.ListField):
-    """A list of language versions, at most one per language."""
+    """A list of language versions (the services allow at most one per language)."""
 
     child = LanguageVersionSerializer()
 
@@ -74,13 +73,6 @@ class LanguageVersionsField(serializers.ListField):
 
     def to_representation(self, data):
         return super().to_representation(data.all() if hasattr(data, "all") else data)
-
-    def to_internal_value(self, data):
-        versions = super().to_internal_value(data)
-        codes = [v["language"] for v in versions]
-        if len(codes) != len(set(codes)):
-            raise serializers.ValidationError(_("One version per language."))
-        return versions
 
 
 class VariantSerializer(IdModelSerializer):
@@ -121,6 +113,8 @@ class NestedVariantSerializer(IdModelSerializer):
 
 
 class StepSerializer(IdModelSerializer):
+    """A step's shape; what a step of each kind needs is step_create's and step_update's rule."""
+
     campaign = IntegerPrimaryKeyRelatedField(queryset=Campaign.objects.all())
     position = serializers.IntegerField(min_value=1, required=False)
     wait_amount = serializers.IntegerField(
@@ -165,23 +159,6 @@ class StepSerializer(IdModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[Any] = []  # positions are kept 1..n by the service
-
-    def validate(self, attrs):
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
-        if self.instance is None and kind == StepKind.EMAIL:
-            for name in ("subject", "body"):
-                if not attrs.get(name):
-                    raise serializers.ValidationError({name: _("An email step needs this.")})
-        missing_wait = not attrs.get("wait_amount") or not attrs.get("wait_unit")
-        if self.instance is None and kind == StepKind.WAIT and missing_wait:
-            raise serializers.ValidationError(
-                {"wait_amount": _("A wait step needs wait_amount and wait_unit.")}
-            )
-        if attrs.get("languages") and kind != StepKind.EMAIL:
-            raise serializers.ValidationError(
-                {"languages": _("Only email steps have language versions.")}
-            )
-        return attrs
 
 
 class CampaignPlanSerializer(IdModelSerializer):

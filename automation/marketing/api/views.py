@@ -8,9 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -100,42 +98,27 @@ class CampaignStepViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet)
             "campaign_id", "position"
         )
 
-    def _set_languages(self, step, versions) -> CampaignStep:
-        """Variant A's language versions, then the step as the response shows it."""
-        if versions is not None:
-            variant = step.variants.order_by("label", "id").first()
-            if variant is None:
-                raise DjangoValidationError(
-                    {"languages": _("Only email steps have language versions.")}
-                )
-            # IsAuthenticated (permission_classes) lets only signed-in users this far.
-            actor = cast(User, self.request.user)
-            variant_languages_replace(variant=variant, actor=actor, versions=versions)
-        return self.get_queryset().get(pk=step.pk)
-
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        with transaction.atomic():
-            step = step_create(
-                campaign=data.pop("campaign"),
-                actor=self.request.user,
-                kind=data["kind"],
-                position=data.get("position"),
-                wait_amount=data.get("wait_amount"),
-                wait_unit=data.get("wait_unit") or "",
-                subject=data.get("subject", ""),
-                body=data.get("body", ""),
-            )
-            serializer.instance = self._set_languages(step, data.get("languages"))
+        step = step_create(
+            campaign=data.pop("campaign"),
+            actor=self.request.user,
+            kind=data["kind"],
+            position=data.get("position"),
+            wait_amount=data.get("wait_amount"),
+            wait_unit=data.get("wait_unit") or "",
+            subject=data.get("subject", ""),
+            body=data.get("body", ""),
+            languages=data.get("languages"),
+        )
+        serializer.instance = self.get_queryset().get(pk=step.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        versions = data.pop("languages", None)
         for name in ("campaign", "subject", "body"):
             data.pop(name, None)
-        with transaction.atomic():
-            step = step_update(step=serializer.instance, actor=self.request.user, data=data)
-            serializer.instance = self._set_languages(step, versions)
+        step = step_update(step=serializer.instance, actor=self.request.user, data=data)
+        serializer.instance = self.get_queryset().get(pk=step.pk)
 
     def perform_destroy(self, instance):
         step_delete(step=instance, actor=self.request.user)

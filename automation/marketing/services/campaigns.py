@@ -58,7 +58,27 @@ def _renumber(steps: list[CampaignStep]) -> None:
 
 def _check_wait(kind: str, wait_amount: int | None, wait_unit: str | None) -> None:
     if kind == StepKind.WAIT and (not wait_amount or not wait_unit):
-        raise ValidationError({"wait_amount": _("Say how long to wait.")})
+        raise ValidationError({"wait_amount": [_("Say how long to wait.")]})
+
+
+def _check_languages(kind: str, versions: list[dict[str, Any]] | None) -> None:
+    """Language versions belong to an email step's variant A, one per language."""
+    if versions is None:
+        return
+    if kind != StepKind.EMAIL:
+        raise ValidationError({"languages": [_("Only email steps have language versions.")]})
+    _check_one_per_language(versions)
+
+
+def _check_one_per_language(versions: list[dict[str, Any]]) -> None:
+    codes = [v["language"] for v in versions]
+    if len(codes) != len(set(codes)):
+        raise ValidationError({"languages": [_("One version per language.")]})
+
+
+def _first_variant(step: CampaignStep) -> StepVariant:
+    # An email step always keeps a variant (variant_delete refuses the last one).
+    return step.variants.order_by("label", "id")[0]
 
 
 @transaction.atomic
@@ -72,12 +92,19 @@ def step_create(
     wait_unit: str = "",
     subject: str = "",
     body: str = "",
+    languages: list[dict[str, Any]] | None = None,
 ) -> CampaignStep:
     """Add a step (at the end, or before the step now at `position`).
 
-    An email step starts with variant A from `subject` and `body`.
+    An email step starts with variant A from `subject` and `body`, and `languages`
+    ([{language, subject, body}]) as A's versions in other languages.
     """
+    if kind == StepKind.EMAIL:
+        missing = [name for name, value in (("subject", subject), ("body", body)) if not value]
+        if missing:
+            raise ValidationError({name: [_("An email step needs this.")] for name in missing})
     _check_wait(kind, wait_amount, wait_unit)
+    _check_languages(kind, languages)
     steps = _lock_steps(campaign)
     last = CampaignStep.objects.filter(campaign=campaign).aggregate(m=Max("position"))["m"] or 0
     step = CampaignStep(
@@ -89,7 +116,9 @@ def step_create(
     )
     model_save(step)
     if kind == StepKind.EMAIL:
-        variant_create(step=step, actor=actor, label="A", subject=subject, body=body)
+        variant = variant_create(step=step, actor=actor, label="A", subject=subject, body=body)
+        if languages is not None:
+            variant_languages_replace(variant=variant, actor=actor, versions=languages)
     if position is not None and 1 <= position <= len(steps):
         steps.insert(position - 1, step)
         _renumber(steps)
@@ -99,14 +128,19 @@ def step_create(
 
 @transaction.atomic
 def step_update(*, step: CampaignStep, actor: User, data: dict[str, Any]) -> CampaignStep:
+    """Change a step's wait, position or (`languages`, replacing them) variant A's versions."""
     data = dict(data)
     position = data.pop("position", None)
+    languages = data.pop("languages", None)
     step = CampaignStep.objects.select_for_update().get(pk=step.pk)
     if "kind" in data and data["kind"] != step.kind:
         raise ValidationError({"kind": _("A step's kind cannot change; add a new step.")})
+    _check_languages(step.kind, languages)
     apply_fields(step, data, {"wait_amount", "wait_unit"})
     _check_wait(step.kind, step.wait_amount, step.wait_unit)
     model_save(step)
+    if languages is not None:
+        variant_languages_replace(variant=_first_variant(step), actor=actor, versions=languages)
     if position is not None and position != step.position:
         step_move(step=step, actor=actor, position=position)
         step.refresh_from_db()
@@ -225,10 +259,9 @@ def variant_languages_replace(
 ) -> None:
     """Make the variant's versions exactly `versions` ([{language, subject, body}]):
     existing languages are updated, new ones added, missing ones removed."""
+    _check_one_per_language(versions)
     variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
     codes = [v["language"] for v in versions]
-    if len(codes) != len(set(codes)):
-        raise ValidationError({"languages": _("One version per language.")})
     existing = {v.language: v for v in variant.languages.all()}
     for code, unwanted in existing.items():
         if code not in codes:
