@@ -70,7 +70,15 @@ def address_suppress(
 def suppression_update(
     *, suppression: SuppressedAddress, actor: User | None, data: dict[str, Any]
 ) -> SuppressedAddress:
-    """Correct the reason or note of an entry (the address itself is its identity)."""
+    """Correct the reason or note of an entry (the address itself is its identity).
+
+    `email` may be given (a GET → PUT round trip sends it back) but must stay the address.
+    """
+    data = dict(data)
+    if "email" in data and email_normalize(data.pop("email")) != suppression.email:
+        raise ValidationError(
+            {"email": [_("An entry's address cannot change; remove it and add the new one.")]}
+        )
     unknown = set(data) - {"reason", "note"}
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})

@@ -1,8 +1,5 @@
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-
 from crm.models import SuppressedAddress, email_normalize
 
 from .base import PolicyModelSerializer
@@ -17,12 +14,7 @@ class SuppressedAddressSerializer(PolicyModelSerializer):
         fields = ["id", "email", "reason", "note", "contact", "created_by", "created_at"]
         read_only_fields = ["contact", "created_by", "created_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {"email": {"validators": []}}
-        create_only_fields = ["email"]
 
     def validate_email(self, value):
-        normalized = email_normalize(value)
-        if self.instance is not None and normalized != self.instance.email:
-            raise serializers.ValidationError(
-                _("An entry's address cannot change; remove it and add the new one.")
-            )
-        return normalized
+        # That an entry's address cannot change is suppression_update's rule.
+        return email_normalize(value)

@@ -19,7 +19,6 @@ class SuppressedAddressViewSet(PolicyViewSet):
         return consent_services.address_suppress(actor=actor, **data)
 
     def update_record(self, instance, *, actor, data):
-        data.pop("email", None)
         return consent_services.suppression_update(suppression=instance, actor=actor, data=data)
 
     def delete_record(self, instance, *, actor):
