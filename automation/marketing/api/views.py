@@ -6,9 +6,8 @@ The campaign and enrollment resources themselves are the automation app's
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -43,7 +42,6 @@ from automation.marketing.services.campaigns import (
     step_update,
     variant_create,
     variant_delete,
-    variant_languages_replace,
     variant_update,
 )
 from automation.marketing.services.enrollments import campaign_enroll_segment
@@ -58,7 +56,7 @@ from automation.marketing.services.segments import segment_create, segment_delet
 from crm import policies
 from crm.api.idempotency import IdempotentCreateMixin
 from crm.api.permissions import PolicyPermission
-from crm.models import Campaign, Contact, User
+from crm.models import Campaign, Contact
 
 from .serializers import (
     CampaignPlanSerializer,
@@ -133,29 +131,16 @@ class StepVariantViewSet(_Policy, IdempotentCreateMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return StepVariant.objects.prefetch_related("languages").order_by("step_id", "label", "id")
 
-    def _set_languages(self, variant, versions) -> StepVariant:
-        if versions is not None:
-            # IsAuthenticated (permission_classes) lets only signed-in users this far.
-            actor = cast(User, self.request.user)
-            variant_languages_replace(variant=variant, actor=actor, versions=versions)
-        return self.get_queryset().get(pk=variant.pk)
-
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        versions = data.pop("languages", None)
-        with transaction.atomic():
-            variant = variant_create(step=data.pop("step"), actor=self.request.user, **data)
-            serializer.instance = self._set_languages(variant, versions)
+        variant = variant_create(step=data.pop("step"), actor=self.request.user, **data)
+        serializer.instance = self.get_queryset().get(pk=variant.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        versions = data.pop("languages", None)
         data.pop("step", None)
-        with transaction.atomic():
-            variant = variant_update(
-                variant=serializer.instance, actor=self.request.user, data=data
-            )
-            serializer.instance = self._set_languages(variant, versions)
+        variant = variant_update(variant=serializer.instance, actor=self.request.user, data=data)
+        serializer.instance = self.get_queryset().get(pk=variant.pk)
 
     def perform_destroy(self, instance):
         variant_delete(variant=instance, actor=self.request.user)

@@ -179,10 +179,19 @@ def _check_variant(variant: StepVariant | VariantLanguage) -> None:
 
 @transaction.atomic
 def variant_create(
-    *, step: CampaignStep, actor: User, subject: str, body: str, label: str = ""
+    *,
+    step: CampaignStep,
+    actor: User,
+    subject: str,
+    body: str,
+    label: str = "",
+    languages: list[dict[str, Any]] | None = None,
 ) -> StepVariant:
+    """Add an A/B variant of an email step, with `languages` as its versions if given."""
     if step.kind != StepKind.EMAIL:
         raise ValidationError({"step": _("Only email steps have variants.")})
+    if languages is not None:
+        _check_one_per_language(languages)
     taken = set(step.variants.values_list("label", flat=True))
     if len(taken) >= MAX_VARIANTS:
         raise ValidationError({"label": _("At most %(n)s variants.") % {"n": MAX_VARIANTS}})
@@ -192,15 +201,26 @@ def variant_create(
         raise ValidationError({"label": _("This step already has a variant %s.") % label})
     variant = StepVariant(step=step, label=label, subject=subject, body=body)
     _check_variant(variant)
-    return model_save(variant)
+    model_save(variant)
+    if languages is not None:
+        variant_languages_replace(variant=variant, actor=actor, versions=languages)
+    return variant
 
 
 @transaction.atomic
 def variant_update(*, variant: StepVariant, actor: User, data: dict[str, Any]) -> StepVariant:
+    """Change a variant's email; `languages` in `data` replaces its versions."""
+    data = dict(data)
+    languages = data.pop("languages", None)
+    if languages is not None:
+        _check_one_per_language(languages)
     variant = StepVariant.objects.select_for_update().get(pk=variant.pk)
     apply_fields(variant, data, {"subject", "body", "label"})
     _check_variant(variant)
-    return model_save(variant)
+    model_save(variant)
+    if languages is not None:
+        variant_languages_replace(variant=variant, actor=actor, versions=languages)
+    return variant
 
 
 @transaction.atomic

@@ -8,7 +8,9 @@ from automation.marketing.models import CampaignStep, StepVariant, VariantLangua
 from automation.marketing.services.campaigns import (
     step_create,
     step_update,
+    variant_create,
     variant_languages_replace,
+    variant_update,
 )
 from crm.tests.factories import CampaignFactory
 
@@ -157,6 +159,12 @@ def test_one_version_per_language_through_api_and_service(api_as, marketer):
     assert refused.value.message_dict == {"languages": [ONE_PER_LANGUAGE]}
     with pytest.raises(ValidationError) as refused:
         step_update(step=first, actor=marketer, data={"languages": twice})
+    assert refused.value.message_dict == {"languages": [ONE_PER_LANGUAGE]}
+    with pytest.raises(ValidationError) as refused:
+        variant_update(variant=variant, actor=marketer, data={"subject": "X", "languages": twice})
+    assert refused.value.message_dict == {"languages": [ONE_PER_LANGUAGE]}
+    with pytest.raises(ValidationError) as refused:
+        variant_create(step=first, actor=marketer, subject="S", body="B", languages=twice)
     assert refused.value.message_dict == {"languages": [ONE_PER_LANGUAGE]}
 
     assert _stored() == before
