@@ -93,8 +93,11 @@ class ProcessWorker:
 
     def __init__(self, *, concurrency=2):
         db = settings.DATABASES["default"]
+        # Not an xdist process itself: without PYTEST_XDIST_WORKER its settings take
+        # REDIS_URL as given (this test process's own db), not the db below it.
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
         self.env = {
-            **os.environ,
+            **inherited,
             "DJANGO_SETTINGS_MODULE": "automation.tests.worker_settings",
             "DATABASE_URL": (f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"),
             "REDIS_URL": settings.CELERY_BROKER_URL,
