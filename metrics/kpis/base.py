@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 from django.db import connections
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import JSONObject, TruncDate
 
@@ -318,6 +318,19 @@ def mean_duration(total: timedelta | None, n: int | None, *, per: Decimal) -> Kp
 
 def elapsed(later: str, earlier: str) -> "ExpressionWrapper[CombinedExpression]":
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
+def duration_parts(rows: Q, later: str, earlier: str) -> Parts:
+    """The parts of a mean-duration KPI (sales cycle, stay in a stage, resolution time):
+    over `rows`, `total` (Σ later - earlier, a timedelta) and `n` (how many rows); the
+    KPI's `*_of` divides them with `mean_duration`."""
+    return Parts(
+        rows=rows,
+        totals=lambda within: {
+            "total": Sum(elapsed(later, earlier), filter=within),
+            "n": Count("id", filter=within),
+        },
+    )
 
 
 def overlap_share(amount: Decimal | int | None, first: date, last: date, period: Period) -> Decimal:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
 from crm.models import Activity, ActivityKind, Deal, DealStatus, Lead, LeadStatus, StageChange
 from metrics.scopes import Period, Scope, ScopeType
@@ -31,7 +31,7 @@ from .base import (
     aggregate,
     aggregate_source,
     count,
-    elapsed,
+    duration_parts,
     in_reporting_currency,
     mean_duration,
     missing_of,
@@ -276,13 +276,7 @@ def open_deals_records(period: Period, scope: Scope) -> list[Rows]:
 
 def sales_cycle_days_parts(period: Period) -> Parts:
     """Deals won in the period: `total` (Σ closed_at - created_at, a timedelta) and `n`."""
-    return Parts(
-        rows=won_in(period),
-        totals=lambda within: {
-            "total": Sum(elapsed("closed_at", "created_at"), filter=within),
-            "n": Count("id", filter=within),
-        },
-    )
+    return duration_parts(won_in(period), "closed_at", "created_at")
 
 
 def sales_cycle_days_of(totals: dict[str, Any]) -> KpiResult:
@@ -311,12 +305,8 @@ def sales_cycle_days_records(period: Period, scope: Scope) -> list[Rows]:
 def stage_duration_days_parts(period: Period) -> Parts:
     """Stays in a stage that ended in the period: `total` (Σ left_at - entered_at, a
     timedelta) and `n`."""
-    return Parts(
-        rows=Q(left_at__gte=period.start_at, left_at__lt=period.end_at),
-        totals=lambda within: {
-            "total": Sum(elapsed("left_at", "entered_at"), filter=within),
-            "n": Count("id", filter=within),
-        },
+    return duration_parts(
+        Q(left_at__gte=period.start_at, left_at__lt=period.end_at), "left_at", "entered_at"
     )
 
 

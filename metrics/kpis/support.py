@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
 from crm.models import NpsResponse, Ticket
 from metrics.scopes import Period, Scope
@@ -15,7 +15,7 @@ from .base import (
     KpiResult,
     Parts,
     Rows,
-    elapsed,
+    duration_parts,
     mean_duration,
     percent,
     where,
@@ -39,12 +39,10 @@ def tickets_resolved(period: Period, scope: Scope) -> QuerySet[Ticket]:
 def avg_resolution_hours_parts(period: Period) -> Parts:
     """Tickets resolved in the period: `total` (Σ resolved_at - opened_at, a timedelta)
     and `n`."""
-    return Parts(
-        rows=Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at),
-        totals=lambda within: {
-            "total": Sum(elapsed("resolved_at", "opened_at"), filter=within),
-            "n": Count("id", filter=within),
-        },
+    return duration_parts(
+        Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at),
+        "resolved_at",
+        "opened_at",
     )
 
 
