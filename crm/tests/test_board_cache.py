@@ -1,9 +1,13 @@
 """The board's caches never show what changed: totals follow each stage's stamp (database
 triggers), cards follow what they show."""
 
+import queue
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -160,24 +164,19 @@ def test_bumps_taken_in_opposite_stage_orders_wait_instead_of_deadlocking(rep, s
     """Two transactions bumping at once (SET CONSTRAINTS … IMMEDIATE) stage A then B and
     B then A: the second waits for the board version row lock instead of holding B while
     the first waits for it (a deadlock: one of them would fail)."""
-    import threading
-
-    import psycopg
-
     ids = [stage.pk for stage in stages]
     a1, a2 = (deal_create(actor=rep, title=f"A{i}", stage=stages[0]) for i in range(2))
     b1, b2 = (deal_create(actor=rep, title=f"B{i}", stage=stages[1]) for i in range(2))
     before = board_stamps(ids)
     params = connection.get_connection_params()
-    other_started, other_error = threading.Event(), []
+    other_pid, other_error = queue.Queue(), []
 
     def other_transaction():
         try:
             with psycopg.connect(**params) as other, other.transaction():
                 other.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                other.execute("SET LOCAL lock_timeout = '30s'")
-                other.execute("SELECT pg_backend_pid()")
-                other_started.set()
+                other.execute("SET LOCAL lock_timeout = '120s'")
+                other_pid.put(other.execute("SELECT pg_backend_pid()").fetchone()[0])
                 other.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [b2.pk])
                 other.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [a2.pk])
         except Exception as error:  # reported below
@@ -188,15 +187,15 @@ def test_bumps_taken_in_opposite_stage_orders_wait_instead_of_deadlocking(rep, s
         cursor.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [a1.pk])
         thread = threading.Thread(target=other_transaction)
         thread.start()
-        assert other_started.wait(30)
+        pid = other_pid.get(timeout=60)
         # Until the other transaction waits for a lock (or, were bumps not serialised,
-        # has bumped stage B).
-        for _ in range(300):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'UPDATE crm_deal SET position = 1%%'"
-            )
-            if cursor.fetchone()[0]:
+        # has bumped stage B). pg_stat_activity is snapshotted once per transaction,
+        # so each look clears the snapshot first.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == "Lock":
                 break
             threading.Event().wait(0.1)
         cursor.execute("UPDATE crm_deal SET position = 1 WHERE id = %s", [b1.pk])
