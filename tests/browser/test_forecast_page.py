@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.tests.factories import DealFactory, TeamFactory, pipeline_with_stages
 
@@ -10,7 +11,15 @@ def test_manager_switches_period_and_scope_and_drills_down(
     browser_login, live_server, manager, rep
 ):
     _, stages = pipeline_with_stages()
-    DealFactory(stage=stages[2], owner=rep, value=Decimal("1000.00"), title="Kestane lisansı")
+    # Expected today, so it lands in the current quarter (the highlighted row) whatever
+    # the date: without it, the stage's default days to close can reach the next quarter.
+    DealFactory(
+        stage=stages[2],
+        owner=rep,
+        value=Decimal("1000.00"),
+        title="Kestane lisansı",
+        expected_close_date=timezone.localdate(),
+    )
     TeamFactory(name="Ankara")
     page = browser_login(manager)
 
