@@ -112,7 +112,7 @@ run: $(DEVSTACK_STAMP)
 # The settings module for tests is crm.settings.test (pyproject.toml): PostgreSQL at
 # 127.0.0.1:5432 and Redis at 127.0.0.1:6379 unless DATABASE_URL / REDIS_URL say otherwise.
 test: $(DEV_STAMP)
-	$(VENV)/bin/pytest --numprocesses $(TEST_WORKERS) --maxprocesses 8 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --numprocesses $(TEST_WORKERS) --maxprocesses 8 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

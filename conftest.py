@@ -27,6 +27,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Minutes-long tests go first, so under pytest-xdist the other processes share out the
+# short ones meanwhile instead of one process ending the run alone with a long test.
+LONG_FIRST = ("smoke", "worker")
+
+
+def pytest_collection_modifyitems(items):
+    """Stable sort: smoke, then worker tests, then the rest in collection order (every
+    xdist process collects the same order, as it must)."""
+
+    def rank(item):
+        names = {marker.name for marker in item.iter_markers()}
+        return next((i for i, name in enumerate(LONG_FIRST) if name in names), len(LONG_FIRST))
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(autouse=True)
 def _site_language_after_each_test():
     """A request leaves its language (the browser's, a user's) active in the test thread;

@@ -128,7 +128,9 @@ def test_after_the_last_retry_the_failure_is_in_the_run_log(
     assert nurture.status == RunStatus.SKIPPED
 
 
-BURST = 1000
+# Enough to keep four threads and a killed-and-restarted worker busy for seconds; the
+# outcome is counted exactly whatever the size.
+BURST = 300
 
 
 def _burst(rep, contacts):
@@ -151,7 +153,7 @@ def _assert_exactly_one_outcome_per_deal(n):
     assert Run.objects.filter(status=RunStatus.FAILED).count() == 0
 
 
-def test_a_burst_of_1000_deals_gives_exactly_1000_outcomes(
+def test_a_burst_of_300_deals_gives_exactly_300_outcomes(
     transactional_db, default_rules, pipeline, rep
 ):
     from .fixtures import thread_worker

@@ -51,6 +51,7 @@ from crm.models import (
 from crm.tests.factories import ContactFactory
 from goals.models import Goal, Quota
 from metrics.models import KpiSnapshot
+from metrics.tests.test_history import assert_history_equals_the_per_day_formula
 
 PROJECT_APPS = ("crm", "metrics", "goals", "automation")
 # The seeding's "today", so that counts do not move with the calendar (month lengths,
@@ -181,6 +182,7 @@ def test_seed_demo(db):
         assert {label: n for label, n in _row_counts().items() if n} == ENGLISH_ROW_COUNTS
         _check_idempotent_and_complete(out.getvalue())
         _check_events_carry_their_history_time()
+        assert_history_equals_the_per_day_formula()
     _check_labels_are_turkish()
     _check_quota_attainment_is_measured()
     _check_stage_histories()
