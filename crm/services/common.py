@@ -1,8 +1,8 @@
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import ForeignKey, Model
 from django.utils.translation import gettext as _
 
 from crm.models import User
@@ -11,10 +11,51 @@ ModelT = TypeVar("ModelT", bound=Model)
 
 
 def model_save(instance: ModelT, *, exclude: Collection[str] | None = None) -> ModelT:
-    """Validate every field and constraint, then save: the one way rows are written."""
-    instance.full_clean(exclude=exclude)
+    """Validate every field and constraint, then save: the one way rows are written.
+
+    As Django's `full_clean`, except that a foreign key whose row is in hand (assigned as
+    a saved object, not as an id) is not looked up again: Django checks each key with an
+    EXISTS query on every save, and the database's foreign-key constraint still refuses
+    a row deleted meanwhile. ValidationError: every field, clean() and constraint error.
+    """
+    excluded = set(exclude or ())
+    errors: dict[str, Any] = {}
+    try:
+        instance.clean_fields(exclude=excluded | _relations_in_hand(instance))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    # Unique and constraint checks only for the fields that passed (as full_clean does).
+    excluded.update(name for name in errors if name != NON_FIELD_ERRORS)
+    for check in (instance.validate_unique, instance.validate_constraints):
+        try:
+            check(exclude=excluded)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     instance.save()
     return instance
+
+
+def _relations_in_hand(instance: Model) -> set[str]:
+    """Names of the foreign keys whose cached related object is a saved row with the key's
+    value (and no limit_choices_to, which only Django's own check applies)."""
+    names = set()
+    for field in instance._meta.concrete_fields:
+        if not isinstance(field, ForeignKey):  # one-to-one keys too
+            continue
+        if not field.is_cached(instance) or field.get_limit_choices_to():
+            continue
+        related = field.get_cached_value(instance)
+        if related is None or related._state.adding:
+            continue
+        if getattr(related, field.target_field.attname) == getattr(instance, field.attname):
+            names.add(field.name)
+    return names
 
 
 def apply_fields(instance: Model, data: Mapping[str, Any], allowed: Collection[str]) -> set[str]:
