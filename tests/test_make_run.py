@@ -23,9 +23,7 @@ import requests
 
 from tests.makerun import MakeRun
 
-# One stack for the module: under `make test`'s pytest-xdist (--dist loadgroup) every test
-# of the group runs in one process, so the stack starts once, not once per process.
-pytestmark = [pytest.mark.smoke, pytest.mark.xdist_group("make_run")]
+pytestmark = pytest.mark.smoke
 
 DEMO_USERS = ("admin", "manager", "rep1", "rep2", "rep3", "marketing", "support")
 PASSWORD = "goalpost"
