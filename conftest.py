@@ -27,14 +27,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-# Minutes-long tests go first, so under pytest-xdist the other processes share out the
-# short ones meanwhile instead of one process ending the run alone with a long test.
-LONG_FIRST = ("smoke", "worker")
+# Minutes-long tests and modules go first, so under pytest-xdist the other processes share
+# out the short ones meanwhile instead of one process ending the run alone with a long one.
+# (`make test` passes --no-loadscope-reorder: xdist would otherwise order modules by their
+# number of tests, and a one-test module of three minutes would start last.)
+LONG_FIRST = ("smoke", "worker", "slow", "fuzz")
 
 
 def pytest_collection_modifyitems(items):
-    """Stable sort: smoke, then worker tests, then the rest in collection order (every
-    xdist process collects the same order, as it must)."""
+    """Stable sort by the first of LONG_FIRST an item is marked with, unmarked last, in
+    collection order otherwise (every xdist process collects the same order, as it must)."""
 
     def rank(item):
         names = {marker.name for marker in item.iter_markers()}

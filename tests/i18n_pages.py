@@ -141,15 +141,26 @@ def english_words(language: str) -> frozenset[str]:
     return frozenset(english - kept)
 
 
+def _people_names() -> set[str]:
+    """The full names of the database's users and contacts, as pages show them."""
+    from crm.models import Contact, User
+
+    users = (user.get_full_name() for user in User.objects.only("first_name", "last_name"))
+    contacts = (str(contact) for contact in Contact.objects.only("first_name", "last_name"))
+    return {" ".join(name.split()) for name in (*users, *contacts)}
+
+
 def english_sentences(html: str, *, language: str) -> list[str]:
     """Texts of two or more words that are all English interface words: unmarked strings.
 
-    Addresses, links and template source (a campaign step's body) are data, not interface.
+    Addresses, links, template source (a campaign step's body) and people's names are data,
+    not interface: Faker names a user "Mark Price", two of our interface words.
     """
     vocabulary = english_words(language)
+    names = _people_names()
     found = []
     for text in visible_texts(html):
-        if any(mark in text for mark in ("@", "://", "{{", "{%")):
+        if any(mark in text for mark in ("@", "://", "{{", "{%")) or text in names:
             continue
         words = re.findall(r"[^\W\d_]+", text)
         english = all(w.lower() in vocabulary or len(w) < 4 for w in words)

@@ -50,7 +50,7 @@ from metrics.models import ExchangeRate
 
 from .i18n_pages import EnglishFinder, english_sentences
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 LANGUAGES = ["de", "tr", "ko", "fa", "ro"]
 ROLES = ["rep", "manager", "marketer", "support_agent", "admin_user"]

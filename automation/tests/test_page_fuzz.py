@@ -9,7 +9,7 @@ from crm.tests.factories import CampaignFactory
 from .fuzzing import ROLES, get_with_junk, post_with_junk
 from .test_views import _post_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

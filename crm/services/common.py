@@ -27,7 +27,7 @@ def model_save(instance: ModelT, *, exclude: Collection[str] | None = None) -> M
     again (Django runs an EXISTS per key, and the database's foreign-key constraint still
     refuses a row deleted meanwhile), and the model's check constraints are evaluated
     together in one SELECT (Django runs a savepoint and a SELECT per constraint: a deal's
-    eight made 24 queries a save). ValidationError: every field, clean() and constraint
+    three made 9 queries a save). ValidationError: every field, clean() and constraint
     error.
     """
     excluded = set(exclude or ())

@@ -6,6 +6,8 @@ import pytest
 
 from crm.tests.test_api_world import ENDPOINTS, create_payload, world  # noqa: F401
 
+pytestmark = pytest.mark.slow
+
 JUNK_VALUES = [
     "garbage",
     "",

@@ -15,6 +15,7 @@ def _at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_spells_are_backfilled_from_customer_since_churned_at_and_the_earliest_purchase():
     try:

@@ -15,6 +15,7 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_duplicates_by_letter_case_and_opt_outs_are_carried_over():
     old = _migrate(BEFORE)

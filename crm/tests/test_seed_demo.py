@@ -172,6 +172,7 @@ def test_a_run_in_another_language_adds_configuration_beside_the_first(db, monke
     assert Contact.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_seed_demo(db):
     """One test: loading the demo is the expensive part, so every check shares one load."""
     # Given what migrations create (gone if an earlier transactional test flushed them).

@@ -26,7 +26,7 @@ from crm.tests.factories import (
 )
 from crm.web.urls import web_patterns
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ROLES = ["rep", "manager", "marketer", "support_agent", "admin_user"]
 HUGE = "99999999999999999999"

@@ -10,7 +10,7 @@ from automation.tests.fuzzing import ROLES, get_with_junk, post_with_junk
 from goals.models import Goal, Quota
 from goals.tests.factories import GoalFactory, QuotaFactory, snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def goal_body(**overrides):

@@ -16,7 +16,7 @@ from metrics.tests import drilldown_world
 from metrics.tests.conftest import at
 from metrics.tests.drilldown_world import JUNE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 QUERY = {"period": "custom", "start": "2025-06-01", "end": "2025-07-01"}
 

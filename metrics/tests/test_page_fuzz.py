@@ -6,7 +6,7 @@ from django.urls import reverse
 from automation.tests.fuzzing import ROLES, get_with_junk
 from crm.tests.factories import CampaignFactory, DealFactory, TeamFactory, pipeline_with_stages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PAGES = [
     "metrics:dashboard",

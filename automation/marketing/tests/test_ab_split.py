@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 N = 1000
 
 
+@pytest.mark.slow
 def test_a_b_split_of_1000_enrollments_is_even_and_counted_exactly(run_on_commit):
     campaign = CampaignFactory(name="AB")
     step = step_create(

@@ -14,7 +14,7 @@ from crm.tests.factories import CampaignFactory, ContactFactory
 
 from .conftest import email_wait_email
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture
