@@ -10,9 +10,6 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/goalpost")
 }
-# A commit need not wait for its WAL to reach the disk (a crashed test run is thrown away
-# anyway); the transactional tests (browser, worker, migration) commit thousands of times.
-DATABASES["default"]["OPTIONS"] = {"options": "-c synchronous_commit=off"}
 # The read replica's alias as a test mirror of default (no database of its own, another
 # connection to the same one), so tests can see which connection a query took. Nothing
 # routes to it unless a test installs crm.db_router.ReplicaRouter (crm/tests/test_db_router.py).
