@@ -67,6 +67,12 @@ def _urls(w):
     }
 
 
+# The forms that read a `name` or a `kind` (campaign, step, segment) get every junk value in
+# them; to the others, which read neither, one POST shows the door and an empty form hold.
+READS_NAME_OR_KIND = {"campaign_list", "editor", "step_add", "segment_new", "segment",
+                      "segment_count"}  # fmt: skip
+
+
 def segment_body(**overrides):
     return {
         "name": "Big spenders",
@@ -86,8 +92,8 @@ def test_junk_query_strings_and_bodies_never_500_for_any_role(client, request, r
     urls = _urls(world)
     for name in ("campaign_list", "editor", "report", "segments", "segment", "scoring"):
         get_with_junk(client, urls[name], ["page", "format", "q"], each_alone=False)
-    for url in urls.values():
-        for junk in JUNK:
+    for name, url in urls.items():
+        for junk in JUNK if name in READS_NAME_OR_KIND else ["x"]:
             assert_no_5xx(client.post(url, {"name": junk, "kind": junk}), f"POST {url}")
 
 
