@@ -59,6 +59,8 @@
     p.value.value = option.dataset.value;
     p.text.value = option.dataset.label;
     p.text.dataset.chosen = option.dataset.label;
+    // Matches held back during the click were for the text the pick replaced.
+    lookup._pending = null;
     close(lookup);
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
   }
@@ -76,21 +78,29 @@
         return response.text();
       })
       .then(function (html) {
-        p.list.innerHTML = html;
-        options(p.list).forEach(function (o, i) {
-          o.id = p.list.id + "-option-" + i;
-        });
         lookup.removeAttribute("aria-busy");
-        if (document.activeElement === p.text) {
-          open(lookup);
-          setActive(lookup, options(p.list).length ? 0 : -1);
-        }
+        // Matches that arrive while an option is pressed wait for the click: replacing the
+        // option between mousedown and mouseup would turn the click into a miss.
+        if (lookup._pressed) lookup._pending = html;
+        else show(lookup, html);
       })
       .catch(function (error) {
         if (error.name === "AbortError") return;
         lookup.removeAttribute("aria-busy");
         window.Goalpost && Goalpost.announce(gettext("Something went wrong. Please try again."), "error");
       });
+  }
+
+  function show(lookup, html) {
+    var p = parts(lookup);
+    p.list.innerHTML = html;
+    options(p.list).forEach(function (o, i) {
+      o.id = p.list.id + "-option-" + i;
+    });
+    if (document.activeElement === p.text) {
+      open(lookup);
+      setActive(lookup, options(p.list).length ? 0 : -1);
+    }
   }
 
   function schedule(lookup) {
@@ -158,7 +168,23 @@
 
   // Pressing an option must not blur the field before the click picks it.
   document.addEventListener("mousedown", function (event) {
-    if (event.target.closest && event.target.closest(".lookup__results")) event.preventDefault();
+    var list = event.target.closest && event.target.closest(".lookup__results");
+    if (!list) return;
+    event.preventDefault();
+    list.closest(".lookup")._pressed = true;
+  });
+
+  // After the click (dispatched once mouseup's handlers have run), show what arrived meanwhile.
+  document.addEventListener("mouseup", function () {
+    setTimeout(function () {
+      document.querySelectorAll(".lookup").forEach(function (lookup) {
+        if (!lookup._pressed) return;
+        lookup._pressed = false;
+        var html = lookup._pending;
+        lookup._pending = null;
+        if (html != null) show(lookup, html);
+      });
+    }, 0);
   });
 
   document.addEventListener("click", function (event) {

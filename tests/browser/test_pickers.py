@@ -131,3 +131,37 @@ def test_a_manager_picks_a_deals_owner_by_typing_among_sellers_only(
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/deals/\d+/$"), timeout=15_000)
     assert Deal.objects.get(title="Tabriz warehouse").owner_id == wanted.pk
+
+
+def test_matches_arriving_while_an_option_is_pressed_do_not_lose_the_click(
+    browser_login, live_server, rep, sixty_contacts
+):
+    """On a slow server the answer to the last keystroke can land between mousedown and
+    mouseup: the option under the pointer must still be the one picked."""
+    wanted, _decoy = sixty_contacts
+    page = browser_login(rep)
+    page.goto(f"{live_server.url}/deals/new/")
+    box = page.get_by_role("combobox", name="Contact")
+    box.press_sequentially("çelik", delay=40)
+    option = page.get_by_role("option", name=re.compile("Şükrü Çelik"))
+    expect(option).to_be_visible(timeout=15_000)
+
+    held = []
+    page.route("**/lookup/contacts/**", lambda route: held.append(route))
+    box.press("End")
+    box.press_sequentially(" ")
+    lookup = page.locator(".lookup").filter(has=box)
+    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
+    for _ in range(300):  # until the held request reaches the route, at most 15 s
+        if held:
+            break
+        page.wait_for_timeout(50)
+    option.hover()
+    page.mouse.down()
+    held[0].continue_()
+    expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
+    page.mouse.up()
+
+    expect(box).to_have_value("Şükrü Çelik")
+    hidden = lookup.locator("[data-lookup-value]")
+    expect(hidden).to_have_value(str(wanted.pk))
