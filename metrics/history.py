@@ -23,7 +23,7 @@ from datetime import date
 from django.core.exceptions import FieldError
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 
-from metrics.kpis.base import KpiResult, aggregate_source
+from metrics.kpis.base import KpiResult, QuerySetOrBuilder, aggregate_source, built
 from metrics.models import KpiWindow
 from metrics.scopes import Period, Scope
 
@@ -50,6 +50,9 @@ class WindowAggregates:
     statement the n-th call of the first window ran; the names are checked to agree.
     """
 
+    # Only the first window's calls build their querysets and aggregates (see aggregate).
+    takes_builders = True
+
     def __init__(self, windows: QuerySet):
         self.windows = windows
         self.day: date | None = None
@@ -59,10 +62,14 @@ class WindowAggregates:
     def start_window(self, day: date) -> None:
         self.day, self._calls = day, 0
 
-    def aggregate(self, queryset: QuerySet, aggregates: dict) -> dict:
+    def aggregate(self, queryset: QuerySetOrBuilder, aggregates: dict) -> dict:
         call, self._calls = self._calls, self._calls + 1
         if call == len(self._answers):
-            self._answers.append((tuple(aggregates), self._run(queryset, aggregates)))
+            built_aggregates = {
+                name: value() if callable(value) else value for name, value in aggregates.items()
+            }
+            rows = self._run(built(queryset), built_aggregates)
+            self._answers.append((tuple(aggregates), rows))
         names, rows = self._answers[call]
         if names != tuple(aggregates):
             raise ValueError("The KPI's aggregates differ between windows.")

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet, Value
 
-from metrics.kpis.base import KpiResult, aggregate_source, empty_value
+from metrics.kpis.base import KpiResult, QuerySetOrBuilder, aggregate_source, empty_value
 
 
 class ReadsDiffer(RuntimeError):
@@ -97,6 +97,8 @@ class _Collect:
 class _Replay:
     """Second pass: answers the n-th read with the n-th part of the statement's row."""
 
+    # The answers are in hand: a read's querysets and aggregates need not be built again.
+    takes_builders = True
     lists_details = True
 
     def __init__(self, reads: list[Read], answers: list[dict[str, Any]]) -> None:
@@ -108,7 +110,7 @@ class _Replay:
             raise ReadsDiffer(f"read {position} asks for {list(names)}")
         return self.answers[position]
 
-    def aggregate(self, queryset: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, Any]:
+    def aggregate(self, queryset: QuerySetOrBuilder, aggregates: dict[str, Any]) -> dict[str, Any]:
         return self._next(aggregates)
 
     def select(
