@@ -106,9 +106,11 @@ def test_manager_enrols_in_totp_and_signs_in_with_a_code(
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("This code is not valid")).to_be_visible()
-    # A fresh code for the next time step (the enrolment code may not be replayed).
+    # A fresh code for the next time step (the enrolment code may not be replayed), on the
+    # device's clock: an enrolment answered in the step after its code was made synced the
+    # device 1 step back (django-otp's OTP_TOTP_SYNC), and a code 2 steps ahead is refused.
     page.get_by_label("Code from your authenticator app").fill(
-        f"{totp(device.bin_key, t0=device.t0, step=device.step, drift=1):06d}"
+        f"{totp(device.bin_key, t0=device.t0, step=device.step, drift=device.drift + 1):06d}"
     )
     page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(re.compile(r"/pipeline/$"))
