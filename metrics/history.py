@@ -23,7 +23,13 @@ from datetime import date
 from django.core.exceptions import FieldError
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 
-from metrics.kpis.base import KpiResult, QuerySetOrBuilder, aggregate_source, built
+from metrics.kpis.base import (
+    KpiResult,
+    QuerySetOrBuilder,
+    aggregate_source,
+    built,
+    built_aggregates,
+)
 from metrics.models import KpiWindow
 from metrics.scopes import Period, Scope
 
@@ -65,10 +71,7 @@ class WindowAggregates:
     def aggregate(self, queryset: QuerySetOrBuilder, aggregates: dict) -> dict:
         call, self._calls = self._calls, self._calls + 1
         if call == len(self._answers):
-            built_aggregates = {
-                name: value() if callable(value) else value for name, value in aggregates.items()
-            }
-            rows = self._run(built(queryset), built_aggregates)
+            rows = self._run(built(queryset), built_aggregates(aggregates))
             self._answers.append((tuple(aggregates), rows))
         names, rows = self._answers[call]
         if names != tuple(aggregates):

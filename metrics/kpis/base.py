@@ -101,6 +101,12 @@ def built(queryset: QuerySetOrBuilder) -> QuerySet[Any]:
     return queryset if isinstance(queryset, QuerySet) else queryset()
 
 
+def built_aggregates(aggregates: dict[str, Any]) -> dict[str, Any]:
+    """The aggregates, each given as an expression or a function building it
+    (`money_aggregates`), as expressions."""
+    return {name: value() if callable(value) else value for name, value in aggregates.items()}
+
+
 def aggregate(queryset: QuerySetOrBuilder, **aggregates: Any) -> dict[str, Any]:
     """`queryset.aggregate(**aggregates)`: a dict of the aggregates' names to their values.
 
@@ -114,8 +120,7 @@ def aggregate(queryset: QuerySetOrBuilder, **aggregates: Any) -> dict[str, Any]:
     if getattr(source, "takes_builders", False):
         answered: dict[str, Any] = source.aggregate(queryset, aggregates)
         return answered
-    # An aggregate may be given as a function building it too (`money_aggregates`).
-    aggregates = {name: value() if callable(value) else value for name, value in aggregates.items()}
+    aggregates = built_aggregates(aggregates)
     if source is None:
         totals: dict[str, Any] = built(queryset).aggregate(**aggregates)
         return totals

@@ -5,6 +5,8 @@
   "use strict";
 
   var DELAY = 150;
+  // The lookup whose option is under a pressed mouse button, or null.
+  var pressed = null;
 
   function parts(lookup) {
     return {
@@ -81,7 +83,7 @@
         lookup.removeAttribute("aria-busy");
         // Matches that arrive while an option is pressed wait for the click: replacing the
         // option between mousedown and mouseup would turn the click into a miss.
-        if (lookup._pressed) lookup._pending = html;
+        if (pressed === lookup) lookup._pending = html;
         else show(lookup, html);
       })
       .catch(function (error) {
@@ -171,19 +173,18 @@
     var list = event.target.closest && event.target.closest(".lookup__results");
     if (!list) return;
     event.preventDefault();
-    list.closest(".lookup")._pressed = true;
+    pressed = list.closest(".lookup");
   });
 
   // After the click (dispatched once mouseup's handlers have run), show what arrived meanwhile.
   document.addEventListener("mouseup", function () {
+    var lookup = pressed;
+    if (!lookup) return;
     setTimeout(function () {
-      document.querySelectorAll(".lookup").forEach(function (lookup) {
-        if (!lookup._pressed) return;
-        lookup._pressed = false;
-        var html = lookup._pending;
-        lookup._pending = null;
-        if (html != null) show(lookup, html);
-      });
+      pressed = null;
+      var html = lookup._pending;
+      lookup._pending = null;
+      if (html != null) show(lookup, html);
     }, 0);
   });
 
