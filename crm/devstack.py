@@ -9,7 +9,8 @@
    is used and nothing is started.
 2. `migrate`, `collectstatic` and `seed_demo` run in turn, each saying what it does; the
    demo's labels are in `GOALPOST_DEMO_LANGUAGE` (`make run DEMO_LANGUAGE=tr`), which the
-   children inherit with the rest of the environment.
+   children inherit with the rest of the environment. The demo's year of KPI snapshots is
+   left to the worker (`seed_demo --in-worker`): the site serves while the charts fill in.
 3. The web server, a Celery worker and Celery beat run as children. One that crashes is
    restarted (the site keeps serving while a killed worker comes back); Ctrl-C or SIGTERM
    stops all three, then the database, within `STOP_SECONDS`.
@@ -267,7 +268,8 @@ def prepare(env: dict, *, seed: bool) -> None:
         ("Collecting static files", ["collectstatic", "--noinput", "--verbosity", "0"]),
     ]
     if seed:
-        steps.append(("Loading the demo data", ["seed_demo"]))
+        # The worker starts right after: the KPI history is its first job, not a wait here.
+        steps.append(("Loading the demo data", ["seed_demo", "--in-worker"]))
     for title, arguments in steps:
         say(title)
         subprocess.run(  # noqa: S603 - our own interpreter and arguments

@@ -10,6 +10,7 @@ from metrics.services import (
     restate_cohorts,
     scope_chunks,
     snapshot_day,
+    snapshot_history,
     snapshot_scopes,
 )
 
@@ -53,6 +54,14 @@ def kpi_snapshot_chunk_task(day: str, scopes: list[list]) -> int:
     written = snapshot_day(target, scopes=chunk)
     restate_cohorts(target, scopes=chunk)
     return written
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def kpi_history_task(days: list[str]) -> int:
+    """Snapshot every KPI and scope for `days` (ISO dates), each KPI x scope in one pass
+    over all of them (`snapshot_history`): a backfill handed to the worker, such as the
+    demo's year. Idempotent (a day's rows are replaced); returns the rows written."""
+    return snapshot_history([date.fromisoformat(day) for day in days])
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

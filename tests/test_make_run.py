@@ -14,6 +14,7 @@ import shutil
 import signal
 import tempfile
 import time
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
+from metrics.demo import demo_history_days
 from tests.makerun import MakeRun
 
 pytestmark = pytest.mark.smoke
@@ -31,6 +33,8 @@ PASSWORD = "goalpost"
 # A busy 2-core machine seeds in a few minutes; a quiet one in about one.
 START_TIMEOUT = 900
 WORKER_TIMEOUT = 120
+# The worker's first job, half a minute on a quiet machine, minutes beside the suite.
+HISTORY_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +246,28 @@ def test_nps_email_links_point_at_the_port_served_on(stack):
 
     link = stack.wait_for_output(r"http://127\.0\.0\.1:(\d+)/m/nps/\S+", timeout=WORKER_TIMEOUT)
     assert int(link.group(1)) == stack.port
+
+
+def test_the_worker_fills_in_the_kpi_history_the_seeding_handed_it(stack):
+    """The demo's year of snapshots (30 daily and 48 weekly days) comes from the worker,
+    after the site started serving."""
+    planned = demo_history_days()
+    assert f"KPI history of {len(planned)} days handed to the worker" in stack.output()
+    api = _api(stack, "manager")
+
+    def company_history():
+        page = api.get(
+            stack.base_url + "/api/kpi-snapshots/",
+            params={"kpi": "open_deals", "scope_type": "company", "page_size": 100},
+            timeout=30,
+        ).json()
+        return page["results"] if page["count"] else None
+
+    days = _eventually(company_history, timeout=HISTORY_TIMEOUT, what="the KPI history")
+    dates = [date.fromisoformat(row["date"]) for row in days]
+    # The plan's shape (made at seeding; today's plan may be a day on past midnight).
+    assert len(dates) == len(planned)
+    assert dates[-1] - dates[0] == planned[-1] - planned[0]
 
 
 def test_a_killed_worker_is_back_within_10_seconds_and_the_site_keeps_serving(stack):

@@ -12,8 +12,10 @@ words. The language is chosen at the first seeding; a later run in another langu
 configuration rows in that language beside the first ones and no history.
 
 Other apps add their own demo rows with a `<app>.demo` module that defines
-`seed_demo(*, users, campaigns, anchor, stdout, **kwargs)`; it is called on every run,
-after the core data, inside the same language override, and must be idempotent itself.
+`seed_demo(*, users, campaigns, anchor, stdout, in_worker, **kwargs)`; it is called on
+every run, after the core data, inside the same language override, and must be idempotent
+itself. `in_worker` is True when a Celery worker is about to start (`make run`): a hook may
+then hand slow derived rows (metrics' year of KPI snapshots) to it instead of making them.
 A module may also define `seed_demo_first` (same arguments) for rows that another app's
 hook reads: every `seed_demo_first` runs before any `seed_demo` (goals' quotas, so the
 metrics hook's KPI history measures quota attainment).
@@ -93,12 +95,12 @@ def _app_hooks(name: str = "seed_demo"):
             yield module_name, hook
 
 
-def seed_demo(*, stdout=None, language: str | None = None) -> SeedResult:
+def seed_demo(*, stdout=None, language: str | None = None, in_worker: bool = False) -> SeedResult:
     with translation.override(language or settings.GOALPOST_DEMO_LANGUAGE):
-        return _seed(stdout)
+        return _seed(stdout, in_worker=in_worker)
 
 
-def _seed(stdout) -> SeedResult:
+def _seed(stdout, *, in_worker: bool) -> SeedResult:
     ctx = DemoContext.create()
     with transaction.atomic():
         setup.ensure_users(ctx)
@@ -131,5 +133,6 @@ def _seed(stdout) -> SeedResult:
             campaigns=dict(ctx.campaigns),
             anchor=ctx.anchor,
             stdout=stdout,
+            in_worker=in_worker,
         )
     return SeedResult(created=created, contacts=Contact.objects.count(), deals=deals)

@@ -113,20 +113,20 @@ def test_seed_demo_refuses_without_debug_unless_forced(db):
 def test_seed_demo_language_defaults_to_the_setting(db, settings, monkeypatch):
     seeded_in = []
 
-    def fake_seed_demo(*, stdout, language):
-        seeded_in.append(language)
+    def fake_seed_demo(*, stdout, language, in_worker):
+        seeded_in.append((language, in_worker))
         return SimpleNamespace(created=False, contacts=0, deals=0)
 
     monkeypatch.setattr("crm.management.commands.seed_demo.seed_demo", fake_seed_demo)
     settings.GOALPOST_DEMO_LANGUAGE = "ko"
     call_command("seed_demo", force=True, stdout=StringIO())
-    call_command("seed_demo", "--language", "de", force=True, stdout=StringIO())
-    assert seeded_in == ["ko", "de"]
+    call_command("seed_demo", "--language", "de", "--in-worker", force=True, stdout=StringIO())
+    assert seeded_in == [("ko", False), ("de", True)]
 
     settings.GOALPOST_DEMO_LANGUAGE = "xx"
     with pytest.raises(CommandError, match="GOALPOST_DEMO_LANGUAGE='xx'"):
         call_command("seed_demo", force=True, stdout=StringIO())
-    assert seeded_in == ["ko", "de"]
+    assert len(seeded_in) == 2
 
 
 def _catalog(language: str) -> dict[str, str]:

@@ -22,12 +22,20 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--in-worker",
+            action="store_true",
+            help=(
+                "Hand the slow derived history (a year of KPI snapshots) to the Celery "
+                "worker instead of computing it now: make run starts a worker next."
+            ),
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DEBUG off (the demo users have a published password).",
         )
 
-    def handle(self, *args, language, force=False, **options):
+    def handle(self, *args, language, force=False, in_worker=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates users whose password is published; it runs with DEBUG "
@@ -39,7 +47,7 @@ class Command(BaseCommand):
                 f"GOALPOST_DEMO_LANGUAGE={language!r} is not one of the site's languages: "
                 + ", ".join(code for code, _name in settings.LANGUAGES)
             )
-        result = seed_demo(stdout=self.stdout, language=language)
+        result = seed_demo(stdout=self.stdout, language=language, in_worker=in_worker)
         if result.created:
             self.stdout.write(
                 self.style.SUCCESS(
