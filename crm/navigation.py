@@ -1,5 +1,5 @@
-"""Links to the apps' pages — the menu, My day's shortcuts, the settings index — filled by
-each app from its AppConfig.ready().
+"""Links to the apps' pages — the menu, My day's shortcuts, the settings index, the buttons
+on a record's page — filled by each app from its AppConfig.ready().
 
 crm draws these pages but must not name other apps' pages: they sit above it (the import
 contracts in pyproject.toml), and the links would break, or point at a page that is not
@@ -13,9 +13,9 @@ there, whenever an app is removed or renamed. So each app registers its own link
   1600-2099 administration (suppression list, import, exchange rates, settings)
 """
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +85,36 @@ class SettingsSection:
         return ("", self.order)
 
 
+@dataclass(frozen=True)
+class RecordAction:
+    """A button another app adds to the head of a record's page (`record`: "contact",
+    "lead"), drawn by crm's `{% record_actions %}` tag.
+
+    `url_name` takes one argument, the record's `arg` attribute; `method` "post" makes the
+    button a form (CSRF token, and `next` back to the page). Shown to users who may write
+    `resource` (or read it, with `write=False`), for records `shown` accepts.
+    """
+
+    record: str
+    url_name: str
+    label: "StrOrPromise"
+    icon: str
+    order: int
+    resource: str
+    write: bool = True
+    method: str = "get"
+    arg: str = "pk"
+    shown: Callable[[Any], bool] = bool
+
+    @property
+    def key(self) -> Hashable:
+        return (self.record, self.url_name)
+
+    @property
+    def place(self) -> tuple[str, int]:
+        return (self.record, self.order)
+
+
 class _Link(Protocol):
     @property
     def key(self) -> Hashable: ...
@@ -129,6 +159,7 @@ class LinkRegistry(Generic[LinkT]):
 MENU: LinkRegistry[NavItem] = LinkRegistry()
 SHORTCUTS: LinkRegistry[Shortcut] = LinkRegistry()
 SETTINGS_SECTIONS: LinkRegistry[SettingsSection] = LinkRegistry()
+RECORD_ACTIONS: LinkRegistry[RecordAction] = LinkRegistry()
 
 nav_register = MENU.register
 nav_registered = MENU.registered

@@ -1,9 +1,10 @@
-"""marketing's links in crm's menu and My day (MarketingConfig.ready)."""
+"""marketing's links in crm's menu and My day, and its buttons on crm's contact and lead
+pages (MarketingConfig.ready)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role
-from crm.navigation import MENU, SHORTCUTS, NavItem, Shortcut
+from crm.navigation import MENU, RECORD_ACTIONS, SHORTCUTS, NavItem, RecordAction, Shortcut
 
 
 def register_marketing_links() -> None:
@@ -21,4 +22,28 @@ def register_marketing_links() -> None:
             role=Role.MARKETING,
             order=200,
         )
+    )
+    RECORD_ACTIONS.register(
+        # On a contact's page and a ticket's (its customer): the survey needs an address
+        # that may be mailed; the send asks the consent gate again.
+        RecordAction(
+            "contact",
+            "marketing:nps_send",
+            _("Send NPS survey"),
+            "chart",
+            order=100,
+            resource="nps",
+            method="post",
+            shown=lambda contact: bool(contact.email) and not contact.opted_out,
+        ),
+        RecordAction(
+            "lead",
+            "marketing:score_explanation",
+            _("Why this score?"),
+            "chart",
+            order=100,
+            resource="leads",
+            write=False,
+            arg="contact_id",
+        ),
     )

@@ -15,16 +15,6 @@ from .base import TimeStampedModel
 from .contacts import Campaign, Company, Contact, Source
 
 
-class OwnedQuerySet(models.QuerySet):
-    owner_field = "owner"
-
-    def visible_to(self, user):
-        """Managers and admins see all rows; everybody else only the rows they own."""
-        if user.sees_all_sales:
-            return self
-        return self.filter(**{self.owner_field: user})
-
-
 class LeadStatus(models.TextChoices):
     NEW = "new", _("New")
     WORKING = "working", _("Working")
@@ -37,14 +27,6 @@ CLOSED_LEAD_STATUSES = (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
 # Whether a lead is closed: the lead list sorts open leads first by it, and an index holds
 # it (PostgreSQL uses an expression index only for the very same expression).
 LEAD_CLOSED = ExpressionWrapper(Q(status__in=CLOSED_LEAD_STATUSES), output_field=BooleanField())
-
-
-class LeadQuerySet(OwnedQuerySet):
-    def visible_to(self, user):
-        # Marketing qualifies leads before handing them to sales, so it reads them all.
-        if user.has_role("marketing"):
-            return self
-        return super().visible_to(user)
 
 
 class Lead(TimeStampedModel):
@@ -82,8 +64,6 @@ class Lead(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="leads",
     )
-
-    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -187,7 +167,7 @@ class ForecastCategory(models.TextChoices):
     PIPELINE = "pipeline", _("Pipeline")
 
 
-class DealQuerySet(OwnedQuerySet):
+class DealQuerySet(models.QuerySet):
     def open(self) -> Self:
         return self.filter(status=DealStatus.OPEN)
 
@@ -365,9 +345,7 @@ class CallOutcome(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
-class ActivityQuerySet(OwnedQuerySet):
-    owner_field = "assignee"
-
+class ActivityQuerySet(models.QuerySet):
     def pending(self) -> Self:
         return self.filter(done_at__isnull=True)
 

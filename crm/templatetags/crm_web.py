@@ -4,10 +4,14 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import formats, numberformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
+
+from crm import policies
+from crm.navigation import RECORD_ACTIONS
 
 register = template.Library()
 
@@ -219,9 +223,28 @@ def safe_url(url: str) -> str:
     return ""
 
 
+@register.inclusion_tag("web/_record_actions.html", takes_context=True)
+def record_actions(context, record_kind: str, record):
+    """The buttons other apps registered for this kind of record (`crm.navigation.
+    RECORD_ACTIONS`) that the user may use on `record`, in their order."""
+    request = context["request"]
+    buttons = [
+        {"action": action, "url": reverse(action.url_name, args=[getattr(record, action.arg)])}
+        for action in RECORD_ACTIONS.registered()
+        if action.record == record_kind
+        and (policies.can_write if action.write else policies.can_read)(
+            request.user, action.resource
+        )
+        and action.shown(record)
+    ]
+    return {
+        "buttons": buttons,
+        "csrf_token": context.get("csrf_token"),
+        "next": request.get_full_path(),
+    }
+
+
 @register.filter
 def may_write(user, resource: str) -> bool:
     """`{% if user|may_write:"nps" %}`: the policy's write right, for buttons."""
-    from crm import policies
-
     return policies.can_write(user, resource)

@@ -1,7 +1,11 @@
 """The menu, My day's shortcuts and the settings index list what the apps registered
 (crm.navigation), in the same order as when crm named every app's pages itself."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from crm.context_processors import nav_items
@@ -157,3 +161,51 @@ def test_registering_a_page_again_replaces_it(registry):
 def test_two_pages_may_not_share_a_place_in_the_menu(registry):
     with pytest.raises(ValueError, match="share place"):
         nav_register(NavItem("goals:quotas", "Quotas", "goal", order=1200))
+
+
+# --- Buttons other apps add to crm's record pages (RECORD_ACTIONS) ---------------------
+
+# The template folders of the apps above crm; every other folder is crm's to draw.
+OTHER_APPS_TEMPLATES = ("automation", "marketing", "goals", "metrics")
+OTHER_APPS_URLS = re.compile(r"""\{%\s*url\s+['"](automation|marketing|goals|metrics):""")
+
+
+def test_crm_templates_name_no_page_of_the_apps_above_it():
+    """What import-linter cannot see: a `{% url 'marketing:…' %}` in a crm template would
+    break crm whenever marketing is removed; such buttons come from RECORD_ACTIONS."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    named = [
+        f"{path.relative_to(templates)}: {match.group(0)}"
+        for path in templates.rglob("*.html")
+        if path.relative_to(templates).parts[0] not in OTHER_APPS_TEMPLATES
+        for match in OTHER_APPS_URLS.finditer(path.read_text())
+    ]
+    assert named == []
+
+
+def test_record_pages_show_the_buttons_other_apps_registered(client, make_user):
+    from crm.services.support import ticket_open
+    from crm.tests.factories import ContactFactory, LeadFactory
+
+    support = make_user(Role.SUPPORT, username="agent")
+    marketer = make_user(Role.MARKETING, username="mkt")
+    contact = ContactFactory(email="ada@example.com")
+    lead = LeadFactory(contact=contact)
+    ticket = ticket_open(actor=support, subject="Help", contact=contact)
+    survey = f'<form method="post" action="{reverse("marketing:nps_send", args=[contact.pk])}">'
+    why = f'href="{reverse("marketing:score_explanation", args=[contact.pk])}"'
+
+    client.force_login(support)
+    assert survey in client.get(reverse("web:contact_detail", args=[contact.pk])).text
+    assert survey in client.get(reverse("web:ticket_detail", args=[ticket.pk])).text
+    client.force_login(marketer)  # reads leads, may not send surveys
+    assert why in client.get(reverse("web:lead_detail", args=[lead.pk])).text
+    assert survey not in client.get(reverse("web:contact_detail", args=[contact.pk])).text
+
+
+def test_a_record_action_takes_its_place_among_the_others():
+    from crm.navigation import RECORD_ACTIONS, RecordAction
+
+    clash = RecordAction("lead", "web:lead_list", "Elsewhere", "lead", order=100, resource="x")
+    with pytest.raises(ValueError, match="share place"):
+        RECORD_ACTIONS.register(clash)
