@@ -196,8 +196,12 @@ def test_record_pages_show_the_buttons_other_apps_registered(client, make_user):
     why = f'href="{reverse("marketing:score_explanation", args=[contact.pk])}"'
 
     client.force_login(support)
-    assert survey in client.get(reverse("web:contact_detail", args=[contact.pk])).text
+    contact_page = client.get(reverse("web:contact_detail", args=[contact.pk]) + "?tab=notes")
+    form = contact_page.text.split(survey, 1)[1].split("</form>", 1)[0]
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert f'name="next" value="/contacts/{contact.pk}/?tab=notes"' in form
     assert survey in client.get(reverse("web:ticket_detail", args=[ticket.pk])).text
+    assert client.get(reverse("web:lead_detail", args=[lead.pk])).status_code == 403
     client.force_login(marketer)  # reads leads, may not send surveys
     assert why in client.get(reverse("web:lead_detail", args=[lead.pk])).text
     assert survey not in client.get(reverse("web:contact_detail", args=[contact.pk])).text
