@@ -242,9 +242,3 @@ def record_actions(context, record_kind: str, record):
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path(),
     }
-
-
-@register.filter
-def may_write(user, resource: str) -> bool:
-    """`{% if user|may_write:"nps" %}`: the policy's write right, for buttons."""
-    return policies.can_write(user, resource)
