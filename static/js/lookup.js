@@ -95,13 +95,18 @@
 
   function show(lookup, html) {
     var p = parts(lookup);
+    // A later answer must not move the option the arrow keys chose, if it is still listed.
+    var chosen = options(p.list)[activeIndex(lookup)];
+    var chosenValue = chosen ? chosen.dataset.value : null;
     p.list.innerHTML = html;
-    options(p.list).forEach(function (o, i) {
+    var all = options(p.list);
+    all.forEach(function (o, i) {
       o.id = p.list.id + "-option-" + i;
     });
     if (document.activeElement === p.text) {
       open(lookup);
-      setActive(lookup, options(p.list).length ? 0 : -1);
+      var kept = all.findIndex(function (o) { return o.dataset.value === chosenValue; });
+      setActive(lookup, kept >= 0 ? kept : all.length ? 0 : -1);
     }
   }
 

@@ -165,3 +165,34 @@ def test_matches_arriving_while_an_option_is_pressed_do_not_lose_the_click(
     expect(box).to_have_value("Şükrü Çelik")
     hidden = lookup.locator("[data-lookup-value]")
     expect(hidden).to_have_value(str(wanted.pk))
+
+
+def test_matches_arriving_after_an_arrow_key_keep_the_option_it_chose(
+    browser_login, live_server, rep, sixty_contacts
+):
+    """On a slow server the answer to the last keystroke can land after the person has
+    moved down the list: the option they moved to stays the active one."""
+    page = browser_login(rep)
+    page.goto(f"{live_server.url}/deals/new/")
+    box = page.get_by_role("combobox", name="Contact")
+    box.press_sequentially("SUKRU", delay=40)
+    second = page.get_by_role("option", name=re.compile("Şükrüye Demir"))
+    expect(second).to_be_visible(timeout=15_000)
+
+    held = []
+    page.route("**/lookup/contacts/**", lambda route: held.append(route))
+    box.press("End")
+    box.press_sequentially(" ")
+    lookup = page.locator(".lookup").filter(has=box)
+    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
+    for _ in range(300):  # until the held request reaches the route, at most 15 s
+        if held:
+            break
+        page.wait_for_timeout(50)
+    box.press("ArrowDown")
+    expect(second).to_have_attribute("aria-selected", "true")
+    held[0].continue_()
+    expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
+
+    expect(second).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", second.get_attribute("id"))
