@@ -61,8 +61,12 @@
     p.value.value = option.dataset.value;
     p.text.value = option.dataset.label;
     p.text.dataset.chosen = option.dataset.label;
-    // Matches held back during the click were for the text the pick replaced.
+    // Matches held back during the click, due or on their way, were for the text the pick
+    // replaced: a late answer must not reopen the list over the form.
     lookup._pending = null;
+    clearTimeout(lookup._timer);
+    if (lookup._abort) lookup._abort.abort();
+    lookup.removeAttribute("aria-busy");
     close(lookup);
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
   }

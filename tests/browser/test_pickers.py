@@ -196,3 +196,42 @@ def test_matches_arriving_after_an_arrow_key_keep_the_option_it_chose(
 
     expect(second).to_have_attribute("aria-selected", "true")
     expect(box).to_have_attribute("aria-activedescendant", second.get_attribute("id"))
+
+
+def test_matches_arriving_after_a_pick_do_not_reopen_the_list(
+    browser_login, live_server, rep, sixty_contacts
+):
+    """On a slow server the answer to the last keystroke can land after the person has
+    clicked an option: the list stays closed, so it cannot cover the form's buttons."""
+    wanted, _decoy = sixty_contacts
+    page = browser_login(rep)
+    page.goto(f"{live_server.url}/deals/new/")
+    page.get_by_label("Title").fill("Izmir depot")
+    page.get_by_label("Value").fill("750")
+    page.get_by_label("Stage").select_option(index=1)
+    box = page.get_by_role("combobox", name="Contact")
+    box.press_sequentially("çelik", delay=40)
+    option = page.get_by_role("option", name=re.compile("Şükrü Çelik"))
+    expect(option).to_be_visible(timeout=15_000)
+
+    held = []
+    page.route("**/lookup/contacts/**", lambda route: held.append(route))
+    box.press("End")
+    box.press_sequentially(" ")
+    lookup = page.locator(".lookup").filter(has=box)
+    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
+    for _ in range(300):  # until the held request reaches the route, at most 15 s
+        if held:
+            break
+        page.wait_for_timeout(50)
+    option.click()
+    held[0].continue_()
+    expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
+
+    expect(lookup.get_by_role("listbox")).to_be_hidden()
+    expect(box).to_have_value("Şükrü Çelik")
+    expect(lookup.locator("[data-lookup-value]")).to_have_value(str(wanted.pk))
+
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/deals/\d+/$"), timeout=15_000)
+    assert Deal.objects.get(title="Izmir depot").contact_id == wanted.pk
