@@ -3,17 +3,25 @@
 from functools import cached_property
 
 from crm.models import Contact, Deal, DomainEvent, Interaction, Lead, Purchase, Subscription, Ticket
+from crm.prepared import Prepared
 from crm.templatetags.crm_web import money
 
-# subject_type (DomainEvent.subject_type) -> how to load the record with what rules read.
+# subject_type (DomainEvent.subject_type) -> how to load the record with what rules read
+# (conditions compare a deal's stage and pipeline by id: those rows stay unread).
 SUBJECT_QUERYSETS = {
-    "deal": lambda: Deal.objects.select_related("contact", "owner", "stage", "pipeline"),
+    "deal": lambda: Deal.objects.select_related("contact", "owner"),
     "lead": lambda: Lead.objects.select_related("contact", "owner", "deal", "campaign"),
     "contact": lambda: Contact.objects.select_related("owner", "company"),
     "purchase": lambda: Purchase.objects.select_related("contact", "deal", "campaign"),
     "ticket": lambda: Ticket.objects.select_related("contact", "assignee"),
     "subscription": lambda: Subscription.objects.select_related("contact"),
     "interaction": lambda: Interaction.objects.select_related("contact"),
+}
+
+# One record by id, compiled once per process: every event of a kind reads the same shape.
+SUBJECT_READS = {
+    subject_type: Prepared(lambda pk, queryset=queryset: queryset().filter(pk=pk), int)
+    for subject_type, queryset in SUBJECT_QUERYSETS.items()
 }
 
 
@@ -27,11 +35,8 @@ class RuleContext:
 
     @classmethod
     def for_event(cls, event: DomainEvent) -> "RuleContext":
-        queryset = SUBJECT_QUERYSETS.get(event.subject_type)
-        subject = None
-        if queryset is not None:
-            subject = queryset().filter(pk=event.subject_id).first()
-        return cls(event, subject)
+        read = SUBJECT_READS.get(event.subject_type)
+        return cls(event, read.first(event.subject_id) if read is not None else None)
 
     @property
     def subject_type(self) -> str:

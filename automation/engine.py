@@ -1,9 +1,10 @@
 """Running rules for a domain event, at most once per (rule, event).
 
-`event_handle` is what the Celery task calls. It reads the event (with the rules table's
-version, so the per-process rule cache of `automation.rulebook` costs no query), the run
-history it needs and the event's record with its related rows, once; every rule is then
-judged on that one context. A rule that acts runs in its own short transaction holding
+`event_handle` is what the Celery task calls. It reads the event in one statement with
+the rules table's version (so the per-process rule cache of `automation.rulebook` costs
+no query) and the run history it needs, then the event's record with its related rows,
+both compiled once per process (`crm.prepared`); every rule is then judged on that one
+context. A rule that acts runs in its own short transaction holding
 its `Run` row and its actions; the row's unique (rule, event) key is what makes retries,
 redeliveries after a worker crash and the outbox sweep harmless. Rules that do not act
 are written in one statement at the end.
@@ -11,16 +12,20 @@ are written in one statement at the end.
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from crm.models import DomainEvent
+from crm.prepared import Prepared
 from crm.services.events import event_handled, event_handled_record
 
 from .actions import ACTIONS, ActionError
@@ -65,16 +70,10 @@ def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False
     already ran are skipped on the retry. On the final attempt the failure is written to
     the run log instead and the event counts as processed. A delivery of an event this
     handler already recorded stops after its one read.
-    Queries for a deal.created event: 3 reads, then per acting rule its run row's insert
-    and update and the actions' own writes, then the skipped rules' runs and the receipt.
+    Queries for a deal.created event: 2 reads, then per acting rule its actions' writes
+    and its run row's insert, then the skipped rules' runs and the receipt.
     """
-    event = (
-        DomainEvent.objects.annotate(
-            rules_version=rules_version(), handled=event_handled(handler=HANDLER_TASK)
-        )
-        .filter(pk=event_id)
-        .first()
-    )
+    event = _EVENT.first(event_id)
     # The receipt says this handler is done; the run rows below still make a concurrent
     # second delivery harmless.
     if event is None or not event.automate or event.handled:
@@ -95,7 +94,7 @@ def _rules_run(event, rules, *, attempt, final_attempt) -> tuple[list[Run], Exce
     first retryable error."""
     if not rules:
         return [], None
-    history = _history(event, rules)
+    history = _history(event.pk, event.runs)
     # Read when the first rule still to judge needs it: a redelivery reads no record.
     ctx, stale = None, True
     skipped, first_error = [], None
@@ -136,35 +135,59 @@ def _changes_records(rule: Rule) -> bool:
     return any(ACTIONS[action["type"]].changes_records for action in rule.actions)
 
 
-def _history(event: DomainEvent, rules: list[Rule]) -> dict[int, RuleHistory]:
-    """One query: each rule's run for this event and its earlier successes on the record.
+def _event_read(event_id: int) -> QuerySet[DomainEvent]:
+    """The event with the rules table's version, whether this handler is done with it, and
+    `runs`: what the run log says about the enabled rules for it (see `_history`).
 
-    Successes count within LOOP_WINDOW, or at any time for once-per-record rules (the
-    only ones that look further back), so the scan stays on recent index entries.
+    The runs are the event's own, and the successes on its record within LOOP_WINDOW, or
+    at any time for once-per-record rules (the only ones that look further back), so the
+    scan stays on the recent entries of the (event) and (record) indexes.
     """
-    here = Q(event_id=event.pk)
+    recent = Q(started_at__gte=Now() - LOOP_WINDOW)
     on_record = Q(
-        subject_type=event.subject_type, subject_id=event.subject_id, status=RunStatus.SUCCEEDED
+        subject_type=OuterRef("subject_type"),
+        subject_id=OuterRef("subject_id"),
+        status=RunStatus.SUCCEEDED,
     )
-    since = timezone.now() - LOOP_WINDOW
-    once = [rule.pk for rule in rules if rule.fires == Firing.ONCE_PER_RECORD]
-    rows = (
-        Run.objects.filter(rule_id__in=[rule.pk for rule in rules])
-        .filter(here | (on_record & (Q(started_at__gte=since) | Q(rule_id__in=once))))
-        .values("rule_id")
-        .annotate(
-            status_here=Max("status", filter=here),
-            acted_on_record=Count("pk", filter=on_record & ~here),
-            acted_recently=Count("pk", filter=on_record & ~here & Q(started_at__gte=since)),
+    runs = Run.objects.filter(rule__enabled=True).filter(
+        Q(event_id=OuterRef("pk")) | (on_record & (recent | Q(rule__fires=Firing.ONCE_PER_RECORD)))
+    )
+    run_json = JSONObject(
+        rule="rule_id",
+        event="event_id",
+        status="status",
+        recent=ExpressionWrapper(recent, output_field=BooleanField()),
+    )
+    return (
+        DomainEvent.objects.annotate(
+            rules_version=rules_version(),
+            handled=event_handled(handler=HANDLER_TASK),
+            runs=ArraySubquery(runs.values(json=run_json).order_by()),
         )
+        .filter(pk=event_id)
         .order_by()
     )
-    return {
-        row["rule_id"]: RuleHistory(
-            row["status_here"], row["acted_on_record"], row["acted_recently"]
-        )
-        for row in rows
-    }
+
+
+# Compiled once per process: the SQL of this read is the same for every event.
+_EVENT = Prepared(_event_read, int)
+
+
+def _history(event_id: int, runs: list[dict[str, Any]]) -> dict[int, RuleHistory]:
+    """Per rule id, from the runs the event's read brought along (`_event_read`)."""
+    history: dict[int, RuleHistory] = {}
+    for run in runs:
+        past = history.get(run["rule"], RuleHistory())
+        if run["event"] == event_id:
+            past = replace(past, status_here=run["status"])
+        else:  # a success on the record, for another event
+            past = replace(
+                past,
+                acted_on_record=past.acted_on_record + 1,
+                acted_recently=past.acted_recently + run["recent"],
+            )
+        history[run["rule"]] = past
+    return history
 
 
 def _skip_reason(*, rule: Rule, fields: dict, ctx: RuleContext, past: RuleHistory) -> str | None:

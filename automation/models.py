@@ -131,6 +131,13 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["rule", "status", "started_at"]),
             models.Index(fields=["rule", "subject_type", "subject_id", "started_at"]),
+            # What any rule did to a record (the engine's history read), without naming
+            # the rules: only successes count there.
+            models.Index(
+                fields=["subject_type", "subject_id", "started_at"],
+                condition=models.Q(status=RunStatus.SUCCEEDED),
+                name="run_success_on_record",
+            ),
         ]
 
     def __str__(self):

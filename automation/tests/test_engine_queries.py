@@ -43,9 +43,9 @@ def _handle_new_deal(rep, contact, value="600"):
 # Per acting create_task rule: a savepoint (its transaction), the task's insert, the
 # asynchronous commit's SET LOCAL, the run row's insert, the savepoint's release.
 PER_ACTING_RULE = 5
-# The event with the rules' version, the run history, the deal with its related rows,
-# and the processed mark in a savepoint; the skipped runs, when any, in one statement.
-PER_EVENT = 6
+# The event with the rules' version and its run history, the deal with its contact and
+# owner, and the processed mark in a savepoint; the skipped runs, when any, in one statement.
+PER_EVENT = 5
 
 
 @pytest.mark.parametrize(("acting", "quiet"), [(1, 0), (1, 12), (5, 0), (5, 12)])

@@ -95,6 +95,11 @@ def _failed_checks(
     NULL passes, one naming an excluded field is skipped (FieldError), and a database error
     is logged and passes (the table's own constraint still decides on save).
     """
+    # A condition on an excluded field is skipped (as Django's FieldError below), known
+    # here without building the instance's values as expressions.
+    checks = [c for c in checks if not Q(c.condition).referenced_base_fields & exclude]
+    if not checks:
+        return []
     # The instance's values as SQL expressions: what Django's own validate() checks against.
     against = instance._get_field_expression_map(  # type: ignore[attr-defined]
         meta=model_class._meta, exclude=exclude
