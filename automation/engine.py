@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from .actions import ACTIONS, ActionError
 from .conditions import conditions_met
 from .context import RuleContext
 from .firing import repeat_reason
-from .models import Firing, Rule, Run, RunStatus
+from .models import Rule, Run, RunStatus
 from .rulebook import enabled_rules, rules_version
 from .said import said, said_data
 from .triggers import fields_for
@@ -57,8 +57,7 @@ class RuleHistory:
     """What the run log says about one rule for this event and its record."""
 
     status_here: str | None = None  # this event's run, if any
-    acted_on_record: int = 0  # successful runs on the record for other events (see below)
-    acted_recently: int = 0  # … of which within LOOP_WINDOW
+    acted_recently: int = 0  # successful runs on the record for other events, in LOOP_WINDOW
 
 
 def event_handle(*, event_id: int, attempt: int = 1, final_attempt: bool = False) -> None:
@@ -137,27 +136,17 @@ def _changes_records(rule: Rule) -> bool:
 
 def _event_read(event_id: int) -> QuerySet[DomainEvent]:
     """The event with the rules table's version, whether this handler is done with it, and
-    `runs`: what the run log says about the enabled rules for it (see `_history`).
-
-    The runs are the event's own, and the successes on its record within LOOP_WINDOW, or
-    at any time for once-per-record rules (the only ones that look further back), so the
-    scan stays on the recent entries of the (event) and (record) indexes.
+    `runs`: its own runs and the record's successes within LOOP_WINDOW (see `_history`),
+    read by the (event) index and the recent entries of the (record, started_at) one.
     """
-    recent = Q(started_at__gte=Now() - LOOP_WINDOW)
-    on_record = Q(
+    recent_on_record = Q(
         subject_type=OuterRef("subject_type"),
         subject_id=OuterRef("subject_id"),
         status=RunStatus.SUCCEEDED,
+        started_at__gte=Now() - LOOP_WINDOW,
     )
-    runs = Run.objects.filter(rule__enabled=True).filter(
-        Q(event_id=OuterRef("pk")) | (on_record & (recent | Q(rule__fires=Firing.ONCE_PER_RECORD)))
-    )
-    run_json = JSONObject(
-        rule="rule_id",
-        event="event_id",
-        status="status",
-        recent=ExpressionWrapper(recent, output_field=BooleanField()),
-    )
+    runs = Run.objects.filter(Q(event_id=OuterRef("pk")) | recent_on_record)
+    run_json = JSONObject(rule="rule_id", event="event_id", status="status")
     return (
         DomainEvent.objects.annotate(
             rules_version=rules_version(),
@@ -180,12 +169,8 @@ def _history(event_id: int, runs: list[dict[str, Any]]) -> dict[int, RuleHistory
         past = history.get(run["rule"], RuleHistory())
         if run["event"] == event_id:
             past = replace(past, status_here=run["status"])
-        else:  # a success on the record, for another event
-            past = replace(
-                past,
-                acted_on_record=past.acted_on_record + 1,
-                acted_recently=past.acted_recently + run["recent"],
-            )
+        else:  # a recent success on the record, for another event
+            past = replace(past, acted_recently=past.acted_recently + 1)
         history[run["rule"]] = past
     return history
 
@@ -196,9 +181,8 @@ def _skip_reason(*, rule: Rule, fields: dict, ctx: RuleContext, past: RuleHistor
         return _("The record no longer exists.")
     if not conditions_met(fields=fields, match=rule.match, conditions=rule.conditions, ctx=ctx):
         return _("Conditions not met.")
-    subject = (ctx.event.subject_type, ctx.event.subject_id)
-    done_subjects = {subject} if past.acted_on_record else set()
-    repeat = repeat_reason(rule=rule, fields=fields, ctx=ctx, done_subjects=done_subjects)
+    # A once-per-record rule about to act asks the run log (its one index lookup).
+    repeat = repeat_reason(rule=rule, fields=fields, ctx=ctx)
     if repeat is not None:
         return repeat
     if past.acted_recently >= LOOP_LIMIT:

@@ -131,8 +131,7 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["rule", "status", "started_at"]),
             models.Index(fields=["rule", "subject_type", "subject_id", "started_at"]),
-            # What any rule did to a record (the engine's history read), without naming
-            # the rules: only successes count there.
+            # The record's recent successes, whichever rule (the engine's history read).
             models.Index(
                 fields=["subject_type", "subject_id", "started_at"],
                 condition=models.Q(status=RunStatus.SUCCEEDED),
