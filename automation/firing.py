@@ -47,7 +47,8 @@ def repeat_reason(*, rule: Rule, fields: dict, ctx: RuleContext, done_subjects=N
     """Why the rule must not act again here (a message), or None when it should act.
 
     `done_subjects` is a set of (subject_type, subject_id) the rule already acted on, for
-    the dry run; the engine reads the run log instead.
+    the dry run's simulation; without it (the engine) a once-per-record rule asks the run
+    log, by the (rule, record) index.
     """
     from django.utils.translation import gettext as _
 
