@@ -4,10 +4,10 @@
 the rules table's version (so the per-process rule cache of `automation.rulebook` costs
 no query) and the run history it needs, then the event's record with its related rows,
 both compiled once per process (`crm.prepared`); every rule is then judged on that one
-context. A rule that acts runs in its own short transaction holding
-its `Run` row and its actions; the row's unique (rule, event) key is what makes retries,
-redeliveries after a worker crash and the outbox sweep harmless. Rules that do not act
-are written in one statement at the end.
+context. A rule that acts runs in its own short transaction holding its `Run` row and
+its actions; the row's unique (rule, event) key is what makes retries, redeliveries
+after a worker crash and the outbox sweep harmless. Rules that do not act are written in
+one statement at the end.
 """
 
 import logging
