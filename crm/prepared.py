@@ -10,9 +10,10 @@ the compiler's description of the columns, and then runs that SQL with the real 
 turning the rows into model instances as Django's ModelIterable does (select_related
 rows, annotations and field converters included).
 
-It suits querysets whose SQL does not depend on the values passed (an id, a kind): the
-compile refuses one where a probe value does not appear exactly once among the
-parameters, since a value that shapes the SQL (an empty list, None) would be baked in.
+It suits querysets whose SQL does not depend on the values passed (an id, a kind): each
+is compiled twice, with two sets of probe values, and refused unless both give the same
+SQL with only the probes' parameters changed, since a value that shapes the SQL (a
+slice's bound, an empty list, None) would otherwise be baked in.
 """
 
 from collections.abc import Callable, Iterator
