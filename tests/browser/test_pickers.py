@@ -133,6 +133,21 @@ def test_a_manager_picks_a_deals_owner_by_typing_among_sellers_only(
     assert Deal.objects.get(title="Tabriz warehouse").owner_id == wanted.pk
 
 
+def _type_a_space_and_hold_its_search(page, box, lookup):
+    """Type a space after the text and hold the search it starts, as a slow server would:
+    the held route, for the test to let go (`continue_()`) when it chooses."""
+    held = []
+    page.route("**/lookup/contacts/**", lambda route: held.append(route))
+    box.press("End")
+    box.press_sequentially(" ")
+    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
+    for _ in range(300):  # until the held request reaches the route, at most 15 s
+        if held:
+            return held[0]
+        page.wait_for_timeout(50)
+    pytest.fail("The search never reached the route")
+
+
 def test_matches_arriving_while_an_option_is_pressed_do_not_lose_the_click(
     browser_login, live_server, rep, sixty_contacts
 ):
@@ -146,19 +161,11 @@ def test_matches_arriving_while_an_option_is_pressed_do_not_lose_the_click(
     option = page.get_by_role("option", name=re.compile("Şükrü Çelik"))
     expect(option).to_be_visible(timeout=15_000)
 
-    held = []
-    page.route("**/lookup/contacts/**", lambda route: held.append(route))
-    box.press("End")
-    box.press_sequentially(" ")
     lookup = page.locator(".lookup").filter(has=box)
-    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
-    for _ in range(300):  # until the held request reaches the route, at most 15 s
-        if held:
-            break
-        page.wait_for_timeout(50)
+    held = _type_a_space_and_hold_its_search(page, box, lookup)
     option.hover()
     page.mouse.down()
-    held[0].continue_()
+    held.continue_()
     expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
     page.mouse.up()
 
@@ -179,19 +186,11 @@ def test_matches_arriving_after_an_arrow_key_keep_the_option_it_chose(
     second = page.get_by_role("option", name=re.compile("Şükrüye Demir"))
     expect(second).to_be_visible(timeout=15_000)
 
-    held = []
-    page.route("**/lookup/contacts/**", lambda route: held.append(route))
-    box.press("End")
-    box.press_sequentially(" ")
     lookup = page.locator(".lookup").filter(has=box)
-    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
-    for _ in range(300):  # until the held request reaches the route, at most 15 s
-        if held:
-            break
-        page.wait_for_timeout(50)
+    held = _type_a_space_and_hold_its_search(page, box, lookup)
     box.press("ArrowDown")
     expect(second).to_have_attribute("aria-selected", "true")
-    held[0].continue_()
+    held.continue_()
     expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
 
     expect(second).to_have_attribute("aria-selected", "true")
@@ -214,18 +213,10 @@ def test_matches_arriving_after_a_pick_do_not_reopen_the_list(
     option = page.get_by_role("option", name=re.compile("Şükrü Çelik"))
     expect(option).to_be_visible(timeout=15_000)
 
-    held = []
-    page.route("**/lookup/contacts/**", lambda route: held.append(route))
-    box.press("End")
-    box.press_sequentially(" ")
     lookup = page.locator(".lookup").filter(has=box)
-    expect(lookup).to_have_attribute("aria-busy", "true", timeout=15_000)
-    for _ in range(300):  # until the held request reaches the route, at most 15 s
-        if held:
-            break
-        page.wait_for_timeout(50)
+    held = _type_a_space_and_hold_its_search(page, box, lookup)
     option.click()
-    held[0].continue_()
+    held.continue_()
     expect(lookup).not_to_have_attribute("aria-busy", "true", timeout=15_000)
 
     expect(lookup.get_by_role("listbox")).to_be_hidden()
